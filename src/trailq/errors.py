@@ -1,0 +1,118 @@
+"""Every error trailq raises on purpose, each carrying its exit code (DESIGN.md) and a hint.
+
+Library code raises these; only cli.py turns them into a message and an exit code.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from trailq.source import Span
+
+EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
+EXIT_USAGE = 2
+EXIT_QUERY_INVALID = 3
+EXIT_ACCESS = 4
+EXIT_QUERY_FAILED = 5
+EXIT_CATALOG = 6
+EXIT_NOT_SUPPORTED = 7
+EXIT_INTERRUPTED = 130
+EXIT_INTERNAL = 70
+
+
+class TrailqError(Exception):
+    """Base class: a user-facing error with a one-line message and an optional hint."""
+
+    exit_code = EXIT_INTERNAL
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def render(self) -> str:
+        """The text shown to the user (may span lines, e.g. a caret under a query)."""
+        return self.message
+
+
+class UsageError(TrailqError):
+    """Bad flag or flag value: a time range, a format name, conflicting options."""
+
+    exit_code = EXIT_USAGE
+
+
+class AccessError(TrailqError):
+    """AWS credentials missing or expired, or access denied."""
+
+    exit_code = EXIT_ACCESS
+
+
+class QueryFailedError(TrailqError):
+    """A query failed, timed out or was cancelled, some targets failed, or input was unreadable under --strict."""
+
+    exit_code = EXIT_QUERY_FAILED
+
+
+class CatalogError(TrailqError):
+    """The catalog is invalid, a query name is unknown, or a parameter is bad.
+
+    `problems` holds every problem found (each already `file:line: query 'name': message`),
+    so a broken catalog is reported in one run.
+    """
+
+    exit_code = EXIT_CATALOG
+
+    def __init__(self, problems: list[str] | str, hint: str | None = None) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__(self.problems[0] if len(self.problems) == 1 else f"{len(self.problems)} catalog problems", hint)
+
+    def render(self) -> str:
+        return "\n".join(self.problems)
+
+
+class InterruptedRun(TrailqError):
+    """The user pressed Ctrl-C; running queries were stopped."""
+
+    exit_code = EXIT_INTERRUPTED
+
+
+class QueryError(TrailqError):
+    """Query text that cannot be run, pointing at the characters at fault.
+
+    `category` is one of: syntax, unknown-command, unknown-function, arity, semantic, service
+    (a MalformedQueryException from CloudWatch), unsupported (local engine only).
+    """
+
+    exit_code = EXIT_QUERY_INVALID
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        category: str,
+        span: "Span",
+        text: str,
+        origin: str = "query",
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint)
+        self.category = category
+        self.span = span
+        self.text = text
+        self.origin = origin
+
+    def render(self) -> str:
+        from trailq.source import describe
+
+        return describe(self.origin, self.text, self.span, self.message)
+
+
+class UnsupportedLocally(QueryError):
+    """Valid query text that the local engine cannot reproduce (pattern, diff, anomaly, unmask, lookup)."""
+
+    exit_code = EXIT_NOT_SUPPORTED
+
+    def __init__(self, message: str, *, span: "Span", text: str, origin: str = "query", hint: str | None = None) -> None:
+        super().__init__(message, category="unsupported", span=span, text=text, origin=origin, hint=hint)
