@@ -96,3 +96,14 @@ class Result:
         if self.query_ids:
             out["query_ids"] = list(self.query_ids)
         return out
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """A running query's state, sent by a backend to an optional progress callback (never printed by it)."""
+
+    query: str
+    target: Target
+    status: str  # Scheduled, Running, Complete, Failed, ...
+    statistics: Statistics
+    elapsed_seconds: float
