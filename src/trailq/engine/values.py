@@ -1,0 +1,270 @@
+"""The local engine's value model, its rendering and its ordering.
+
+Values inside the interpreter are plain Python objects:
+
+- ``None``            null: a field the record does not have, or a function with no answer
+- ``str``             text (every discovered JSON string, parse captures, string functions)
+- ``int`` / ``float`` numbers (JSON numbers, arithmetic, aggregations)
+- ``bool``            results of comparisons and predicates (rendered "1"/"0", see semantics.md)
+- ``Timestamp``       a point in time in epoch milliseconds (``@timestamp``, ``bin()``, ``datefloor()``)
+- ``dict`` / ``list`` maps and lists (``jsonParse``, ``parse … logfmt``, ``split``, ``values()``)
+
+GetQueryResults returns every value as a string; `render_value` is the one place that
+turns an engine value into that string, so the local and CloudWatch backends can be compared
+cell by cell. `natural_sort_key` implements the documented "updated natural sort" and is shared
+with the AWS backend, which re-sorts rows merged from split time windows.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Union
+
+import orjson
+
+__all__ = [
+    "Timestamp",
+    "Value",
+    "render_value",
+    "natural_sort_key",
+    "sort_key",
+    "to_number",
+    "to_text",
+    "is_number_like",
+    "compare_values",
+    "values_equal",
+    "parse_event_time_ms",
+    "format_timestamp_ms",
+]
+
+
+@dataclass(frozen=True, order=True)
+class Timestamp:
+    """A point in time, epoch milliseconds (UTC). Renders as ``YYYY-MM-DD HH:MM:SS.mmm``."""
+
+    epoch_ms: int
+
+    def __str__(self) -> str:
+        return format_timestamp_ms(self.epoch_ms)
+
+
+Value = Union[None, str, int, float, bool, Timestamp, dict, list]
+
+# A string that reads as a number (JSON-style, optional sign and exponent), for comparisons
+# and arithmetic on parsed text ("Status Code: 404" compared with 400).
+_NUMERIC_TEXT = re.compile(r"\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*")
+_INT_TEXT = re.compile(r"\s*[-+]?\d+\s*")
+_DIGITS_ONLY = re.compile(r"[0-9]+")
+_CHUNKS = re.compile(r"[0-9]+|[^0-9]+")
+# Integral floats up to this size render without ".0" ("3", not "3.0"); beyond it, repr's exponent form.
+_INTEGRAL_RENDER_LIMIT = 1e15
+
+
+def format_timestamp_ms(epoch_ms: int) -> str:
+    """``2024-05-19 06:10:35.743``: the form GetQueryResults uses for @timestamp (UTC)."""
+    seconds, millis = divmod(int(epoch_ms), 1000)
+    moment = datetime.fromtimestamp(seconds, tz=timezone.utc)
+    return f"{moment:%Y-%m-%d %H:%M:%S}.{millis:03d}"
+
+
+def parse_event_time_ms(text: Any) -> int | None:
+    """CloudTrail ``eventTime`` (``2023-07-19T21:44:40Z``, also with fractions, an offset or a space) → epoch ms.
+
+    Returns None for anything that is not an ISO 8601 date and time; the caller reports it.
+    """
+    if not isinstance(text, str) or len(text) < 19:
+        return None
+    value = text.strip()
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    # Python before 3.11 accepts at most 6 fraction digits; some published records carry 9.
+    match = re.fullmatch(r"(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2})(\.\d+)?(.*)", value)
+    if not match:
+        return None
+    base, fraction, rest = match.groups()
+    fraction = (fraction or "")[:7]
+    try:
+        moment = datetime.fromisoformat(base + fraction + rest)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return int(round(moment.timestamp() * 1000))
+
+
+def _render_number(number: int | float) -> str | None:
+    if isinstance(number, int):
+        return str(number)
+    if not math.isfinite(number):
+        return None
+    if number == int(number) and abs(number) < _INTEGRAL_RENDER_LIMIT:
+        return str(int(number))
+    return repr(number)
+
+
+def render_value(value: Value) -> str | None:
+    """The string GetQueryResults would return for a value (None: the field is absent from the row).
+
+    Strings as they are; numbers as JSON number text (integral results without a fraction);
+    booleans as "1"/"0"; timestamps as ``YYYY-MM-DD HH:MM:SS.mmm`` UTC; maps and lists as compact JSON.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (int, float)):
+        return _render_number(value)
+    if isinstance(value, Timestamp):
+        return format_timestamp_ms(value.epoch_ms)
+    if isinstance(value, (dict, list)):
+        return orjson.dumps(value, default=_json_default).decode()
+    return str(value)
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, Timestamp):
+        return format_timestamp_ms(obj.epoch_ms)
+    raise TypeError(f"cannot render {type(obj).__name__}")
+
+
+def to_text(value: Value) -> str | None:
+    """A value as text for string functions; maps and lists are null to them (documented)."""
+    if isinstance(value, (dict, list)):
+        return None
+    return render_value(value)
+
+
+def to_number(value: Value) -> int | float | None:
+    """A value as a number for arithmetic and numeric functions, or None when it is not one."""
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, float)):
+        return value if not (isinstance(value, float) and math.isnan(value)) else None
+    if isinstance(value, Timestamp):
+        return value.epoch_ms
+    if isinstance(value, str) and _NUMERIC_TEXT.fullmatch(value):
+        if _INT_TEXT.fullmatch(value):
+            return int(value)
+        number = float(value)
+        return number if math.isfinite(number) else None
+    return None
+
+
+def is_number_like(value: Value) -> bool:
+    return to_number(value) is not None
+
+
+def _is_numeric_kind(value: Value) -> bool:
+    return isinstance(value, (bool, int, float, Timestamp))
+
+
+def compare_values(left: Value, right: Value) -> int | None:
+    """Three-way comparison for the comparison operators; None when the values are not comparable.
+
+    Numbers compare numerically, and so does text against a number when the text reads as a
+    number (the documented ``parse … as statusCode | filter statusCode >= 400``). Text against
+    text compares by code point. Null, maps and lists are never comparable.
+    """
+    if left is None or right is None:
+        return None
+    if isinstance(left, (dict, list)) or isinstance(right, (dict, list)):
+        return None
+    if _is_numeric_kind(left) or _is_numeric_kind(right):
+        a, b = to_number(left), to_number(right)
+        if a is None or b is None:
+            # A number against text that is not numeric: compare their renderings as text.
+            ta, tb = render_value(left), render_value(right)
+            if ta is None or tb is None:
+                return None
+            return (ta > tb) - (ta < tb)
+        return (a > b) - (a < b)
+    ta, tb = render_value(left), render_value(right)
+    if ta is None or tb is None:
+        return None
+    return (ta > tb) - (ta < tb)
+
+
+def values_equal(left: Value, right: Value) -> bool | None:
+    """Equality for ``=``, ``in`` and dedup-free grouping tests; None when either side is null."""
+    order = compare_values(left, right)
+    if order is None:
+        return None
+    return order == 0
+
+
+def _text_chunks_key(text: str) -> tuple:
+    """Chunks of digits and non-digits; digit runs compare by length, then value.
+
+    A digit chunk and a text chunk compare by their first characters' code points. All digit
+    chunks share the first element 48 ("0"): no text chunk starts with a digit, so comparing a
+    digit chunk with a text chunk is decided by that first element alone, and two digit chunks
+    go on to length and value.
+    """
+    key = []
+    for chunk in _CHUNKS.findall(text):
+        if chunk[0] in "0123456789":
+            key.append((48, len(chunk), int(chunk)))
+        else:
+            key.append((ord(chunk[0]), chunk))
+    return tuple(key)
+
+
+def natural_sort_key(value: Value) -> tuple:
+    """Ascending key of the documented "updated natural sort" (reference §3.7).
+
+    Non-number values come before number values. Number values are numbers, timestamps,
+    booleans and strings made only of digits; they order by value (ties, such as ``0`` and
+    ``00``, by their text). Non-number values order chunk by chunk (``_text_chunks_key``).
+    Null is not handled here: see `sort_key`.
+    """
+    if isinstance(value, bool):
+        return (1, int(value), "")
+    if isinstance(value, (int, float)):
+        return (1, value, "")
+    if isinstance(value, Timestamp):
+        return (1, value.epoch_ms, "")
+    text = render_value(value)
+    if text is None:
+        return (2,)
+    if _DIGITS_ONLY.fullmatch(text):
+        return (1, int(text), text)
+    return (0, _text_chunks_key(text))
+
+
+class _Reversed:
+    """Wraps a key so that a plain ascending sort orders it descending (stable sorts keep ties)."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: tuple) -> None:
+        self.key = key
+
+    def __lt__(self, other: "_Reversed") -> bool:
+        return other.key < self.key
+
+    def __gt__(self, other: "_Reversed") -> bool:
+        return other.key > self.key
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Reversed) and self.key == other.key
+
+    def __le__(self, other: "_Reversed") -> bool:
+        return other.key <= self.key
+
+    def __ge__(self, other: "_Reversed") -> bool:
+        return other.key >= self.key
+
+
+def sort_key(value: Value, descending: bool) -> tuple:
+    """Key for one sort term: natural order, reversed for ``desc``; null always after every value."""
+    if value is None or isinstance(value, (dict, list)):
+        return (1, 0)
+    key = natural_sort_key(value)
+    return (0, _Reversed(key) if descending else key)
