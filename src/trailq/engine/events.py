@@ -1,0 +1,416 @@
+"""Reading CloudTrail records from local files, folders, globs and stdin, as a stream of events.
+
+Formats are detected per file from its bytes, not its name: gzip (any extension), a CloudTrail
+S3 object (``{"Records": [...]}``), a JSON array of records, a CloudWatch export
+(``{"events": [{"timestamp", "message"}, ...]}``), or JSON lines (one record per line, where a
+line may itself be a ``Records`` or ``events`` wrapper). JSON lines are streamed line by line
+with an optional byte-level prefilter; whole documents are parsed at once (trail objects are
+small). Unreadable input is reported with file and line and skipped, or raised under strict.
+
+Fields are resolved lazily, the way Logs Insights discovers them (see `field_getter`): records
+keep their parsed dict and a field name is walked as a dotted path only when a query asks for it.
+"""
+
+from __future__ import annotations
+
+import base64
+import glob
+import gzip
+import hashlib
+import io
+import os
+import zlib
+from dataclasses import dataclass, field
+from typing import BinaryIO, Callable, Iterable, Iterator
+
+import orjson
+
+from trailq.errors import QueryFailedError, UsageError
+from trailq.timerange import TimeRange
+from trailq.engine.values import Timestamp, Value, parse_event_time_ms
+
+# The log group an event seems to come from; a trail's files do not name one (see semantics.md).
+DEFAULT_LOG_GROUP = "CloudTrail/DefaultLogGroup"
+# How many problems are listed one by one before the rest are only counted.
+MAX_LISTED_PROBLEMS = 20
+_GZIP_MAGIC = b"\x1f\x8b"
+_JSON_SUFFIXES = (".json", ".jsonl", ".ndjson", ".gz", ".log", ".txt")
+
+Prefilter = Callable[[bytes], bool]
+
+
+@dataclass
+class ReadReport:
+    """What reading cost and what went wrong, turned into Result statistics and warnings."""
+
+    files: int = 0
+    bytes_read: int = 0
+    records: int = 0
+    skipped_by_time: int = 0
+    skipped_by_prefilter: int = 0
+    problem_count: int = 0
+    problems: list[str] = field(default_factory=list)
+    no_time_count: int = 0
+    no_time_examples: list[str] = field(default_factory=list)
+
+    def problem(self, where: str, message: str, strict: bool) -> None:
+        text = f"{where}: {message}"
+        if strict:
+            raise QueryFailedError(f"unreadable input: {text}", hint="drop --strict to skip and report bad input")
+        self.problem_count += 1
+        if len(self.problems) < MAX_LISTED_PROBLEMS:
+            self.problems.append(text)
+
+    def no_time(self, where: str) -> None:
+        self.no_time_count += 1
+        if len(self.no_time_examples) < 5:
+            self.no_time_examples.append(where)
+
+    def merge(self, other: "ReadReport") -> None:
+        self.files += other.files
+        self.bytes_read += other.bytes_read
+        self.records += other.records
+        self.skipped_by_time += other.skipped_by_time
+        self.skipped_by_prefilter += other.skipped_by_prefilter
+        self.problem_count += other.problem_count
+        self.problems.extend(other.problems[: max(0, MAX_LISTED_PROBLEMS - len(self.problems))])
+        self.no_time_count += other.no_time_count
+        self.no_time_examples.extend(other.no_time_examples[: max(0, 5 - len(self.no_time_examples))])
+
+    def warnings(self, time_filtered: bool) -> list[str]:
+        out: list[str] = []
+        if self.problem_count:
+            listed = "; ".join(self.problems)
+            more = self.problem_count - len(self.problems)
+            tail = f" (and {more} more)" if more > 0 else ""
+            out.append(f"skipped {self.problem_count} unreadable input(s): {listed}{tail}")
+        if self.no_time_count:
+            what = "skipped (outside any time range)" if time_filtered else "kept with no @timestamp"
+            out.append(
+                f"{self.no_time_count} record(s) without a parsable eventTime, {what}: "
+                + ", ".join(self.no_time_examples)
+                + (" ..." if self.no_time_count > len(self.no_time_examples) else "")
+            )
+        return out
+
+
+class Event:
+    """One CloudTrail record: its parsed JSON, its raw text and the system fields derived from it."""
+
+    __slots__ = ("record", "raw", "timestamp_ms", "stream", "origin")
+
+    def __init__(self, record: dict, raw: bytes | str | None, timestamp_ms: int | None, origin: str, stream: str | None = None) -> None:
+        self.record = record
+        self.raw = raw
+        self.timestamp_ms = timestamp_ms
+        self.origin = origin
+        self.stream = stream
+
+    def message(self) -> str:
+        """``@message``: the record's text as the trail delivered it (re-serialised for documents)."""
+        raw = self.raw
+        if raw is None:
+            raw = orjson.dumps(self.record)
+            self.raw = raw
+        return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+
+    def account(self) -> str:
+        record = self.record
+        account = record.get("recipientAccountId")
+        if not isinstance(account, str):
+            identity = record.get("userIdentity")
+            account = identity.get("accountId") if isinstance(identity, dict) else None
+        return account if isinstance(account, str) else "unknown"
+
+    def log_stream(self) -> str:
+        if self.stream is not None:
+            return self.stream
+        region = self.record.get("awsRegion")
+        return f"{self.account()}_CloudTrail_{region if isinstance(region, str) else 'unknown'}"
+
+    def ptr(self) -> str:
+        """``@ptr``: opaque and deterministic, from the record's content (same record, same pointer, any format)."""
+        digest = hashlib.blake2b(orjson.dumps(self.record, option=orjson.OPT_SORT_KEYS), digest_size=18).digest()
+        return base64.urlsafe_b64encode(digest).decode()
+
+    def system_field(self, name: str) -> Value:
+        if name == "@timestamp":
+            return Timestamp(self.timestamp_ms) if self.timestamp_ms is not None else None
+        if name == "@message":
+            return self.message()
+        if name == "@logStream":
+            return self.log_stream()
+        if name == "@log":
+            return f"{self.account()}:{DEFAULT_LOG_GROUP}"
+        if name == "@ptr":
+            return self.ptr()
+        if name == "@ingestionTime":
+            return Timestamp(self.timestamp_ms) if self.timestamp_ms is not None else None
+        return None
+
+
+SYSTEM_FIELDS = frozenset({"@timestamp", "@message", "@logStream", "@log", "@ptr", "@ingestionTime"})
+
+
+def _leaf(value: object) -> Value:
+    """A discovered JSON value: scalars are fields; objects and arrays are not (only their leaves are)."""
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return value  # type: ignore[return-value]
+
+
+def _walk(node: object, parts: tuple[str, ...], index: int) -> object:
+    """Follow a dotted path; a key may itself contain dots, so try the longest key first."""
+    if index == len(parts):
+        return node
+    if isinstance(node, dict):
+        if index == len(parts) - 1:
+            return node.get(parts[index])
+        for end in range(len(parts), index, -1):
+            key = parts[index] if end == index + 1 else ".".join(parts[index:end])
+            if key in node:
+                found = _walk(node[key], parts, end)
+                if found is not None:
+                    return found
+        return None
+    if isinstance(node, list):
+        part = parts[index]
+        if part.isdigit():
+            position = int(part)
+            if position < len(node):
+                return _walk(node[position], parts, index + 1)
+        return None
+    return None
+
+
+def field_getter(name: str) -> Callable[[Event], Value]:
+    """A function reading one field from an event: system fields, then the record's dotted paths.
+
+    ``@@x`` names the record's own key ``@x`` (Logs Insights adds ``@`` to discovered keys that
+    already start with one).
+    """
+    if name in SYSTEM_FIELDS:
+        return lambda event: event.system_field(name)
+    path = name[1:] if name.startswith("@@") else name
+    parts = tuple(path.split("."))
+    if len(parts) == 1:
+        key = parts[0]
+        return lambda event: _leaf(event.record.get(key))
+    if len(parts) == 2 and not parts[1].isdigit():
+        first, second = parts
+
+        def two(event: Event) -> Value:
+            inner = event.record.get(first)
+            if isinstance(inner, dict) and second in inner:
+                return _leaf(inner[second])
+            return _leaf(_walk(event.record, parts, 0))
+
+        return two
+    return lambda event: _leaf(_walk(event.record, parts, 0))
+
+
+# ---------------------------------------------------------------------------------------------
+# Sources
+# ---------------------------------------------------------------------------------------------
+
+
+def expand_sources(sources: Iterable[str]) -> list[str]:
+    """Paths, folders (recursive, sorted) and globs → files, in a stable order; ``-`` stays ``-``."""
+    files: list[str] = []
+    for source in sources:
+        if source == "-":
+            files.append("-")
+        elif os.path.isdir(source):
+            found = []
+            for root, dirs, names in os.walk(source):
+                dirs.sort()
+                found.extend(os.path.join(root, n) for n in sorted(names) if _looks_like_data(n))
+            files.extend(found)
+        elif os.path.isfile(source):
+            files.append(source)
+        elif glob.has_magic(source):
+            matches = sorted(p for p in glob.glob(source, recursive=True) if os.path.isfile(p))
+            if not matches:
+                raise UsageError(f"--source {source}: the pattern matches no file")
+            files.extend(matches)
+        else:
+            raise UsageError(f"--source {source}: no such file or folder")
+    return files
+
+
+def _looks_like_data(name: str) -> bool:
+    # Folders hold digests, manifests and READMEs too; read what a trail or an export writes.
+    return not name.startswith(".") and name.lower().endswith(_JSON_SUFFIXES)
+
+
+def _open_bytes(path: str, stdin: BinaryIO | None) -> BinaryIO:
+    raw: BinaryIO = stdin if path == "-" and stdin is not None else open(path, "rb")  # noqa: SIM115
+    if path == "-" and stdin is None:
+        raise UsageError("--source -: no standard input to read")
+    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
+    head = buffered.peek(2)[:2]
+    if head == _GZIP_MAGIC:
+        return gzip.GzipFile(fileobj=buffered)  # type: ignore[return-value]
+    return buffered  # type: ignore[return-value]
+
+
+@dataclass
+class ReadOptions:
+    strict: bool = False
+    time_range: TimeRange | None = None
+    prefilter: Prefilter | None = None
+
+
+def read_events(files: list[str], options: ReadOptions, report: ReadReport, stdin: BinaryIO | None = None) -> Iterator[Event]:
+    """Every event of every file, in file order; problems go to `report` (or raise under strict)."""
+    for path in files:
+        label = "stdin" if path == "-" else path
+        report.files += 1
+        try:
+            stream = _open_bytes(path, stdin)
+        except OSError as exc:
+            report.problem(label, f"cannot open: {exc.strerror or exc}", options.strict)
+            continue
+        try:
+            yield from _read_stream(stream, label, options, report)
+        except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            report.problem(label, f"unreadable (bad or truncated gzip?): {exc}", options.strict)
+        finally:
+            if path != "-":
+                stream.close()
+
+
+def _read_stream(stream: BinaryIO, label: str, options: ReadOptions, report: ReadReport) -> Iterator[Event]:
+    first = stream.readline()
+    stripped = first.lstrip()
+    while first and not stripped:
+        first = stream.readline()
+        stripped = first.lstrip()
+    if not first:
+        return
+    if stripped.startswith(b"{"):
+        try:
+            parsed = orjson.loads(first)
+        except orjson.JSONDecodeError:
+            parsed = None
+        if isinstance(parsed, dict):
+            # A complete object on the first line: JSON lines (wrappers allowed on any line).
+            yield from _read_lines(first, stream, label, options, report)
+            return
+    # A document over several lines (pretty-printed object or array): parse it whole.
+    data = first + stream.read()
+    report.bytes_read += len(data)
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        line = data.count(b"\n", 0, getattr(exc, "pos", 0)) + 1
+        report.problem(f"{label}:{line}", f"not valid JSON ({exc.msg if hasattr(exc, 'msg') else exc})", options.strict)
+        return
+    yield from _from_document(document, label, 1, options, report, raw=None)
+
+
+def _read_lines(first: bytes, stream: BinaryIO, label: str, options: ReadOptions, report: ReadReport) -> Iterator[Event]:
+    prefilter = options.prefilter
+    line_no = 0
+    for line in _chain_first(first, stream):
+        line_no += 1
+        report.bytes_read += len(line)
+        if prefilter is not None and not prefilter(line):
+            report.records += 1
+            report.skipped_by_prefilter += 1
+            continue
+        body = line.strip()
+        if not body:
+            continue
+        try:
+            parsed = orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            report.problem(f"{label}:{line_no}", f"not valid JSON ({exc})", options.strict)
+            continue
+        yield from _from_document(parsed, label, line_no, options, report, raw=body)
+
+
+def _chain_first(first: bytes, stream: BinaryIO) -> Iterator[bytes]:
+    yield first
+    yield from stream
+
+
+def _from_document(document: object, label: str, line_no: int, options: ReadOptions, report: ReadReport, raw: bytes | None) -> Iterator[Event]:
+    where = f"{label}:{line_no}"
+    if isinstance(document, dict):
+        records = document.get("Records")
+        if isinstance(records, list) and "eventTime" not in document:
+            yield from _records(records, where, options, report)
+            return
+        events = document.get("events")
+        if isinstance(events, list) and "eventTime" not in document:
+            yield from _export_events(events, where, options, report)
+            return
+        yield from _records([document], where, options, report, raw=raw)
+        return
+    if isinstance(document, list):
+        yield from _records(document, where, options, report)
+        return
+    report.problem(where, f"expected a JSON object, found {type(document).__name__}", options.strict)
+
+
+def _records(records: list, where: str, options: ReadOptions, report: ReadReport, raw: bytes | None = None) -> Iterator[Event]:
+    for position, record in enumerate(records):
+        at = where if raw is not None else f"{where} record {position + 1}"
+        if not isinstance(record, dict):
+            report.problem(at, f"expected a record object, found {type(record).__name__}", options.strict)
+            continue
+        event = _make_event(record, raw, at, options, report)
+        if event is not None:
+            yield event
+
+
+def _export_events(events: list, where: str, options: ReadOptions, report: ReadReport) -> Iterator[Event]:
+    """A CloudWatch export: each event's message is the CloudTrail record as JSON text."""
+    for position, item in enumerate(events):
+        at = f"{where} event {position + 1}"
+        message = item.get("message") if isinstance(item, dict) else None
+        if not isinstance(message, str):
+            report.problem(at, "export event without a message", options.strict)
+            continue
+        try:
+            record = orjson.loads(message)
+        except orjson.JSONDecodeError:
+            record = None
+        if not isinstance(record, dict):
+            report.problem(at, "export message is not a JSON object", options.strict)
+            continue
+        stream = item.get("logStreamName") if isinstance(item.get("logStreamName"), str) else None
+        fallback = item.get("timestamp") if isinstance(item.get("timestamp"), int) else None
+        event = _make_event(record, message, at, options, report, stream=stream, fallback_ms=fallback)
+        if event is not None:
+            yield event
+
+
+def _make_event(
+    record: dict,
+    raw: bytes | str | None,
+    where: str,
+    options: ReadOptions,
+    report: ReadReport,
+    stream: str | None = None,
+    fallback_ms: int | None = None,
+) -> Event | None:
+    report.records += 1
+    timestamp_ms = parse_event_time_ms(record.get("eventTime"))
+    if timestamp_ms is None:
+        timestamp_ms = fallback_ms
+    time_range = options.time_range
+    if timestamp_ms is None:
+        report.no_time(where)
+        if time_range is not None:
+            report.skipped_by_time += 1
+            return None
+    elif time_range is not None and not time_range.contains_epoch_ms(timestamp_ms):
+        report.skipped_by_time += 1
+        return None
+    return Event(record, raw, timestamp_ms, where, stream)
