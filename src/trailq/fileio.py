@@ -1,0 +1,66 @@
+"""Atomic file writes, shared by `--output FILE` and the `--state FILE` windows.
+
+A reader (or the next run after a crash) sees either the old file or the new one, never half of
+one: the text goes to a temporary file in the same folder (same filesystem, so the rename is
+atomic), is flushed to disk, and then replaces the target with `os.replace`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from trailq.errors import UsageError
+
+
+def write_atomic(path: str | os.PathLike[str], text: str, *, encoding: str = "utf-8") -> None:
+    """Replace `path` with `text` atomically. Raises UsageError naming the file when it cannot be written."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        _keep_mode(target, tmp_name)
+        os.replace(tmp_name, target)
+    except BaseException as exc:
+        # Whatever went wrong (disk full, Ctrl-C), the old file is untouched; drop the temporary one.
+        try:
+            os.unlink(tmp_name)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
+        raise
+    _sync_folder(folder)
+
+
+def _keep_mode(target: Path, tmp_name: str) -> None:
+    """mkstemp creates 0600 files; keep an existing file's mode, else use the umask's default."""
+    try:
+        mode = target.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(tmp_name, mode)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); harmless where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

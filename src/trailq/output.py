@@ -1,0 +1,473 @@
+"""One `render()` for every output format, plus the `--stats` summary.
+
+Results come from either backend as `Result`s; nothing here knows which one ran. The text goes
+to stdout (or `--output FILE`), the notices to stderr. Library code: this module never prints.
+
+How every option behaves in every format (the CLI contract; tests/output/test_matrix.py pins it):
+
+- Columns come in the query's order (`Result.columns`); a row key not listed there is appended
+  after them so nothing is dropped. `@ptr` is hidden in every format unless `show_ptr`.
+- Time-valued cells (`@timestamp`, `@ingestionTime`, and any column whose every value looks
+  like a service timestamp `YYYY-MM-DD HH:MM:SS.mmm` or an ISO 8601 UTC `...Z` time) are shown
+  in `tz` in every format. In UTC (the default) they are left exactly as the service returned
+  them; in another zone they keep their shape and gain the offset (`2026-11-20 09:00:00.000+01:00`)
+  so no value becomes ambiguous.
+- `table` (tabulate, `table_format`) and `markdown`: one titled table per query × target when a
+  run has several, or one table with `@query`/`@account`/`@region` columns when `merge`.
+  Long values are shortened (with `…`) only in `table` format and only when `width` is set
+  (a terminal); machine formats never shorten anything.
+- `csv` and `tsv` hold one table per file, so a run with several results is always written as
+  one table with the `@query`/`@account`/`@region` columns first (`merge` is implied). A missing
+  value is an empty field. TSV uses the same quoting as CSV (round-trips through `csv` with
+  `delimiter="\\t"`).
+- `json`: one array of `Result.to_dict()` objects (the DESIGN.md shape), `merge` does not apply.
+- `jsonl`: one object per row; rows of a run with several results start with `@query`,
+  `@account`, `@region` (and `@source` for local sources). A missing value is a missing key.
+- An empty result gives a "no rows" notice for `table`/`markdown` and valid empty output for
+  machine formats (`[]`-shaped JSON, CSV header only, no JSONL lines).
+- Failed results never produce rows; each gives an `error:` notice. Truncation and every
+  `Result.warnings` entry give a `warning:` notice.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone, tzinfo
+from typing import Iterable
+
+import orjson
+from tabulate import tabulate, tabulate_formats
+
+from trailq.errors import UsageError
+from trailq.result import Result, Target
+
+FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown")
+DEFAULT_TABLE_FORMAT = "simple"
+PTR = "@ptr"
+TAG_COLUMNS = ("@query", "@account", "@region")
+SOURCE_TAG = "@source"
+ELLIPSIS = "…"
+MIN_COLUMN_WIDTH = 8  # shortening never squeezes a column below this (the terminal wraps instead)
+NAMED_TIME_COLUMNS = frozenset({"@timestamp", "@ingestionTime"})
+
+_SERVICE_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}")
+_ISO_UTC_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z")
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """The output options every command shares (`--format`, `--table-format`, `--show-ptr`, `--tz`, `--merge`)."""
+
+    format: str = "table"
+    table_format: str = DEFAULT_TABLE_FORMAT
+    show_ptr: bool = False
+    tz: str = "UTC"
+    merge: bool = False
+    width: int | None = None  # terminal width; None means never shorten values
+
+    def __post_init__(self) -> None:
+        if self.format not in FORMATS:
+            raise UsageError(f"--format: unknown format {self.format!r}", hint=f"one of: {', '.join(FORMATS)}")
+        if self.table_format not in tabulate_formats:
+            raise UsageError(
+                f"--table-format: unknown table format {self.table_format!r}",
+                hint=f"one of: {', '.join(tabulate_formats)}",
+            )
+        if self.width is not None and self.width < 20:
+            raise ValueError(f"width {self.width} is too narrow to draw a table")
+        resolve_zone(self.tz)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What to write: `text` for stdout (or --output), `notices` one line each for stderr."""
+
+    text: str
+    notices: list[str] = field(default_factory=list)
+
+
+def resolve_zone(name: str) -> tzinfo:
+    """`UTC`, `local` (this machine's zone) or an IANA zone name. Raises UsageError naming --tz."""
+    if name.upper() in ("UTC", "Z"):
+        return timezone.utc
+    if name.lower() == "local":
+        local = datetime.now().astimezone().tzinfo
+        assert local is not None  # astimezone() on an aware "now" always has a zone
+        return local
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(f"--tz: unknown time zone {name!r}", hint="use UTC, local, or a zone name such as Europe/Paris") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Shaping: the rows every format starts from
+
+
+@dataclass(frozen=True)
+class _Table:
+    """One result's rows after the options that apply to every format (ptr hidden, tz applied)."""
+
+    result: Result
+    columns: list[str]
+    rows: list[dict[str, str]]
+
+
+def _visible_columns(result: Result, show_ptr: bool) -> list[str]:
+    columns = list(result.columns)
+    seen = set(columns)
+    for row in result.rows:
+        for key in row:
+            if key not in seen:  # a field the query did not list: keep it rather than drop it
+                seen.add(key)
+                columns.append(key)
+    return [c for c in columns if show_ptr or c != PTR]
+
+
+def _is_time_column(name: str, rows: list[dict[str, str]]) -> bool:
+    if name in NAMED_TIME_COLUMNS:
+        return True
+    values = [row[name] for row in rows if row.get(name)]
+    return bool(values) and all(_time_shape(v) is not None for v in values)
+
+
+def _time_shape(value: str) -> str | None:
+    if _SERVICE_TIME.fullmatch(value):
+        return "service"
+    if _ISO_UTC_TIME.fullmatch(value):
+        return "iso"
+    return None
+
+
+def convert_time(value: str, zone: tzinfo) -> str:
+    """A UTC time value shown in `zone`, keeping its shape; anything else is returned unchanged."""
+    shape = _time_shape(value)
+    if shape is None or zone is timezone.utc:
+        return value
+    if shape == "service":
+        moment = datetime.strptime(value, "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=timezone.utc).astimezone(zone)
+        return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d}" + _offset(moment)
+    moment = datetime.fromisoformat(value[:-1] + "+00:00").astimezone(zone)
+    fraction = value[19:-1]  # ".123" or "" — keep the precision the value had
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + fraction + _offset(moment)
+
+
+def _offset(moment: datetime) -> str:
+    text = moment.strftime("%z")  # +0100
+    return f"{text[:3]}:{text[3:]}" if text else ""
+
+
+def _shape(result: Result, options: RenderOptions, zone: tzinfo) -> _Table:
+    columns = _visible_columns(result, options.show_ptr)
+    time_columns = [c for c in columns if _is_time_column(c, result.rows)] if zone is not timezone.utc else []
+    rows: list[dict[str, str]] = []
+    for row in result.rows:
+        shaped = {k: v for k, v in row.items() if options.show_ptr or k != PTR}
+        for name in time_columns:
+            if isinstance(shaped.get(name), str):
+                shaped[name] = convert_time(shaped[name], zone)
+        rows.append(shaped)
+    return _Table(result, columns, rows)
+
+
+def _tags(target: Target, query: str, with_source: bool) -> dict[str, str | None]:
+    tags: dict[str, str | None] = {"@query": query, "@account": target.account, "@region": target.region}
+    if with_source:
+        tags[SOURCE_TAG] = target.source
+    return tags
+
+
+def _tag_columns(tables: list[_Table]) -> list[str]:
+    with_source = any(t.result.target.source is not None for t in tables)
+    return [*TAG_COLUMNS, SOURCE_TAG] if with_source else list(TAG_COLUMNS)
+
+
+def _merged(tables: list[_Table]) -> tuple[list[str], list[dict[str, str | None]]]:
+    """One table from several: tag columns first, then the union of columns in first-seen order."""
+    tag_columns = _tag_columns(tables)
+    with_source = SOURCE_TAG in tag_columns
+    columns = list(tag_columns)
+    for table in tables:
+        columns.extend(c for c in table.columns if c not in columns)
+    rows = [
+        {**_tags(t.result.target, t.result.query, with_source), **row}
+        for t in tables
+        for row in t.rows
+    ]
+    return columns, rows
+
+
+def title(result: Result) -> str:
+    """How a result is named in titles and notices: `query · target`."""
+    return f"{result.query} · {result.target.label()}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Notices
+
+
+def _notices(results: list[Result], tables: list[_Table], options: RenderOptions) -> list[str]:
+    notices: list[str] = []
+    several = len(results) > 1
+    for result in results:
+        name = title(result)
+        if not result.ok:
+            notices.append(f"error: {name}: {result.status}" + (f": {result.error}" if result.error else ""))
+        if result.truncated:
+            notices.append(f"warning: {name}: results truncated at {len(result.rows)} rows (more rows matched)")
+        notices.extend(f"warning: {name}: {w}" for w in result.warnings)
+    if options.format in ("table", "markdown"):
+        empty = [t for t in tables if t.result.ok and not t.rows]
+        if options.merge and several:
+            if tables and all(not t.rows for t in tables) and any(t.result.ok for t in tables):
+                notices.append("no rows")
+        else:
+            notices.extend("no rows" if not several else f"no rows: {title(t.result)}" for t in empty)
+    return notices
+
+
+# ---------------------------------------------------------------------------------------------
+# Formats
+
+
+def render(results: list[Result], options: RenderOptions) -> Rendered:
+    """Render every result in `options.format`. Never prints; raises UsageError only for bad options."""
+    zone = resolve_zone(options.tz)
+    tables = [_shape(r, options, zone) for r in results]
+    renderer = _RENDERERS[options.format]
+    text = renderer(tables, options)
+    return Rendered(text, _notices(results, tables, options))
+
+
+def _render_json(tables: list[_Table], options: RenderOptions) -> str:
+    documents = []
+    for table in tables:
+        document = table.result.to_dict()
+        document["columns"] = [c for c in document["columns"] if options.show_ptr or c != PTR]
+        document["rows"] = table.rows
+        documents.append(document)
+    return orjson.dumps(documents, option=orjson.OPT_INDENT_2).decode() + "\n"
+
+
+def _render_jsonl(tables: list[_Table], options: RenderOptions) -> str:
+    tagged = len(tables) > 1
+    with_source = tagged and SOURCE_TAG in _tag_columns(tables)
+    lines = []
+    for table in tables:
+        tags = _tags(table.result.target, table.result.query, with_source) if tagged else {}
+        for row in table.rows:
+            ordered = {c: row[c] for c in table.columns if c in row}
+            lines.append(orjson.dumps({**tags, **ordered}).decode())
+    return "".join(line + "\n" for line in lines)
+
+
+def _render_delimited(tables: list[_Table], delimiter: str) -> str:
+    if len(tables) == 1:
+        columns, rows = tables[0].columns, tables[0].rows
+    else:
+        columns, rows = _merged(tables)
+    if not columns:
+        return ""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if row.get(c) is None else row[c] for c in columns])
+    return buffer.getvalue()
+
+
+def _render_csv(tables: list[_Table], options: RenderOptions) -> str:
+    return _render_delimited(tables, ",")
+
+
+def _render_tsv(tables: list[_Table], options: RenderOptions) -> str:
+    return _render_delimited(tables, "\t")
+
+
+def _render_table(tables: list[_Table], options: RenderOptions) -> str:
+    return _render_titled(tables, options, _draw_table)
+
+
+def _render_markdown(tables: list[_Table], options: RenderOptions) -> str:
+    return _render_titled(tables, options, _draw_markdown)
+
+
+def _render_titled(tables: list[_Table], options: RenderOptions, draw) -> str:  # type: ignore[no-untyped-def]
+    """One table, one merged table, or one titled table per result with rows."""
+    shown = [t for t in tables if t.result.ok or t.rows]
+    if len(tables) == 1:
+        table = tables[0]
+        return draw(table.columns, table.rows, options) + "\n" if table.rows else ""
+    if options.merge:
+        columns, rows = _merged(shown)
+        return draw(columns, rows, options) + "\n" if rows else ""
+    blocks = []
+    for table in shown:
+        if table.rows:
+            heading = _heading(table, options)
+            blocks.append(f"{heading}\n{draw(table.columns, table.rows, options)}\n")
+    return "\n".join(blocks)
+
+
+def _heading(table: _Table, options: RenderOptions) -> str:
+    count = len(table.rows)
+    text = f"{title(table.result)} ({count} row{'s' if count != 1 else ''})"
+    if options.format == "markdown":
+        return f"### {_markdown_cell(text)}\n"
+    return text
+
+
+def _draw_table(columns: list[str], rows: list[dict], options: RenderOptions) -> str:
+    matrix = [["" if row.get(c) is None else row[c] for c in columns] for row in rows]
+    headers = list(columns)
+    if options.width is not None:
+        keep_whole = [_is_time_column(c, rows) for c in columns]
+        headers, matrix = _fit(headers, matrix, keep_whole, options)
+    return _tabulate(headers, matrix, options.table_format)
+
+
+def _tabulate(headers: list[str], matrix: list[list[str]], table_format: str) -> str:
+    # disable_numparse: values are strings; "012345678901" is an account id, not a number to reformat.
+    return tabulate(matrix, headers=headers, tablefmt=table_format, disable_numparse=True, missingval="")
+
+
+def _fit(
+    headers: list[str], matrix: list[list[str]], keep_whole: list[bool], options: RenderOptions
+) -> tuple[list[str], list[list[str]]]:
+    """Shorten the widest columns until the drawn table fits the terminal.
+
+    Time columns are never cut (a cut timestamp misleads), other columns not below
+    MIN_COLUMN_WIDTH; when that is not enough the terminal wraps the table.
+    """
+    width = options.width
+    assert width is not None
+    matrix = [[_one_line(v) for v in row] for row in matrix]
+    natural = [max([len(h), *(len(row[i]) for row in matrix)]) for i, h in enumerate(headers)]
+    minimums = [n if whole else min(n, MIN_COLUMN_WIDTH) for n, whole in zip(natural, keep_whole)]
+    limits = list(natural)
+    for _ in range(4):  # separators differ per table format: measure, shrink by the excess, repeat
+        drawn = _tabulate([_shorten(h, w) for h, w in zip(headers, limits)], _cut(matrix, limits), options.table_format)
+        excess = max(len(line) for line in drawn.splitlines()) - width
+        if excess <= 0:
+            break
+        shrunk = shrink_widths(limits, sum(limits) - excess, minimums)
+        if shrunk == limits:
+            break
+        limits = shrunk
+    return [_shorten(h, w) for h, w in zip(headers, limits)], _cut(matrix, limits)
+
+
+def shrink_widths(widths: list[int], budget: int, minimums: list[int]) -> list[int]:
+    """Lower the widest columns first until the widths sum to `budget`, none below its minimum."""
+    result = list(widths)
+    while sum(result) > budget:
+        movable = [i for i, w in enumerate(result) if w > minimums[i]]
+        if not movable:
+            break
+        widest = max(result[i] for i in movable)
+        wide = [i for i in movable if result[i] == widest]
+        others = [result[i] for i in movable if result[i] < widest]
+        runner_up = max(others) if others else 0
+        # Lower the widest columns together, never past the runner-up, so the widest give way first.
+        step = max(1, min(widest - runner_up, -(-(sum(result) - budget) // len(wide))))
+        for i in wide:
+            result[i] = max(minimums[i], widest - step)
+    return result
+
+
+def _cut(matrix: list[list[str]], limits: list[int]) -> list[list[str]]:
+    return [[_shorten(v, w) for v, w in zip(row, limits)] for row in matrix]
+
+
+def _shorten(value: str, limit: int) -> str:
+    return value if len(value) <= limit else value[: max(0, limit - 1)] + ELLIPSIS
+
+
+def _one_line(value: str) -> str:
+    """A terminal table row is one line: show line breaks and tabs instead of breaking the row."""
+    return value.replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎").replace("\t", " ")
+
+
+def _draw_markdown(columns: list[str], rows: list[dict], options: RenderOptions) -> str:
+    matrix = [[_markdown_cell("" if row.get(c) is None else row[c]) for c in columns] for row in rows]
+    return _tabulate([_markdown_cell(c) for c in columns], matrix, "github")
+
+
+def _markdown_cell(value: str) -> str:
+    """A pipe or a line break would end the cell early; escape them the way GitHub renders."""
+    text = value.replace("\\", "\\\\").replace("|", "\\|")
+    return text.replace("\r\n", "<br>").replace("\n", "<br>").replace("\r", "<br>")
+
+
+_RENDERERS = {
+    "table": _render_table,
+    "markdown": _render_markdown,
+    "json": _render_json,
+    "jsonl": _render_jsonl,
+    "csv": _render_csv,
+    "tsv": _render_tsv,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# --stats
+
+BYTES_PER_GB = 1024**3  # AWS bills "per GB" in binary gigabytes
+DEFAULT_PRICE_PER_GB = 0.005
+
+
+def estimated_cost_usd(bytes_scanned: float, price_per_gb: float = DEFAULT_PRICE_PER_GB) -> float:
+    return bytes_scanned / BYTES_PER_GB * price_per_gb
+
+
+def format_statistics(results: Iterable[Result], price_per_gb: float = DEFAULT_PRICE_PER_GB) -> str:
+    """Records scanned and matched, bytes scanned, estimated cost and elapsed time, per query × target (+ total)."""
+    results = list(results)
+    headers = ["query", "target", "status", "records scanned", "records matched", "bytes scanned", "est. cost (USD)", "elapsed"]
+    rows = [
+        [r.query, r.target.label(), r.status, *_stat_cells(r.statistics.records_scanned, r.statistics.records_matched,
+                                                            r.statistics.bytes_scanned, r.statistics.elapsed_seconds, price_per_gb)]
+        for r in results
+    ]
+    if len(results) > 1:
+        scanned = sum(r.statistics.records_scanned for r in results)
+        matched = sum(r.statistics.records_matched for r in results)
+        scanned_bytes = sum(r.statistics.bytes_scanned for r in results)
+        # Queries run concurrently: the run took as long as its slowest query, not the sum.
+        elapsed = max(r.statistics.elapsed_seconds for r in results)
+        rows.append(["total", f"{len(results)} results", "", *_stat_cells(scanned, matched, scanned_bytes, elapsed, price_per_gb)])
+    text = tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True,
+                    colalign=("left", "left", "left", "right", "right", "right", "right", "right"))
+    return f"{text}\n(cost estimated at ${price_per_gb:g} per GB scanned)"
+
+
+def _stat_cells(scanned: float, matched: float, scanned_bytes: float, elapsed_seconds: float, price_per_gb: float) -> list[str]:
+    return [
+        f"{scanned:,.0f}",
+        f"{matched:,.0f}",
+        human_bytes(scanned_bytes),
+        format_cost(estimated_cost_usd(scanned_bytes, price_per_gb)),
+        f"{elapsed_seconds:.1f}s",
+    ]
+
+
+def human_bytes(count: float) -> str:
+    value = float(count)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{value:,.0f} {unit}" if unit == "B" else f"{value:,.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def format_cost(usd: float) -> str:
+    if usd == 0:
+        return "$0"
+    if usd < 0.0001:
+        return "<$0.0001"
+    return f"${usd:,.4f}"
