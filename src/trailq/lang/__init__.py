@@ -1,0 +1,1 @@
+"""The Logs Insights language: lexer, parser, AST, printer, function registry, analysis."""

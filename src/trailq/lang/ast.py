@@ -1,0 +1,484 @@
+"""The Logs Insights query AST: frozen dataclasses, compared by structure only.
+
+Every node carries `span` (its characters in the source text) with `compare=False`, so
+`parse(to_text(ast)) == ast` compares what a query *means*, not where it was written.
+Comments are kept for `trailq fmt` but excluded from equality as well.
+
+Names are normalised at parse time: keywords and function names to their canonical
+spelling (function names via the registry in `functions.py`), operators to lower case
+(`and`, `or`, `not`), field names exactly as written (field names are case-sensitive).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+from trailq.source import Span
+
+NO_SPAN = Span(0, 0)
+
+
+def _span() -> Span:
+    # A node built by hand (tests, generated ASTs) has no source; NO_SPAN marks that.
+    return field(default=NO_SPAN, compare=False, repr=False, kw_only=True)
+
+
+def _meta(default: object = ()) -> object:
+    """Data kept for printing only (spelling, comments): never part of equality."""
+    return field(default=default, compare=False, repr=False, kw_only=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Expressions
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Field:
+    """A field reference, `name` flattened the way Logs Insights discovers it.
+
+    `userIdentity.sessionContext.sessionIssuer.userName`, `@timestamp`, `@@x`, `detail-type`
+    (from `` `detail-type` ``), `@aws.tag.aws:cloudformation:stack-name` (from
+    ``@`aws.tag.aws:cloudformation:stack-name` ``). `segments` keeps the dotted path as written
+    (a backtick-quoted segment may itself contain dots, e.g. ``json_message.`user.id` ``) so the
+    printer can re-quote it; it is empty for hand-built nodes (then `name` is printed).
+    """
+
+    name: str
+    segments: tuple[str, ...] = _meta()  # type: ignore[assignment]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class String:
+    """A quoted string literal; `value` is decoded (escapes resolved)."""
+
+    value: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Number:
+    """An integer or decimal literal. `text` is the spelling as written (printing only)."""
+
+    value: Union[int, float]
+    text: str = _meta("")  # type: ignore[assignment]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Regex:
+    """A `/pattern/` literal. `pattern` is the text between the slashes exactly as written:
+    an escaped slash stays `\\/` (harmless to every regex engine), flags stay inline (`(?i)`).
+    Use `python_pattern()` to get text for Python's `re` (`(?<name>` → `(?P<name>`).
+    """
+
+    pattern: str
+    span: Span = _span()
+
+    def python_pattern(self) -> str:
+        from trailq.lang.lexer import regex_to_python
+
+        return regex_to_python(self.pattern)
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A time period such as `5m`, `1h`, `30s`, `500ms`, `2hrs` (negative in `START=-3600s`).
+
+    `unit` is the unit as written, lower-cased; `canonical_unit` maps it to one of
+    ms s m h d w mo q y.
+    """
+
+    amount: Union[int, float]
+    unit: str
+    span: Span = _span()
+
+    @property
+    def canonical_unit(self) -> str:
+        return DURATION_UNITS[self.unit]
+
+    @property
+    def milliseconds(self) -> float:
+        """Nominal length (months 30 days, quarters 91 days, years 365 days)."""
+        return self.amount * UNIT_MILLISECONDS[self.canonical_unit]
+
+
+@dataclass(frozen=True)
+class ListLiteral:
+    """`[item, ...]` (the right side of `in`, SOURCE arguments)."""
+
+    items: tuple["Expr", ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class MapLiteral:
+    """`{"key": value, ...}` — only in `SOURCE logGroupTags([...])`."""
+
+    entries: tuple[tuple[str, "Expr"], ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Star:
+    """The `*` in `count(*)`."""
+
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """A `{{name}}` catalog parameter (only when parsed with placeholders=True)."""
+
+    name: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Call:
+    """A function call; `name` is the registry's canonical name (`functions.lookup`)."""
+
+    name: str
+    args: tuple["Expr", ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Unary:
+    """`op` is `not` (also written `!`) or `-` (negation)."""
+
+    op: str
+    operand: "Expr"
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Binary:
+    """`op` in: or and = != < <= > >= + - * / % ^ (lower case)."""
+
+    op: str
+    left: "Expr"
+    right: "Expr"
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Like:
+    """`operand [not] like pattern`; pattern is String (substring), Regex, or Placeholder."""
+
+    operand: "Expr"
+    pattern: "Expr"
+    negated: bool = False
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Match:
+    """`operand =~ regex` (regex is a Regex or Placeholder; a String is matched as a regex too)."""
+
+    operand: "Expr"
+    pattern: "Expr"
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class In:
+    """`operand [not] in [..]`; items is a ListLiteral, a Placeholder or a Subquery."""
+
+    operand: "Expr"
+    items: "Expr"
+    negated: bool = False
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Subquery:
+    """`( query )` on the right of `in` (§3.17)."""
+
+    query: "Query"
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Index:
+    """`base[index]` on a jsonParse() value or a list."""
+
+    base: "Expr"
+    index: "Expr"
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Member:
+    """`base.name` where base is not a plain field path (e.g. `jsonParse(x).a`, `a[1].b`)."""
+
+    base: "Expr"
+    name: str
+    span: Span = _span()
+
+
+Expr = Union[
+    Field, String, Number, Regex, Duration, ListLiteral, MapLiteral, Star, Placeholder,
+    Call, Unary, Binary, Like, Match, In, Subquery, Index, Member,
+]
+
+
+@dataclass(frozen=True)
+class Projection:
+    """`expr [as alias]` in fields, display, stats and stats `by`."""
+
+    expr: Expr
+    alias: str | None = None
+    span: Span = _span()
+
+    @property
+    def output_name(self) -> str | None:
+        """The alias, or the field name for a bare field; None when named by source text."""
+        if self.alias is not None:
+            return self.alias
+        if isinstance(self.expr, Field):
+            return self.expr.name
+        return None
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One sort key; `descending` is None when neither asc nor desc was written."""
+
+    expr: Expr
+    descending: bool | None = None
+    span: Span = _span()
+
+
+# ---------------------------------------------------------------------------------------------
+# Commands
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommandBase:
+    """Fields shared by every command, none compared.
+
+    `keyword_span`: the command word (carets for "not supported locally").
+    `comments`: `#` comments on their own lines just before the command (text from `#`).
+    `trailing_comments`: comments that followed code of this command on the same line.
+    """
+
+    span: Span = _span()
+    keyword_span: Span = _meta(NO_SPAN)  # type: ignore[assignment]
+    comments: tuple[str, ...] = _meta()  # type: ignore[assignment]
+    trailing_comments: tuple[str, ...] = _meta()  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class Fields(CommandBase):
+    """`fields expr [as alias], ...`"""
+
+    items: tuple[Projection, ...]
+
+
+@dataclass(frozen=True)
+class Display(CommandBase):
+    """`display expr [as alias], ...` — the last display decides the output columns."""
+
+    items: tuple[Projection, ...]
+
+
+@dataclass(frozen=True)
+class Filter(CommandBase):
+    """`filter cond` or `where cond` (keyword kept, canonical lower case)."""
+
+    condition: Expr
+    keyword: str = "filter"
+
+
+@dataclass(frozen=True)
+class Stats(CommandBase):
+    """`stats agg [as a], ... [by expr [as b], ...]`."""
+
+    aggregations: tuple[Projection, ...]
+    by: tuple[Projection, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sort(CommandBase):
+    """`sort key [asc|desc], ...` (also spelled `order`)."""
+
+    keys: tuple[SortKey, ...]
+    keyword: str = "sort"
+
+
+@dataclass(frozen=True)
+class Limit(CommandBase):
+    """`limit [any] N`; `head N` and `tail N` are the deprecated spellings (keyword kept)."""
+
+    count: Union[Number, Placeholder]
+    any: bool = False
+    keyword: str = "limit"
+
+
+@dataclass(frozen=True)
+class Parse(CommandBase):
+    """`parse [source] <pattern> [as a, ...] [multi]`.
+
+    mode: glob (pattern String), regex (pattern Regex; fields from named groups or aliases),
+    logfmt and csv (pattern None). `source` None means @message.
+    """
+
+    source: Expr | None = None
+    mode: str = "glob"
+    pattern: Expr | None = None
+    aliases: tuple[str, ...] = ()
+    multi: bool = False
+
+
+@dataclass(frozen=True)
+class Dedup(CommandBase):
+    """`dedup f1, f2, ...`"""
+
+    fields: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Unnest(CommandBase):
+    """`unnest field into newField`"""
+
+    field: Expr
+    into: str
+
+
+@dataclass(frozen=True)
+class Unmask(CommandBase):
+    """`unmask`"""
+
+
+@dataclass(frozen=True)
+class Pattern(CommandBase):
+    """`pattern expr`"""
+
+    expr: Expr
+
+
+@dataclass(frozen=True)
+class Diff(CommandBase):
+    """`diff [previousDay|previousWeek|previousMonth]`"""
+
+    period: str | None = None
+
+
+@dataclass(frozen=True)
+class FilterIndex(CommandBase):
+    """`filterIndex field = "v"` or `filterIndex field in [...]`."""
+
+    condition: Expr
+
+
+@dataclass(frozen=True)
+class SourceSelector:
+    """One SOURCE selector: `logGroups(namePrefix: [...])`, `dataSource([...])`,
+    `logGroupTags([...])`, or a quoted log group name (kind "name", args (String,)).
+    """
+
+    kind: str
+    args: tuple[Expr, ...] = ()
+    named: tuple[tuple[str, Expr], ...] = ()
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Source(CommandBase):
+    """`SOURCE selector ... [START=t] [END=t]` (first command; CLI/API only)."""
+
+    selectors: tuple[SourceSelector, ...] = ()
+    start: Expr | None = None
+    end: Expr | None = None
+
+
+@dataclass(frozen=True)
+class Lookup(CommandBase):
+    """`lookup table f [as g], ... OUTPUT|OUTPUTNEW out [as x], ...`"""
+
+    table: str
+    matches: tuple[Projection, ...]
+    mode: str
+    outputs: tuple[Projection, ...]
+
+
+@dataclass(frozen=True)
+class CidrLookup(CommandBase):
+    """`cidrlookup table ipField [as cidrColumn] OUTPUT|OUTPUTNEW f [as g], ...`"""
+
+    table: str
+    matches: tuple[Projection, ...]
+    mode: str
+    outputs: tuple[Projection, ...]
+
+
+@dataclass(frozen=True)
+class Anomaly(CommandBase):
+    """`anomaly` (after `pattern`)."""
+
+
+@dataclass(frozen=True)
+class GenericCommand(CommandBase):
+    """A newer command parsed syntactically only (§3.18: addtotals, join, expand, ...).
+
+    `name` is the canonical command name; `args` the argument token texts in order
+    (strings and regexes as written), so printing joins them back.
+    """
+
+    name: str
+    args: tuple[str, ...] = ()
+
+
+Command = Union[
+    Fields, Display, Filter, Stats, Sort, Limit, Parse, Dedup, Unnest, Unmask, Pattern, Diff,
+    FilterIndex, Source, Lookup, CidrLookup, Anomaly, GenericCommand,
+]
+
+
+@dataclass(frozen=True)
+class Query:
+    """A whole query: commands in pipeline order.
+
+    `text` is the source (so the engine can name unaliased columns by `text[span.start:span.end]`);
+    `trailing_comments` are comments after the last command.
+    """
+
+    commands: tuple[Command, ...]
+    text: str = _meta("")  # type: ignore[assignment]
+    trailing_comments: tuple[str, ...] = _meta()  # type: ignore[assignment]
+    span: Span = _span()
+
+    def source_text(self, node: object) -> str:
+        """The source characters of a node of this query (empty for hand-built nodes)."""
+        span = getattr(node, "span", NO_SPAN)
+        return self.text[span.start : span.end]
+
+
+# Duration units (§4.5): spelling → canonical unit.
+DURATION_UNITS: dict[str, str] = {
+    **dict.fromkeys(["ms", "msec", "msecs", "millisecond", "milliseconds"], "ms"),
+    **dict.fromkeys(["s", "sec", "secs", "second", "seconds"], "s"),
+    **dict.fromkeys(["m", "min", "mins", "minute", "minutes"], "m"),
+    **dict.fromkeys(["h", "hr", "hrs", "hour", "hours"], "h"),
+    **dict.fromkeys(["d", "day", "days"], "d"),
+    **dict.fromkeys(["w", "week", "weeks"], "w"),
+    **dict.fromkeys(["mo", "mon", "mons", "month", "months"], "mo"),
+    **dict.fromkeys(["q", "qtr", "qtrs", "quarter", "quarters"], "q"),
+    **dict.fromkeys(["y", "yr", "yrs", "year", "years"], "y"),
+}
+
+UNIT_MILLISECONDS: dict[str, float] = {
+    "ms": 1,
+    "s": 1000,
+    "m": 60_000,
+    "h": 3_600_000,
+    "d": 86_400_000,
+    "w": 7 * 86_400_000,
+    "mo": 30 * 86_400_000,
+    "q": 91 * 86_400_000,
+    "y": 365 * 86_400_000,
+}
