@@ -1,0 +1,268 @@
+"""`trailq check`: verdicts on check-carrying queries, a summary table, JUnit XML, a GitHub step summary.
+
+A catalog query with `check: {max_rows: 0}` is an audit: any row is a finding. Each Result of such
+a query (one per query × target) gets one Verdict: pass, fail (the rows broke max_rows/min_rows)
+or error (the query could not run there, so the audit is incomplete).
+
+Exit code (docs/ci.md): 5 when any query could not run — even if another check failed, because
+then "every check ran and some found rows" (exit 1) would be a false statement —, else 1 when any
+check failed, else 0. Severity is reported everywhere but does not change the exit code.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from tabulate import tabulate
+
+from trailq.catalog import Check
+from trailq.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_QUERY_FAILED
+from trailq.result import Result, Target
+
+PASS = "pass"
+FAIL = "fail"
+ERROR = "error"
+# Reports carry the offending rows, but a CI report with 100,000 rows helps nobody and CI
+# systems cap report sizes; beyond these caps the report says how many rows were left out.
+MAX_ROWS_IN_JUNIT = 200
+MAX_ROWS_IN_STEP_SUMMARY = 50
+HIDDEN_COLUMNS = ("@ptr",)
+STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One query × target: its check, what it found and whether that passes."""
+
+    query: str
+    target: Target
+    outcome: str  # pass | fail | error
+    severity: str
+    reason: str  # one line, e.g. "3 rows; at most 0 allowed"
+    row_count: int | None  # None when the query could not run
+    columns: tuple[str, ...] = ()
+    offending_rows: tuple[dict[str, str], ...] = ()
+    elapsed_seconds: float = 0.0
+
+    @property
+    def name(self) -> str:
+        return f"{self.query} · {self.target.label()}"
+
+
+def evaluate(results: list[Result], checks_by_query_name: Mapping[str, Check]) -> list[Verdict]:
+    """A Verdict for every Result whose query carries a check, in the results' order."""
+    verdicts = []
+    for result in results:
+        check = checks_by_query_name.get(result.query)
+        if check is not None:
+            verdicts.append(_judge(result, check))
+    return verdicts
+
+
+def _judge(result: Result, check: Check) -> Verdict:
+    common = {
+        "query": result.query,
+        "target": result.target,
+        "severity": check.severity,
+        "elapsed_seconds": result.statistics.elapsed_seconds,
+    }
+    if not result.ok:
+        reason = f"query did not complete ({result.status})" + (f": {result.error}" if result.error else "")
+        return Verdict(outcome=ERROR, reason=reason, row_count=None, **common)
+    count = len(result.rows)
+    # A truncated result holds at least this many rows: enough to fail max_rows, never to fail min_rows wrongly.
+    counted = f"{'at least ' if result.truncated else ''}{count} row{'s' if count != 1 else ''}"
+    columns = tuple(c for c in result.columns if c not in HIDDEN_COLUMNS)
+    if check.max_rows is not None and count > check.max_rows:
+        return Verdict(
+            outcome=FAIL,
+            reason=f"{counted}; at most {check.max_rows} allowed",
+            row_count=count,
+            columns=columns,
+            offending_rows=tuple({k: v for k, v in r.items() if k not in HIDDEN_COLUMNS} for r in result.rows),
+            **common,
+        )
+    if check.min_rows is not None and count < check.min_rows:
+        return Verdict(outcome=FAIL, reason=f"{counted}; at least {check.min_rows} expected", row_count=count, **common)
+    return Verdict(outcome=PASS, reason=counted, row_count=count, columns=columns, **common)
+
+
+def exit_code(verdicts: list[Verdict]) -> int:
+    """5 when any query could not run, else 1 when any check failed, else 0."""
+    outcomes = {v.outcome for v in verdicts}
+    if ERROR in outcomes:
+        return EXIT_QUERY_FAILED
+    if FAIL in outcomes:
+        return EXIT_CHECK_FAILED
+    return EXIT_OK
+
+
+def counts(verdicts: list[Verdict]) -> dict[str, int]:
+    return {outcome: sum(v.outcome == outcome for v in verdicts) for outcome in (PASS, FAIL, ERROR)}
+
+
+def summary_line(verdicts: list[Verdict]) -> str:
+    tally = counts(verdicts)
+    return f"{len(verdicts)} checks: {tally[FAIL]} failed, {tally[ERROR]} could not run, {tally[PASS]} passed"
+
+
+def summary_table(verdicts: list[Verdict]) -> str:
+    """query, target, severity, rows, verdict, detail — one line per query × target, then the tally."""
+    rows = [
+        [v.query, v.target.label(), v.severity, "-" if v.row_count is None else str(v.row_count), v.outcome.upper(), v.reason]
+        for v in verdicts
+    ]
+    table = tabulate(rows, headers=["query", "target", "severity", "rows", "verdict", "detail"],
+                     tablefmt="simple", disable_numparse=True)
+    return f"{table}\n{summary_line(verdicts)}" if verdicts else summary_line(verdicts)
+
+
+# ---------------------------------------------------------------------------------------------
+# JUnit XML
+
+# Characters XML 1.0 cannot carry at all, even escaped; a log line may hold any of them.
+_XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _XML_INVALID.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def junit_xml(verdicts: list[Verdict]) -> str:
+    """JUnit XML: one <testsuite> per query, one <testcase> per query × target.
+
+    A failed check is a <failure> whose text lists the offending rows; a query that could not run
+    is an <error>. Jenkins, GitLab and GitHub test reporters read this layout natively.
+    """
+    tally = counts(verdicts)
+    root = ET.Element("testsuites", {
+        "name": "trailq check",
+        "tests": str(len(verdicts)),
+        "failures": str(tally[FAIL]),
+        "errors": str(tally[ERROR]),
+        "time": _seconds(sum(v.elapsed_seconds for v in verdicts)),
+    })
+    for query, group in _by_query(verdicts).items():
+        group_tally = counts(group)
+        suite = ET.SubElement(root, "testsuite", {
+            "name": _xml_text(query),
+            "tests": str(len(group)),
+            "failures": str(group_tally[FAIL]),
+            "errors": str(group_tally[ERROR]),
+            "skipped": "0",
+            "time": _seconds(sum(v.elapsed_seconds for v in group)),
+        })
+        for verdict in group:
+            _testcase(suite, verdict)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _testcase(suite: ET.Element, verdict: Verdict) -> None:
+    case = ET.SubElement(suite, "testcase", {
+        "classname": _xml_text(f"trailq.{verdict.query}"),
+        "name": _xml_text(verdict.target.label()),
+        "time": _seconds(verdict.elapsed_seconds),
+    })
+    if verdict.outcome == FAIL:
+        element = ET.SubElement(case, "failure", {"message": _xml_text(verdict.reason), "type": verdict.severity})
+        element.text = _xml_text(_failure_text(verdict))
+    elif verdict.outcome == ERROR:
+        element = ET.SubElement(case, "error", {"message": _xml_text(verdict.reason), "type": "QueryFailed"})
+        element.text = _xml_text(verdict.reason)
+
+
+def _failure_text(verdict: Verdict) -> str:
+    lines = [f"{verdict.name}: {verdict.reason} (severity {verdict.severity})"]
+    if verdict.offending_rows:
+        shown = verdict.offending_rows[:MAX_ROWS_IN_JUNIT]
+        lines.append(_plain_rows(verdict.columns, shown))
+        left_out = len(verdict.offending_rows) - len(shown)
+        if left_out:
+            lines.append(f"... and {left_out} more rows (run `trailq run {verdict.query}` to see them all)")
+    return "\n".join(lines)
+
+
+def _plain_rows(columns: tuple[str, ...], rows: tuple[dict[str, str], ...]) -> str:
+    names = list(columns) or sorted({k for r in rows for k in r})
+    matrix = [[r.get(c, "") for c in names] for r in rows]
+    return tabulate(matrix, headers=names, tablefmt="simple", disable_numparse=True, missingval="")
+
+
+def _by_query(verdicts: list[Verdict]) -> dict[str, list[Verdict]]:
+    groups: dict[str, list[Verdict]] = {}
+    for verdict in verdicts:
+        groups.setdefault(verdict.query, []).append(verdict)
+    return groups
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.3f}"
+
+
+# ---------------------------------------------------------------------------------------------
+# GitHub step summary
+
+_MARK = {PASS: "✅ pass", FAIL: "❌ FAIL", ERROR: "⚠️ ERROR"}
+
+
+def github_step_summary(verdicts: list[Verdict]) -> str:
+    """Markdown for $GITHUB_STEP_SUMMARY: the tally, one table row per check, offending rows folded."""
+    tally = counts(verdicts)
+    lines = [
+        f"## trailq check: {tally[FAIL]} failed, {tally[ERROR]} could not run, {tally[PASS]} passed",
+        "",
+        "| query | target | severity | rows | verdict | detail |",
+        "|---|---|---|---:|---|---|",
+    ]
+    for v in verdicts:
+        rows = "-" if v.row_count is None else str(v.row_count)
+        cells = [v.query, v.target.label(), v.severity, rows, _MARK[v.outcome], v.reason]
+        lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
+    for v in verdicts:
+        if v.outcome == FAIL and v.offending_rows:
+            lines.extend(["", f"<details><summary>{_html(v.name)}: {_html(v.reason)}</summary>", "", *_md_rows(v), "", "</details>"])
+    return "\n".join(lines) + "\n"
+
+
+def _md_rows(verdict: Verdict) -> list[str]:
+    shown = verdict.offending_rows[:MAX_ROWS_IN_STEP_SUMMARY]
+    names = list(verdict.columns) or sorted({k for r in shown for k in r})
+    out = ["| " + " | ".join(_md(n) for n in names) + " |", "|" + "---|" * len(names)]
+    out += ["| " + " | ".join(_md(r.get(n, "")) for n in names) + " |" for r in shown]
+    left_out = len(verdict.offending_rows) - len(shown)
+    if left_out:
+        out += ["", f"… and {left_out} more rows (see the JUnit report or `trailq run {_md(verdict.query)}`)."]
+    return out
+
+
+def _md(value: str) -> str:
+    """A table cell GitHub shows as the text it is: HTML escaped, pipes escaped, line breaks as <br>."""
+    text = _html(value).replace("\\", "\\\\").replace("|", "\\|")
+    return text.replace("\r\n", "<br>").replace("\n", "<br>").replace("\r", "<br>")
+
+
+def _html(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def append_github_step_summary(verdicts: list[Verdict], environ: Mapping[str, str] | None = None) -> list[str]:
+    """Append the Markdown summary to $GITHUB_STEP_SUMMARY when it is set; returns notices for stderr.
+
+    Appends (other steps write to the same file). A file that cannot be written gives a warning
+    notice rather than an exception, so the check's own exit code is never masked.
+    """
+    env = os.environ if environ is None else environ
+    path = env.get(STEP_SUMMARY_ENV)
+    if not path:
+        return []
+    try:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(github_step_summary(verdicts))
+    except OSError as exc:
+        return [f"warning: cannot append to ${STEP_SUMMARY_ENV} ({path}): {exc.strerror or exc}"]
+    return []
