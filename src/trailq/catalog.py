@@ -15,9 +15,9 @@ from typing import Any
 import yaml
 
 from trailq import params as params_mod
-from trailq.errors import CatalogError, QueryError
+from trailq.errors import EXIT_QUERY_INVALID, CatalogError, QueryError
 from trailq.params import Param
-from trailq.source import line_col
+from trailq.source import caret, line_col
 
 SEVERITIES = ("low", "medium", "high", "critical")
 _TOP_KEYS = {"version", "defaults", "queries"}
@@ -128,13 +128,18 @@ def load(
         paths.append(path)
     catalog = Catalog()
     problems: list[str] = []
+    syntax_only = True
     for path in paths:
         queries, found = load_file(path, check_syntax=check_syntax)
-        problems.extend(sorted(found, key=_line_of))
+        problems.extend(sorted(found.items, key=_line_of))
+        syntax_only = syntax_only and found.syntax == len(found.items)
         catalog.queries.update({q.name: q for q in queries})
         catalog.files.append(str(path))
     if problems:
-        raise CatalogError(problems, hint="fix the catalog; `trailq validate` lists every problem")
+        error = CatalogError(problems, hint="fix the catalog; `trailq validate` lists every problem")
+        if syntax_only:
+            error.exit_code = EXIT_QUERY_INVALID  # only query text is wrong: the same code as any invalid query
+        raise error
     return catalog
 
 
@@ -153,6 +158,7 @@ class _Problems:
     def __init__(self, path: str) -> None:
         self.path = path
         self.items: list[str] = []
+        self.syntax = 0  # how many items are query syntax errors (exit 3 when nothing else is wrong)
 
     def add(self, node: yaml.Node | None, message: str, query: str | None = None, line: int | None = None) -> None:
         if line is None:
@@ -161,7 +167,7 @@ class _Problems:
         self.items.append(f"{self.path}:{line}: {where}{message}")
 
 
-def load_file(path: Path, *, check_syntax: bool = True) -> tuple[list[NamedQuery], list[str]]:
+def load_file(path: Path, *, check_syntax: bool = True) -> tuple[list[NamedQuery], _Problems]:
     """Parse and validate one catalog file. Returns its valid queries and every problem found."""
     problems = _Problems(str(path))
     try:
@@ -169,25 +175,25 @@ def load_file(path: Path, *, check_syntax: bool = True) -> tuple[list[NamedQuery
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except (OSError, UnicodeDecodeError) as exc:
         problems.add(None, f"cannot read: {exc}")
-        return [], problems.items
+        return [], problems
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         problems.add(None, f"invalid YAML: {getattr(exc, 'problem', None) or exc}", line=line)
-        return [], problems.items
+        return [], problems
     if not isinstance(root, yaml.MappingNode):
         problems.add(root, "a catalog is a mapping with version, defaults and queries")
-        return [], problems.items
+        return [], problems
     top = _mapping(root, problems, _TOP_KEYS, "catalog")
     _check_version(top.get("version"), root, problems)
     defaults = _defaults(top.get("defaults"), problems)
     queries_node = top.get("queries")
     if queries_node is None:
         problems.add(root, "missing required key 'queries'")
-        return [], problems.items
+        return [], problems
     if not isinstance(queries_node, yaml.MappingNode):
         problems.add(queries_node, "'queries' must be a mapping of query names")
-        return [], problems.items
+        return [], problems
     queries: list[NamedQuery] = []
     seen: dict[str, int] = {}
     for key_node, value_node in queries_node.value:
@@ -199,7 +205,7 @@ def load_file(path: Path, *, check_syntax: bool = True) -> tuple[list[NamedQuery
         query = _query(name, key_node, value_node, path, defaults, problems, check_syntax)
         if query is not None:
             queries.append(query)
-    return queries, problems.items
+    return queries, problems
 
 
 def _mapping(node: yaml.MappingNode, problems: _Problems, allowed: set[str], what: str, query: str | None = None) -> dict[str, yaml.Node]:
@@ -435,4 +441,5 @@ def _check_query_syntax(text: str, origin: str, line_offset: int, name: str, pro
         lang.parse(text, origin=origin, placeholders=True)
     except QueryError as exc:
         line, col = line_col(text, exc.span.start)
-        problems.items.append(f"{origin}:{line + line_offset}:{col}: query '{name}': {exc.message}")
+        problems.items.append(f"{origin}:{line + line_offset}:{col}: query '{name}': {exc.message}\n{caret(text, exc.span)}")
+        problems.syntax += 1

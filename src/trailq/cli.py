@@ -6,7 +6,9 @@ a hint) on stderr and its exit code here, and any other exception into a short b
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import sys
 import traceback
 from typing import Any, Callable
@@ -15,7 +17,9 @@ import click
 import orjson
 from tabulate import tabulate
 
-from trailq import __version__, catalog as catalog_mod, errors
+from trailq import __version__, catalog as catalog_mod, errors, runs
+from trailq.fileio import write_atomic
+from trailq.result import Result
 from trailq.params import parse_assignments
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -139,3 +143,255 @@ def show(catalogs: tuple[str, ...], params: tuple[str, ...], name: str) -> None:
     """The exact query text that would be sent, parameters filled in."""
     query = catalog_mod.load(catalogs).get(name)
     click.echo(query.render(parse_assignments(params)).rstrip("\n"))
+
+
+# --- validate, fmt, explain: offline work on query text -----------------------------------------
+
+
+@main.command()
+@catalog_option
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--query", "query_text", help="Query text to check.")
+def validate(catalogs: tuple[str, ...], files: tuple[str, ...], query_text: str | None) -> None:
+    """Offline: catalog schema and the syntax of every query; all errors, not the first.
+
+    FILES are query files (.insights) or catalog files (.yaml/.yml). Exit 0 when all is
+    valid, 3 when query text is invalid, 6 when a catalog is.
+    """
+    from trailq import validation
+
+    report = validation.validate(catalogs=catalogs, files=files, query_text=query_text)
+    for line in report.messages:
+        click.echo(line, err=True)
+    if report.exit_code == 0:
+        click.echo(report.summary)
+    else:
+        click.echo(report.summary, err=True)
+    sys.exit(report.exit_code)
+
+
+@main.command()
+@catalog_option
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--check", "check_only", is_flag=True, help="Change nothing; exit 1 when a file is not formatted.")
+def fmt(catalogs: tuple[str, ...], files: tuple[str, ...], check_only: bool) -> None:
+    """Canonical formatting of query text (files rewritten in place, or stdin to stdout)."""
+    from trailq import validation
+
+    outcome = validation.format_files(files or ("-",), check_only=check_only, stdin=sys.stdin)
+    if outcome.stdout is not None:
+        click.echo(outcome.stdout, nl=False)
+    for line in outcome.messages:
+        click.echo(line, err=True)
+    sys.exit(outcome.exit_code)
+
+
+@main.command()
+@catalog_option
+@param_option
+@click.argument("name", required=False)
+@click.option("--query", "query_text", help="Query text to explain instead of a catalog query.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def explain(catalogs: tuple[str, ...], params: tuple[str, ...], name: str | None, query_text: str | None, fmt: str) -> None:
+    """The parsed pipeline, fields each command reads and writes, local support, prefilter."""
+    from trailq import explaining
+
+    if (name is None) == (query_text is None):
+        raise errors.UsageError("give a catalog query NAME or --query TEXT")
+    if name is not None:
+        query = catalog_mod.load(catalogs).get(name)
+        text, origin = query.render(parse_assignments(params)), query.origin
+    else:
+        text, origin = query_text or "", "query"
+    report = explaining.explain(text, origin=origin)
+    click.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() if fmt == "json" else explaining.to_text(report))
+
+
+# --- run and check ------------------------------------------------------------------------------
+
+
+def _options(*decorators: Callable) -> Callable:
+    def apply(command: Callable) -> Callable:
+        for decorator in reversed(decorators):
+            command = decorator(command)
+        return command
+
+    return apply
+
+
+selection_options = _options(
+    click.argument("names", nargs=-1),
+    click.option("--all", "run_all", is_flag=True, help="Every query in the catalog."),
+    click.option("--tag", "tags", multiple=True, help="Queries with this tag (repeatable)."),
+    click.option("--query", "query_text", help="Ad-hoc query text instead of catalog names."),
+    click.option("--query-file", type=click.Path(dir_okay=False), help="Ad-hoc query text from a file."),
+)
+time_options = _options(
+    click.option("--since", help="Window ending now: 15m, 12h, 7d, 2w. [default: the catalog's, 24h]"),
+    click.option("--start", help="Window start: ISO 8601 (naive = UTC) or relative (2h)."),
+    click.option("--end", help="Window end: ISO 8601, relative, or now."),
+)
+local_options = _options(
+    click.option("--source", "sources", multiple=True, metavar="PATH", help="Run locally on CloudTrail files: file, folder, glob, - for stdin (repeatable)."),
+    click.option("--sample", is_flag=True, help="Run locally on the bundled sample trail."),
+    click.option("--strict", is_flag=True, help="Local: an unreadable file or line is an error (exit 5), not a warning."),
+)
+aws_options = _options(
+    click.option("--log-group", "log_groups", multiple=True, metavar="NAME|ARN|PREFIX*", help="Log group(s) to query (repeatable)."),
+    click.option("--discover", is_flag=True, help="Query the log groups CloudTrail trails stream to."),
+    click.option("--region", "regions", multiple=True, help="Region(s): repeatable, comma lists, or all."),
+    click.option("--profile", "profiles", multiple=True, help="AWS profile, one account each (repeatable)."),
+    click.option("--role-arn", "role_arns", multiple=True, help="Role to assume from the base credentials (repeatable)."),
+    click.option("--external-id", help="External id for --role-arn."),
+    click.option("--role-session-name", default="trailq", show_default=True),
+    click.option("--limit", type=click.IntRange(1, 100_000), help="Rows per query (StartQuery limit)."),
+    click.option("--timeout", default="15m", show_default=True, help="Deadline for the whole run."),
+    click.option("--concurrency", type=click.IntRange(1, 100), default=20, show_default=True, help="Queries running at once per account and region."),
+    click.option("--state", "state_file", type=click.Path(dir_okay=False), help="Remember where each window ended; the next run starts there."),
+    click.option("--settle", default="5m", show_default=True, help="With --state: keep the window's end this far behind now (ingestion delay)."),
+)
+output_options = _options(
+    click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv", "tsv", "markdown"]), default="table", show_default=True),
+    click.option("--table-format", default=None, help="Any tabulate format name, for --format table."),
+    click.option("--output", "output_file", type=click.Path(dir_okay=False), help="Write the result to FILE (atomically)."),
+    click.option("--merge", is_flag=True, help="One table for every query and target, with query/account/region columns."),
+    click.option("--stats", "show_stats", is_flag=True, help="Records scanned and matched, bytes, estimated cost, time (stderr)."),
+    click.option("--price-per-gb", type=float, default=0.005, show_default=True, help="USD per GB scanned, for --stats."),
+    click.option("--quiet", "-q", is_flag=True, help="No progress and no notices on stderr."),
+    click.option("--show-ptr", is_flag=True, help="Show the @ptr column."),
+    click.option("--tz", default="UTC", show_default=True, help="Show times in this zone (UTC, local, Europe/Paris, ...)."),
+)
+
+
+@main.command()
+@catalog_option
+@param_option
+@selection_options
+@time_options
+@local_options
+@aws_options
+@click.option("--resume", "resume_ids", multiple=True, metavar="QUERY_ID", help="Fetch the results of earlier CloudWatch queries (with --region).")
+@click.option("--console-url", is_flag=True, help="Print, per region, the Logs Insights console link for the query.")
+@output_options
+def run(**o: Any) -> None:
+    """Run catalog queries (or --query TEXT) locally (--source/--sample) or on CloudWatch Logs."""
+    results = _execute(o, only_checks=False)
+    _emit(results, o)
+    sys.exit(runs.exit_code(results))
+
+
+@main.command()
+@catalog_option
+@param_option
+@selection_options
+@time_options
+@local_options
+@aws_options
+@output_options
+@click.option("--junit", "junit_file", type=click.Path(dir_okay=False), help="Write a JUnit XML report to FILE.")
+def check(**o: Any) -> None:
+    """Run the queries that carry a check; exit 1 when a check finds something, 5 when a query could not run."""
+    from trailq import checks
+
+    cat = catalog_mod.load(o["catalogs"])
+    results = _execute(o, only_checks=True, cat=cat)
+    verdicts = checks.evaluate(results, {q.name: q.check for q in cat.queries.values() if q.check is not None})
+    _write_text(o["output_file"], checks.summary_table(verdicts, _render_options(o)))
+    if o["junit_file"]:
+        write_atomic(o["junit_file"], checks.junit_xml(verdicts))
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_path:
+        with open(summary_path, "a", encoding="utf-8") as handle:
+            handle.write(checks.github_step_summary(verdicts))
+    _notices(results, o)
+    sys.exit(checks.exit_code(verdicts))
+
+
+def _execute(o: dict[str, Any], *, only_checks: bool, cat: catalog_mod.Catalog | None = None) -> list[Result]:
+    """Select, render and run the queries the options name, on the backend they choose."""
+    cat = cat or catalog_mod.load(o["catalogs"])
+    selection = runs.Selection(
+        names=o["names"], run_all=o["run_all"], tags=o["tags"], query_text=o["query_text"],
+        query_file=o["query_file"], only_checks=only_checks,
+    )
+    queries = runs.select(cat, selection, parse_assignments(o["params"]))
+    progress = _progress(o)
+    try:
+        if o["sources"] or o["sample"]:
+            return _execute_local(queries, o, progress)
+        return _execute_aws(queries, o, progress)
+    finally:
+        if progress is not None:
+            progress.close()
+
+
+def _execute_local(queries: list[runs.QueryToRun], o: dict[str, Any], progress: Any) -> list[Result]:
+    from trailq import engine
+
+    aws_only = [flag for flag, key in _AWS_ONLY_FLAGS.items() if o.get(key)]
+    if aws_only:
+        raise errors.UsageError(f"{aws_only[0]} applies to CloudWatch runs, not to --source/--sample")
+    sources = list(o["sources"]) + (engine.sample_sources() if o["sample"] else [])
+    window = runs.time_range(o["since"], o["start"], o["end"], default_since=None)
+    stdin = sys.stdin.buffer if "-" in sources else None
+    return runs.run_local(queries, sources=sources, window=window, strict=o["strict"], stdin=stdin, on_progress=progress)
+
+
+_AWS_ONLY_FLAGS = {
+    "--log-group": "log_groups", "--discover": "discover", "--region": "regions", "--profile": "profiles",
+    "--role-arn": "role_arns", "--limit": "limit", "--state": "state_file", "--resume": "resume_ids",
+    "--console-url": "console_url",
+}
+
+
+def _execute_aws(queries: list[runs.QueryToRun], o: dict[str, Any], progress: Any) -> list[Result]:
+    raise errors.UsageError("the CloudWatch backend is not wired yet", hint="use --source PATH or --sample")
+
+
+def _progress(o: dict[str, Any]) -> Any:
+    """A live progress display on stderr, only on a terminal and without --quiet."""
+    if o["quiet"] or not sys.stderr.isatty():
+        return None
+    from trailq.progress import ProgressDisplay
+
+    return ProgressDisplay(sys.stderr)
+
+
+def _render_options(o: dict[str, Any]) -> Any:
+    from trailq import output
+
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() and not o["output_file"] else None
+    return output.RenderOptions(
+        format=o["fmt"], table_format=o["table_format"] or output.DEFAULT_TABLE_FORMAT,
+        show_ptr=o["show_ptr"], tz=o["tz"], merge=o["merge"], width=width,
+    )
+
+
+def _emit(results: list[Result], o: dict[str, Any]) -> None:
+    """Render results to stdout or --output, then notices and --stats to stderr."""
+    from trailq import output
+
+    rendered = output.render(results, _render_options(o))
+    _write_text(o["output_file"], rendered.text)
+    if not o["quiet"]:
+        for notice in rendered.notices:
+            click.echo(notice, err=True)
+    if o["show_stats"]:
+        click.echo(output.format_statistics(results, o["price_per_gb"]), err=True)
+
+
+def _notices(results: list[Result], o: dict[str, Any]) -> None:
+    if o["quiet"]:
+        return
+    for result in results:
+        for warning in result.warnings:
+            click.echo(f"warning: {result.query} on {result.target.label()}: {warning}", err=True)
+        if result.error:
+            click.echo(f"trailq: error: {result.query} on {result.target.label()}: {result.error}", err=True)
+
+
+def _write_text(path: str | None, text: str) -> None:
+    if path:
+        write_atomic(path, text)
+    elif text:
+        click.echo(text, nl=not text.endswith("\n"))

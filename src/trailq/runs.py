@@ -1,0 +1,135 @@
+"""What `trailq run` and `trailq check` do between the command line and the backends.
+
+Selecting queries (catalog names, tags, ad-hoc text), rendering their parameters, choosing the
+time range, and calling the local engine or the CloudWatch backend. Returns Results; never prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Callable, Sequence
+
+from trailq import lang
+from trailq.catalog import Catalog, Check
+from trailq.errors import EXIT_ACCESS, EXIT_OK, EXIT_QUERY_FAILED, CatalogError, UsageError
+from trailq.result import ProgressEvent, Result
+from trailq.timerange import TimeRange, resolve
+
+ADHOC_NAME = "query"
+
+
+@dataclass(frozen=True)
+class QueryToRun:
+    """A query ready to send: its name, rendered text, and what the catalog says about it."""
+
+    name: str
+    text: str
+    since: str | None = None
+    log_groups: tuple[str, ...] = ()
+    check: Check | None = None
+    origin: str = "query"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which queries a user asked for, before rendering."""
+
+    names: tuple[str, ...] = ()
+    run_all: bool = False
+    tags: tuple[str, ...] = ()
+    query_text: str | None = None
+    query_file: str | None = None
+    only_checks: bool = False
+
+
+def select(catalog: Catalog, selection: Selection, params: dict[str, str]) -> list[QueryToRun]:
+    """Resolve names/tags/--all/--query into rendered queries. Raises UsageError or CatalogError."""
+    adhoc = _adhoc(selection)
+    if adhoc is not None:
+        if selection.names or selection.run_all or selection.tags:
+            raise UsageError("give catalog query names (or --all/--tag) or --query/--query-file, not both")
+        if params:
+            raise CatalogError(f"ad-hoc queries take no parameters (got {', '.join(params)})")
+        return [adhoc]
+    if selection.run_all:
+        chosen = list(catalog.queries.values())
+    else:
+        chosen = catalog.select(selection.names, selection.tags)
+    if selection.only_checks:
+        chosen = [q for q in chosen if q.check is not None] if not selection.names else chosen
+        unchecked = [q.name for q in chosen if q.check is None]
+        if unchecked:
+            raise CatalogError(f"query '{unchecked[0]}' has no check", hint="`trailq list` shows which queries carry a check")
+    if not chosen:
+        what = "carries a check" if selection.only_checks else "matches"
+        raise UsageError(f"no query {what}", hint="name queries, or use --all, --tag TAG, --query TEXT")
+    if params and len(chosen) > 1:
+        unknown = [p for p in params if not any(p in q.params for q in chosen)]
+        if unknown:
+            raise CatalogError(f"parameter '{unknown[0]}' is not declared by any selected query")
+    return [
+        QueryToRun(
+            name=q.name,
+            text=q.render({k: v for k, v in params.items() if k in q.params or len(chosen) == 1}),
+            since=q.since,
+            log_groups=q.log_groups,
+            check=q.check,
+            origin=q.origin,
+        )
+        for q in chosen
+    ]
+
+
+def _adhoc(selection: Selection) -> QueryToRun | None:
+    if selection.query_text is not None and selection.query_file is not None:
+        raise UsageError("give --query or --query-file, not both")
+    if selection.query_text is not None:
+        return QueryToRun(ADHOC_NAME, selection.query_text)
+    if selection.query_file is not None:
+        path = Path(selection.query_file)
+        try:
+            return QueryToRun(path.stem, path.read_text(encoding="utf-8"), origin=str(path))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"--query-file {path}: cannot read: {exc}") from None
+    return None
+
+
+def time_range(since: str | None, start: str | None, end: str | None, default_since: str | None) -> TimeRange | None:
+    """The window from flags; with no flag, the catalog's default (None: no time filter)."""
+    if since is None and start is None and end is None:
+        return resolve(since=default_since) if default_since else None
+    return resolve(since=since, start=start, end=end, default_since=default_since or "24h")
+
+
+def run_local(
+    queries: Sequence[QueryToRun],
+    *,
+    sources: Sequence[str],
+    window: TimeRange | None,
+    strict: bool = False,
+    stdin: BinaryIO | None = None,
+    on_progress: Callable[[ProgressEvent], None] | None = None,
+) -> list[Result]:
+    """Every query over the same local sources. Query errors raise before anything is read."""
+    from trailq import engine
+
+    parsed = [(q, lang.parse(q.text, origin=q.origin)) for q in queries]
+    for _, tree in parsed:
+        engine.check_supported(tree)
+    if stdin is not None and len(parsed) > 1 and "-" in sources:
+        raise UsageError("stdin (--source -) can be read by one query only", hint="save it to a file first")
+    return [
+        engine.run_local(tree, name=q.name, sources=sources, time_range=window, strict=strict, stdin=stdin, on_progress=on_progress)
+        for q, tree in parsed
+    ]
+
+
+def exit_code(results: Sequence[Result]) -> int:
+    """0 when every query completed; 4 when every failure was credentials/access and nothing ran; else 5."""
+    failed = [r for r in results if not r.ok]
+    if not failed:
+        return EXIT_OK
+    if len(failed) == len(results) and all(r.error_exit_code == EXIT_ACCESS for r in failed):
+        return EXIT_ACCESS
+    return EXIT_QUERY_FAILED

@@ -1,0 +1,109 @@
+"""`trailq validate` and `trailq fmt`: offline checks and canonical formatting of query text.
+
+Both report every problem in one run and return an exit code; neither prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from trailq import catalog as catalog_mod
+from trailq import lang
+from trailq.fileio import write_atomic
+from trailq.errors import EXIT_CATALOG, EXIT_OK, EXIT_QUERY_INVALID, EXIT_USAGE, CatalogError, QueryError
+
+CATALOG_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class Report:
+    exit_code: int = EXIT_OK
+    messages: list[str] = field(default_factory=list)  # problems, for stderr
+    summary: str = ""
+    stdout: str | None = None  # fmt of stdin: the formatted text
+
+    def worsen(self, code: int) -> None:
+        """Keep the most serious exit code: catalog (6) over query text (3) over ok."""
+        rank = {EXIT_OK: 0, 1: 1, EXIT_QUERY_INVALID: 2, EXIT_CATALOG: 3, EXIT_USAGE: 4}
+        if rank.get(code, 5) > rank.get(self.exit_code, 5):
+            self.exit_code = code
+
+
+def validate(*, catalogs: tuple[str, ...] = (), files: tuple[str, ...] = (), query_text: str | None = None) -> Report:
+    """The merged catalog (built-in, ./queries.yaml, --catalog and .yaml FILES), query FILES and --query."""
+    report = Report()
+    catalog_files = tuple(catalogs) + tuple(f for f in files if f.endswith(CATALOG_SUFFIXES))
+    query_files = [f for f in files if not f.endswith(CATALOG_SUFFIXES)]
+    checked = 0
+    try:
+        checked += len(catalog_mod.load(catalog_files).queries)
+    except CatalogError as exc:
+        report.messages.extend(exc.problems)
+        report.worsen(exc.exit_code)
+    for name in query_files:
+        checked += 1
+        try:
+            text = Path(name).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            report.messages.append(f"{name}: cannot read: {exc}")
+            report.worsen(EXIT_USAGE)
+            continue
+        _parse_into(report, text, name)
+    if query_text is not None:
+        checked += 1
+        _parse_into(report, query_text, "query")
+    problems = len(report.messages)
+    report.summary = f"{checked} queries checked, " + (f"{problems} problem{'s' * (problems != 1)}" if problems else "all valid")
+    return report
+
+
+def _parse_into(report: Report, text: str, origin: str) -> None:
+    try:
+        lang.parse(text, origin=origin, placeholders=True)
+    except QueryError as exc:
+        report.messages.append(exc.render())
+        report.worsen(EXIT_QUERY_INVALID)
+
+
+def format_files(files: tuple[str, ...], *, check_only: bool, stdin: TextIO) -> Report:
+    """Rewrite each file canonically (or, with check_only, say which would change: exit 1)."""
+    report = Report()
+    changed = 0
+    for name in files:
+        if name == "-":
+            text = stdin.read()
+            formatted = _format_or_report(report, text, "<stdin>")
+            if formatted is not None and not check_only:
+                report.stdout = formatted
+            changed += formatted is not None and formatted != text
+            continue
+        path = Path(name)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            report.messages.append(f"{name}: cannot read: {exc}")
+            report.worsen(EXIT_USAGE)
+            continue
+        formatted = _format_or_report(report, text, name)
+        if formatted is None or formatted == text:
+            continue
+        changed += 1
+        if check_only:
+            report.messages.append(f"{name}: would be reformatted")
+        else:
+            write_atomic(path, formatted)
+            report.messages.append(f"{name}: reformatted")
+    if check_only and changed and report.exit_code == EXIT_OK:
+        report.exit_code = 1
+    return report
+
+
+def _format_or_report(report: Report, text: str, origin: str) -> str | None:
+    try:
+        return lang.format_query(text, origin=origin, placeholders=True)
+    except QueryError as exc:
+        report.messages.append(exc.render())
+        report.worsen(EXIT_QUERY_INVALID)
+        return None
