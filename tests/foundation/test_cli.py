@@ -1,0 +1,85 @@
+"""The command line of the foundation: version, list, show, validate, errors and exit codes."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from trailq import __version__, catalog, cli
+
+
+def invoke(*args, **kwargs):
+    return CliRunner().invoke(cli.main, list(args), catch_exceptions=False, **kwargs)
+
+
+def test_version():
+    result = invoke("--version")
+    assert result.exit_code == 0 and __version__ in result.output
+
+
+def test_list_table_and_json():
+    table = invoke("list")
+    assert table.exit_code == 0
+    assert "console-logins" in table.stdout and "root-activity" in table.stdout
+    data = json.loads(invoke("list", "--format", "json").stdout)
+    by_name = {q["name"]: q for q in data}
+    assert by_name["console-logins-without-mfa"]["check"]["max_rows"] == 0
+    assert "signin" in by_name["console-logins"]["tags"]
+
+
+def test_show_renders_parameters_exactly():
+    result = invoke("show", "console-logins", "-p", 'user=al"ice')
+    assert result.exit_code == 0
+    assert '"al\\"ice"' in result.stdout and "{{" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args, code, words",
+    [
+        (["show", "no-such-query"], 6, "unknown query 'no-such-query'"),
+        (["show", "console-logins", "-p", "nope=1"], 6, "unknown parameter 'nope'"),
+        (["show", "console-logins", "-p", "novalue"], 6, "expected KEY=VALUE"),
+        (["run", "console-logins", "--since", "3 months"], 2, "unknown time unit"),
+        (["run", "console-logins", "--start", "2026-11-21", "--end", "2026-11-20"], 2, "starts after it ends"),
+        (["run", "console-logins", "--sample", "--region", "us-east-1"], 2, "--region applies to CloudWatch runs"),
+        (["run", "console-logins", "--query", "fields @timestamp"], 2, "not both"),
+        (["run"], 2, "no query matches"),
+        (["list", "--catalog", "/nonexistent/queries.yaml"], 6, "catalog file not found"),
+    ],
+)
+def test_user_errors_are_one_line_with_exit_codes(args, code, words):
+    result = invoke(*args)
+    assert result.exit_code == code, result.output
+    assert words in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_broken_catalog_lists_all_problems(tmp_path):
+    path = tmp_path / "queries.yaml"
+    path.write_text(
+        "version: 1\nqueries:\n  a:\n    descripton: x\n    query: fields a\n  b:\n    description: y\n    query: filter a = {{v}}\n"
+    )
+    result = invoke("validate", "--catalog", str(path))
+    assert result.exit_code == 6
+    assert f"{path}:4: query 'a': unknown key 'descripton'" in result.stderr
+    assert f"{path}:3: query 'a': missing required key 'description'" in result.stderr
+    assert f"{path}:8: query 'b': placeholder {{{{v}}}} is not declared" in result.stderr
+
+
+def test_unexpected_exception_prints_a_bug_report_without_secrets(monkeypatch):
+    def explode(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(catalog, "load", explode)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "SUPERSECRETVALUE")
+    result = invoke("list", "--catalog", "x.yaml")
+    assert result.exit_code == 70
+    assert "internal error" in result.stderr and "RuntimeError: boom" in result.stderr
+    assert f"trailq {__version__}" in result.stderr
+    assert "SUPERSECRETVALUE" not in result.stderr
+
+
+def test_bug_report_redacts_account_options():
+    assert cli._redact_args(["run", "--profile", "prod-admin", "--role-arn=arn:aws:iam::1:role/x", "-p", "user=bob"]) == [
+        "run", "--profile", "<redacted>", "--role-arn=<redacted>", "-p", "<redacted>",
+    ]
