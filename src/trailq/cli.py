@@ -345,6 +345,7 @@ _AWS_ONLY_FLAGS = {
 
 
 def _execute_aws(queries: list[runs.QueryToRun], o: dict[str, Any], progress: Any) -> list[Result]:
+    runs.time_range(o["since"], o["start"], o["end"], default_since=queries[0].since or "24h")
     raise errors.UsageError("the CloudWatch backend is not wired yet", hint="use --source PATH or --sample")
 
 
