@@ -1,0 +1,334 @@
+"""What a parsed query does: fields read and written per command, aggregation, final sort
+and limit, output columns — and the static rules the service enforces (`check`).
+
+Rules checked (reference §3.6–3.9, §3.14): at most 10 stats; after a stats only the fields
+that stats defines (its `by` terms and aggregations) or that later commands create can be
+referenced; with several stats, sort and limit come after the last one; only `limit` may
+follow `dedup`; aggregation functions only inside stats, never nested, never in `by`;
+SOURCE first; `estimate` last; `topk` alone in its stats.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from trailq.errors import QueryError
+from trailq.lang import ast as A
+from trailq.lang import functions
+from trailq.source import Span
+
+MAX_STATS = 10
+PATTERN_FIELDS = ("@pattern", "@ratio", "@sampleCount", "@severityLabel")
+
+
+# -- walking ---------------------------------------------------------------------------------
+
+
+def children(node: A.Expr) -> tuple[A.Expr, ...]:
+    """Direct sub-expressions (a Subquery is opaque: it has its own scope)."""
+    if isinstance(node, A.Call):
+        return node.args
+    if isinstance(node, A.Unary):
+        return (node.operand,)
+    if isinstance(node, A.Binary):
+        return (node.left, node.right)
+    if isinstance(node, (A.Like, A.Match)):
+        return (node.operand, node.pattern)
+    if isinstance(node, A.In):
+        return (node.operand, node.items)
+    if isinstance(node, A.ListLiteral):
+        return node.items
+    if isinstance(node, A.MapLiteral):
+        return tuple(v for _, v in node.entries)
+    if isinstance(node, A.Index):
+        return (node.base, node.index)
+    if isinstance(node, A.Member):
+        return (node.base,)
+    return ()
+
+
+def walk(node: A.Expr) -> Iterator[A.Expr]:
+    """The node and every sub-expression, depth first."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(children(current)))
+
+
+def field_refs(node: A.Expr, *, outside_aggregates: bool = False) -> Iterator[A.Field]:
+    """Field nodes read by an expression; `bin()` counts as reading @timestamp (span of the call)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, A.Field):
+            yield current
+        elif isinstance(current, A.Call):
+            if outside_aggregates and functions.is_aggregate(current.name):
+                continue
+            if current.name == "bin":
+                yield A.Field("@timestamp", span=current.span)
+        stack.extend(reversed(children(current)))
+
+
+def command_exprs(command: A.Command) -> tuple[A.Expr, ...]:
+    """Expressions a command evaluates (its inputs)."""
+    if isinstance(command, (A.Fields, A.Display)):
+        return tuple(p.expr for p in command.items)
+    if isinstance(command, (A.Filter, A.FilterIndex)):
+        return (command.condition,)
+    if isinstance(command, A.Stats):
+        return tuple(p.expr for p in command.aggregations + command.by)
+    if isinstance(command, A.Sort):
+        return tuple(k.expr for k in command.keys)
+    if isinstance(command, A.Parse):
+        return (command.source if command.source is not None else A.Field("@message"),)
+    if isinstance(command, A.Dedup):
+        return command.fields
+    if isinstance(command, A.Unnest):
+        return (command.field,)
+    if isinstance(command, A.Pattern):
+        return (command.expr,)
+    if isinstance(command, (A.Lookup, A.CidrLookup)):
+        return tuple(p.expr for p in command.matches)
+    return ()
+
+
+# -- names -----------------------------------------------------------------------------------
+
+
+def expression_name(expr: A.Expr, query: A.Query | None = None) -> str:
+    """The column name the service gives an unaliased expression: its source text
+    (whitespace runs collapsed), or the canonical text for a hand-built node."""
+    if query is not None and expr.span.end > expr.span.start:
+        return " ".join(query.text[expr.span.start : expr.span.end].split())
+    from trailq.lang.printer import expr_text
+
+    return expr_text(expr)
+
+
+def projection_name(p: A.Projection, query: A.Query | None = None) -> str:
+    return p.output_name or expression_name(p.expr, query)
+
+
+def parse_outputs(command: A.Parse) -> tuple[str, ...]:
+    """Fields a parse creates: its aliases, else a regex's named groups."""
+    if command.aliases:
+        return command.aliases
+    if isinstance(command.pattern, A.Regex):
+        import re
+
+        try:
+            return tuple(re.compile(command.pattern.python_pattern()).groupindex)
+        except re.error:
+            return ()
+    return ()
+
+
+def command_io(command: A.Command, query: A.Query | None = None) -> tuple[set[str], set[str]]:
+    """(fields read, fields written) by one command. Names as the service spells them;
+    aliases defined and used inside one stats are not reads."""
+    reads: set[str] = set()
+    for expr in command_exprs(command):
+        reads.update(f.name for f in field_refs(expr))
+    writes: set[str] = set()
+    if isinstance(command, (A.Fields, A.Display)):
+        writes = {projection_name(p, query) for p in command.items if p.alias is not None or not isinstance(p.expr, A.Field)}
+        if isinstance(command, A.Display):
+            writes = set()
+            writes.update(p.alias for p in command.items if p.alias is not None)
+    elif isinstance(command, A.Stats):
+        writes = {projection_name(p, query) for p in command.aggregations + command.by}
+        reads -= {p.alias for p in command.aggregations if p.alias}
+    elif isinstance(command, A.Parse):
+        writes = set(parse_outputs(command))
+    elif isinstance(command, A.Unnest):
+        writes = {command.into}
+    elif isinstance(command, A.Pattern):
+        writes = set(PATTERN_FIELDS)
+    elif isinstance(command, (A.Lookup, A.CidrLookup)):
+        writes = {projection_name(p, query) for p in command.outputs}
+    return reads, writes
+
+
+def referenced_fields(query: A.Query) -> set[str]:
+    """Every field name any command reads (sub-queries excluded)."""
+    names: set[str] = set()
+    for command in query.commands:
+        names |= command_io(command, query)[0]
+    return names
+
+
+def is_aggregating(query: A.Query) -> bool:
+    """True when rows are groups rather than events (stats, pattern, diff, anomaly, countFrequent...):
+    such a result cannot be rebuilt by merging the results of split time windows."""
+    aggregating_generic = {"countFrequent", "relevantfields", "estimate", "addtotals", "logcompare"}
+    return any(
+        isinstance(c, (A.Stats, A.Pattern, A.Diff, A.Anomaly))
+        or (isinstance(c, A.GenericCommand) and c.name in aggregating_generic)
+        for c in query.commands
+    )
+
+
+def final_sort_limit(query: A.Query) -> tuple[tuple[A.SortKey, ...], int | None]:
+    """The sort keys and row limit that shape the final result: the last `sort` after the
+    last stats, and the smallest numeric `limit`/`head`/`tail` after the last stats
+    (placeholders ignored). Keys are empty when the query does not sort there."""
+    last_stats = max((i for i, c in enumerate(query.commands) if isinstance(c, A.Stats)), default=-1)
+    keys: tuple[A.SortKey, ...] = ()
+    limit: int | None = None
+    for command in query.commands[last_stats + 1 :]:
+        if isinstance(command, A.Sort):
+            keys = command.keys
+        elif isinstance(command, A.Limit) and isinstance(command.count, A.Number):
+            count = int(command.count.value)
+            limit = count if limit is None else min(limit, count)
+    return keys, limit
+
+
+def output_columns(query: A.Query) -> list[str] | None:
+    """Columns of the result (without @ptr), or None when it cannot be known statically
+    (pattern, lookup, the newer commands). Rules: the last `display` decides; else the last
+    stats's by terms and aggregations plus fields created after it; else every `fields`
+    name; else fields the query creates; else @timestamp and @message (docs/semantics.md)."""
+    columns: list[str] = []
+    created: list[str] = []
+    display: list[str] | None = None
+    for command in query.commands:
+        if isinstance(command, (A.Pattern, A.Lookup, A.CidrLookup, A.GenericCommand, A.Diff, A.Anomaly)):
+            return None
+        if isinstance(command, A.Display):
+            display = [projection_name(p, query) for p in command.items]
+        elif isinstance(command, A.Fields):
+            columns += [projection_name(p, query) for p in command.items]
+        elif isinstance(command, A.Stats):
+            columns = [projection_name(p, query) for p in command.by + command.aggregations]
+            created = []
+            display = None
+        elif isinstance(command, A.Parse):
+            created += parse_outputs(command)
+        elif isinstance(command, A.Unnest):
+            created.append(command.into)
+    if display is not None:
+        return _unique(display)
+    if columns:
+        return _unique(columns)
+    if created:
+        return _unique(created)
+    return ["@timestamp", "@message"]
+
+
+def _unique(names: list[str]) -> list[str]:
+    return list(dict.fromkeys(names))
+
+
+# -- static checks ---------------------------------------------------------------------------
+
+
+class _Checker:
+    def __init__(self, query: A.Query, origin: str) -> None:
+        self.query = query
+        self.origin = origin
+
+    def fail(self, message: str, span: Span, hint: str | None = None) -> QueryError:
+        return QueryError(message, category="semantic", span=span, text=self.query.text, origin=self.origin, hint=hint)
+
+    def run(self) -> None:
+        commands = self.query.commands
+        stats_positions = [i for i, c in enumerate(commands) if isinstance(c, A.Stats)]
+        if len(stats_positions) > MAX_STATS:
+            extra = commands[stats_positions[MAX_STATS]]
+            raise self.fail(f"a query may have at most {MAX_STATS} stats commands", extra.keyword_span)
+        last_stats = stats_positions[-1] if len(stats_positions) > 1 else -1
+        available: set[str] | None = None  # None: any field of the events
+        dedup_at: A.Command | None = None
+        for i, command in enumerate(commands):
+            self.placement(i, command, last_stats, dedup_at)
+            if isinstance(command, A.Dedup):
+                dedup_at = command
+            self.aggregates_only_in_stats(command)
+            if isinstance(command, A.Stats):
+                self.check_stats(command, available)
+                available = {projection_name(p, self.query) for p in command.aggregations + command.by}
+                available |= {expression_name(p.expr, self.query) for p in command.aggregations + command.by}
+                continue
+            if available is not None and not isinstance(command, A.GenericCommand):
+                for expr in command_exprs(command):
+                    for ref in field_refs(expr):
+                        self.require(ref, available)
+            if available is not None:
+                available |= command_io(command, self.query)[1]
+                if isinstance(command, A.Fields):
+                    available |= {p.alias for p in command.items if p.alias}
+
+    def placement(self, i: int, command: A.Command, last_stats: int, dedup_at: A.Command | None) -> None:
+        word = self.query.text[command.keyword_span.start : command.keyword_span.end] or type(command).__name__.lower()
+        if isinstance(command, A.Source) and i > 0:
+            raise self.fail("SOURCE must be the first command", command.keyword_span)
+        if dedup_at is not None and not isinstance(command, A.Limit):
+            raise self.fail(f"only limit may follow dedup, found '{word}'", command.keyword_span)
+        if i < last_stats and isinstance(command, (A.Sort, A.Limit)):
+            raise self.fail(f"with several stats commands, '{word}' must come after the last stats", command.keyword_span)
+        if isinstance(command, A.GenericCommand) and command.name == "estimate" and i != len(self.query.commands) - 1:
+            raise self.fail("estimate must be the last command", command.keyword_span)
+
+    def require(self, ref: A.Field, available: set[str]) -> None:
+        name = ref.name
+        parts = name.split(".")
+        if any(".".join(parts[:n]) in available for n in range(1, len(parts) + 1)):
+            return
+        shown = ", ".join(sorted(available)) or "nothing"
+        raise self.fail(
+            f"'{name}' is not available after stats: only fields that stats defines can be used ({shown})",
+            ref.span,
+            hint="carry it through the stats (e.g. in `by`, or `max(@timestamp) as @t`)",
+        )
+
+    def aggregates_only_in_stats(self, command: A.Command) -> None:
+        if isinstance(command, A.Stats):
+            return
+        for expr in command_exprs(command):
+            for node in walk(expr):
+                if isinstance(node, A.Call) and functions.is_aggregate(node.name):
+                    raise self.fail(f"{node.name}() is an aggregation: use it in stats", node.span)
+
+    def check_stats(self, command: A.Stats, available: set[str] | None) -> None:
+        aliases: set[str] = set()
+        for p in command.aggregations:
+            has_aggregate = False
+            for node in walk(p.expr):
+                if isinstance(node, A.Call) and functions.is_aggregate(node.name):
+                    has_aggregate = True
+                    for inner in node.args:
+                        for sub in walk(inner):
+                            if isinstance(sub, A.Call) and functions.is_aggregate(sub.name):
+                                raise self.fail(f"{sub.name}() cannot be nested inside {node.name}()", sub.span)
+                    if available is not None:
+                        for arg in node.args:
+                            for ref in field_refs(arg):
+                                self.require(ref, available)
+            for ref in field_refs(p.expr, outside_aggregates=True):
+                if ref.name not in aliases:
+                    raise self.fail(
+                        f"'{ref.name}' in stats must be inside an aggregation such as count() or max()", ref.span
+                    )
+                has_aggregate = True
+            if not has_aggregate:
+                raise self.fail("stats needs an aggregation function such as count(*)", p.span)
+            if p.alias:
+                aliases.add(p.alias)
+        for p in command.by:
+            for node in walk(p.expr):
+                if isinstance(node, A.Call) and functions.is_aggregate(node.name):
+                    raise self.fail(f"{node.name}() is an aggregation and cannot be a by term", node.span)
+            if available is not None:
+                for ref in field_refs(p.expr):
+                    self.require(ref, available)
+        topk = [p for p in command.aggregations if isinstance(p.expr, A.Call) and p.expr.name == "topk"]
+        if topk and (command.by or len(command.aggregations) > 1):
+            raise self.fail("topk() cannot be combined with by or other aggregations", topk[0].span)
+
+
+def check(query: A.Query, *, origin: str = "query") -> None:
+    """Raise QueryError(category="semantic") for the first rule the query breaks."""
+    _Checker(query, origin).run()

@@ -1,0 +1,281 @@
+"""The printer: AST → canonical query text that parses back to an equal AST.
+
+Canonical form: one command per line, continuation lines start with `| `; commands and
+keywords lower case (`SOURCE` and `OUTPUT` as documented); functions by canonical name;
+strings double-quoted; one space around binary operators; parentheses only where precedence
+needs them. Comments are printed back: leading comments on their own lines before the
+command, same-line comments after it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from trailq.lang import ast as A
+from trailq.lang.lexer import encode_string
+from trailq.lang.parser import BINDING, PREFIX_MINUS, PREFIX_NOT, RESERVED, RIGHT_ASSOC
+
+_PLAIN_FIRST = re.compile(r"@*[A-Za-z_@][A-Za-z0-9_@]*\Z")
+_PLAIN_REST = re.compile(r"[A-Za-z0-9_@]+\Z")
+_ATOM = 100
+_POSTFIX = 90
+
+
+def to_text(query: A.Query) -> str:
+    """Canonical text of a query (no final newline)."""
+    lines: list[str] = []
+    for i, command in enumerate(query.commands):
+        lines.extend(command.comments)
+        text = ("" if i == 0 else "| ") + command_text(command)
+        trailing = command.trailing_comments
+        if trailing:
+            text += "  " + trailing[0]
+            lines.append(text)
+            lines.extend(trailing[1:])
+        else:
+            lines.append(text)
+    lines.extend(query.trailing_comments)
+    return "\n".join(lines)
+
+
+# -- names -----------------------------------------------------------------------------------
+
+
+def quote_segment(segment: str, first: bool) -> str:
+    if first:
+        stripped = segment.lstrip("@")
+        prefix = segment[: len(segment) - len(stripped)]
+        if _PLAIN_FIRST.match(segment) and segment.lower() not in RESERVED:
+            return segment
+        if not stripped:
+            return segment  # '@' alone
+        return prefix + "`" + stripped + "`"
+    return segment if _PLAIN_REST.match(segment) else "`" + segment + "`"
+
+
+def field_text(field: A.Field) -> str:
+    segments = field.segments
+    if not segments or ".".join(segments) != field.name:
+        return name_text(field.name)
+    return ".".join(quote_segment(seg, i == 0) for i, seg in enumerate(segments))
+
+
+def name_text(name: str) -> str:
+    """A field or alias name, backtick-quoted when it would not lex back as one name."""
+    first, *rest = name.split(".")
+    if _PLAIN_FIRST.match(first) and first.lower() not in RESERVED and all(_PLAIN_REST.match(s) for s in rest):
+        return name
+    stripped = name.lstrip("@")
+    if not stripped or "`" in stripped:
+        return name  # cannot be quoted; the parser will say so
+    return name[: len(name) - len(stripped)] + "`" + stripped + "`"
+
+
+# -- expressions -----------------------------------------------------------------------------
+
+
+def precedence(node: A.Expr) -> int:
+    if isinstance(node, A.Binary):
+        return BINDING[node.op]
+    if isinstance(node, (A.Like, A.Match, A.In)):
+        return BINDING["like"]
+    if isinstance(node, A.Unary):
+        return PREFIX_NOT if node.op == "not" else PREFIX_MINUS
+    if isinstance(node, (A.Number, A.Duration)) and node_negative(node):
+        return PREFIX_MINUS
+    if isinstance(node, (A.Index, A.Member)):
+        return _POSTFIX
+    return _ATOM
+
+
+def node_negative(node: A.Number | A.Duration) -> bool:
+    value = node.value if isinstance(node, A.Number) else node.amount
+    return value < 0 or (isinstance(value, float) and str(value).startswith("-"))
+
+
+def wrap(node: A.Expr, needs_parens: bool) -> str:
+    text = expr_text(node)
+    return f"({text})" if needs_parens else text
+
+
+def expr_text(node: A.Expr) -> str:
+    """Canonical text of one expression."""
+    if isinstance(node, A.Field):
+        return field_text(node)
+    if isinstance(node, A.String):
+        return encode_string(node.value)
+    if isinstance(node, A.Number):
+        return number_text(node)
+    if isinstance(node, A.Duration):
+        return f"{number_literal(node.amount)}{node.unit}"
+    if isinstance(node, A.Regex):
+        return f"/{node.pattern}/"
+    if isinstance(node, A.Placeholder):
+        return "{{" + node.name + "}}"
+    if isinstance(node, A.Star):
+        return "*"
+    if isinstance(node, A.ListLiteral):
+        return "[" + ", ".join(expr_text(item) for item in node.items) + "]"
+    if isinstance(node, A.MapLiteral):
+        return "{" + ", ".join(f"{encode_string(k)}: {expr_text(v)}" for k, v in node.entries) + "}"
+    if isinstance(node, A.Call):
+        return node.name + "(" + ", ".join(expr_text(arg) for arg in node.args) + ")"
+    if isinstance(node, A.Unary):
+        own = precedence(node)
+        if node.op == "not":
+            return "not " + wrap(node.operand, precedence(node.operand) < own)
+        operand = node.operand
+        # `-5` would read back as the literal -5, so a negated literal keeps its parentheses.
+        literal = isinstance(operand, (A.Number, A.Duration))
+        return "-" + wrap(operand, literal or precedence(operand) < own)
+    if isinstance(node, A.Binary):
+        own = precedence(node)
+        left_p, right_p = precedence(node.left), precedence(node.right)
+        if node.op in RIGHT_ASSOC:
+            left, right = wrap(node.left, left_p <= own), wrap(node.right, right_p < own)
+        else:
+            left, right = wrap(node.left, left_p < own), wrap(node.right, right_p <= own)
+        return f"{left} {node.op} {right}"
+    if isinstance(node, A.Like):
+        own = precedence(node)
+        op = "not like" if node.negated else "like"
+        return f"{wrap(node.operand, precedence(node.operand) < own)} {op} {wrap(node.pattern, precedence(node.pattern) <= own)}"
+    if isinstance(node, A.Match):
+        own = precedence(node)
+        return f"{wrap(node.operand, precedence(node.operand) < own)} =~ {wrap(node.pattern, precedence(node.pattern) <= own)}"
+    if isinstance(node, A.In):
+        own = precedence(node)
+        op = "not in" if node.negated else "in"
+        return f"{wrap(node.operand, precedence(node.operand) < own)} {op} {expr_text(node.items)}"
+    if isinstance(node, A.Subquery):
+        inner = to_text(node.query)
+        return f"({inner}\n)" if "#" in inner else f"({inner})"
+    if isinstance(node, A.Index):
+        return f"{wrap(node.base, precedence(node.base) < _POSTFIX)}[{expr_text(node.index)}]"
+    if isinstance(node, A.Member):
+        return f"{wrap(node.base, precedence(node.base) < _POSTFIX)}.{quote_segment(node.name, False)}"
+    raise TypeError(f"not an expression node: {node!r}")
+
+
+def number_literal(value: int | float) -> str:
+    if isinstance(value, bool):
+        value = int(value)
+    if isinstance(value, int):
+        return str(value)
+    text = repr(value)
+    if "e" in text or "n" in text:  # 1e+20, inf, nan: write the digits out
+        text = f"{value:f}"
+    return text
+
+
+def number_text(node: A.Number) -> str:
+    text = node.text
+    if text:
+        try:
+            if (float(text) if "." in text else int(text)) == node.value:
+                return text
+        except ValueError:
+            pass
+    return number_literal(node.value)
+
+
+def projection_text(p: A.Projection) -> str:
+    text = expr_text(p.expr)
+    return text if p.alias is None else f"{text} as {name_text(p.alias)}"
+
+
+def projections_text(items: tuple[A.Projection, ...]) -> str:
+    return ", ".join(projection_text(p) for p in items)
+
+
+# -- commands --------------------------------------------------------------------------------
+
+
+def command_text(c: A.Command) -> str:
+    """Canonical text of one command (no pipe, no comments)."""
+    if isinstance(c, A.Fields):
+        return "fields " + projections_text(c.items)
+    if isinstance(c, A.Display):
+        return "display " + projections_text(c.items)
+    if isinstance(c, A.Filter):
+        return f"{c.keyword} {expr_text(c.condition)}"
+    if isinstance(c, A.Stats):
+        text = "stats " + projections_text(c.aggregations)
+        return text + (" by " + projections_text(c.by) if c.by else "")
+    if isinstance(c, A.Sort):
+        keys = []
+        for key in c.keys:
+            direction = "" if key.descending is None else (" desc" if key.descending else " asc")
+            keys.append(expr_text(key.expr) + direction)
+        return f"{c.keyword} " + ", ".join(keys)
+    if isinstance(c, A.Limit):
+        return f"{c.keyword} {'any ' if c.any else ''}{expr_text(c.count)}"
+    if isinstance(c, A.Parse):
+        return parse_text(c)
+    if isinstance(c, A.Dedup):
+        return "dedup " + ", ".join(expr_text(f) for f in c.fields)
+    if isinstance(c, A.Unnest):
+        return f"unnest {expr_text(c.field)} into {name_text(c.into)}"
+    if isinstance(c, A.Unmask):
+        return "unmask"
+    if isinstance(c, A.Anomaly):
+        return "anomaly"
+    if isinstance(c, A.Pattern):
+        return "pattern " + expr_text(c.expr)
+    if isinstance(c, A.Diff):
+        return "diff" + (f" {c.period}" if c.period else "")
+    if isinstance(c, A.FilterIndex):
+        return "filterIndex " + expr_text(c.condition)
+    if isinstance(c, A.Source):
+        return source_text(c)
+    if isinstance(c, (A.Lookup, A.CidrLookup)):
+        word = "lookup" if isinstance(c, A.Lookup) else "cidrlookup"
+        return f"{word} {name_text(c.table)} {projections_text(c.matches)} {c.mode} {projections_text(c.outputs)}"
+    if isinstance(c, A.GenericCommand):
+        return (c.name + " " + generic_args_text(c.args)).rstrip()
+    raise TypeError(f"not a command node: {c!r}")
+
+
+def parse_text(c: A.Parse) -> str:
+    parts = ["parse"]
+    if c.source is not None:
+        parts.append(expr_text(c.source))
+    if c.mode in ("logfmt", "csv"):
+        parts.append(c.mode)
+    elif c.pattern is not None:
+        parts.append(expr_text(c.pattern))
+    if c.aliases:
+        parts.append("as " + ", ".join(name_text(a) for a in c.aliases))
+    if c.multi:
+        parts.append("multi")
+    return " ".join(parts)
+
+
+def source_text(c: A.Source) -> str:
+    parts = ["SOURCE"]
+    for sel in c.selectors:
+        if sel.kind == "name":
+            parts.append(expr_text(sel.args[0]))
+        else:
+            args = [expr_text(a) for a in sel.args] + [f"{name_text(k)}: {expr_text(v)}" for k, v in sel.named]
+            parts.append(f"{sel.kind}({', '.join(args)})")
+    if c.start is not None:
+        parts.append("START=" + expr_text(c.start))
+    if c.end is not None:
+        parts.append("END=" + expr_text(c.end))
+    return " ".join(parts)
+
+
+_NO_SPACE_BEFORE = {",", ")", "]", "}", ":", "=", "."}
+_NO_SPACE_AFTER = {"(", "[", "{", "=", "."}
+
+
+def generic_args_text(args: tuple[str, ...]) -> str:
+    out = ""
+    prev = ""
+    for arg in args:
+        if out and arg not in _NO_SPACE_BEFORE and prev not in _NO_SPACE_AFTER:
+            out += " "
+        out += arg
+        prev = arg
+    return out
