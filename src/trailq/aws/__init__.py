@@ -1,0 +1,195 @@
+"""The CloudWatch backend: named Logs Insights queries across accounts and regions, within quotas.
+
+Public API (the CLI calls only these; nothing here prints or exits):
+
+    plan = AwsPlan(profiles=("a", "b"), regions=("all",), log_groups=("CloudTrail/DefaultLogGroup",))
+    outcome = run([("console-logins", text)], plan, time_range, cancel=event, on_progress=callback)
+    outcome.results            # one Result per query × (account, region); log-group batches merged
+    outcome.exit_code          # 0 · 3 MalformedQuery · 4 all denied · 5 any failure/deadline · 130 interrupted
+    outcome.query_error()      # QueryError with the service's caret when every target rejected the text
+    outcome.abandoned          # queries live at an abort (id, account, region, stopped?) → print them
+    outcome.warnings           # run-level: regions skipped because nothing matched a prefix, ...
+    resume(["QUERY_ID"], plan) -> list[Result]
+    discover(plan) -> list[dict]            # per account+region: trails and the log group each streams to
+    sync(specs, plan, folder="trailq/", prune=False, dry_run=False) -> list[Change]
+    interrupts.cancel_on_signals()          # context manager: SIGINT/SIGTERM set an Event
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from trailq.aws.budget import Buckets, CallFailed, Kind, Runtime
+from trailq.aws.definitions import Change, DefinitionSpec, sync_definitions
+from trailq.aws.fanout import Abandoned, Endpoint, FanOut, RunOutcome
+from trailq.aws.insights import Caller, PollRamp, wait_and_fetch
+from trailq.aws.session import Account, expand_regions, open_accounts
+from trailq.aws.targets import LogGroupArn, plan_endpoints, trails_in
+from trailq.errors import AccessError, QueryFailedError, UsageError
+from trailq.result import ERROR, ProgressEvent, Result, Target
+from trailq.timerange import TimeRange
+
+__all__ = [
+    "Abandoned", "AwsPlan", "Change", "DefinitionSpec", "PollRamp", "RunOutcome",
+    "discover", "resume", "run", "sync",
+]
+
+MAX_LIMIT = 100_000
+
+
+@dataclass(frozen=True)
+class AwsPlan:
+    """Where and how to run: accounts, regions, log groups, budgets. Defaults follow issue 5."""
+
+    profiles: tuple[str, ...] = ()
+    role_arns: tuple[str, ...] = ()
+    external_id: str | None = None
+    role_session_name: str = "trailq"
+    regions: tuple[str, ...] = ()  # repeatable, comma lists, "all"; empty = the session's region
+    log_groups: tuple[str, ...] = ("CloudTrail/DefaultLogGroup",)  # names, ARNs, or `prefix*`
+    discover: bool = False  # use the log groups CloudTrail streams to (DescribeTrails)
+    limit: int | None = None  # StartQuery `limit` (rows per query before splitting); None = service default
+    timeout_seconds: float = 900.0  # one deadline for the whole run
+    concurrency: int = 20  # concurrent queries per account+region (shrinks on LimitExceeded)
+    rates: dict[str, float] = field(default_factory=lambda: {"StartQuery": 3.0, "GetQueryResults": 5.0})
+    ramp: PollRamp = PollRamp()
+
+    def __post_init__(self) -> None:
+        if self.limit is not None and not 1 <= self.limit <= MAX_LIMIT:
+            raise UsageError(f"--limit {self.limit}: must be between 1 and {MAX_LIMIT}")
+        if self.concurrency < 1:
+            raise UsageError(f"--concurrency {self.concurrency}: must be at least 1")
+        if self.timeout_seconds <= 0:
+            raise UsageError("--timeout must be positive")
+        if any(rate <= 0 for rate in self.rates.values()):
+            raise UsageError("API rates must be positive")
+        if not self.discover and not self.log_groups:
+            raise UsageError("no log group to query", hint="pass --log-group NAME, or --discover")
+
+
+def _runtime(plan: AwsPlan, cancel: threading.Event | None) -> Runtime:
+    return Runtime(deadline=time.monotonic() + plan.timeout_seconds, stop=cancel or threading.Event())
+
+
+def _accounts(plan: AwsPlan) -> list[Account]:
+    return open_accounts(plan.profiles, plan.role_arns, external_id=plan.external_id, role_session_name=plan.role_session_name)
+
+
+def run(
+    queries: Sequence[tuple[str, str]],
+    plan: AwsPlan,
+    time_range: TimeRange,
+    *,
+    cancel: threading.Event | None = None,
+    on_progress: Callable[[ProgressEvent], None] | None = None,
+) -> RunOutcome:
+    """Run every (name, text) query on every account × region; never raises for a failing target.
+
+    Raises AccessError when no account's credentials work, UsageError for a bad plan, and
+    QueryFailedError when no log group matched anywhere. `on_progress` is called from worker
+    threads, one call at a time.
+    """
+    runtime = _runtime(plan, cancel)
+    buckets = Buckets(plan.rates, runtime.clock)
+    accounts = _accounts(plan)
+    planned, warnings = plan_endpoints(accounts, plan.regions, plan.log_groups, discover=plan.discover, buckets=buckets, runtime=runtime)
+    if not planned:
+        raise QueryFailedError("no log group to query in any region: " + "; ".join(warnings), hint="check --log-group and --region, or try --discover")
+    endpoints = [
+        Endpoint(p.account.account_id or p.account.label, p.region, p.log_groups,
+                 p.account.client("logs", p.region), p.account.client("logs", p.region, for_stop=True), p.failure)
+        for p in planned
+    ]
+    # Wall-clock inclusive seconds: floor the start, ceil the end, so no part of the range is lost.
+    start_s, end_s = math.floor(time_range.start.timestamp()), math.ceil(time_range.end.timestamp())
+    fan = FanOut(queries, endpoints, start_seconds=start_s, end_seconds=end_s, runtime=runtime, limit=plan.limit,
+                 concurrency=plan.concurrency, ramp=plan.ramp, on_progress=on_progress, cancel=cancel,
+                 buckets=buckets)  # one budget for resolution and queries alike
+    outcome = fan.execute()
+    outcome.warnings[:0] = warnings
+    return outcome
+
+
+def resume(query_ids: Sequence[str], plan: AwsPlan, *, cancel: threading.Event | None = None) -> list[Result]:
+    """Fetch the results of earlier queries (kept 7 days), looking for each id in every planned region."""
+    runtime = _runtime(plan, cancel)
+    buckets = Buckets(plan.rates, runtime.clock)
+    accounts = _accounts(plan)
+    endpoints = [(a, r) for a in accounts for r in expand_regions(a, plan.regions)]
+    results: list[Result] = []
+    for query_id in query_ids:
+        result: Result | None = None
+        for account, region in endpoints:
+            caller = Caller(account.client("logs", region), account.account_id or account.label, region, buckets, runtime)
+            attempt = wait_and_fetch(caller, query_id, ramp=PollRamp(first_seconds=0.01, cap_seconds=plan.ramp.cap_seconds))
+            target = Target(account=account.account_id, region=region)
+            if attempt.failure is not None and attempt.failure.detail.startswith(("ResourceNotFound", "InvalidParameter")):
+                continue  # not this region's query
+            result = Result(query=query_id, target=target, columns=attempt.columns, rows=attempt.rows,
+                            statistics=attempt.statistics, status=attempt.status, query_ids=[query_id])
+            if attempt.error:
+                result.status = ERROR if attempt.status == "Error" else attempt.status
+                result.error = f"account {account.account_id} {region}: {attempt.error}"
+                result.error_exit_code = 5
+            break
+        if result is None:
+            result = Result(query=query_id, target=Target(), status=ERROR, query_ids=[query_id], error_exit_code=5,
+                            error=f"query {query_id} not found in {', '.join(sorted({r for _, r in endpoints}))}")
+        results.append(result)
+    return results
+
+
+def discover(plan: AwsPlan) -> list[dict[str, Any]]:
+    """Per account and region: each trail, its home region, multi-region or not, and its log group."""
+    runtime = _runtime(plan, None)
+    buckets = Buckets(plan.rates, runtime.clock)
+    rows: list[dict[str, Any]] = []
+    for account in _accounts(plan):
+        for region in expand_regions(account, plan.regions):
+            caller = Caller(account.client("cloudtrail", region), account.account_id or account.label, region, buckets, runtime)
+            base = {"account": account.account_id, "region": region}
+            try:
+                trails = trails_in(caller)
+            except CallFailed as failed:
+                rows.append({**base, "trail": None, "error": failed.detail})
+                continue
+            if not trails:
+                rows.append({**base, "trail": None, "home_region": None, "multi_region": None, "log_group": None, "log_group_region": None})
+            for trail in trails:
+                arn = LogGroupArn.parse(trail.get("CloudWatchLogsLogGroupArn") or "")
+                rows.append({
+                    **base,
+                    "trail": trail.get("Name"),
+                    "home_region": trail.get("HomeRegion"),
+                    "multi_region": bool(trail.get("IsMultiRegionTrail")),
+                    "organization": bool(trail.get("IsOrganizationTrail")),
+                    "log_group": arn.name if arn else None,
+                    "log_group_region": arn.region if arn else None,
+                })
+    return rows
+
+
+def sync(
+    specs: Sequence[DefinitionSpec],
+    plan: AwsPlan,
+    folder: str = "trailq/",
+    prune: bool = False,
+    dry_run: bool = False,
+) -> list[Change]:
+    """Publish catalog queries as CloudWatch saved queries in `folder`, in every planned account+region."""
+    runtime = _runtime(plan, None)
+    buckets = Buckets(plan.rates, runtime.clock)
+    changes: list[Change] = []
+    for account in _accounts(plan):
+        for region in expand_regions(account, plan.regions):
+            caller = Caller(account.client("logs", region), account.account_id or account.label, region, buckets, runtime)
+            try:
+                changes.extend(sync_definitions(caller, specs, folder=folder, prune=prune, dry_run=dry_run))
+            except CallFailed as failed:
+                error = AccessError if failed.kind is Kind.ACCESS else QueryFailedError
+                raise error(f"sync: account {account.account_id} {region}: {failed.detail}") from None
+    return changes

@@ -1,0 +1,201 @@
+"""Budgets shared by every query of a run: token buckets, the concurrency gate, retries.
+
+Why here and not in botocore: the quotas are per account and region and per API action
+(StartQuery and GetQueryResults 10 TPS each, ~100 concurrent queries), shared by every query in
+the run and by the account's other users. So one token bucket per (account, region, action)
+paces every call, sized well under the quota, and a single retry layer (ours; botocore's is
+switched off in session.py) backs off on throttling with jitter, bounded by the run's deadline.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Callable, TypeVar
+
+from trailq.aws.session import CREDENTIAL_ERRORS, NETWORK_ERRORS, error_code, error_message, http_status
+
+T = TypeVar("T")
+
+DEFAULT_RATES = {"StartQuery": 3.0, "GetQueryResults": 5.0, "StopQuery": 5.0}
+DEFAULT_RATE = 3.0  # any other action (DescribeLogGroups, PutQueryDefinition, ...)
+MAX_ATTEMPTS = 8  # a cap as well as the deadline: a service that fails 8 times in a row is down
+
+
+class Aborted(Exception):
+    """The run was cancelled or its deadline passed while waiting; never escapes the aws package."""
+
+
+class Kind(Enum):
+    THROTTLED = "throttled"  # retry after backoff; slow everyone on this bucket down
+    CONCURRENCY = "concurrency"  # LimitExceededException: too many queries running; shrink the gate
+    TRANSIENT = "transient"  # 5xx, ServiceUnavailable, network: retry after backoff
+    ACCESS = "access"  # credentials or permissions: exit 4, never retried
+    MALFORMED = "malformed"  # MalformedQueryException: exit 3, never retried
+    PERMANENT = "permanent"  # ResourceNotFound, InvalidParameter, ...: fail the target
+
+
+_THROTTLE_CODES = {"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded", "SlowDown"}
+_TRANSIENT_CODES = {"ServiceUnavailableException", "ServiceUnavailable", "InternalFailure", "InternalServerError", "RequestTimeout"}
+_ACCESS_CODES = {
+    "AccessDeniedException", "AccessDenied", "UnrecognizedClientException", "InvalidClientTokenId",
+    "ExpiredTokenException", "ExpiredToken", "SignatureDoesNotMatch", "InvalidSignatureException",
+    "AuthFailure", "UnauthorizedOperation", "IncompleteSignature", "MissingAuthenticationToken",
+}
+
+
+def classify(exc: BaseException) -> Kind:
+    """What to do about an error from one AWS call."""
+    if isinstance(exc, CREDENTIAL_ERRORS):
+        return Kind.ACCESS
+    if isinstance(exc, NETWORK_ERRORS):
+        return Kind.TRANSIENT
+    code = error_code(exc)
+    # ThrottlingException is not in the logs model; match code and message like incite does.
+    if code in _THROTTLE_CODES or http_status(exc) == 429 or "rate exceeded" in error_message(exc).lower():
+        return Kind.THROTTLED
+    if code == "LimitExceededException":
+        return Kind.CONCURRENCY
+    if code in _ACCESS_CODES or http_status(exc) == 403:
+        return Kind.ACCESS
+    if code == "MalformedQueryException":
+        return Kind.MALFORMED
+    if code in _TRANSIENT_CODES or http_status(exc) >= 500:
+        return Kind.TRANSIENT
+    return Kind.PERMANENT
+
+
+class CallFailed(Exception):
+    """An AWS call that failed for good (not retried, or out of attempts)."""
+
+    def __init__(self, action: str, kind: Kind, cause: BaseException) -> None:
+        super().__init__(f"{action}: {error_message(cause)}")
+        self.action = action
+        self.kind = kind
+        self.cause = cause
+
+    @property
+    def detail(self) -> str:
+        return error_message(self.cause)
+
+
+@dataclass
+class Runtime:
+    """Clock, sleep, randomness and the run's stop signal, injected so tests need no real time."""
+
+    deadline: float  # in clock() seconds
+    stop: threading.Event = field(default_factory=threading.Event)
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] | None = None  # default: wait on `stop`, so a cancel wakes sleepers
+    rng: random.Random = field(default_factory=random.Random)
+
+    def pause(self, seconds: float) -> None:
+        """Sleep, but never past the deadline; raise Aborted when stopped or out of time."""
+        if self.stop.is_set():
+            raise Aborted()
+        remaining = self.deadline - self.clock()
+        if remaining <= 0:
+            raise Aborted()
+        seconds = min(seconds, remaining)
+        if seconds > 0:
+            if self.sleep is not None:
+                self.sleep(seconds)
+            else:
+                self.stop.wait(seconds)
+        if self.stop.is_set() or self.clock() >= self.deadline:
+            raise Aborted()
+
+    def check(self) -> None:
+        if self.stop.is_set() or self.clock() >= self.deadline:
+            raise Aborted()
+
+
+class TokenBucket:
+    """`rate` calls per second with a burst of one: calls are spaced 1/rate apart.
+
+    A burst of one (not `rate`) keeps every one-second window at or under the rate, which is what
+    the quota counts. Callers reserve a slot under the lock and sleep outside it.
+    """
+
+    def __init__(self, rate: float, clock: Callable[[], float]) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.rate = rate
+        self._clock = clock
+        self._next_free = clock()
+        self._lock = threading.Lock()
+
+    def reserve(self) -> float:
+        """Take the next slot; return how long to wait before using it."""
+        with self._lock:
+            now = self._clock()
+            slot = max(now, self._next_free)
+            self._next_free = slot + 1.0 / self.rate
+            return slot - now
+
+    def penalise(self, seconds: float) -> None:
+        """After a throttle: nobody on this bucket calls for `seconds`."""
+        with self._lock:
+            self._next_free = max(self._next_free, self._clock() + seconds)
+
+
+class Buckets:
+    """One TokenBucket per (account, region, action), created on first use."""
+
+    def __init__(self, rates: dict[str, float] | None, clock: Callable[[], float]) -> None:
+        self.rates = {**DEFAULT_RATES, **(rates or {})}
+        self._clock = clock
+        self._buckets: dict[tuple[str, str, str], TokenBucket] = {}
+        self._lock = threading.Lock()
+
+    def get(self, account: str, region: str, action: str) -> TokenBucket:
+        key = (account, region, action)
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                bucket = TokenBucket(self.rates.get(action, DEFAULT_RATE), self._clock)
+                self._buckets[key] = bucket
+            return bucket
+
+
+def backoff_seconds(attempt: int, rng: random.Random, base: float = 0.5, cap: float = 20.0) -> float:
+    """Exponential backoff with full jitter: uniform in [0, min(cap, base * 2**attempt)], floor 0.1 s."""
+    return max(0.1, rng.uniform(0, min(cap, base * (2**attempt))))
+
+
+def call_with_retries(
+    action: str,
+    fn: Callable[..., T],
+    params: dict[str, Any],
+    *,
+    bucket: TokenBucket,
+    runtime: Runtime,
+    retry_concurrency: bool = False,
+) -> T:
+    """One AWS call, paced by `bucket`; throttling and transient faults retried with backoff.
+
+    LimitExceededException is returned to the caller (CallFailed, kind CONCURRENCY) unless
+    `retry_concurrency`, because fan-out answers it by shrinking its gate, not by retrying here.
+    """
+    attempt = 0
+    while True:
+        wait = bucket.reserve()
+        if wait > 0:
+            runtime.pause(wait)
+        else:
+            runtime.check()
+        try:
+            return fn(**params)
+        except Exception as exc:  # noqa: BLE001 - classified below; unknown errors fail the call
+            kind = classify(exc)
+            retryable = kind in (Kind.THROTTLED, Kind.TRANSIENT) or (retry_concurrency and kind is Kind.CONCURRENCY)
+            attempt += 1
+            if not retryable or attempt >= MAX_ATTEMPTS:
+                raise CallFailed(action, kind, exc) from exc
+            delay = backoff_seconds(attempt, runtime.rng)
+            if kind is Kind.THROTTLED:
+                bucket.penalise(delay / 2)
+            runtime.pause(delay)

@@ -1,0 +1,488 @@
+"""Many queries at once: every query × account × region × log-group batch, within shared budgets.
+
+The main thread is the only scheduler: it owns the per account+region concurrency gates, decides
+when a window is split, and on cancel or deadline stops every live query. Worker threads each
+carry one CloudWatch query through insights.start → wait_and_fetch and never wait on each other,
+so a split or a retry can never deadlock the pool.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from trailq.aws.budget import Aborted, Buckets, CallFailed, Kind, Runtime, backoff_seconds
+from trailq.aws.insights import Attempt, Caller, PollRamp, QueryRequest, start, stop, wait_and_fetch
+from trailq.aws.shape import QueryShape, apply_final_sort_limit, shape_of
+from trailq.errors import EXIT_ACCESS, EXIT_INTERRUPTED, EXIT_OK, EXIT_QUERY_FAILED, EXIT_QUERY_INVALID, QueryError
+from trailq.result import CANCELLED, COMPLETE, ERROR, TIMEOUT, ProgressEvent, Result, Statistics, Target
+from trailq.source import Span
+
+BATCH_SIZE = 50  # log groups per StartQuery (API maximum)
+SERVICE_DEFAULT_LIMIT = 10_000  # rows a query returns when StartQuery gets no `limit`
+STOP_WAIT_SECONDS = 5.0  # how long an abort waits for all StopQuery calls together
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One account in one region, with the log groups to query there."""
+
+    account: str
+    region: str
+    log_groups: tuple[str, ...]
+    client: Any
+    stop_client: Any  # same credentials, short timeouts: used only for StopQuery on abort
+    failure: CallFailed | None = None  # resolving this endpoint failed: a failed Result, no query
+
+    @property
+    def target(self) -> Target:
+        return Target(account=self.account, region=self.region, log_groups=self.log_groups)
+
+    def label(self) -> str:
+        return f"account {self.account} {self.region}"
+
+
+@dataclass(frozen=True)
+class Abandoned:
+    """A query left behind by an abort: its results stay retrievable for 7 days (`--resume`)."""
+
+    query_id: str
+    account: str
+    region: str
+    query: str
+    stopped: bool  # StopQuery reported success
+
+
+@dataclass
+class RunOutcome:
+    results: list[Result]
+    abandoned: list[Abandoned] = field(default_factory=list)
+    aborted: str | None = None  # None, "interrupted" or "deadline"
+    warnings: list[str] = field(default_factory=list)  # run-level: regions skipped, nothing matched
+    query_errors: list[QueryError] = field(default_factory=list)  # MalformedQueryException, one per query text
+
+    @property
+    def abandoned_query_ids(self) -> list[str]:
+        return [a.query_id for a in self.abandoned]
+
+    @property
+    def exit_code(self) -> int:
+        """130 interrupted · 5 deadline · 3 query text rejected · 4 every target denied · 5 any failure · 0."""
+        if self.aborted == "interrupted":
+            return EXIT_INTERRUPTED
+        if self.aborted:
+            return EXIT_QUERY_FAILED
+        failed = [r for r in self.results if not r.ok]
+        if not failed:
+            return EXIT_OK
+        if any(r.error_exit_code == EXIT_QUERY_INVALID for r in failed):
+            return EXIT_QUERY_INVALID
+        if len(failed) == len(self.results) and all(r.error_exit_code == EXIT_ACCESS for r in failed):
+            return EXIT_ACCESS
+        return EXIT_QUERY_FAILED
+
+    def query_error(self) -> QueryError | None:
+        """The service's MalformedQueryException as a QueryError (with caret) when every result failed on it.
+
+        The CLI can raise it to print `name:LINE:COL: message` and a caret once, instead of once per region.
+        """
+        if self.results and self.query_errors and all(r.error_exit_code == EXIT_QUERY_INVALID for r in self.results):
+            return self.query_errors[0]
+        return None
+
+
+@dataclass
+class _Job:
+    key: tuple[int, int]  # (query index, endpoint index): one Result per key
+    endpoint: Endpoint
+    request: QueryRequest
+    depth: int = 0  # how many times its window was halved
+    retries: int = 0  # LimitExceeded retries so far
+    not_before: float = 0.0
+
+
+@dataclass
+class _Done:
+    attempt: Attempt | None = None
+    query_id: str | None = None
+    aborted: bool = False
+
+
+class _Gate:
+    """Concurrent queries allowed on one account+region; shrinks on LimitExceededException."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, limit)
+        self.running = 0
+        self.queue: deque[_Job] = deque()
+
+    def shrink(self) -> None:
+        self.limit = max(1, min(self.limit - 1, self.running))
+
+
+class _Registry:
+    """Query ids still Scheduled/Running; closed once an abort starts so late starters stop themselves."""
+
+    def __init__(self) -> None:
+        self._live: dict[str, _Job] = {}
+        self._closed = False
+        self._lock = threading.Lock()
+
+    def add(self, query_id: str, job: _Job) -> bool:
+        with self._lock:
+            if self._closed:
+                return False
+            self._live[query_id] = job
+            return True
+
+    def discard(self, query_id: str) -> None:
+        with self._lock:
+            self._live.pop(query_id, None)
+
+    def close(self) -> dict[str, _Job]:
+        with self._lock:
+            self._closed = True
+            live, self._live = self._live, {}
+            return live
+
+
+@dataclass
+class _Collector:
+    """The attempts that make up one Result (splits and batches), and whether any are still due."""
+
+    name: str
+    text: str
+    shape: QueryShape
+    endpoint: Endpoint
+    pending: int = 0
+    batches: int = 0
+    split: bool = False
+    attempts: list[Attempt] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    truncated: bool = False
+
+
+class FanOut:
+    """One run: build with the queries and endpoints, then call `execute()` once."""
+
+    def __init__(
+        self,
+        queries: Sequence[tuple[str, str]],
+        endpoints: Sequence[Endpoint],
+        *,
+        start_seconds: int,
+        end_seconds: int,
+        runtime: Runtime,
+        limit: int | None = None,
+        concurrency: int = 20,
+        rates: dict[str, float] | None = None,
+        ramp: PollRamp = PollRamp(),
+        on_progress: Callable[[ProgressEvent], None] | None = None,
+        cancel: threading.Event | None = None,
+        buckets: Buckets | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.buckets = buckets or Buckets(rates, runtime.clock)
+        self.limit = limit
+        self.ramp = ramp
+        self.cancel = cancel
+        self._on_progress = on_progress
+        self._progress_lock = threading.Lock()
+        self._registry = _Registry()
+        self._gates: dict[tuple[str, str], _Gate] = {}
+        self._collectors: dict[tuple[int, int], _Collector] = {}
+        self._malformed: dict[str, Attempt] = {}
+        self._query_errors: list[QueryError] = []
+        self._finished: list[Result] = []
+        self._order: list[tuple[int, int]] = []
+        for qi, (name, text) in enumerate(queries):
+            shape = shape_of(text)
+            for ei, ep in enumerate(endpoints):
+                gate = self._gates.setdefault((ep.account, ep.region), _Gate(concurrency))
+                col = _Collector(name, text, shape, ep)
+                self._collectors[(qi, ei)] = col
+                self._order.append((qi, ei))
+                if ep.failure is not None:
+                    col.attempts.append(Attempt(None, ERROR, error=ep.failure.detail, failure=ep.failure))
+                    continue
+                batches = [ep.log_groups[i : i + BATCH_SIZE] for i in range(0, len(ep.log_groups), BATCH_SIZE)] or [()]
+                col.batches = len(batches)
+                for batch in batches:
+                    col.pending += 1
+                    request = QueryRequest(text, tuple(batch), start_seconds, end_seconds, limit)
+                    gate.queue.append(_Job((qi, ei), ep, request))
+
+    # -- the scheduler loop (main thread) -------------------------------------------------------
+
+    def execute(self) -> RunOutcome:
+        workers = min(256, sum(g.limit for g in self._gates.values()) or 1)
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="trailq-aws")
+        running: dict[Future[_Done], _Job] = {}
+        aborted: str | None = None
+        try:
+            aborted = self._schedule(pool, running)
+        except Aborted:
+            aborted = self._abort_reason() or "deadline"
+        except KeyboardInterrupt:  # no signal handler installed: still stop what we started
+            aborted = "interrupted"
+        except BaseException:
+            self._abort("interrupted", running)  # a bug must not leave queries running
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        abandoned = self._abort(aborted, running) if aborted else []
+        pool.shutdown(wait=not aborted, cancel_futures=True)
+        results = [self._build(key) for key in self._order]
+        return RunOutcome(results, abandoned, aborted, query_errors=list(self._query_errors))
+
+    def _schedule(self, pool: ThreadPoolExecutor, running: dict[Future[_Done], _Job]) -> str | None:
+        while running or any(g.queue for g in self._gates.values()):
+            aborted = self._abort_reason()
+            if aborted:
+                return aborted
+            self._launch_ready(pool, running)
+            if not running:
+                self.runtime.pause(0.05)  # only delayed retries are queued
+                continue
+            done, _ = wait(list(running), timeout=0.1, return_when=FIRST_COMPLETED)
+            for future in done:
+                job = running.pop(future)
+                self._gates[(job.endpoint.account, job.endpoint.region)].running -= 1
+                self._settle(job, future.result())
+        return None
+
+    def _abort_reason(self) -> str | None:
+        if self.cancel is not None and self.cancel.is_set():
+            return "interrupted"
+        if self.runtime.stop.is_set():
+            return "interrupted"
+        if self.runtime.clock() >= self.runtime.deadline:
+            return "deadline"
+        return None
+
+    def _launch_ready(self, pool: ThreadPoolExecutor, running: dict[Future[_Done], _Job]) -> None:
+        now = self.runtime.clock()
+        for gate in self._gates.values():
+            skipped: list[_Job] = []
+            while gate.queue and gate.running < gate.limit:
+                job = gate.queue.popleft()
+                malformed = self._malformed.get(job.request.text)
+                if malformed is not None:  # same text, same grammar: don't ask every region again
+                    self._settle(job, _Done(attempt=malformed))
+                    continue
+                if job.not_before > now:
+                    skipped.append(job)
+                    continue
+                gate.running += 1
+                running[pool.submit(self._work, job)] = job
+            gate.queue.extendleft(reversed(skipped))
+
+    # -- one query in a worker thread -----------------------------------------------------------
+
+    def _work(self, job: _Job) -> _Done:
+        ep = job.endpoint
+        caller = Caller(ep.client, ep.account, ep.region, self.buckets, self.runtime)
+        col = self._collectors[job.key]
+        started_at = self.runtime.clock()
+        try:
+            query_id = start(caller, job.request)
+        except CallFailed as failed:
+            return _Done(attempt=Attempt(None, ERROR, error=failed.detail, failure=failed))
+        except Aborted:
+            return _Done(aborted=True)
+        if not self._registry.add(query_id, job):
+            stop(ep.stop_client, query_id)  # started just as the abort began
+            return _Done(query_id=query_id, aborted=True)
+        self._progress(col, "Scheduled", Statistics(), 0.0)
+        try:
+            attempt = wait_and_fetch(
+                caller, query_id, ramp=self.ramp, started_at=started_at,
+                on_status=lambda status, stats, elapsed: self._progress(col, status, stats, elapsed),
+            )
+        except Aborted:
+            return _Done(query_id=query_id, aborted=True)  # still registered: the abort stops it
+        self._registry.discard(query_id)
+        return _Done(attempt=attempt, query_id=query_id)
+
+    def _progress(self, col: _Collector, status: str, stats: Statistics, elapsed: float) -> None:
+        if self._on_progress is None:
+            return
+        with self._progress_lock:  # callers get one event at a time, whatever thread sent it
+            self._on_progress(ProgressEvent(col.name, col.endpoint.target, status, stats, elapsed))
+
+    # -- what to do with a finished query (main thread) -----------------------------------------
+
+    def _settle(self, job: _Job, done: _Done) -> None:
+        col = self._collectors[job.key]
+        attempt = done.attempt
+        if attempt is None:  # aborted: recorded by _abort
+            return
+        failure = attempt.failure
+        if failure is not None and failure.kind is Kind.CONCURRENCY:
+            gate = self._gates[(job.endpoint.account, job.endpoint.region)]
+            gate.shrink()
+            job.retries += 1
+            job.not_before = self.runtime.clock() + backoff_seconds(job.retries, self.runtime.rng)
+            gate.queue.appendleft(job)
+            return
+        if failure is not None and failure.kind is Kind.MALFORMED:
+            self._malformed.setdefault(job.request.text, attempt)
+        col.pending -= 1
+        if attempt.status == COMPLETE and self._at_cap(col.shape, job.request, attempt):
+            if self._split(job, col):
+                return
+        col.attempts.append(attempt)
+
+    def _at_cap(self, shape: QueryShape, request: QueryRequest, attempt: Attempt) -> bool:
+        cap = request.limit or SERVICE_DEFAULT_LIMIT
+        if len(attempt.rows) < cap:
+            return False
+        if shape.limit is not None and shape.limit <= cap:
+            return False  # the query's own `limit` produced these rows: the answer is complete
+        return True
+
+    def _split(self, job: _Job, col: _Collector) -> bool:
+        """Halve a capped window (overlapping at the middle second, de-duplicated by @ptr later)."""
+        req = job.request
+        span = req.end_seconds - req.start_seconds
+        cap = req.limit or SERVICE_DEFAULT_LIMIT
+        if col.shape.aggregating:
+            col.truncated = True
+            col.warnings.append(_cap_warning(col, req, cap, "an aggregating query cannot be split; rows beyond the cap are lost"))
+            return False
+        if span < 2:
+            col.truncated = True
+            col.warnings.append(_cap_warning(col, req, cap, "the window is down to one second and cannot be split further"))
+            return False
+        middle = (req.start_seconds + req.end_seconds) // 2
+        col.split = True
+        gate = self._gates[(job.endpoint.account, job.endpoint.region)]
+        for lo, hi in ((middle, req.end_seconds), (req.start_seconds, middle)):
+            col.pending += 1
+            child = QueryRequest(req.text, req.log_groups, lo, hi, req.limit)
+            gate.queue.appendleft(_Job(job.key, job.endpoint, child, depth=job.depth + 1))
+        return True
+
+    # -- abort ----------------------------------------------------------------------------------
+
+    def _abort(self, reason: str, running: dict[Future[_Done], _Job]) -> list[Abandoned]:
+        """Stop every live query (each StopQuery with its own short timeout), then mark what's left."""
+        self.runtime.stop.set()
+        live = self._registry.close()
+        stopped: dict[str, bool] = {}
+        if live:
+            with ThreadPoolExecutor(max_workers=min(32, len(live)), thread_name_prefix="trailq-stop") as stopper:
+                futures = {qid: stopper.submit(stop, job.endpoint.stop_client, qid) for qid, job in live.items()}
+                done, _ = wait(list(futures.values()), timeout=STOP_WAIT_SECONDS)
+                stopped = {qid: f in done and f.result() for qid, f in futures.items()}
+        # Late starters stop their own query; collect their ids within the same short wait.
+        finished, _ = wait(list(running), timeout=STOP_WAIT_SECONDS)
+        late: dict[str, _Job] = {}
+        for future in finished:
+            job = running[future]
+            result = future.result()
+            if result.query_id and result.query_id not in live and result.aborted:
+                late[result.query_id] = job
+            if result.attempt is not None and not result.aborted:
+                self._collectors[job.key].pending -= 1
+                self._collectors[job.key].attempts.append(result.attempt)
+        status = CANCELLED if reason == "interrupted" else TIMEOUT
+        why = "interrupted" if reason == "interrupted" else "the run's --timeout was reached"
+        abandoned: list[Abandoned] = []
+        for qid, job in {**live, **late}.items():
+            col = self._collectors[job.key]
+            abandoned.append(Abandoned(qid, job.endpoint.account, job.endpoint.region, col.name, stopped.get(qid, True)))
+            col.attempts.append(Attempt(qid, status, error=f"{why}; query {qid} stopped"))
+        for col in self._collectors.values():
+            if col.pending > 0 and not any(a.status == status for a in col.attempts):
+                col.attempts.append(Attempt(None, status, error=f"{why} before the query finished"))
+        return abandoned
+
+    # -- one Result per query × target ------------------------------------------------------------
+
+    def _build(self, key: tuple[int, int]) -> Result:
+        col = self._collectors[key]
+        ep = col.endpoint
+        result = Result(query=col.name, target=ep.target, text=col.text, truncated=col.truncated, warnings=list(col.warnings))
+        stats = Statistics()
+        failed = [a for a in col.attempts if a.status != COMPLETE]
+        complete = [a for a in col.attempts if a.status == COMPLETE]
+        for attempt in col.attempts:
+            stats.add(attempt.statistics)
+            if attempt.query_id and attempt.query_id not in result.query_ids:
+                result.query_ids.append(attempt.query_id)
+            for column in attempt.columns:
+                if column not in result.columns:
+                    result.columns.append(column)
+        result.statistics = stats
+        result.rows = _merge_rows(complete, col)
+        if col.batches > 1 and col.shape.aggregating:
+            result.warnings.append(
+                f"{len(ep.log_groups)} log groups ran in {col.batches} batches of up to {BATCH_SIZE}; "
+                "aggregates are per batch and were not combined"
+            )
+        if failed:
+            err = _mark_failed(result, failed, col)
+            if err is not None and not any(e.text == err.text for e in self._query_errors):
+                self._query_errors.append(err)
+        return result
+
+
+def _merge_rows(attempts: list[Attempt], col: _Collector) -> list[dict[str, str]]:
+    rows: list[dict[str, str]] = []
+    seen_ptrs: set[str] = set()
+    for attempt in attempts:
+        for row in attempt.rows:
+            ptr = row.get("@ptr")
+            if ptr is not None:
+                if ptr in seen_ptrs:  # the same event from two windows sharing a boundary second
+                    continue
+                seen_ptrs.add(ptr)
+            rows.append(row)
+    if len(attempts) > 1 and (col.split or not col.shape.aggregating):
+        rows = apply_final_sort_limit(rows, col.shape)
+    return rows
+
+
+def _mark_failed(result: Result, failed: list[Attempt], col: _Collector) -> QueryError | None:
+    first = failed[0]
+    ep = col.endpoint
+    kind = first.failure.kind if first.failure is not None else None
+    result.status = ERROR if first.status == "Error" else first.status
+    if kind is Kind.MALFORMED and first.failure is not None:
+        err = _query_error(col.name, col.text, first.failure)
+        result.error = err.render()
+        result.error_exit_code = EXIT_QUERY_INVALID
+        return err
+    result.error = f"{ep.label()}: {first.error}"
+    if len(failed) > 1:
+        result.error += f" (and {len(failed) - 1} more part(s) of this query)"
+    result.error_exit_code = EXIT_ACCESS if kind is Kind.ACCESS else EXIT_QUERY_FAILED
+    if result.rows:
+        result.warnings.append(f"{ep.label()}: rows come from only part of the window or log groups; the rest failed")
+    return None
+
+
+def _query_error(name: str, text: str, failure: CallFailed) -> QueryError:
+    """The service's MalformedQueryException, with a caret from queryCompileError when it has a location."""
+    response = getattr(failure.cause, "response", {}) or {}
+    compile_error = response.get("queryCompileError") or response.get("Error", {}).get("queryCompileError") or {}
+    location = compile_error.get("location") or {}
+    start_at = int(location.get("startCharOffset", 0) or 0)
+    end_at = int(location.get("endCharOffset", start_at) or start_at)
+    start_at = max(0, min(start_at, len(text)))
+    end_at = max(start_at, min(end_at + 1 if end_at >= start_at else start_at, len(text)))
+    message = compile_error.get("message") or response.get("Error", {}).get("Message") or "the service rejected the query"
+    return QueryError(f"CloudWatch rejected the query: {message}", category="service", span=Span(start_at, end_at), text=text, origin=name)
+
+
+def _cap_warning(col: _Collector, req: QueryRequest, cap: int, why: str) -> str:
+    return (
+        f"{col.endpoint.label()}: {cap} rows (the cap) between {req.start_seconds} and {req.end_seconds} "
+        f"(epoch seconds); {why}"
+    )
+
+
+__all__ = ["Abandoned", "Endpoint", "FanOut", "RunOutcome"]

@@ -1,0 +1,214 @@
+"""One Logs Insights query's life: StartQuery → poll with a ramp → page the results.
+
+Client, clock and sleep are injected (through `Runtime`), so every status and error is tested with
+botocore's Stubber and no real time. Nothing here loops forever: Scheduled and Running are polled
+only until the run's deadline; every other non-Complete status ends the query with its id named.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+from trailq.aws.budget import Buckets, CallFailed, Kind, Runtime, call_with_retries
+from trailq.result import COMPLETE, Statistics
+
+LIVE_STATUSES = ("Scheduled", "Running")
+MAX_ROWS = 100_000  # the service's ceiling for one query, paged 10,000 at a time
+
+
+@dataclass(frozen=True)
+class PollRamp:
+    """Delays between polls: `first`, then growing by `factor` up to `cap` (issue 5: first ≤ 0.3 s, cap 1–5 s)."""
+
+    first_seconds: float = 0.2
+    factor: float = 1.5
+    cap_seconds: float = 2.0
+
+    def delays(self) -> Iterator[float]:
+        delay = self.first_seconds
+        while True:
+            yield delay
+            delay = min(self.cap_seconds, delay * self.factor)
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    """Everything StartQuery needs for one window on one batch of log groups."""
+
+    text: str
+    log_groups: tuple[str, ...]
+    start_seconds: int  # inclusive, epoch seconds
+    end_seconds: int  # inclusive, epoch seconds
+    limit: int | None = None  # StartQuery `limit`; None lets the service default (10,000) apply
+
+    def start_params(self) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "queryLanguage": "CWLI",
+            "startTime": self.start_seconds,
+            "endTime": self.end_seconds,
+            "queryString": self.text,
+        }
+        if self.log_groups:
+            # ARNs only work as identifiers; plain names go as logGroupNames, which every
+            # implementation (including moto and LocalStack) understands.
+            if any(g.startswith("arn:") for g in self.log_groups):
+                params["logGroupIdentifiers"] = [_strip_arn_star(g) for g in self.log_groups]
+            else:
+                params["logGroupNames"] = list(self.log_groups)
+        if self.limit is not None:
+            params["limit"] = self.limit
+        return params
+
+
+def _strip_arn_star(identifier: str) -> str:
+    """DescribeTrails gives `...:log-group:NAME:*`; StartQuery rejects the trailing `*`."""
+    return identifier[:-2] if identifier.endswith(":*") else identifier
+
+
+@dataclass
+class Attempt:
+    """What one StartQuery..GetQueryResults life produced."""
+
+    query_id: str | None
+    status: str  # a service status, or "Error" when a call failed
+    rows: list[dict[str, str]] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    statistics: Statistics = field(default_factory=Statistics)
+    error: str | None = None
+    failure: CallFailed | None = None  # the failed call, when status is "Error"
+
+
+@dataclass
+class Caller:
+    """The client of one account+region, the shared buckets, and the run's runtime."""
+
+    client: Any
+    account: str
+    region: str
+    buckets: Buckets
+    runtime: Runtime
+
+    def call(self, action: str, params: dict[str, Any], *, retry_concurrency: bool = False) -> dict[str, Any]:
+        method = getattr(self.client, _snake(action))
+        bucket = self.buckets.get(self.account, self.region, action)
+        return call_with_retries(action, method, params, bucket=bucket, runtime=self.runtime, retry_concurrency=retry_concurrency)
+
+
+def _snake(action: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in action).lstrip("_")
+
+
+StatusCallback = Callable[[str, Statistics, float], None]
+"""(status, statistics so far, elapsed seconds): called after StartQuery and after every poll."""
+
+
+def start(caller: Caller, request: QueryRequest) -> str:
+    """StartQuery; CallFailed (kind CONCURRENCY, MALFORMED, ...) propagates to the caller."""
+    return str(caller.call("StartQuery", request.start_params())["queryId"])
+
+
+def wait_and_fetch(
+    caller: Caller,
+    query_id: str,
+    *,
+    ramp: PollRamp = PollRamp(),
+    on_status: StatusCallback | None = None,
+    started_at: float | None = None,
+) -> Attempt:
+    """Poll until the query leaves Scheduled/Running, then page every row of a Complete query.
+
+    Raises budget.Aborted when the run is stopped or out of time while the query is still live;
+    the caller owns StopQuery for it.
+    """
+    runtime = caller.runtime
+    started_at = runtime.clock() if started_at is None else started_at
+    delays = ramp.delays()
+    while True:
+        runtime.pause(next(delays))
+        try:
+            reply = caller.call("GetQueryResults", {"queryId": query_id})
+        except CallFailed as failed:
+            return Attempt(query_id, "Error", error=f"query {query_id}: {failed.detail}", failure=failed)
+        status = str(reply.get("status", "Unknown"))
+        stats = statistics_of(reply, runtime.clock() - started_at)
+        if on_status is not None:
+            on_status(status, stats, stats.elapsed_seconds)
+        if status in LIVE_STATUSES:
+            continue
+        if status != COMPLETE:
+            return Attempt(query_id, status, statistics=stats, error=_status_error(status, query_id))
+        return _collect_pages(caller, query_id, reply, stats)
+
+
+def _collect_pages(caller: Caller, query_id: str, first: dict[str, Any], stats: Statistics) -> Attempt:
+    attempt = Attempt(query_id, COMPLETE, statistics=stats)
+    reply = first
+    while True:
+        _add_rows(attempt, reply.get("results") or [])
+        token = reply.get("nextToken")
+        if not token or len(attempt.rows) >= MAX_ROWS:
+            return attempt
+        try:
+            reply = caller.call("GetQueryResults", {"queryId": query_id, "nextToken": token})
+        except CallFailed as failed:
+            return Attempt(query_id, "Error", error=f"query {query_id}: reading results page failed: {failed.detail}", failure=failed)
+
+
+def _add_rows(attempt: Attempt, results: list[list[dict[str, str]]]) -> None:
+    seen = set(attempt.columns)
+    for pairs in results:
+        row: dict[str, str] = {}
+        for pair in pairs:
+            name = pair.get("field")
+            if name is None:
+                continue
+            row[name] = pair.get("value")  # type: ignore[assignment]
+            if name not in seen:
+                seen.add(name)
+                attempt.columns.append(name)
+        attempt.rows.append(row)
+
+
+def statistics_of(reply: dict[str, Any], elapsed_seconds: float) -> Statistics:
+    raw = reply.get("statistics") or {}
+    return Statistics(
+        records_matched=float(raw.get("recordsMatched", 0.0)),
+        records_scanned=float(raw.get("recordsScanned", 0.0)),
+        bytes_scanned=float(raw.get("bytesScanned", 0.0)),
+        elapsed_seconds=elapsed_seconds,
+    )
+
+
+def _status_error(status: str, query_id: str) -> str:
+    reasons = {
+        "Failed": "the service reports the query failed",
+        "Cancelled": "the query was cancelled (StopQuery, or by someone else)",
+        "Timeout": "the query ran past the service's 60-minute limit",
+        "Unknown": "the service reports an unknown status",
+    }
+    return f"query {query_id}: {reasons.get(status, f'unexpected status {status!r}')}"
+
+
+def stop(client: Any, query_id: str) -> bool:
+    """StopQuery once, on a client whose own timeouts are short; never raises (best effort in cleanup)."""
+    try:
+        return bool(client.stop_query(queryId=query_id).get("success", False))
+    except Exception:  # noqa: BLE001 - already finished, network gone: cleanup must go on
+        return False
+
+
+def run_one(caller: Caller, request: QueryRequest, *, ramp: PollRamp = PollRamp(), on_status: StatusCallback | None = None) -> Attempt:
+    """A whole query life for callers that need no StopQuery bookkeeping (tests, resume)."""
+    started_at = caller.runtime.clock()
+    try:
+        query_id = start(caller, request)
+    except CallFailed as failed:
+        return Attempt(None, "Error", error=failed.detail, failure=failed)
+    if on_status is not None:
+        on_status("Scheduled", Statistics(), 0.0)
+    return wait_and_fetch(caller, query_id, ramp=ramp, on_status=on_status, started_at=started_at)
+
+
+def is_concurrency(failure: CallFailed | None) -> bool:
+    return failure is not None and failure.kind is Kind.CONCURRENCY

@@ -1,0 +1,174 @@
+"""Sessions, accounts, regions and clients: the only module that imports boto3/botocore.
+
+One boto3 session per account (a profile, an assumed role, or the default credential chain),
+one client per (account, region, service), created lazily and cached because client creation is
+the slowest local step of a wide run. Endpoints come from botocore itself, which honours
+AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_CLOUDWATCH_LOGS (pinned by tests/aws/test_session.py).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import boto3
+import botocore.exceptions
+from botocore.config import Config
+
+from trailq.errors import AccessError, UsageError
+
+ClientError = botocore.exceptions.ClientError
+# Errors raised before any HTTP response: the network, or the credential chain.
+NETWORK_ERRORS: tuple[type[Exception], ...] = (
+    botocore.exceptions.EndpointConnectionError,
+    botocore.exceptions.ConnectTimeoutError,
+    botocore.exceptions.ReadTimeoutError,
+    botocore.exceptions.ConnectionClosedError,
+)
+CREDENTIAL_ERRORS: tuple[type[Exception], ...] = (
+    botocore.exceptions.NoCredentialsError,
+    botocore.exceptions.PartialCredentialsError,
+    botocore.exceptions.ProfileNotFound,
+    botocore.exceptions.NoRegionError,
+    botocore.exceptions.TokenRetrievalError,
+    botocore.exceptions.SSOError,
+)
+
+# Our own retry layer (budget.call_with_retries) owns backoff; botocore must not retry too,
+# or throttled calls would be retried attempts x attempts times.
+_NO_RETRIES = {"mode": "standard", "total_max_attempts": 1}
+# Short enough that a stuck call cannot hold a run past its deadline for long.
+CALL_CONFIG = Config(retries=_NO_RETRIES, connect_timeout=5, read_timeout=30, max_pool_connections=50)
+# StopQuery during an abort: each call gets its own short timeout (runner-lessons §3.3).
+STOP_CONFIG = Config(retries=_NO_RETRIES, connect_timeout=2, read_timeout=3)
+
+DEFAULT_REGION = "us-east-1"
+
+
+@dataclass
+class Account:
+    """One set of credentials and the account id they belong to."""
+
+    label: str  # the profile name, the role ARN, or "default"
+    session: Any  # boto3.Session
+    account_id: str | None = None
+    _clients: dict[tuple[str, str, bool], Any] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def client(self, service: str, region: str, *, for_stop: bool = False) -> Any:
+        """A cached botocore client; boto3 sessions are not thread-safe, so creation is serialised."""
+        key = (service, region, for_stop)
+        with self._lock:
+            existing = self._clients.get(key)
+            if existing is None:
+                config = STOP_CONFIG if for_stop else CALL_CONFIG
+                existing = self.session.client(service, region_name=region, config=config)
+                self._clients[key] = existing
+            return existing
+
+
+def _base_session(profile: str | None) -> Any:
+    try:
+        return boto3.Session(profile_name=profile) if profile else boto3.Session()
+    except botocore.exceptions.ProfileNotFound:
+        raise UsageError(f"--profile {profile}: no such profile in the AWS config", hint="see `aws configure list-profiles`") from None
+
+
+def _caller_account(session: Any, label: str) -> str:
+    region = session.region_name or DEFAULT_REGION
+    try:
+        return session.client("sts", region_name=region, config=CALL_CONFIG).get_caller_identity()["Account"]
+    except CREDENTIAL_ERRORS as exc:
+        raise AccessError(f"{label}: no usable AWS credentials ({exc})", hint="set AWS_PROFILE, run `aws sso login`, or pass --profile") from None
+    except ClientError as exc:
+        raise AccessError(f"{label}: credentials rejected by STS: {error_message(exc)}") from None
+
+
+def _assume(base: Any, role_arn: str, external_id: str | None, session_name: str) -> Any:
+    params: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": session_name}
+    if external_id:
+        params["ExternalId"] = external_id
+    region = base.region_name or DEFAULT_REGION
+    try:
+        creds = base.client("sts", region_name=region, config=CALL_CONFIG).assume_role(**params)["Credentials"]
+    except CREDENTIAL_ERRORS as exc:
+        raise AccessError(f"--role-arn {role_arn}: no base credentials to assume it from ({exc})") from None
+    except ClientError as exc:
+        raise AccessError(f"--role-arn {role_arn}: AssumeRole failed: {error_message(exc)}") from None
+    return boto3.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name=base.region_name,
+    )
+
+
+def open_accounts(
+    profiles: Sequence[str] = (),
+    role_arns: Sequence[str] = (),
+    *,
+    external_id: str | None = None,
+    role_session_name: str = "trailq",
+) -> list[Account]:
+    """One Account per --profile, then one per --role-arn (assumed from the first profile or the default chain)."""
+    accounts: list[Account] = []
+    for profile in profiles or ([None] if not role_arns else []):
+        session = _base_session(profile)
+        label = profile or "default"
+        accounts.append(Account(label, session, _caller_account(session, label)))
+    if role_arns:
+        base = _base_session(profiles[0] if profiles else None)
+        for arn in role_arns:
+            session = _assume(base, arn, external_id, role_session_name)
+            accounts.append(Account(arn, session, _caller_account(session, arn)))
+    return accounts
+
+
+def expand_regions(account: Account, requested: Sequence[str]) -> list[str]:
+    """`--region` values (repeatable, comma lists, `all`) → region names, in order, without repeats."""
+    names: list[str] = []
+    for value in requested:
+        names.extend(part.strip() for part in value.split(",") if part.strip())
+    if not names:
+        names = [account.session.region_name or DEFAULT_REGION]
+    out: list[str] = []
+    for name in names:
+        regions = enabled_regions(account) if name.lower() == "all" else [name]
+        out.extend(r for r in regions if r not in out)
+    return out
+
+
+def enabled_regions(account: Account) -> list[str]:
+    """The regions this account has enabled (EC2 DescribeRegions without AllRegions lists exactly those)."""
+    region = account.session.region_name or DEFAULT_REGION
+    try:
+        reply = account.client("ec2", region).describe_regions()
+    except CREDENTIAL_ERRORS as exc:
+        raise AccessError(f"{account.label}: no usable AWS credentials ({exc})") from None
+    except ClientError as exc:
+        raise AccessError(f"{account.label}: cannot list regions for --region all: {error_message(exc)}") from None
+    return sorted(r["RegionName"] for r in reply.get("Regions", []))
+
+
+def error_code(exc: BaseException) -> str:
+    """The AWS error code of a ClientError ("" for anything else)."""
+    response = getattr(exc, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", ""))
+
+
+def error_message(exc: BaseException) -> str:
+    response = getattr(exc, "response", None) or {}
+    err = response.get("Error", {})
+    code, message = err.get("Code"), err.get("Message")
+    if code:
+        return f"{code}: {message}" if message else str(code)
+    return str(exc)
+
+
+def http_status(exc: BaseException) -> int:
+    response = getattr(exc, "response", None) or {}
+    return int(response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+
+
+ClientFactory = Callable[[Account, str], Any]

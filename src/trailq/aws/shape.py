@@ -1,0 +1,91 @@
+"""What the backend needs to know about a query's text: the only place that uses trailq.lang/engine.
+
+Splitting a window is only correct for non-aggregating queries, and merged windows must get the
+query's final sort and limit again. When the local parser cannot read the text (a command newer
+than our grammar), the shape is "unknown": treated as aggregating, so we never split it and
+report a cap hit as truncation instead of merging rows we cannot order correctly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+
+@dataclass(frozen=True)
+class SortKey:
+    field: str
+    descending: bool
+
+
+@dataclass(frozen=True)
+class QueryShape:
+    aggregating: bool
+    sort: tuple[SortKey, ...] = ()
+    limit: int | None = None  # the query's own final `limit N`
+    known: bool = True  # False when the local parser could not read the text
+
+
+UNKNOWN = QueryShape(aggregating=True, known=False)
+
+
+def shape_of(text: str) -> QueryShape:
+    """Aggregating or not, and the final sort and limit, from trailq.lang's analysis."""
+    try:
+        from trailq.lang import parse
+        from trailq.lang.analysis import final_sort_limit, is_aggregating
+    except ImportError:
+        return UNKNOWN
+    try:
+        query = parse(text, placeholders=False)
+    except Exception:  # noqa: BLE001 - any parse problem: the service is the judge of its own grammar
+        return UNKNOWN
+    keys, limit = final_sort_limit(query)
+    return QueryShape(aggregating=bool(is_aggregating(query)), sort=tuple(_sort_key(k) for k in keys or ()), limit=limit)
+
+
+def _sort_key(key: Any) -> SortKey:
+    """Accept (field, descending) pairs or a node with field/expr and descending/order attributes."""
+    if isinstance(key, tuple):
+        field, desc = key[0], key[1]
+        return SortKey(_field_name(field), bool(desc) if not isinstance(desc, str) else desc.lower() == "desc")
+    field = getattr(key, "field", None) or getattr(key, "expr", None) or getattr(key, "name", None)
+    desc = getattr(key, "descending", None)
+    if desc is None:
+        desc = str(getattr(key, "order", "desc")).lower() == "desc"
+    return SortKey(_field_name(field), bool(desc))
+
+
+def _field_name(field: Any) -> str:
+    if isinstance(field, str):
+        return field
+    for attr in ("name", "path", "text"):
+        value = getattr(field, attr, None)
+        if isinstance(value, str):
+            return value
+    return str(field)
+
+
+def _sort_value_key() -> Callable[[str | None], Any]:
+    from trailq.engine.values import natural_sort_key
+
+    return natural_sort_key
+
+
+def apply_final_sort_limit(rows: list[dict[str, str]], shape: QueryShape) -> list[dict[str, str]]:
+    """Re-apply the query's final sort (stable, key by key, last key first) and limit to merged rows.
+
+    Without a sort in the query, rows keep the service's default order: newest @timestamp first.
+    """
+    out = list(rows)
+    keys = shape.sort or ((SortKey("@timestamp", True),) if any("@timestamp" in r for r in rows) else ())
+    if keys:
+        natural = _sort_value_key()
+        for key in reversed(keys):
+            present = [r for r in out if r.get(key.field) is not None]
+            missing = [r for r in out if r.get(key.field) is None]
+            present.sort(key=lambda r: natural(r[key.field]), reverse=key.descending)
+            out = present + missing  # rows without the field go last in either direction
+    if shape.limit is not None:
+        out = out[: shape.limit]
+    return out
