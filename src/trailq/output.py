@@ -14,8 +14,9 @@ How every option behaves in every format (the CLI contract; tests/output/test_ma
   so no value becomes ambiguous.
 - `table` (tabulate, `table_format`) and `markdown`: one titled table per query × target when a
   run has several, or one table with `@query`/`@account`/`@region` columns when `merge`.
-  Long values are shortened (with `…`) only in `table` format and only when `width` is set
-  (a terminal); machine formats never shorten anything.
+  Long values are shortened (with `…`) only in `table` format, only when `width` is set (a
+  terminal) and never in markup table formats (html, latex, ...); time columns and the
+  `@query`/`@account`/`@region` columns are never cut. Machine formats never shorten anything.
 - `csv` and `tsv` hold one table per file, so a run with several results is always written as
   one table with the `@query`/`@account`/`@region` columns first (`merge` is implied). A missing
   value is an empty field. TSV uses the same quoting as CSV (round-trips through `csv` with
@@ -52,6 +53,11 @@ SOURCE_TAG = "@source"
 ELLIPSIS = "…"
 MIN_COLUMN_WIDTH = 8  # shortening never squeezes a column below this (the terminal wraps instead)
 NAMED_TIME_COLUMNS = frozenset({"@timestamp", "@ingestionTime"})
+# Table formats meant to be pasted into documents, not read in a terminal: never shortened.
+MARKUP_TABLE_FORMATS = frozenset({
+    "html", "unsafehtml", "latex", "latex_raw", "latex_booktabs", "latex_longtable",
+    "mediawiki", "moinmoin", "textile", "jira", "youtrack", "asciidoc",
+})
 
 _SERVICE_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}")
 _ISO_UTC_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z")
@@ -222,12 +228,9 @@ def _notices(results: list[Result], tables: list[_Table], options: RenderOptions
             notices.append(f"warning: {name}: results truncated at {len(result.rows)} rows (more rows matched)")
         notices.extend(f"warning: {name}: {w}" for w in result.warnings)
     if options.format in ("table", "markdown"):
+        # Merged or not, say which query × target found nothing: a missing block is easy to overlook.
         empty = [t for t in tables if t.result.ok and not t.rows]
-        if options.merge and several:
-            if tables and all(not t.rows for t in tables) and any(t.result.ok for t in tables):
-                notices.append("no rows")
-        else:
-            notices.extend("no rows" if not several else f"no rows: {title(t.result)}" for t in empty)
+        notices.extend("no rows" if not several else f"no rows: {title(t.result)}" for t in empty)
     return notices
 
 
@@ -244,6 +247,19 @@ def render(results: list[Result], options: RenderOptions) -> Rendered:
     return Rendered(text, _notices(results, tables, options))
 
 
+# JSON allows these raw inside strings, but line-oriented readers (Python's str.splitlines,
+# JavaScript before ES2019) treat them as line ends and would split one JSONL record in two.
+_LINE_SEPARATORS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def _dumps(value: object, option: int = 0) -> str:
+    text = orjson.dumps(value, option=option).decode()
+    for raw, escaped in _LINE_SEPARATORS.items():
+        if raw in text:  # only ever inside strings, where the escape means the same character
+            text = text.replace(raw, escaped)
+    return text
+
+
 def _render_json(tables: list[_Table], options: RenderOptions) -> str:
     documents = []
     for table in tables:
@@ -251,7 +267,7 @@ def _render_json(tables: list[_Table], options: RenderOptions) -> str:
         document["columns"] = [c for c in document["columns"] if options.show_ptr or c != PTR]
         document["rows"] = table.rows
         documents.append(document)
-    return orjson.dumps(documents, option=orjson.OPT_INDENT_2).decode() + "\n"
+    return _dumps(documents, orjson.OPT_INDENT_2) + "\n"
 
 
 def _render_jsonl(tables: list[_Table], options: RenderOptions) -> str:
@@ -262,7 +278,7 @@ def _render_jsonl(tables: list[_Table], options: RenderOptions) -> str:
         tags = _tags(table.result.target, table.result.query, with_source) if tagged else {}
         for row in table.rows:
             ordered = {c: row[c] for c in table.columns if c in row}
-            lines.append(orjson.dumps({**tags, **ordered}).decode())
+            lines.append(_dumps({**tags, **ordered}))
     return "".join(line + "\n" for line in lines)
 
 
@@ -325,8 +341,8 @@ def _heading(table: _Table, options: RenderOptions) -> str:
 def _draw_table(columns: list[str], rows: list[dict], options: RenderOptions) -> str:
     matrix = [["" if row.get(c) is None else row[c] for c in columns] for row in rows]
     headers = list(columns)
-    if options.width is not None:
-        keep_whole = [_is_time_column(c, rows) for c in columns]
+    if options.width is not None and options.table_format not in MARKUP_TABLE_FORMATS:
+        keep_whole = [c in TAG_COLUMNS or c == SOURCE_TAG or _is_time_column(c, rows) for c in columns]
         headers, matrix = _fit(headers, matrix, keep_whole, options)
     return _tabulate(headers, matrix, options.table_format)
 
