@@ -299,7 +299,7 @@ def _read_stream(stream: BinaryIO, label: str, options: ReadOptions, report: Rea
             parsed = None
         if isinstance(parsed, dict):
             # A complete object on the first line: JSON lines (wrappers allowed on any line).
-            yield from _read_lines(first, stream, label, options, report)
+            yield from read_lines(_chain_first(first, stream), label, options, report)
             return
     # A document over several lines (pretty-printed object or array): parse it whole.
     data = first + stream.read()
@@ -313,13 +313,28 @@ def _read_stream(stream: BinaryIO, label: str, options: ReadOptions, report: Rea
     yield from _from_document(document, label, 1, options, report, raw=None)
 
 
-def _read_lines(first: bytes, stream: BinaryIO, label: str, options: ReadOptions, report: ReadReport) -> Iterator[Event]:
+def read_lines(
+    lines: Iterable[bytes],
+    label: str,
+    options: ReadOptions,
+    report: ReadReport,
+    first_line: int | Callable[[], int] = 1,
+) -> Iterator[Event]:
+    """Events of JSON lines. `first_line` may be a function: a byte range of a large file learns its
+    line numbers only when it has a problem to report (counting them costs a pass over the file)."""
     prefilter = options.prefilter
-    line_no = 0
-    for line in _chain_first(first, stream):
-        line_no += 1
+    base: list[int] = [first_line] if isinstance(first_line, int) else []
+
+    def where(index: int) -> str:
+        if not base:
+            base.append(first_line())  # type: ignore[operator]
+        return f"{label}:{base[0] + index}"
+
+    index = -1
+    for line in lines:
+        index += 1
         report.bytes_read += len(line)
-        if prefilter is not None and not prefilter(line):
+        if prefilter is not None and not prefilter(line) and not _is_wrapper(line):
             report.records += 1
             report.skipped_by_prefilter += 1
             continue
@@ -329,9 +344,21 @@ def _read_lines(first: bytes, stream: BinaryIO, label: str, options: ReadOptions
         try:
             parsed = orjson.loads(body)
         except orjson.JSONDecodeError as exc:
-            report.problem(f"{label}:{line_no}", f"not valid JSON ({exc})", options.strict)
+            report.problem(where(index), f"not valid JSON ({exc})", options.strict)
             continue
-        yield from _from_document(parsed, label, line_no, options, report, raw=body)
+        if isinstance(parsed, dict) and "Records" not in parsed and "events" not in parsed:
+            # The common case, inlined: one record per line.
+            event = _make_event(parsed, body, label, options, report, locate=lambda i=index: where(i))
+            if event is not None:
+                yield event
+            continue
+        yield from _from_document(parsed, label, 0, options, report, raw=body, at=where(index))
+
+
+def _is_wrapper(line: bytes) -> bool:
+    """A whole S3 object or export on one line: parsed anyway, so its records are counted."""
+    head = line[:64].lstrip()
+    return head.startswith((b'{"Records"', b'{"events"', b'{ "Records"', b'{ "events"'))
 
 
 def _chain_first(first: bytes, stream: BinaryIO) -> Iterator[bytes]:
@@ -339,8 +366,10 @@ def _chain_first(first: bytes, stream: BinaryIO) -> Iterator[bytes]:
     yield from stream
 
 
-def _from_document(document: object, label: str, line_no: int, options: ReadOptions, report: ReadReport, raw: bytes | None) -> Iterator[Event]:
-    where = f"{label}:{line_no}"
+def _from_document(
+    document: object, label: str, line_no: int, options: ReadOptions, report: ReadReport, raw: bytes | None, at: str | None = None
+) -> Iterator[Event]:
+    where = at if at is not None else f"{label}:{line_no}"
     if isinstance(document, dict):
         records = document.get("Records")
         if isinstance(records, list) and "eventTime" not in document:
@@ -399,6 +428,7 @@ def _make_event(
     report: ReadReport,
     stream: str | None = None,
     fallback_ms: int | None = None,
+    locate: Callable[[], str] | None = None,
 ) -> Event | None:
     report.records += 1
     timestamp_ms = parse_event_time_ms(record.get("eventTime"))
@@ -406,7 +436,7 @@ def _make_event(
         timestamp_ms = fallback_ms
     time_range = options.time_range
     if timestamp_ms is None:
-        report.no_time(where)
+        report.no_time(locate() if locate is not None else where)
         if time_range is not None:
             report.skipped_by_time += 1
             return None

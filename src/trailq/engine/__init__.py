@@ -1,0 +1,112 @@
+"""The local engine: Logs Insights queries over CloudTrail files, with no AWS account.
+
+Public API (the CLI wires `trailq run --source/--sample` to it):
+    run_local(query, name=, sources=, time_range=, strict=, stdin=, on_progress=, workers=) -> Result
+    check_supported(query)          raises UnsupportedLocally (exit 7) for service-only commands
+    sample_sources() -> list[str]   the bundled sample trail
+    prefilter.describe(query) -> str
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import datetime, timezone
+from importlib import resources
+from typing import BinaryIO, Callable, Sequence
+
+from trailq.errors import TrailqError
+from trailq.lang.ast import Query
+from trailq.result import COMPLETE, ProgressEvent, Result, Statistics, Target
+from trailq.timerange import TimeRange
+from trailq.engine import prefilter as _prefilter
+from trailq.engine.events import ReadOptions, expand_sources
+from trailq.engine.expressions import RunContext
+from trailq.engine.interpreter import check_supported, finish, plan_query, render_rows
+from trailq.engine.scan import scan
+
+__all__ = ["run_local", "check_supported", "sample_sources"]
+
+
+class SampleMissing(TrailqError):
+    """The bundled sample trail is not installed (a broken or partial install)."""
+
+
+def sample_sources() -> list[str]:
+    """The folder of the sample trail shipped in the wheel."""
+    folder = resources.files("trailq") / "data" / "sample"
+    path = str(folder)
+    if not os.path.isdir(path) or not any(os.scandir(path)):
+        raise SampleMissing(f"the bundled sample trail is missing ({path})", hint="reinstall trailq, or run scripts/make_sample.py")
+    return [path]
+
+
+def _default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _source_label(sources: Sequence[str]) -> str:
+    labels = ["stdin" if s == "-" else s for s in sources]
+    return ", ".join(labels) if labels else "none"
+
+
+def run_local(
+    query: Query,
+    *,
+    name: str,
+    sources: Sequence[str],
+    time_range: TimeRange | None,
+    strict: bool = False,
+    stdin: BinaryIO | None = None,
+    on_progress: Callable[[ProgressEvent], None] | None = None,
+    workers: int | None = None,
+) -> Result:
+    """Run one parsed query over local sources. Raises TrailqError subclasses; never prints."""
+    started = time.monotonic()
+    now_ms = int(datetime.now(timezone.utc).timestamp() * 1000)
+    context = RunContext(
+        query=query,
+        now_ms=now_ms,
+        start_ms=time_range.start_epoch_ms() if time_range else None,
+        end_ms=time_range.end_epoch_ms() if time_range else None,
+    )
+    plan = plan_query(query, context)  # raises UnsupportedLocally first, before reading anything
+    target = Target(source=_source_label(sources))
+    files = expand_sources(sources)
+    # Under --strict every line is parsed, so that corrupt input is found even where it could not match.
+    matcher = None if strict else _prefilter.build(query).matcher()
+    options = ReadOptions(strict=strict, time_range=time_range, prefilter=matcher)
+    if on_progress is not None:
+        on_progress(ProgressEvent(name, target, "Running", Statistics(), 0.0))
+    partial = scan(plan, files, options, stdin, workers or _default_workers())
+    finished = finish(plan, partial.rows, partial.groups)
+    report = partial.report
+    statistics = Statistics(
+        records_matched=float(partial.matched),
+        records_scanned=float(report.records),
+        bytes_scanned=float(report.bytes_read),
+        elapsed_seconds=time.monotonic() - started,
+    )
+    warnings = report.warnings(time_range is not None)
+    if finished.truncated:
+        warnings.append(
+            f"more than {len(finished.rows)} rows matched; showing the first {len(finished.rows)}, as the service would "
+            "(add `| limit N` to choose, up to 100000)"
+        )
+    result = Result(
+        query=name,
+        target=target,
+        columns=list(plan.columns.names),
+        rows=render_rows(plan, finished.rows),
+        statistics=statistics,
+        status=COMPLETE,
+        truncated=finished.truncated,
+        warnings=warnings,
+        text=query.text,
+    )
+    if on_progress is not None:
+        on_progress(ProgressEvent(name, target, COMPLETE, statistics, statistics.elapsed_seconds))
+    return result

@@ -1,0 +1,549 @@
+"""The pipeline: commands applied to a stream of rows, and the output columns they define.
+
+A query is split into a *scan* part (row-by-row commands: filter, fields, display, parse,
+unnest, up to the first stats/sort/limit/dedup) that runs while events stream in, possibly in
+several processes, and a *finish* part that needs the rows together. Stats aggregates into
+mergeable states; `sort … | limit N` keeps a bounded top-N heap, so memory does not grow with
+the input.
+"""
+
+from __future__ import annotations
+
+import csv
+import heapq
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator
+
+from trailq.errors import UnsupportedLocally
+from trailq.lang import ast as A
+from trailq.engine.aggregates import AGGREGATES, AggregateState, make_state
+from trailq.engine.expressions import Compiled, Compiler, Row, RunContext, truth
+from trailq.engine.functions import compile_regex
+from trailq.engine.values import Timestamp, Value, render_value, sort_key, to_text
+
+# The service returns at most this many rows when a query has no `limit` (reference §3.8).
+DEFAULT_ROW_LIMIT = 10_000
+UNSUPPORTED_COMMANDS = (A.Unmask, A.Pattern, A.Diff, A.Anomaly, A.Lookup, A.CidrLookup, A.GenericCommand, A.Source)
+UNSUPPORTED_FUNCTIONS = {"rate", "countovertime", "sumovertime", "histogram"}
+SCAN_COMMANDS = (A.Filter, A.FilterIndex, A.Fields, A.Display, A.Parse, A.Unnest)
+
+
+def _command_name(command: object) -> str:
+    if isinstance(command, A.GenericCommand):
+        return command.name
+    return type(command).__name__.lower()
+
+
+def check_supported(query: A.Query) -> None:
+    """Raise UnsupportedLocally (exit 7), with a caret at the keyword, for what needs the service."""
+    for command in query.commands:
+        if isinstance(command, UNSUPPORTED_COMMANDS):
+            span = command.keyword_span if command.keyword_span != A.NO_SPAN else command.span
+            raise UnsupportedLocally(
+                f"`{_command_name(command)}` needs the CloudWatch service; the local engine cannot reproduce it",
+                span=span,
+                text=query.text,
+                hint="run it against CloudWatch with --log-group",
+            )
+        for node in _walk_nodes(command):
+            if isinstance(node, A.Call) and node.name.lower() in UNSUPPORTED_FUNCTIONS:
+                raise UnsupportedLocally(f"{node.name}() is not supported by the local engine", span=node.span, text=query.text)
+            if isinstance(node, A.Subquery):
+                raise UnsupportedLocally("subqueries need the CloudWatch service", span=node.span, text=query.text)
+
+
+def _walk_nodes(node: object) -> Iterator[object]:
+    """Every AST node under a command (dataclass fields, tuples)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if isinstance(current, tuple):
+            stack.extend(current)
+        elif hasattr(current, "__dataclass_fields__"):
+            stack.extend(getattr(current, name) for name in current.__dataclass_fields__ if name not in ("span", "keyword_span", "comments", "trailing_comments", "text"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Output columns
+# ---------------------------------------------------------------------------------------------
+
+
+def column_name(query: A.Query, projection: A.Projection) -> str:
+    """Alias, bare field name, or the expression's source text (unaliased, see semantics.md)."""
+    name = projection.output_name
+    if name is not None:
+        return name
+    text = query.source_text(projection.expr).strip()
+    return re.sub(r"\s+", " ", text) if text else repr(projection.expr)
+
+
+@dataclass
+class Columns:
+    names: list[str]
+    aggregated: bool
+
+
+def output_columns(query: A.Query) -> Columns:
+    """The columns a query's rows show, in the order the query defines them (semantics.md)."""
+    named: list[str] = []
+    created: list[str] = []
+    display: list[str] | None = None
+    aggregated = False
+    for command in query.commands:
+        if isinstance(command, A.Stats):
+            aggregated = True
+            named = [column_name(query, p) for p in command.by] + [column_name(query, p) for p in command.aggregations]
+            created = []
+            display = None
+        elif isinstance(command, A.Fields):
+            named.extend(column_name(query, p) for p in command.items)
+        elif isinstance(command, A.Display):
+            display = [column_name(query, p) for p in command.items]
+        elif isinstance(command, A.Parse):
+            created.extend(_parse_outputs(command))
+        elif isinstance(command, A.Unnest):
+            created.append(command.into)
+    if display is not None:
+        names = display
+    elif named:
+        names = named
+    elif created and not aggregated:
+        names = created
+    elif not aggregated:
+        names = ["@timestamp", "@message"]
+    else:
+        names = []
+    unique = list(dict.fromkeys(names))
+    if not aggregated:
+        unique.append("@ptr")
+    return Columns(unique, aggregated)
+
+
+def _parse_outputs(command: A.Parse) -> list[str]:
+    if command.aliases:
+        return list(command.aliases)
+    if command.mode == "regex" and isinstance(command.pattern, A.Regex):
+        return re.findall(r"\(\?P?<([A-Za-z_@][\w.@]*)>", command.pattern.pattern)
+    return []
+
+
+# ---------------------------------------------------------------------------------------------
+# Scan stages (row by row)
+# ---------------------------------------------------------------------------------------------
+
+Stage = Callable[[Iterator[Row]], Iterator[Row]]
+
+
+def _filter_stage(compiler: Compiler, condition: A.Expr) -> Stage:
+    test = compiler.compile(condition)
+    return lambda rows: (row for row in rows if truth(test(row)))
+
+
+def _projection_stage(compiler: Compiler, query: A.Query, items: tuple[A.Projection, ...]) -> Stage:
+    computed = [(column_name(query, p), compiler.compile(p.expr)) for p in items if not (isinstance(p.expr, A.Field) and p.alias is None)]
+    if not computed:
+        return lambda rows: rows
+
+    def project(rows: Iterator[Row]) -> Iterator[Row]:
+        for row in rows:
+            values = [(name, fn(row)) for name, fn in computed]
+            row.values.update(values)
+            yield row
+
+    return project
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """A glob becomes an unanchored regex; every `*` is lazy except a final one, which runs to the end."""
+    pieces = pattern.split("*")
+    out = re.escape(pieces[0])
+    for i, piece in enumerate(pieces[1:], start=1):
+        last = i == len(pieces) - 1
+        out += ("(.*)" if last and piece == "" else "(.*?)") + re.escape(piece)
+    return re.compile(out, re.DOTALL)
+
+
+def _logfmt(text: str) -> dict[str, Value]:
+    pairs: dict[str, Value] = {}
+    for match in re.finditer(r'([^\s=]+)=("(?:[^"\\]|\\.)*"|\S*)', text):
+        key, value = match.group(1), match.group(2)
+        if value.startswith('"') and value.endswith('"') and len(value) >= 2:
+            value = value[1:-1].replace('\\"', '"')
+        pairs[key] = value
+    return pairs
+
+
+def _parse_stage(compiler: Compiler, command: A.Parse) -> Stage:
+    source = compiler.compile(command.source) if command.source is not None else compiler.compile(A.Field("@message"))
+    aliases = list(command.aliases)
+    if command.mode == "logfmt":
+        target = aliases[0] if aliases else "logfmt"
+
+        def logfmt(rows: Iterator[Row]) -> Iterator[Row]:
+            for row in rows:
+                text = to_text(source(row))
+                row.values[target] = _logfmt(text) if text is not None else None
+                yield row
+
+        return logfmt
+    if command.mode == "csv":
+
+        def parse_csv(rows: Iterator[Row]) -> Iterator[Row]:
+            for row in rows:
+                text = to_text(source(row))
+                cells = next(csv.reader([text]), []) if text is not None else []
+                for i, alias in enumerate(aliases):
+                    row.values[alias] = cells[i] if i < len(cells) else None
+                yield row
+
+        return parse_csv
+    if command.mode == "glob":
+        if not isinstance(command.pattern, A.String):
+            raise compiler.unsupported(command, "parse needs a quoted glob pattern")
+        regex = _glob_regex(command.pattern.value)
+        names = aliases
+    else:
+        if not isinstance(command.pattern, A.Regex):
+            raise compiler.unsupported(command, "parse needs a /regex/")
+        regex = compile_regex(command.pattern.pattern)
+        names = aliases or list(regex.groupindex)
+    named_groups = bool(regex.groupindex) and not aliases
+
+    def groups_of(match: re.Match[str]) -> list[tuple[str, Value]]:
+        if named_groups:
+            return [(name, match.group(name)) for name in names]
+        found = match.groups()
+        return [(name, found[i] if i < len(found) else None) for i, name in enumerate(names)]
+
+    def parse_one(rows: Iterator[Row]) -> Iterator[Row]:
+        for row in rows:
+            text = to_text(source(row))
+            match = regex.search(text) if text is not None else None
+            if match is None:
+                # A non-matching event is kept, without the extracted fields (documented).
+                row.values.update((name, None) for name in names)
+            else:
+                row.values.update(groups_of(match))
+            yield row
+
+    def parse_multi(rows: Iterator[Row]) -> Iterator[Row]:
+        for row in rows:
+            text = to_text(source(row))
+            matches = list(regex.finditer(text)) if text is not None else []
+            if not matches:
+                row.values.update((name, None) for name in names)
+                yield row
+                continue
+            for match in matches:
+                copy = row.copy()
+                copy.values.update(groups_of(match))
+                yield copy
+
+    return parse_multi if command.multi else parse_one
+
+
+def _unnest_stage(compiler: Compiler, command: A.Unnest) -> Stage:
+    source = compiler.compile(command.field)
+    into = command.into
+
+    def unnest(rows: Iterator[Row]) -> Iterator[Row]:
+        for row in rows:
+            value = source(row)
+            if value is None:
+                continue
+            items = value if isinstance(value, list) else [value]
+            for item in items:
+                copy = row.copy()
+                copy.values[into] = item
+                yield copy
+
+    return unnest
+
+
+def scan_stages(query: A.Query, commands: Iterable[A.Command], compiler: Compiler) -> list[Stage]:
+    stages: list[Stage] = []
+    for command in commands:
+        if isinstance(command, (A.Filter, A.FilterIndex)):
+            stages.append(_filter_stage(compiler, command.condition))
+        elif isinstance(command, (A.Fields, A.Display)):
+            stages.append(_projection_stage(compiler, query, command.items))
+        elif isinstance(command, A.Parse):
+            stages.append(_parse_stage(compiler, command))
+        elif isinstance(command, A.Unnest):
+            stages.append(_unnest_stage(compiler, command))
+        else:
+            raise compiler.unsupported(command, f"`{_command_name(command)}` is not supported by the local engine")
+    return stages
+
+
+def apply(stages: list[Stage], rows: Iterator[Row]) -> Iterator[Row]:
+    for stage in stages:
+        rows = stage(rows)
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Stats
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class StatsPlan:
+    """One stats command compiled: group terms, aggregation calls (slots) and output projections."""
+
+    command: A.Stats
+    by: list[tuple[str, Compiled]]
+    calls: list[A.Call]
+    inputs: list[Compiled | None]  # per call: the per-row argument (None for count(*)/count())
+    constants: list[tuple[Value, ...]]  # per call: constant extra arguments (pct's p, topk's k)
+    outputs: list[tuple[str, Compiled]]  # per aggregation projection, evaluated per group
+
+
+Groups = dict[tuple, tuple[list[Value], list[AggregateState]]]
+
+
+def compile_stats(query: A.Query, command: A.Stats, context: RunContext) -> StatsPlan:
+    calls: list[A.Call] = []
+    slots: dict[int, int] = {}
+    current: list[Value] = []
+
+    def aggregate_value(call: A.Call) -> Compiled:
+        if id(call) not in slots:
+            slots[id(call)] = len(calls)
+            calls.append(call)
+        slot = slots[id(call)]
+        return lambda row: current[slot]
+
+    outer = Compiler(context, aggregate_value)
+    outputs = [(column_name(query, p), outer.compile(p.expr)) for p in command.aggregations]
+    inner = Compiler(context)
+    inputs: list[Compiled | None] = []
+    constants: list[tuple[Value, ...]] = []
+    for call in calls:
+        name = call.name.lower()
+        args = list(call.args)
+        if name in ("pct", "topk"):
+            value_arg, extra = (args[0], args[1]) if name == "pct" else (args[1], args[0])
+            if not isinstance(extra, A.Number):
+                raise inner.unsupported(extra, f"{call.name}() needs a number literal here")
+            constants.append((extra.value,))
+            args = [value_arg]
+        else:
+            constants.append(())
+        if not args or isinstance(args[0], A.Star):
+            inputs.append(None)
+        else:
+            inputs.append(inner.compile(args[0]))
+    by = [(column_name(query, p), inner.compile(p.expr)) for p in command.by]
+    plan = StatsPlan(command, by, calls, inputs, constants, outputs)
+    plan._current = current  # type: ignore[attr-defined]
+    return plan
+
+
+def aggregate(plan: StatsPlan, rows: Iterable[Row], groups: Groups | None = None) -> Groups:
+    """Fold rows into per-group aggregation states (mergeable across workers with `merge_groups`)."""
+    groups = {} if groups is None else groups
+    by = plan.by
+    inputs = plan.inputs
+    names = [call.name for call in plan.calls]
+    constants = plan.constants
+    for row in rows:
+        values = [fn(row) for _, fn in by]
+        key = tuple(render_value(v) for v in values)
+        entry = groups.get(key)
+        if entry is None:
+            entry = (values, [make_state(n, *c) for n, c in zip(names, constants)])
+            groups[key] = entry
+        timestamp_ms = row.timestamp_ms()
+        for state, fn in zip(entry[1], inputs):
+            state.add(True if fn is None else fn(row), timestamp_ms)
+    return groups
+
+
+def merge_groups(into: Groups, other: Groups) -> Groups:
+    for key, (values, states) in other.items():
+        entry = into.get(key)
+        if entry is None:
+            into[key] = (values, states)
+        else:
+            for mine, theirs in zip(entry[1], states):
+                mine.merge(theirs)
+    return into
+
+
+def stats_rows(plan: StatsPlan, groups: Groups) -> list[Row]:
+    """One row per group, ordered by the group terms in natural order (semantics.md)."""
+    if not groups and not plan.by:
+        groups = {(): ([], [make_state(c.name, *k) for c, k in zip(plan.calls, plan.constants)])}
+    current: list[Value] = plan._current  # type: ignore[attr-defined]
+    rows: list[Row] = []
+    for values, states in groups.values():
+        current[:] = [state.result() for state in states]
+        row = Row(None, {name: value for (name, _), value in zip(plan.by, values)})
+        for name, fn in plan.outputs:
+            row.values[name] = fn(row)
+        rows.append(row)
+    names = [name for name, _ in plan.by]
+    rows.sort(key=lambda r: tuple(sort_key(r.values.get(n), False) for n in names))
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Finish (sort, limit, dedup, and everything after the first of them)
+# ---------------------------------------------------------------------------------------------
+
+
+def default_order_key(row: Row) -> tuple:
+    """Unsorted event rows come newest first (@timestamp descending), as the service shows them."""
+    return sort_key(_timestamp_value(row), True)
+
+
+def _timestamp_value(row: Row) -> Value:
+    epoch_ms = row.timestamp_ms()
+    return Timestamp(epoch_ms) if epoch_ms is not None else None
+
+
+def sort_key_fn(compiler: Compiler, command: A.Sort) -> Callable[[Row], tuple]:
+    # Neither asc nor desc: ascending (semantics.md).
+    keys = [(compiler.compile(k.expr), bool(k.descending)) for k in command.keys]
+    return lambda row: tuple(sort_key(fn(row), desc) for fn, desc in keys)
+
+
+@dataclass
+class Finished:
+    rows: list[Row]
+    truncated: bool = False
+    limited: bool = False  # an explicit limit/head/tail decided the row count
+    matched: int = 0
+
+
+@dataclass
+class Plan:
+    """A query split for execution (see the module doc)."""
+
+    query: A.Query
+    context: RunContext
+    scan: list[Stage]
+    rest: list[A.Command]
+    columns: Columns
+    compiler: Compiler
+    first_stats: StatsPlan | None = None
+    top_k: tuple[Callable[[Row], tuple], int] | None = None  # scan-side bounded heap: key, size
+    has_limit: bool = field(default=False)
+
+
+def plan_query(query: A.Query, context: RunContext) -> Plan:
+    check_supported(query)
+    compiler = Compiler(context)
+    commands = list(query.commands)
+    split = next((i for i, c in enumerate(commands) if not isinstance(c, SCAN_COMMANDS)), len(commands))
+    scan = scan_stages(query, commands[:split], compiler)
+    rest = commands[split:]
+    plan = Plan(query, context, scan, rest, output_columns(query), compiler)
+    plan.has_limit = any(isinstance(c, A.Limit) for c in commands)
+    if rest and isinstance(rest[0], A.Stats):
+        plan.first_stats = compile_stats(query, rest[0], context)
+    else:
+        plan.top_k = _scan_top_k(plan)
+    return plan
+
+
+def _limit_count(command: A.Limit) -> int:
+    if not isinstance(command.count, A.Number):
+        raise UnsupportedLocally("limit needs a number", span=command.span, text="")
+    return max(int(command.count.value), 0)
+
+
+def _scan_top_k(plan: Plan) -> tuple[Callable[[Row], tuple], int] | None:
+    """For `[sort] [limit N]` endings, the workers need only keep N rows (plus one, to see truncation)."""
+    rest = plan.rest
+    if not rest:
+        return default_order_key, DEFAULT_ROW_LIMIT + 1
+    if len(rest) == 1 and isinstance(rest[0], A.Sort):
+        return sort_key_fn(plan.compiler, rest[0]), DEFAULT_ROW_LIMIT + 1
+    if len(rest) == 1 and isinstance(rest[0], A.Limit) and rest[0].keyword != "tail":
+        return default_order_key, _limit_count(rest[0])
+    if len(rest) == 2 and isinstance(rest[0], A.Sort) and isinstance(rest[1], A.Limit) and rest[1].keyword != "tail":
+        return sort_key_fn(plan.compiler, rest[0]), _limit_count(rest[1])
+    return None
+
+
+def keep_top(rows: Iterable[Row], key: Callable[[Row], tuple], size: int) -> list[Row]:
+    """The first `size` rows in key order, holding at most `size` rows at a time; ties keep input order."""
+    return heapq.nsmallest(size, rows, key=key)
+
+
+def finish(plan: Plan, rows: Iterable[Row], groups: Groups | None = None) -> Finished:
+    """Run the commands after the scan part over the scanned rows (or merged stats groups)."""
+    rest = list(plan.rest)
+    ordered = False
+    if plan.first_stats is not None:
+        current: list[Row] = stats_rows(plan.first_stats, groups if groups is not None else aggregate(plan.first_stats, rows))
+        rest = rest[1:]
+        aggregated = True
+    else:
+        current = list(rows)
+        aggregated = False
+    limited = False
+    truncated = False
+    for command in rest:
+        if isinstance(command, A.Stats):
+            stats = compile_stats(plan.query, command, plan.context)
+            current = stats_rows(stats, aggregate(stats, current))
+            aggregated, ordered = True, False
+        elif isinstance(command, A.Sort):
+            current.sort(key=sort_key_fn(plan.compiler, command))
+            ordered = True
+        elif isinstance(command, A.Limit):
+            if not ordered and not aggregated:
+                current.sort(key=default_order_key)
+                ordered = True
+            count = _limit_count(command)
+            current = current[-count:] if command.keyword == "tail" and count else current[:count]
+            limited = True
+        elif isinstance(command, A.Dedup):
+            if not ordered and not aggregated:
+                current.sort(key=default_order_key)
+                ordered = True
+            current = _dedup(plan.compiler, command, current)
+        else:
+            stages = scan_stages(plan.query, [command], plan.compiler)
+            current = list(apply(stages, iter(current)))
+    if not ordered and not aggregated:
+        current.sort(key=default_order_key)
+    if not plan.has_limit and len(current) > DEFAULT_ROW_LIMIT:
+        current = current[:DEFAULT_ROW_LIMIT]
+        truncated = True
+    return Finished(current, truncated=truncated, limited=limited)
+
+
+def _dedup(compiler: Compiler, command: A.Dedup, rows: list[Row]) -> list[Row]:
+    readers = [compiler.compile(f) for f in command.fields]
+    seen: set[tuple] = set()
+    kept: list[Row] = []
+    for row in rows:
+        values = [render_value(fn(row)) for fn in readers]
+        if any(v is None for v in values):
+            kept.append(row)  # rows with a null dedup field are not duplicates (documented)
+            continue
+        key = tuple(values)
+        if key not in seen:
+            seen.add(key)
+            kept.append(row)
+    return kept
+
+
+def render_rows(plan: Plan, rows: list[Row]) -> list[dict[str, str]]:
+    readers = [(name, plan.compiler.compile(A.Field(name))) for name in plan.columns.names]
+    out: list[dict[str, str]] = []
+    for row in rows:
+        rendered: dict[str, str] = {}
+        for name, fn in readers:
+            text = render_value(fn(row))
+            if text is not None:
+                rendered[name] = text
+        out.append(rendered)
+    return out
+

@@ -1,0 +1,201 @@
+"""Scanning sources: one process for small inputs, several for large ones.
+
+The scan part of a query (see interpreter.py) runs where the bytes are read. Its output is
+reduced right there, so what travels between processes stays small: per-group stats states
+(merged with `merge_groups`), or the top N rows of a `[sort] [limit N]` ending. Large JSON-lines
+files are cut into byte ranges at line boundaries; gzip files and documents are whole units.
+"""
+
+from __future__ import annotations
+
+import mmap
+import multiprocessing
+import os
+from dataclasses import dataclass, field
+from typing import BinaryIO, Iterator
+
+import orjson
+
+from trailq.lang import ast as A
+from trailq.engine import events as E
+from trailq.engine.expressions import Row, RunContext
+from trailq.engine.interpreter import Groups, Plan, aggregate, apply, keep_top, merge_groups, plan_query
+
+# Inputs smaller than this are scanned in this process: starting workers costs more than it saves.
+PARALLEL_MIN_BYTES = 64 * 1024 * 1024
+# Byte ranges per worker: a few, so a slow range does not leave the other workers idle.
+RANGES_PER_WORKER = 4
+_READ_CHUNK = 1 << 20
+
+
+@dataclass
+class Unit:
+    """A piece of work: a whole file, or the lines starting in [start, end) of a JSON-lines file."""
+
+    path: str
+    start: int = 0
+    end: int | None = None
+
+
+@dataclass
+class Partial:
+    """What one unit's scan produced."""
+
+    report: E.ReadReport
+    matched: int = 0
+    groups: Groups | None = None
+    rows: list[Row] = field(default_factory=list)
+
+
+def _is_splittable(path: str) -> bool:
+    """A plain (not gzip) file whose first line is a complete JSON object: JSON lines."""
+    if path == "-":
+        return False
+    try:
+        with open(path, "rb") as handle:
+            if handle.read(2) == E._GZIP_MAGIC:
+                return False
+            handle.seek(0)
+            first = handle.readline(1 << 22).strip()
+    except OSError:
+        return False
+    if not first.startswith(b"{"):
+        return False
+    try:
+        parsed = orjson.loads(first)
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(parsed, dict) and "Records" not in parsed and "events" not in parsed
+
+
+def plan_units(files: list[str], workers: int) -> list[Unit]:
+    units: list[Unit] = []
+    for path in files:
+        size = os.path.getsize(path) if path != "-" else 0
+        if workers > 1 and size >= PARALLEL_MIN_BYTES // 4 and _is_splittable(path):
+            pieces = workers * RANGES_PER_WORKER
+            step = max(size // pieces, 1)
+            bounds = list(range(0, size, step)) + [size]
+            units.extend(Unit(path, a, b) for a, b in zip(bounds, bounds[1:]) if b > a)
+        else:
+            units.append(Unit(path))
+    return units
+
+
+def _range_lines(handle: BinaryIO, start: int, end: int) -> Iterator[bytes]:
+    """Lines whose first byte lies in [start, end)."""
+    position = start
+    if start > 0:
+        handle.seek(start - 1)
+        skipped = handle.readline()  # the rest of a line that began in the previous range
+        position = start - 1 + len(skipped)
+    else:
+        handle.seek(0)
+    while position < end:
+        line = handle.readline()
+        if not line:
+            return
+        position += len(line)
+        yield line
+
+
+def _first_line_number(unit: Unit) -> int:
+    """1-based number of the first line starting in the unit's range (a pass over the bytes before it)."""
+    if unit.start == 0:
+        return 1
+    with open(unit.path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        newlines = data[: unit.start - 1].count(b"\n")
+        if data[unit.start - 1 : unit.start] != b"\n":
+            newlines += 1  # the partial line before the range belongs to the previous unit
+        return newlines + 1
+
+
+def scan_unit(plan: Plan, unit: Unit, options: E.ReadOptions, stdin: BinaryIO | None = None) -> Partial:
+    report = E.ReadReport()
+    if unit.end is not None:
+        events = _range_events(unit, options, report)
+    else:
+        events = E.read_events([unit.path], options, report, stdin=stdin)
+    return reduce_rows(plan, (Row(event) for event in events), report)
+
+
+def _range_events(unit: Unit, options: E.ReadOptions, report: E.ReadReport) -> Iterator[E.Event]:
+    report.files += 1 if unit.start == 0 else 0
+    with open(unit.path, "rb", buffering=_READ_CHUNK) as handle:
+        lines = _range_lines(handle, unit.start, unit.end or 0)
+        yield from E.read_lines(lines, unit.path, options, report, first_line=lambda: _first_line_number(unit))
+
+
+def reduce_rows(plan: Plan, rows: Iterator[Row], report: E.ReadReport) -> Partial:
+    partial = Partial(report)
+    counter = _Counter()
+    scanned = counter.count(apply(plan.scan, rows))
+    if plan.first_stats is not None:
+        partial.groups = aggregate(plan.first_stats, scanned)
+    elif plan.top_k is not None:
+        key, size = plan.top_k
+        partial.rows = keep_top(scanned, key, size)
+    else:
+        partial.rows = list(scanned)
+    partial.matched = counter.n
+    return partial
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.n = 0
+
+    def count(self, rows: Iterator[Row]) -> Iterator[Row]:
+        for row in rows:
+            self.n += 1
+            yield row
+
+
+# --- multi-process ---------------------------------------------------------------------------
+
+_WORKER_STATE: dict = {}
+
+
+def _worker_init(query: A.Query, context: RunContext, options: E.ReadOptions) -> None:
+    _WORKER_STATE["plan"] = plan_query(query, context)
+    _WORKER_STATE["options"] = options
+
+
+def _worker_scan(unit: Unit) -> Partial:
+    return scan_unit(_WORKER_STATE["plan"], unit, _WORKER_STATE["options"])
+
+
+def combine(plan: Plan, partials: list[Partial]) -> Partial:
+    total = Partial(E.ReadReport())
+    groups: Groups = {}
+    rows: list[Row] = []
+    for partial in partials:
+        total.report.merge(partial.report)
+        total.matched += partial.matched
+        if partial.groups is not None:
+            merge_groups(groups, partial.groups)
+        rows.extend(partial.rows)
+    if plan.first_stats is not None:
+        total.groups = groups
+    elif plan.top_k is not None:
+        key, size = plan.top_k
+        total.rows = keep_top(rows, key, size)
+    else:
+        total.rows = rows
+    return total
+
+
+def scan(plan: Plan, files: list[str], options: E.ReadOptions, stdin: BinaryIO | None, workers: int) -> Partial:
+    """Scan every file; in `workers` processes when the input is large and the query allows it."""
+    total_bytes = sum(os.path.getsize(f) for f in files if f != "-")
+    parallel = workers > 1 and total_bytes >= PARALLEL_MIN_BYTES and "-" not in files
+    if not parallel:
+        report = E.ReadReport()
+        events = E.read_events(files, options, report, stdin=stdin)
+        return reduce_rows(plan, (Row(event) for event in events), report)
+    units = plan_units(files, workers)
+    context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+    with context.Pool(workers, initializer=_worker_init, initargs=(plan.query, plan.context, options)) as pool:
+        partials = pool.map(_worker_scan, units, chunksize=1)
+    return combine(plan, partials)
+
