@@ -290,7 +290,9 @@ def _render_delimited(tables: list[_Table], delimiter: str) -> str:
     if not columns:
         return ""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    # RFC 4180 line ends: the csv module quotes a field holding any lineterminator character,
+    # so with "\r\n" a value holding a lone "\r" is quoted too (with "\n" it would split the row).
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:
         writer.writerow(["" if row.get(c) is None else row[c] for c in columns])

@@ -84,7 +84,6 @@ def test_machine_formats_lose_nothing(rows):
     as_tsv = list(csv.DictReader(io.StringIO(render([result], RenderOptions(format="tsv")).text, newline=""), delimiter="\t"))
     as_json = json.loads(render([result], RenderOptions(format="json")).text)[0]["rows"]
     as_jsonl = [json.loads(line) for line in render([result], RenderOptions(format="jsonl")).text.splitlines()]
-    # csv needs "\r" preserved; a lone "\r" inside a quoted field is kept by the csv module.
     assert as_csv == rows and as_tsv == rows and as_json == rows and as_jsonl == rows
 
 
@@ -92,6 +91,7 @@ def test_columns_follow_the_query_order_and_unlisted_fields_are_kept():
     result = Result("q", Target(source="sample"), ["z", "a"], [{"a": "1", "z": "2", "extra": "3"}])
     text = render([result], RenderOptions(format="csv")).text
     assert text.splitlines()[0] == "z,a,extra"
+    assert text.endswith("\r\n")  # RFC 4180
 
 
 def test_ptr_hidden_by_default_and_shown_on_request():
@@ -193,7 +193,7 @@ def test_empty_machine_output_is_valid():
     assert json.loads(render([empty()], RenderOptions(format="json")).text)[0]["rows"] == []
     assert json.loads(render([], RenderOptions(format="json")).text) == []
     assert render([empty()], RenderOptions(format="jsonl")).text == ""
-    assert render([empty()], RenderOptions(format="csv")).text == "@timestamp,eventName\n"
+    assert render([empty()], RenderOptions(format="csv")).text == "@timestamp,eventName\r\n"
     single = render([empty()], RenderOptions())
     assert single.text == "" and single.notices == ["no rows"]
 
