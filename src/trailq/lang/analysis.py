@@ -254,8 +254,7 @@ class _Checker:
                 continue
             if available is not None and not isinstance(command, A.GenericCommand):
                 for expr in command_exprs(command):
-                    for ref in field_refs(expr):
-                        self.require(ref, available)
+                    self.require_all(expr, available)
             if available is not None:
                 available |= command_io(command, self.query)[1]
                 if isinstance(command, A.Fields):
@@ -271,6 +270,20 @@ class _Checker:
             raise self.fail(f"with several stats commands, '{word}' must come after the last stats", command.keyword_span)
         if isinstance(command, A.GenericCommand) and command.name == "estimate" and i != len(self.query.commands) - 1:
             raise self.fail("estimate must be the last command", command.keyword_span)
+
+    def require_all(self, expr: A.Expr, available: set[str]) -> None:
+        """Every field an expression reads must be available; a sub-expression spelled like a
+        column of the stats (`sort bin(1d)` after `by bin(1d)`) is that column."""
+        stack = [expr]
+        while stack:
+            node = stack.pop()
+            if not isinstance(node, A.Field) and expression_name(node, self.query) in available:
+                continue
+            if isinstance(node, A.Field):
+                self.require(node, available)
+            elif isinstance(node, A.Call) and node.name == "bin":
+                self.require(A.Field("@timestamp", span=node.span), available)
+            stack.extend(children(node))
 
     def require(self, ref: A.Field, available: set[str]) -> None:
         name = ref.name
@@ -305,8 +318,7 @@ class _Checker:
                                 raise self.fail(f"{sub.name}() cannot be nested inside {node.name}()", sub.span)
                     if available is not None:
                         for arg in node.args:
-                            for ref in field_refs(arg):
-                                self.require(ref, available)
+                            self.require_all(arg, available)
             for ref in field_refs(p.expr, outside_aggregates=True):
                 if ref.name not in aliases:
                     raise self.fail(
@@ -322,8 +334,7 @@ class _Checker:
                 if isinstance(node, A.Call) and functions.is_aggregate(node.name):
                     raise self.fail(f"{node.name}() is an aggregation and cannot be a by term", node.span)
             if available is not None:
-                for ref in field_refs(p.expr):
-                    self.require(ref, available)
+                self.require_all(p.expr, available)
         topk = [p for p in command.aggregations if isinstance(p.expr, A.Call) and p.expr.name == "topk"]
         if topk and (command.by or len(command.aggregations) > 1):
             raise self.fail("topk() cannot be combined with by or other aggregations", topk[0].span)
