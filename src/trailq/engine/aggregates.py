@@ -67,35 +67,44 @@ class Sum(AggregateState):
 
 
 class Moments(AggregateState):
-    """Count, sum and sum of squares: avg, variance and stddev (population, see semantics.md)."""
+    """avg, variance and stddev (population, see semantics.md): Welford's running mean and squares,
+    merged with Chan's formula so that split scans give the same answer."""
 
-    __slots__ = ("kind", "n", "total", "squares")
+    __slots__ = ("kind", "n", "mean", "m2", "total")
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self.n = 0
-        self.total = 0.0
-        self.squares = 0.0
+        self.mean = 0.0
+        self.m2 = 0.0
+        self.total: int | float = 0
 
     def add(self, value: Value, timestamp_ms: int | None) -> None:
         number = to_number(value)
         if number is not None:
             self.n += 1
             self.total += number
-            self.squares += float(number) * float(number)
+            delta = number - self.mean
+            self.mean += delta / self.n
+            self.m2 += delta * (number - self.mean)
 
     def merge(self, other: AggregateState) -> None:
-        self.n += other.n  # type: ignore[attr-defined]
-        self.total += other.total  # type: ignore[attr-defined]
-        self.squares += other.squares  # type: ignore[attr-defined]
+        o: Moments = other  # type: ignore[assignment]
+        if o.n == 0:
+            return
+        n = self.n + o.n
+        delta = o.mean - self.mean
+        self.m2 += o.m2 + delta * delta * self.n * o.n / n
+        self.mean += delta * o.n / n
+        self.total += o.total
+        self.n = n
 
     def result(self) -> Value:
         if self.n == 0:
             return None
-        mean = self.total / self.n
         if self.kind == "avg":
-            return mean
-        variance = max(self.squares / self.n - mean * mean, 0.0)
+            return self.total / self.n
+        variance = max(self.m2 / self.n, 0.0)
         return variance if self.kind == "variance" else math.sqrt(variance)
 
 
