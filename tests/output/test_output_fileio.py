@@ -1,0 +1,51 @@
+"""write_atomic: replaces whole files, keeps modes, reports unwritable paths as usage errors."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from trailq.errors import UsageError
+from trailq.fileio import write_atomic
+
+
+def test_creates_and_replaces(tmp_path):
+    path = tmp_path / "out.csv"
+    write_atomic(path, "a,b\r\n1,2\r\n")
+    assert path.read_bytes() == b"a,b\r\n1,2\r\n"  # written as given: no newline translation
+    write_atomic(path, "ü\n")
+    assert path.read_text(encoding="utf-8") == "ü\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+
+
+def test_keeps_an_existing_files_mode(tmp_path):
+    path = tmp_path / "report.md"
+    path.write_text("old")
+    os.chmod(path, 0o640)
+    write_atomic(path, "new")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def test_new_files_follow_the_umask_not_0600(tmp_path):
+    old = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "new.json", "{}")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "new.json").stat().st_mode) == 0o644
+
+
+def test_unwritable_destination_is_a_usage_error_naming_the_file(tmp_path):
+    target = tmp_path / "missing-folder" / "out.json"
+    with pytest.raises(UsageError) as caught:
+        write_atomic(target, "{}")
+    assert str(target) in caught.value.message and caught.value.exit_code == 2
+
+
+def test_a_folder_in_the_way_is_reported_and_cleaned_up(tmp_path):
+    (tmp_path / "out").mkdir()
+    with pytest.raises(UsageError):
+        write_atomic(tmp_path / "out", "x")
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
