@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Callable, TypeVar
@@ -114,27 +115,39 @@ class Runtime:
 
 
 class TokenBucket:
-    """`rate` calls per second with a burst of one: calls are spaced 1/rate apart.
+    """At most `rate` calls in any one-second window, and calls spaced at least 1/rate apart.
 
-    A burst of one (not `rate`) keeps every one-second window at or under the rate, which is what
-    the quota counts. Callers reserve a slot under the lock and sleep outside it.
+    Grants are recorded when given (just before the call is sent), not when reserved, so a
+    caller that wakes late cannot bunch up with the next one; a small margin absorbs the
+    difference between grant and arrival at the service.
     """
+
+    WINDOW_SECONDS = 1.05
 
     def __init__(self, rate: float, clock: Callable[[], float]) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = rate
         self._clock = clock
+        self._per_window = max(1, int(rate))
+        self._granted: deque[float] = deque()
         self._next_free = clock()
         self._lock = threading.Lock()
 
-    def reserve(self) -> float:
-        """Take the next slot; return how long to wait before using it."""
+    def try_acquire(self) -> float:
+        """0.0 when the caller may call now (the grant is recorded); else how long to wait first."""
         with self._lock:
             now = self._clock()
-            slot = max(now, self._next_free)
-            self._next_free = slot + 1.0 / self.rate
-            return slot - now
+            while self._granted and self._granted[0] <= now - self.WINDOW_SECONDS:
+                self._granted.popleft()
+            wait = self._next_free - now
+            if len(self._granted) >= self._per_window:
+                wait = max(wait, self._granted[0] + self.WINDOW_SECONDS - now)
+            if wait > 0:
+                return wait
+            self._granted.append(now)
+            self._next_free = now + 1.0 / self.rate
+            return 0.0
 
     def penalise(self, seconds: float) -> None:
         """After a throttle: nobody on this bucket calls for `seconds`."""
@@ -182,11 +195,9 @@ def call_with_retries(
     """
     attempt = 0
     while True:
-        wait = bucket.reserve()
-        if wait > 0:
+        while (wait := bucket.try_acquire()) > 0:
             runtime.pause(wait)
-        else:
-            runtime.check()
+        runtime.check()
         try:
             return fn(**params)
         except Exception as exc:  # noqa: BLE001 - classified below; unknown errors fail the call

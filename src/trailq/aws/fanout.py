@@ -247,10 +247,15 @@ class FanOut:
                 self.runtime.pause(0.05)  # only delayed retries are queued
                 continue
             done, _ = wait(list(running), timeout=0.1, return_when=FIRST_COMPLETED)
+            stopped_early = False
             for future in done:
                 job = running.pop(future)
                 self._gates[(job.endpoint.account, job.endpoint.region)].running -= 1
-                self._settle(job, future.result())
+                outcome = future.result()
+                stopped_early = stopped_early or outcome.aborted
+                self._settle(job, outcome)
+            if stopped_early:  # a worker hit the deadline (or a cancel) first; its query is still registered
+                return self._abort_reason() or "deadline"
         return None
 
     def _abort_reason(self) -> str | None:

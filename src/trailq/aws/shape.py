@@ -45,25 +45,17 @@ def shape_of(text: str) -> QueryShape:
 
 
 def _sort_key(key: Any) -> SortKey:
-    """Accept (field, descending) pairs or a node with field/expr and descending/order attributes."""
-    if isinstance(key, tuple):
-        field, desc = key[0], key[1]
-        return SortKey(_field_name(field), bool(desc) if not isinstance(desc, str) else desc.lower() == "desc")
-    field = getattr(key, "field", None) or getattr(key, "expr", None) or getattr(key, "name", None)
-    desc = getattr(key, "descending", None)
-    if desc is None:
-        desc = str(getattr(key, "order", "desc")).lower() == "desc"
-    return SortKey(_field_name(field), bool(desc))
+    """A lang.ast.SortKey → field name and direction.
+
+    No direction written (`descending` None) sorts ascending, as the local engine does
+    (docs/semantics.md); the service's default is undocumented.
+    """
+    return SortKey(_field_name(key.expr), bool(key.descending))
 
 
-def _field_name(field: Any) -> str:
-    if isinstance(field, str):
-        return field
-    for attr in ("name", "path", "text"):
-        value = getattr(field, attr, None)
-        if isinstance(value, str):
-            return value
-    return str(field)
+def _field_name(expr: Any) -> str:
+    name = getattr(expr, "name", None)
+    return name if isinstance(name, str) else str(expr)
 
 
 def _sort_value_key() -> Callable[[str | None], Any]:

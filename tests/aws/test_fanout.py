@@ -1,0 +1,194 @@
+"""Many queries on the fake service: splitting, caps, batches, budgets, partial failure, abort."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from botocore.exceptions import ClientError
+from conftest import T0, endpoints, fan_out
+from fakelogs import FakeError, FakeLogs
+
+A, B = "111111111111", "222222222222"
+LIST_QUERY = "fields @timestamp, @message"
+
+
+def spread(count: int, seconds: int) -> list[int]:
+    """`count` events spread evenly over `seconds` from T0, several sharing each second."""
+    return [T0 * 1000 + (i * seconds * 1000) // count for i in range(count)]
+
+
+def test_split_past_the_cap_returns_every_event_exactly_once():
+    fake = FakeLogs()
+    fake.add_events(A, "us-east-1", "trail", spread(5000, 3600))
+    outcome = fan_out([("q", LIST_QUERY)], endpoints(fake, [A], ["us-east-1"]), limit=400).execute()
+    result = outcome.results[0]
+    assert result.ok and not result.truncated
+    ptrs = [r["@ptr"] for r in result.rows]
+    assert len(ptrs) == 5000 == len(set(ptrs))
+    assert len(result.query_ids) > 1
+    # merged rows come back newest first, like one unsplit query would
+    assert [r["@timestamp"] for r in result.rows] == sorted((r["@timestamp"] for r in result.rows), reverse=True)
+
+
+def test_query_limit_below_cap_is_not_split_and_final_sort_limit_applied_after_split():
+    fake = FakeLogs()
+    fake.add_events(A, "us-east-1", "trail", spread(3000, 600))
+    small = fan_out([("q", LIST_QUERY + " | limit 50")], endpoints(fake, [A], ["us-east-1"]), limit=50).execute()
+    assert len(small.results[0].query_ids) == 1  # the query's own limit: complete as asked
+    big = fan_out([("q", LIST_QUERY + " | sort @timestamp asc | limit 1500")], endpoints(fake, [A], ["us-east-1"]), limit=1000).execute()
+    rows = big.results[0].rows
+    assert len(big.results[0].query_ids) > 1 and len(rows) == 1500
+    stamps = [r["@timestamp"] for r in rows]
+    assert stamps == sorted(stamps)  # re-sorted ascending across the merged windows
+
+
+def test_stats_at_the_cap_is_truncated_with_a_warning_and_not_split():
+    fake = FakeLogs()
+    fake.add_events(A, "us-east-1", "trail", spread(2000, 400))
+    outcome = fan_out([("s", "stats count() by bin(1s)")], endpoints(fake, [A], ["us-east-1"]), limit=100).execute()
+    result = outcome.results[0]
+    assert result.truncated and result.ok
+    assert len(result.query_ids) == 1
+    assert any("cap" in w and "aggregating" in w for w in result.warnings)
+
+
+def test_one_second_window_at_the_cap_is_truncated():
+    fake = FakeLogs()
+    fake.add_events(A, "us-east-1", "trail", [T0 * 1000 + i for i in range(300)])
+    outcome = fan_out([("q", LIST_QUERY)], endpoints(fake, [A], ["us-east-1"]), seconds=1, limit=100).execute()
+    assert outcome.results[0].truncated
+    assert any("one second" in w for w in outcome.results[0].warnings)
+
+
+def test_more_than_fifty_log_groups_run_in_batches_and_merge():
+    fake = FakeLogs()
+    groups = tuple(f"g{i:03d}" for i in range(120))
+    for i, g in enumerate(groups):
+        fake.add_events(A, "us-east-1", g, [T0 * 1000 + i * 10])
+    outcome = fan_out([("q", LIST_QUERY)], endpoints(fake, [A], ["us-east-1"], groups)).execute()
+    result = outcome.results[0]
+    starts = [c for c in fake.calls if c[3] == "StartQuery"]
+    assert len(starts) == 3 and len(result.query_ids) == 3
+    assert len(result.rows) == 120 and result.target.log_groups == groups
+
+
+def test_one_failing_region_does_not_lose_the_others():
+    fake = FakeLogs()
+    for region in ("us-east-1", "eu-west-1", "ap-southeast-2"):
+        fake.add_events(A, region, "trail", spread(10, 60))
+    fake.start_failures[(None, "eu-west-1")] = FakeError("AccessDeniedException", "not authorized to perform logs:StartQuery", 400)
+    fake.final_status[(None, "ap-southeast-2")] = "Failed"
+    outcome = fan_out([("q", LIST_QUERY)], endpoints(fake, [A], ["us-east-1", "eu-west-1", "ap-southeast-2"])).execute()
+    by_region = {r.target.region: r for r in outcome.results}
+    assert by_region["us-east-1"].ok and len(by_region["us-east-1"].rows) == 10
+    denied = by_region["eu-west-1"]
+    assert denied.error_exit_code == 4 and "eu-west-1" in denied.error and A in denied.error
+    assert by_region["ap-southeast-2"].status == "Failed" and by_region["ap-southeast-2"].error_exit_code == 5
+    assert outcome.exit_code == 5
+    assert len([c for c in fake.calls if c[3] == "StartQuery" and c[2] == "eu-west-1"]) == 1  # not retried
+
+
+def test_every_target_denied_exits_4():
+    fake = FakeLogs()
+    fake.start_failures[(None, "us-east-1")] = FakeError("AccessDeniedException", "denied", 400)
+    outcome = fan_out([("q", LIST_QUERY)], endpoints(fake, [A, B], ["us-east-1"])).execute()
+    assert outcome.exit_code == 4
+
+
+def test_malformed_query_exits_3_with_a_caret_and_is_sent_once():
+    fake = FakeLogs()
+    for region in ("us-east-1", "eu-west-1"):
+        fake.add_group(A, region, "trail")
+    text = "fields @message\n| !!oops"
+    outcome = fan_out([("bad", text)], endpoints(fake, [A], ["us-east-1", "eu-west-1"])).execute()
+    assert outcome.exit_code == 3
+    err = outcome.query_error()
+    assert err is not None and err.category == "service"
+    rendered = err.render()
+    assert rendered.startswith("bad:2:3: CloudWatch rejected the query") and "  ^^" in rendered
+    assert all(r.error_exit_code == 3 for r in outcome.results)
+    assert len([c for c in fake.calls if c[3] == "StartQuery"]) <= 2  # never retried
+
+
+def test_malformed_text_is_not_sent_again_to_queued_targets():
+    fake = FakeLogs()
+    fake.add_group(A, "us-east-1", "trail")
+    queries = [("a", "fields x | !!"), ("b", "fields x | !!"), ("c", "fields x | !!")]
+    outcome = fan_out(queries, endpoints(fake, [A], ["us-east-1"]), concurrency=1).execute()
+    assert outcome.exit_code == 3 and len(outcome.results) == 3
+    assert len([c for c in fake.calls if c[3] == "StartQuery"]) == 1
+
+
+def test_concurrency_cap_shrinks_on_limit_exceeded_and_everything_completes():
+    fake = FakeLogs(service_seconds=0.05, max_concurrent=2)
+    fake.add_events(A, "us-east-1", "trail", spread(50, 60))
+    queries = [(f"q{i}", LIST_QUERY) for i in range(8)]
+    outcome = fan_out(queries, endpoints(fake, [A], ["us-east-1"]), concurrency=6).execute()
+    assert fake.limit_exceeded >= 1
+    assert all(r.ok and len(r.rows) == 50 for r in outcome.results)
+
+
+def test_throttling_is_absorbed_and_no_rows_are_lost():
+    fake = FakeLogs(service_seconds=0.02, tps={"GetQueryResults": 8, "StartQuery": 4})
+    for region in ("us-east-1", "eu-west-1"):
+        fake.add_events(A, region, "trail", spread(30, 60))
+    queries = [(f"q{i}", LIST_QUERY) for i in range(4)]
+    outcome = fan_out(queries, endpoints(fake, [A], ["us-east-1", "eu-west-1"])).execute()
+    assert fake.throttled  # the budget was set above the fake's quota on purpose
+    assert all(r.ok and len(r.rows) == 30 for r in outcome.results)
+
+
+def test_default_budget_keeps_under_the_quota():
+    fake = FakeLogs(service_seconds=0.6, tps={"GetQueryResults": 5, "StartQuery": 3})
+    fake.add_events(A, "us-east-1", "trail", spread(5, 60))
+    queries = [(f"q{i}", LIST_QUERY) for i in range(6)]
+    outcome = fan_out(queries, endpoints(fake, [A], ["us-east-1"]), rates={"GetQueryResults": 5.0, "StartQuery": 3.0}).execute()
+    assert not fake.throttled
+    assert all(r.ok for r in outcome.results)
+
+
+def test_cancel_stops_every_live_query_and_reports_ids():
+    fake = FakeLogs(service_seconds=30.0)
+    for region in ("us-east-1", "eu-west-1"):
+        fake.add_events(A, region, "trail", spread(5, 60))
+    cancel = threading.Event()
+    fan = fan_out([("q", LIST_QUERY)], endpoints(fake, [A, B][:1], ["us-east-1", "eu-west-1"]), cancel=cancel)
+    timer = threading.Timer(0.3, cancel.set)
+    timer.start()
+    started = time.monotonic()
+    outcome = fan.execute()
+    assert time.monotonic() - started < 5
+    assert outcome.aborted == "interrupted" and outcome.exit_code == 130
+    assert len(outcome.abandoned) == 2 and all(a.stopped for a in outcome.abandoned)
+    assert fake.live_queries() == []
+    assert all(r.status == "Cancelled" and r.query_ids for r in outcome.results)
+
+
+def test_deadline_stops_queries_and_exits_5():
+    fake = FakeLogs(service_seconds=30.0)
+    fake.add_events(A, "us-east-1", "trail", spread(5, 60))
+    outcome = fan_out([("q", LIST_QUERY)], endpoints(fake, [A], ["us-east-1"]), timeout=0.5).execute()
+    assert outcome.aborted == "deadline" and outcome.exit_code == 5
+    assert outcome.results[0].status == "Timeout" and "--timeout" in outcome.results[0].error
+    assert fake.live_queries() == [] and outcome.abandoned_query_ids == outcome.results[0].query_ids
+
+
+def test_progress_events_are_sent_for_each_status():
+    fake = FakeLogs(service_seconds=0.05)
+    fake.add_events(A, "us-east-1", "trail", spread(5, 60))
+    events = []
+    fan_out([("q", LIST_QUERY)], endpoints(fake, [A], ["us-east-1"]), on_progress=events.append).execute()
+    statuses = [e.status for e in events]
+    assert statuses[0] == "Scheduled" and "Running" in statuses and statuses[-1] == "Complete"
+    assert events[-1].target.region == "us-east-1" and events[-1].statistics.records_matched == 5
+
+
+def test_fake_client_raises_real_client_errors():
+    fake = FakeLogs()
+    try:
+        fake.client(A, "us-east-1").start_query(queryString="x", startTime=1, endTime=2, logGroupNames=["missing"])
+    except ClientError as err:
+        assert err.response["Error"]["Code"] == "ResourceNotFoundException"
+    else:
+        raise AssertionError("expected ResourceNotFoundException")
