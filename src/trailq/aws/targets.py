@@ -23,10 +23,10 @@ class LogGroupArn:
     @classmethod
     def parse(cls, arn: str) -> "LogGroupArn | None":
         """`arn:aws:logs:REGION:ACCOUNT:log-group:NAME[:*]` → parts (None when not a log-group ARN)."""
-        parts = arn.split(":", 6)
-        if len(parts) < 7 or parts[0] != "arn" or parts[2] != "logs" or not parts[6].startswith("log-group:"):
+        parts = arn.split(":", 5)
+        if len(parts) < 6 or parts[0] != "arn" or parts[2] != "logs" or not parts[5].startswith("log-group:"):
             return None
-        name = parts[6][len("log-group:") :]
+        name = parts[5][len("log-group:") :]
         name = name[:-2] if name.endswith(":*") else name
         return cls(parts[3], parts[4], name)
 
