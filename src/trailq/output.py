@@ -19,7 +19,8 @@ How every option behaves in every format (the CLI contract; tests/output/test_ma
   `@query`/`@account`/`@region` columns are never cut. Machine formats never shorten anything.
 - `csv` and `tsv` hold one table per file, so a run with several results is always written as
   one table with the `@query`/`@account`/`@region` columns first (`merge` is implied). A missing
-  value is an empty field. TSV uses the same quoting as CSV (round-trips through `csv` with
+  value is an empty field. Lines end with CRLF (RFC 4180), which makes the csv module quote a
+  value holding a lone CR. TSV uses the same quoting as CSV (round-trips through `csv` with
   `delimiter="\\t"`).
 - `json`: one array of `Result.to_dict()` objects (the DESIGN.md shape), `merge` does not apply.
 - `jsonl`: one object per row; rows of a run with several results start with `@query`,

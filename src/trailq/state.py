@@ -3,13 +3,14 @@
 For each query × target the file remembers the last whole second a successful run covered.
 The next window starts at the following second: no gap, no overlap.
 
-Boundaries (docs/semantics.md, "State windows"): StartQuery takes whole epoch seconds and both
-ends are inclusive, and whether an event at 08:59:59.500 falls inside an end of 08:59:59 is not
+Boundaries (docs/ci.md, "Windows"): StartQuery takes whole epoch seconds and both ends are
+inclusive, and whether an event at 08:59:59.500 falls inside an end of 08:59:59 is not
 documented. So every window here is made of whole seconds: it starts at S.000000 and ends at
-E.999999, i.e. it covers seconds S..E entirely, and the next one starts at (E+1).000000.
-`end_epoch_seconds()` is then E and `end_epoch_ms()` is E*1000+999, so a backend that sends
-seconds and one that sends milliseconds (and the local engine's inclusive millisecond test)
-all see the same tiling.
+E.999999, i.e. it covers seconds S..E entirely, and the next one starts at (E+1).000000. In
+milliseconds (`start_epoch_ms()`/`end_epoch_ms()`, the local engine's inclusive test) the
+windows tile exactly. A backend that sends whole seconds must round the end *up* (E+1) so no
+event of second E is missed whichever way the service compares; events in that boundary second
+may then be counted twice, which an audit can live with, unlike a gap.
 
 The window's end stays `settle` behind now (default 5 minutes), because CloudTrail events reach
 CloudWatch Logs minutes after they happen; an event that arrives late but inside the settle
