@@ -243,6 +243,10 @@ class _Checker:
         available: set[str] | None = None  # None: any field of the events
         dedup_at: A.Command | None = None
         for i, command in enumerate(commands):
+            for expr in command_exprs(command):
+                for node in walk(expr):
+                    if isinstance(node, A.In) and isinstance(node.items, A.Subquery):
+                        _Checker(node.items.query, self.origin).run()
             self.placement(i, command, last_stats, dedup_at)
             if isinstance(command, A.Dedup):
                 dedup_at = command
