@@ -132,11 +132,11 @@ def command_io(command: A.Command, query: A.Query | None = None) -> tuple[set[st
     for expr in command_exprs(command):
         reads.update(f.name for f in field_refs(expr))
     writes: set[str] = set()
-    if isinstance(command, (A.Fields, A.Display)):
+    if isinstance(command, A.Fields):
+        # A bare field is passed through, not written; a computed one gets a column.
         writes = {projection_name(p, query) for p in command.items if p.alias is not None or not isinstance(p.expr, A.Field)}
-        if isinstance(command, A.Display):
-            writes = set()
-            writes.update(p.alias for p in command.items if p.alias is not None)
+    elif isinstance(command, A.Display):
+        writes = {p.alias for p in command.items if p.alias is not None}
     elif isinstance(command, A.Stats):
         writes = {projection_name(p, query) for p in command.aggregations + command.by}
         reads -= {p.alias for p in command.aggregations if p.alias}

@@ -195,7 +195,7 @@ class Parser:
             trailing_comments=tuple(trailing),
         )
 
-    def parse_projections(self, stop_words: tuple[str, ...] = ()) -> tuple[A.Projection, ...]:
+    def parse_projections(self) -> tuple[A.Projection, ...]:
         items = [self.parse_projection()]
         while self.tok.kind == T.COMMA:
             self.advance()
