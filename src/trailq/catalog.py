@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from trailq import params as params_mod
+from trailq import lang, params as params_mod
 from trailq.errors import EXIT_QUERY_INVALID, CatalogError, QueryError
 from trailq.params import Param
 from trailq.source import caret, line_col
@@ -433,10 +433,6 @@ def _check_placeholders(text: str, declared: dict[str, Param], keys: dict[str, y
 
 def _check_query_syntax(text: str, origin: str, line_offset: int, name: str, problems: _Problems) -> None:
     """Parse the text with its placeholders; a syntax error becomes a `file:line:col` problem."""
-    from trailq import lang
-
-    if not hasattr(lang, "parse"):  # TODO(lead): remove once the language package lands
-        return
     try:
         lang.parse(text, origin=origin, placeholders=True)
     except QueryError as exc:

@@ -250,6 +250,12 @@ aws_options = _options(
     click.option("--state", "state_file", type=click.Path(dir_okay=False), help="Remember where each window ended; the next run starts there."),
     click.option("--settle", default="5m", show_default=True, help="With --state: keep the window's end this far behind now (ingestion delay)."),
 )
+check_output_options = _options(
+    click.option("--output", "output_file", type=click.Path(dir_okay=False), help="Write the summary to FILE (atomically)."),
+    click.option("--stats", "show_stats", is_flag=True, help="Records scanned and matched, bytes, estimated cost, time (stderr)."),
+    click.option("--price-per-gb", type=float, default=0.005, show_default=True, help="USD per GB scanned, for --stats."),
+    click.option("--quiet", "-q", is_flag=True, help="No progress and no notices on stderr."),
+)
 output_options = _options(
     click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv", "tsv", "markdown"]), default="table", show_default=True),
     click.option("--table-format", default=None, help="Any tabulate format name, for --format table."),
@@ -287,7 +293,7 @@ def run(**o: Any) -> None:
 @time_options
 @local_options
 @aws_options
-@output_options
+@check_output_options
 @click.option("--junit", "junit_file", type=click.Path(dir_okay=False), help="Write a JUnit XML report to FILE.")
 def check(**o: Any) -> None:
     """Run the queries that carry a check; exit 1 when a check finds something, 5 when a query could not run."""
@@ -296,14 +302,16 @@ def check(**o: Any) -> None:
     cat = catalog_mod.load(o["catalogs"])
     results = _execute(o, only_checks=True, cat=cat)
     verdicts = checks.evaluate(results, {q.name: q.check for q in cat.queries.values() if q.check is not None})
-    _write_text(o["output_file"], checks.summary_table(verdicts, _render_options(o)))
+    _write_text(o["output_file"], checks.summary_table(verdicts))
     if o["junit_file"]:
         write_atomic(o["junit_file"], checks.junit_xml(verdicts))
-    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary_path:
-        with open(summary_path, "a", encoding="utf-8") as handle:
-            handle.write(checks.github_step_summary(verdicts))
+    for notice in checks.append_github_step_summary(verdicts):
+        click.echo(notice, err=True)
     _notices(results, o)
+    if o["show_stats"]:
+        from trailq import output
+
+        click.echo(output.format_statistics(results, o["price_per_gb"]), err=True)
     sys.exit(checks.exit_code(verdicts))
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from trailq.errors import CatalogError
+from trailq.lang.lexer import encode_string, regex_error
 
 PARAM_TYPES = ("string", "number", "duration", "regex", "list")
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
@@ -21,7 +22,6 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _DURATION = re.compile(
     r"\d+(?:ms|msec|s|sec|m|min|h|hr|hrs|d|day|days|w|week|weeks|mo|mon|q|qtr|y|yr)", re.IGNORECASE
 )
-_STRING_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 @dataclass(frozen=True)
@@ -46,10 +46,6 @@ def placeholders(text: str) -> list[str]:
     return list(seen)
 
 
-def string_literal(value: str) -> str:
-    return '"' + "".join(_STRING_ESCAPES.get(ch, ch) for ch in value) + '"'
-
-
 def regex_literal(value: str) -> str:
     """`/value/` with every unescaped `/` written `\\/` (escaped pairs are copied as they are)."""
     out: list[str] = []
@@ -65,24 +61,13 @@ def regex_literal(value: str) -> str:
     return "/" + "".join(out) + "/"
 
 
-def _check_regex(value: str) -> str | None:
-    """Why a regex value is unusable, or None. Named groups use the service's `(?<name>…)` spelling."""
-    if value.endswith("\\") and (len(value) - len(value.rstrip("\\"))) % 2 == 1:
-        return "ends with a lone backslash"
-    try:
-        re.compile(re.sub(r"\(\?<(?=[A-Za-z_])", "(?P<", value))
-    except re.error as exc:
-        return str(exc)
-    return None
-
-
 def literal(param: Param, value: str) -> str:
     """The literal token for a value of this parameter's type. Raises CatalogError naming the parameter."""
     def bad(why: str) -> CatalogError:
         return CatalogError(f"parameter '{param.name}' ({param.type}): {why}", hint=param.description or None)
 
     if param.type == "string":
-        return string_literal(value)
+        return encode_string(value)
     if param.type == "number":
         if not _NUMBER.fullmatch(value.strip()):
             raise bad(f"{value!r} is not a number")
@@ -92,13 +77,13 @@ def literal(param: Param, value: str) -> str:
             raise bad(f"{value!r} is not a duration such as 5m, 1h or 1d")
         return value.strip()
     if param.type == "regex":
-        problem = _check_regex(value)
+        problem = regex_error(value)
         if problem:
             raise bad(f"{value!r} is not a valid regular expression: {problem}")
         return regex_literal(value)
     if param.type == "list":
         items = [item.strip() for item in value.split(",")] if value.strip() else []
-        return "[" + ", ".join(string_literal(item) for item in items) + "]"
+        return "[" + ", ".join(encode_string(item) for item in items) + "]"
     raise bad(f"unknown type (expected one of {', '.join(PARAM_TYPES)})")
 
 
