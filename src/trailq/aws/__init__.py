@@ -27,7 +27,7 @@ from trailq.aws.budget import Buckets, CallFailed, Kind, Runtime
 from trailq.aws.definitions import Change, DefinitionSpec, sync_definitions
 from trailq.aws.fanout import Abandoned, Endpoint, FanOut, RunOutcome
 from trailq.aws.insights import Caller, PollRamp, wait_and_fetch
-from trailq.aws.session import Account, expand_regions, open_accounts
+from trailq.aws.session import Account, LazyClient, expand_regions, open_accounts
 from trailq.aws.targets import LogGroupArn, plan_endpoints, trails_in
 from trailq.errors import AccessError, QueryFailedError, UsageError
 from trailq.result import ERROR, ProgressEvent, Result, Target
@@ -101,7 +101,7 @@ def run(
         raise QueryFailedError("no log group to query in any region: " + "; ".join(warnings), hint="check --log-group and --region, or try --discover")
     endpoints = [
         Endpoint(p.account.account_id or p.account.label, p.region, p.log_groups,
-                 p.account.client("logs", p.region), p.account.client("logs", p.region, for_stop=True), p.failure)
+                 p.account.client("logs", p.region), _stop_client(p.account, p.region), p.failure)
         for p in planned
     ]
     # Wall-clock inclusive seconds: floor the start, ceil the end, so no part of the range is lost.
@@ -112,6 +112,10 @@ def run(
     outcome = fan.execute()
     outcome.warnings[:0] = warnings
     return outcome
+
+
+def _stop_client(account: Account, region: str) -> LazyClient:
+    return LazyClient(lambda: account.client("logs", region, for_stop=True))
 
 
 def resume(query_ids: Sequence[str], plan: AwsPlan, *, cancel: threading.Event | None = None) -> list[Result]:

@@ -14,6 +14,8 @@ from typing import Any, Callable, Sequence
 
 import boto3
 import botocore.exceptions
+import botocore.loaders
+import botocore.session
 from botocore.config import Config
 
 from trailq.errors import AccessError, UsageError
@@ -68,9 +70,33 @@ class Account:
             return existing
 
 
+# One loader for every session: each account would otherwise parse the same service models again,
+# the slowest part of opening many accounts.
+_LOADER = botocore.loaders.create_loader()
+
+
+def _new_session(**kwargs: Any) -> Any:
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _LOADER)
+    return boto3.Session(botocore_session=core, **kwargs)
+
+
+class LazyClient:
+    """A client created on first use: StopQuery clients are only needed when a run is aborted."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+        self._client: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._client is None:
+            self._client = self._make()
+        return getattr(self._client, name)
+
+
 def _base_session(profile: str | None) -> Any:
     try:
-        return boto3.Session(profile_name=profile) if profile else boto3.Session()
+        return _new_session(profile_name=profile) if profile else _new_session()
     except botocore.exceptions.ProfileNotFound:
         raise UsageError(f"--profile {profile}: no such profile in the AWS config", hint="see `aws configure list-profiles`") from None
 
@@ -96,7 +122,7 @@ def _assume(base: Any, role_arn: str, external_id: str | None, session_name: str
         raise AccessError(f"--role-arn {role_arn}: no base credentials to assume it from ({exc})") from None
     except ClientError as exc:
         raise AccessError(f"--role-arn {role_arn}: AssumeRole failed: {error_message(exc)}") from None
-    return boto3.Session(
+    return _new_session(
         aws_access_key_id=creds["AccessKeyId"],
         aws_secret_access_key=creds["SecretAccessKey"],
         aws_session_token=creds["SessionToken"],
