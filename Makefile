@@ -18,9 +18,15 @@ $(VENV)/.test: $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.demo
 
+# The sign-in audit on the bundled sample trail: one table per story, then the CI checks,
+# which must find the sample's planted problems (exit 1 = findings; anything else fails the demo).
+DEMO_QUERIES := console-login-regions failed-login-bursts console-login-failures console-logins-without-mfa \
+                root-console-logins switch-role identity-center-signins federated-console-logins
+
 demo: $(VENV)/.demo
 	$(BIN)/trailq list
-	$(BIN)/trailq show console-logins
+	$(BIN)/trailq run $(DEMO_QUERIES) --sample
+	$(BIN)/trailq check --sample; test $$? -eq 1
 
 test: $(VENV)/.test
 	$(BIN)/python -m pytest

@@ -52,7 +52,7 @@ def select(catalog: Catalog, selection: Selection, params: dict[str, str]) -> li
         if params:
             raise CatalogError(f"ad-hoc queries take no parameters (got {', '.join(params)})")
         return [adhoc]
-    if selection.run_all:
+    if selection.run_all or (selection.only_checks and not selection.names and not selection.tags):
         chosen = list(catalog.queries.values())
     else:
         chosen = catalog.select(selection.names, selection.tags)
