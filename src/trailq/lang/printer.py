@@ -21,12 +21,17 @@ _ATOM = 100
 _POSTFIX = 90
 
 
+# Lines longer than this are wrapped: one projection per line, or one and/or operand per line.
+WIDTH = 100
+_INDENT = "    "
+
+
 def to_text(query: A.Query) -> str:
     """Canonical text of a query (no final newline)."""
     lines: list[str] = []
     for i, command in enumerate(query.commands):
         lines.extend(command.comments)
-        text = ("" if i == 0 else "| ") + command_text(command)
+        text = ("" if i == 0 else "| ") + wrapped_command_text(command, WIDTH - (0 if i == 0 else 2))
         trailing = command.trailing_comments
         if trailing:
             text += "  " + trailing[0]
@@ -234,6 +239,33 @@ def command_text(c: A.Command) -> str:
     if isinstance(c, A.GenericCommand):
         return (c.name + " " + generic_args_text(c.args)).rstrip()
     raise TypeError(f"not a command node: {c!r}")
+
+
+def wrapped_command_text(c: A.Command, width: int) -> str:
+    """command_text, broken over lines when longer than width (same tokens, so the same AST)."""
+    text = command_text(c)
+    if len(text) <= width:
+        return text
+    joiner = ",\n" + _INDENT
+    if isinstance(c, (A.Fields, A.Display)):
+        word = "fields" if isinstance(c, A.Fields) else "display"
+        return f"{word} " + joiner.join(projection_text(p) for p in c.items)
+    if isinstance(c, A.Stats):
+        text = "stats " + joiner.join(projection_text(p) for p in c.aggregations)
+        return text + ("\n" + _INDENT + "by " + joiner.join(projection_text(p) for p in c.by) if c.by else "")
+    if isinstance(c, A.Filter) and isinstance(c.condition, A.Binary) and c.condition.op in ("and", "or"):
+        op = c.condition.op
+        return f"{c.keyword} " + f"\n{_INDENT}{op} ".join(_chain_operands(c.condition, op))
+    return text
+
+
+def _chain_operands(node: A.Expr, op: str) -> list[str]:
+    """Operands of a left-associated `a op b op c` chain, each printed as expr_text would inside it."""
+    if isinstance(node, A.Binary) and node.op == op:
+        own = precedence(node)
+        right = wrap(node.right, precedence(node.right) <= own)
+        return _chain_operands(node.left, op) + [right]
+    return [wrap(node, precedence(node) < BINDING[op])]
 
 
 def parse_text(c: A.Parse) -> str:
