@@ -6,11 +6,12 @@ a hint) on stderr and its exit code here, and any other exception into a short b
 
 from __future__ import annotations
 
-import os
+import dataclasses
 import re
 import shutil
 import sys
 import traceback
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import click
@@ -20,6 +21,7 @@ from tabulate import tabulate
 from trailq import __version__, catalog as catalog_mod, errors, runs
 from trailq.fileio import write_atomic
 from trailq.result import Result
+from trailq.timerange import TimeRange, parse_duration_seconds
 from trailq.params import parse_assignments
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -281,9 +283,18 @@ output_options = _options(
 @output_options
 def run(**o: Any) -> None:
     """Run catalog queries (or --query TEXT) locally (--source/--sample) or on CloudWatch Logs."""
-    results = _execute(o, only_checks=False)
-    _emit(results, o)
-    sys.exit(runs.exit_code(results))
+    if o["resume_ids"]:
+        from trailq import aws
+
+        results = aws.resume(o["resume_ids"], _aws_plan(o))
+        _emit(results, o)
+        sys.exit(runs.exit_code(results))
+    execution = _execute(o, only_checks=False)
+    _emit(execution.results, o)
+    _say(execution.notices, o)
+    if o["console_url"]:
+        _console_links(execution, o)
+    sys.exit(execution.exit_code)
 
 
 @main.command()
@@ -300,22 +311,32 @@ def check(**o: Any) -> None:
     from trailq import checks
 
     cat = catalog_mod.load(o["catalogs"])
-    results = _execute(o, only_checks=True, cat=cat)
-    verdicts = checks.evaluate(results, {q.name: q.check for q in cat.queries.values() if q.check is not None})
+    execution = _execute(o, only_checks=True, cat=cat)
+    verdicts = checks.evaluate(execution.results, {q.name: q.check for q in cat.queries.values() if q.check is not None})
     _write_text(o["output_file"], checks.summary_table(verdicts))
     if o["junit_file"]:
         write_atomic(o["junit_file"], checks.junit_xml(verdicts))
-    for notice in checks.append_github_step_summary(verdicts):
-        click.echo(notice, err=True)
-    _notices(results, o)
+    notices = checks.append_github_step_summary(verdicts)
+    for result in execution.results:
+        notices += [f"warning: {result.query} on {result.target.label()}: {w}" for w in result.warnings]
+    _say(notices + execution.notices, o)
     if o["show_stats"]:
         from trailq import output
 
-        click.echo(output.format_statistics(results, o["price_per_gb"]), err=True)
-    sys.exit(checks.exit_code(verdicts))
+        click.echo(output.format_statistics(execution.results, o["price_per_gb"]), err=True)
+    code = checks.exit_code(verdicts)
+    sys.exit(code if execution.exit_code in (errors.EXIT_OK, errors.EXIT_QUERY_FAILED) else execution.exit_code)
 
 
-def _execute(o: dict[str, Any], *, only_checks: bool, cat: catalog_mod.Catalog | None = None) -> list[Result]:
+@dataclass
+class Execution:
+    results: list[Result]
+    notices: list[str]
+    exit_code: int
+    window: TimeRange | None = None
+
+
+def _execute(o: dict[str, Any], *, only_checks: bool, cat: catalog_mod.Catalog | None = None) -> Execution:
     """Select, render and run the queries the options name, on the backend they choose."""
     cat = cat or catalog_mod.load(o["catalogs"])
     selection = runs.Selection(
@@ -333,28 +354,79 @@ def _execute(o: dict[str, Any], *, only_checks: bool, cat: catalog_mod.Catalog |
             progress.close()
 
 
-def _execute_local(queries: list[runs.QueryToRun], o: dict[str, Any], progress: Any) -> list[Result]:
+def _execute_local(queries: list[runs.QueryToRun], o: dict[str, Any], progress: Any) -> Execution:
     from trailq import engine
 
     aws_only = [flag for flag, key in _AWS_ONLY_FLAGS.items() if o.get(key)]
     if aws_only:
         raise errors.UsageError(f"{aws_only[0]} applies to CloudWatch runs, not to --source/--sample")
     sources = list(o["sources"]) + (engine.sample_sources() if o["sample"] else [])
+    label = runs.source_label(sources, o["sample"])
     window = runs.time_range(o["since"], o["start"], o["end"], default_since=None)
+    state = None
+    if o["state_file"]:
+        requested = window or runs.time_range(None, None, None, queries[0].since or "24h")
+        state = runs.Windows(o["state_file"], requested, parse_duration_seconds(o["settle"], "--settle", allow_zero=True))
     stdin = sys.stdin.buffer if "-" in sources else None
-    return runs.run_local(queries, sources=sources, window=window, strict=o["strict"], stdin=stdin, on_progress=progress)
+    results, notices = runs.run_local(
+        queries, sources=sources, label=label, window=window, strict=o["strict"], stdin=stdin,
+        on_progress=progress, state=state,
+    )
+    return Execution(results, notices, runs.exit_code(results), window)
 
 
 _AWS_ONLY_FLAGS = {
     "--log-group": "log_groups", "--discover": "discover", "--region": "regions", "--profile": "profiles",
-    "--role-arn": "role_arns", "--limit": "limit", "--state": "state_file", "--resume": "resume_ids",
-    "--console-url": "console_url",
+    "--role-arn": "role_arns", "--limit": "limit", "--resume": "resume_ids", "--console-url": "console_url",
 }
 
 
-def _execute_aws(queries: list[runs.QueryToRun], o: dict[str, Any], progress: Any) -> list[Result]:
-    runs.time_range(o["since"], o["start"], o["end"], default_since=queries[0].since or "24h")
-    raise errors.UsageError("the CloudWatch backend is not wired yet", hint="use --source PATH or --sample")
+def _aws_plan(o: dict[str, Any]) -> Any:
+    from trailq import aws
+
+    regions = tuple(r.strip() for value in o["regions"] for r in value.split(",") if r.strip())
+    extra = {"log_groups": tuple(o["log_groups"])} if o["log_groups"] else {}
+    return aws.AwsPlan(
+        profiles=tuple(o["profiles"]), role_arns=tuple(o["role_arns"]), external_id=o["external_id"],
+        role_session_name=o["role_session_name"], regions=regions, discover=o["discover"], limit=o["limit"],
+        timeout_seconds=parse_duration_seconds(o["timeout"], "--timeout"), concurrency=o["concurrency"], **extra,
+    )
+
+
+def _execute_aws(queries: list[runs.QueryToRun], o: dict[str, Any], progress: Any) -> Execution:
+    from trailq.aws.interrupts import cancel_on_signals
+
+    if o["strict"]:
+        raise errors.UsageError("--strict applies to --source/--sample runs")
+    flags = (o["since"], o["start"], o["end"])
+    window = runs.time_range(*flags, default_since=queries[0].since or "24h")  # bad flags fail before any call
+    plan = _aws_plan(o)
+    if not o["log_groups"] and not o["discover"]:
+        # The catalog's log groups (its defaults, or the query's own) when the command line names none.
+        catalog_groups = tuple(dict.fromkeys(g for q in queries for g in q.log_groups))
+        if catalog_groups:
+            plan = dataclasses.replace(plan, log_groups=catalog_groups)
+    with cancel_on_signals() as signals:
+        outcome = runs.run_aws(
+            queries, plan, flags=flags, state_path=o["state_file"],
+            settle_seconds=parse_duration_seconds(o["settle"], "--settle", allow_zero=True), cancel=signals.event, on_progress=progress,
+        )
+    exit_code = outcome.exit_code
+    if exit_code == errors.EXIT_INTERRUPTED and not signals.interrupted():
+        exit_code = errors.EXIT_QUERY_FAILED  # SIGTERM (a CI job's timeout) is a failed run, not Ctrl-C
+    notices = list(outcome.notices)
+    if outcome.abandoned:
+        notices.append("queries left on CloudWatch (fetch with `trailq run --resume ID --region R`): " + "; ".join(outcome.abandoned))
+    return Execution(outcome.results, notices, exit_code, window)
+
+
+def _console_links(execution: Execution, o: dict[str, Any]) -> None:
+    from trailq import console
+
+    if execution.window is None:
+        return
+    for link in console.console_links(execution.results, execution.window):
+        click.echo(link.line(), err=True)
 
 
 def _progress(o: dict[str, Any]) -> Any:
@@ -382,21 +454,15 @@ def _emit(results: list[Result], o: dict[str, Any]) -> None:
 
     rendered = output.render(results, _render_options(o))
     _write_text(o["output_file"], rendered.text)
-    if not o["quiet"]:
-        for notice in rendered.notices:
-            click.echo(notice, err=True)
+    _say(rendered.notices, o)
     if o["show_stats"]:
         click.echo(output.format_statistics(results, o["price_per_gb"]), err=True)
 
 
-def _notices(results: list[Result], o: dict[str, Any]) -> None:
-    if o["quiet"]:
-        return
-    for result in results:
-        for warning in result.warnings:
-            click.echo(f"warning: {result.query} on {result.target.label()}: {warning}", err=True)
-        if result.error:
-            click.echo(f"trailq: error: {result.query} on {result.target.label()}: {result.error}", err=True)
+def _say(notices: list[str], o: dict[str, Any]) -> None:
+    if not o["quiet"]:
+        for notice in notices:
+            click.echo(notice, err=True)
 
 
 def _write_text(path: str | None, text: str) -> None:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable, Sequence
+from typing import Any, BinaryIO, Callable, Sequence
 
 from trailq import lang
 from trailq.catalog import Catalog, Check
-from trailq.errors import EXIT_ACCESS, EXIT_OK, EXIT_QUERY_FAILED, CatalogError, UsageError
-from trailq.result import ProgressEvent, Result
+from trailq.errors import (
+    EXIT_ACCESS, EXIT_INTERRUPTED, EXIT_OK, EXIT_QUERY_FAILED, EXIT_QUERY_INVALID, CatalogError, UsageError,
+)
+from trailq.result import ProgressEvent, Result, Target
 from trailq.timerange import TimeRange, resolve
 
 ADHOC_NAME = "query"
@@ -102,16 +104,25 @@ def time_range(since: str | None, start: str | None, end: str | None, default_si
     return resolve(since=since, start=start, end=end, default_since=default_since or "24h")
 
 
+def source_label(sources: Sequence[str], sample: bool) -> str:
+    """How a local target is named in output and in --state keys."""
+    if sample and len(sources) == 1:
+        return "sample"
+    return ", ".join("stdin" if s == "-" else s for s in sources)
+
+
 def run_local(
     queries: Sequence[QueryToRun],
     *,
     sources: Sequence[str],
+    label: str,
     window: TimeRange | None,
     strict: bool = False,
     stdin: BinaryIO | None = None,
     on_progress: Callable[[ProgressEvent], None] | None = None,
-) -> list[Result]:
-    """Every query over the same local sources. Query errors raise before anything is read."""
+    state: Windows | None = None,
+) -> tuple[list[Result], list[str]]:
+    """Every query over the same local sources, and run-level notices. Query errors raise before anything is read."""
     from trailq import engine
 
     parsed = [(q, lang.parse(q.text, origin=q.origin)) for q in queries]
@@ -119,10 +130,112 @@ def run_local(
         engine.check_supported(tree)
     if stdin is not None and len(parsed) > 1 and "-" in sources:
         raise UsageError("stdin (--source -) can be read by one query only", hint="save it to a file first")
-    return [
-        engine.run_local(tree, name=q.name, sources=sources, time_range=window, strict=strict, stdin=stdin, on_progress=on_progress)
-        for q, tree in parsed
-    ]
+    results: list[Result] = []
+    notices: list[str] = []
+    for q, tree in parsed:
+        query_window = window
+        if state is not None:
+            query_window = state.window_for(q.name, Target(source=label))
+            if query_window is None:
+                notices.append(f"{q.name} on {label}: nothing new has settled since the last run")
+                continue
+        results.append(engine.run_local(
+            tree, name=q.name, sources=sources, time_range=query_window, strict=strict, stdin=stdin,
+            on_progress=on_progress, label=label,
+        ))
+    if state is not None:
+        state.record(results)
+    return results, notices
+
+
+class Windows:
+    """--state: each query × target gets the window after the one it last completed."""
+
+    def __init__(self, path: str, requested: TimeRange, settle_seconds: float) -> None:
+        from trailq.state import StateFile
+
+        self.file = StateFile(path)
+        self.requested = requested
+        self.settle_seconds = settle_seconds
+        self.used: dict[tuple[str, str], TimeRange] = {}
+
+    def window_for(self, query: str, target: Target) -> TimeRange | None:
+        from trailq.state import target_key
+
+        key = target_key(target)
+        window = self.file.window(query, key, self.requested, self.settle_seconds)
+        if window is not None:
+            self.used[(query, key)] = window
+        return window
+
+    def record(self, results: Sequence[Result]) -> None:
+        """Remember every complete, untruncated result's window, then save atomically."""
+        from trailq.state import target_key
+
+        for result in results:
+            window = self.used.get((result.query, target_key(result.target)))
+            if window is not None:
+                self.file.record_result(result, window)
+        self.file.save()
+
+
+@dataclass
+class AwsRun:
+    """Everything one CloudWatch run produced, over every group of queries."""
+
+    results: list[Result]
+    notices: list[str]
+    abandoned: list[str]  # "query-id (account region, stopped)" lines: fetchable with --resume for 7 days
+    exit_code: int
+
+
+def run_aws(
+    queries: Sequence[QueryToRun],
+    plan: Any,
+    *,
+    flags: tuple[str | None, str | None, str | None],
+    state_path: str | None,
+    settle_seconds: float,
+    cancel: Any,
+    on_progress: Callable[[ProgressEvent], None] | None = None,
+) -> AwsRun:
+    """Run on CloudWatch. Queries whose catalog `since` differs run as separate groups (one window each)."""
+    from trailq import aws
+
+    since, start, end = flags
+    groups: dict[str | None, list[QueryToRun]] = {}
+    for q in queries:
+        groups.setdefault(None if (since or start or end) else q.since, []).append(q)
+    run = AwsRun([], [], [], EXIT_OK)
+    for default_since, group in groups.items():
+        window = time_range(since, start, end, default_since or "24h")
+        assert window is not None
+        state = Windows(state_path, window, settle_seconds) if state_path else None
+        outcome = aws.run(
+            [(q.name, q.text) for q in group], plan, window, cancel=cancel, on_progress=on_progress,
+            window_for=state.window_for if state else None,
+        )
+        error = outcome.query_error()
+        if error is not None:
+            raise error
+        if state is not None and not outcome.aborted:
+            state.record(outcome.results)
+        run.results.extend(outcome.results)
+        run.notices.extend(outcome.warnings)
+        run.abandoned.extend(
+            f"{a.query_id} ({a.query} on account {a.account} {a.region}, {'stopped' if a.stopped else 'could not be stopped'})"
+            for a in outcome.abandoned
+        )
+        run.exit_code = _worse(run.exit_code, outcome.exit_code)
+        if outcome.aborted:
+            break
+    return run
+
+
+def _worse(a: int, b: int) -> int:
+    """The exit code that says more: interrupted > query invalid > access/failure > ok."""
+    order = [EXIT_OK, EXIT_ACCESS, EXIT_QUERY_FAILED, EXIT_QUERY_INVALID, EXIT_INTERRUPTED]
+    return max(a, b, key=lambda code: order.index(code) if code in order else len(order))
 
 
 def exit_code(results: Sequence[Result]) -> int:

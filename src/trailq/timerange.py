@@ -26,7 +26,7 @@ _DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]+)\s*")
 _CLOCK_SKEW = timedelta(seconds=60)
 
 
-def parse_duration_seconds(text: str, flag: str = "duration") -> float:
+def parse_duration_seconds(text: str, flag: str = "duration", *, allow_zero: bool = False) -> float:
     """`15m`, `12h`, `7d`, `2w`, `30s`, `500ms`, `2 hours` → seconds. Raises UsageError naming the flag."""
     match = _DURATION.fullmatch(text or "")
     if not match:
@@ -42,7 +42,7 @@ def parse_duration_seconds(text: str, flag: str = "duration") -> float:
             hint="units: ms, s, m, h, d, w (months and years vary in length; give days)",
         )
     seconds = float(number) * seconds_per_unit
-    if seconds <= 0:
+    if seconds < 0 or (seconds == 0 and not allow_zero):
         raise UsageError(f"{flag}: {text!r} is not a positive duration")
     return seconds
 

@@ -63,6 +63,9 @@ class _Query:
     stopped: bool = False
 
 
+_MS_BOUND = re.compile(r"filter toMillis\(@timestamp\) >= (\d+) and toMillis\(@timestamp\) <= (\d+)")
+
+
 def _ts_text(ts_ms: int) -> str:
     return datetime.fromtimestamp(ts_ms / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
 
@@ -183,6 +186,9 @@ class FakeLogs:
 
     def _plan(self, account: str, region: str, text: str, groups: list[_Group], p: dict) -> _Query:
         lo_ms, hi_ms = int(p["startTime"]) * 1000, int(p["endTime"]) * 1000 + 999  # both ends inclusive
+        bound = _MS_BOUND.search(text)  # the millisecond filter trailq adds for --state windows
+        if bound:
+            lo_ms, hi_ms = max(lo_ms, int(bound.group(1))), min(hi_ms, int(bound.group(2)))
         limit = int(p.get("limit") or 10_000)
         picked: list[tuple[int, str]] = []
         scanned = 0

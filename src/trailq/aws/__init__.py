@@ -27,6 +27,7 @@ from trailq.aws.budget import Buckets, CallFailed, Kind, Runtime
 from trailq.aws.definitions import Change, DefinitionSpec, sync_definitions
 from trailq.aws.fanout import Abandoned, Endpoint, FanOut, RunOutcome
 from trailq.aws.insights import Caller, PollRamp, wait_and_fetch
+from trailq.aws.shape import bounded_to_window
 from trailq.aws.session import Account, LazyClient, expand_regions, open_accounts
 from trailq.aws.targets import LogGroupArn, plan_endpoints, trails_in
 from trailq.errors import AccessError, QueryFailedError, UsageError
@@ -86,8 +87,13 @@ def run(
     *,
     cancel: threading.Event | None = None,
     on_progress: Callable[[ProgressEvent], None] | None = None,
+    window_for: Callable[[str, Target], TimeRange | None] | None = None,
 ) -> RunOutcome:
     """Run every (name, text) query on every account × region; never raises for a failing target.
+
+    `window_for(query name, target)` gives a query × target its own window (--state), or None to
+    skip it (nothing new to cover); the text then gets a millisecond filter so that consecutive
+    windows tile exactly (shape.bounded_to_window). Without it every query covers `time_range`.
 
     Raises AccessError when no account's credentials work, UsageError for a bad plan, and
     QueryFailedError when no log group matched anywhere. `on_progress` is called from worker
@@ -104,14 +110,27 @@ def run(
                  p.account.client("logs", p.region), _stop_client(p.account, p.region), p.failure)
         for p in planned
     ]
-    # Wall-clock inclusive seconds: floor the start, ceil the end, so no part of the range is lost.
-    start_s, end_s = math.floor(time_range.start.timestamp()), math.ceil(time_range.end.timestamp())
+    start_s, end_s = _seconds(time_range)
+
+    def windows(name: str, text: str, target: Target) -> tuple[int, int, str] | None:
+        assert window_for is not None
+        window = window_for(name, target)
+        if window is None:
+            return None
+        return (*_seconds(window), bounded_to_window(text, window.start_epoch_ms(), window.end_epoch_ms()))
+
     fan = FanOut(queries, endpoints, start_seconds=start_s, end_seconds=end_s, runtime=runtime, limit=plan.limit,
                  concurrency=plan.concurrency, ramp=plan.ramp, on_progress=on_progress, cancel=cancel,
-                 buckets=buckets)  # one budget for resolution and queries alike
+                 buckets=buckets,  # one budget for resolution and queries alike
+                 windows=windows if window_for is not None else None)
     outcome = fan.execute()
     outcome.warnings[:0] = warnings
     return outcome
+
+
+def _seconds(window: TimeRange) -> tuple[int, int]:
+    """Wall-clock inclusive seconds: floor the start, ceil the end, so no part of the range is lost."""
+    return math.floor(window.start.timestamp()), math.ceil(window.end.timestamp())
 
 
 def _stop_client(account: Account, region: str) -> LazyClient:

@@ -183,6 +183,7 @@ class FanOut:
         on_progress: Callable[[ProgressEvent], None] | None = None,
         cancel: threading.Event | None = None,
         buckets: Buckets | None = None,
+        windows: Callable[[str, str, Target], tuple[int, int, str] | None] | None = None,
     ) -> None:
         self.runtime = runtime
         self.buckets = buckets or Buckets(rates, runtime.clock)
@@ -198,9 +199,15 @@ class FanOut:
         self._query_errors: list[QueryError] = []
         self._finished: list[Result] = []
         self._order: list[tuple[int, int]] = []
+        self.skipped: list[str] = []  # query × target with no new time to cover (--state)
         for qi, (name, text) in enumerate(queries):
             shape = shape_of(text)
             for ei, ep in enumerate(endpoints):
+                # (start, end, text): --state gives each query × target its own window and bounded text.
+                window = (start_seconds, end_seconds, text) if windows is None else windows(name, text, ep.target)
+                if window is None:
+                    self.skipped.append(f"{name} on {ep.label()}: nothing new has settled since the last run")
+                    continue
                 gate = self._gates.setdefault((ep.account, ep.region), _Gate(concurrency))
                 col = _Collector(name, text, shape, ep)
                 self._collectors[(qi, ei)] = col
@@ -212,7 +219,7 @@ class FanOut:
                 col.batches = len(batches)
                 for batch in batches:
                     col.pending += 1
-                    request = QueryRequest(text, tuple(batch), start_seconds, end_seconds, limit)
+                    request = QueryRequest(window[2], tuple(batch), window[0], window[1], limit)
                     gate.queue.append(_Job((qi, ei), ep, request))
 
     # -- the scheduler loop (main thread) -------------------------------------------------------
@@ -235,7 +242,7 @@ class FanOut:
         abandoned = self._abort(aborted, running) if aborted else []
         pool.shutdown(wait=not aborted, cancel_futures=True)
         results = [self._build(key) for key in self._order]
-        return RunOutcome(results, abandoned, aborted, query_errors=list(self._query_errors))
+        return RunOutcome(results, abandoned, aborted, query_errors=list(self._query_errors), warnings=list(self.skipped))
 
     def _schedule(self, pool: ThreadPoolExecutor, running: dict[Future[_Done], _Job]) -> str | None:
         while running or any(g.queue for g in self._gates.values()):

@@ -11,6 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from trailq.errors import QueryError
+from trailq.lang import ast, parse
+from trailq.lang.analysis import final_sort_limit, is_aggregating
+
 
 @dataclass(frozen=True)
 class SortKey:
@@ -32,13 +36,8 @@ UNKNOWN = QueryShape(aggregating=True, known=False)
 def shape_of(text: str) -> QueryShape:
     """Aggregating or not, and the final sort and limit, from trailq.lang's analysis."""
     try:
-        from trailq.lang import parse
-        from trailq.lang.analysis import final_sort_limit, is_aggregating
-    except ImportError:
-        return UNKNOWN
-    try:
         query = parse(text, placeholders=False)
-    except Exception:  # noqa: BLE001 - any parse problem: the service is the judge of its own grammar
+    except QueryError:  # the service is the judge of its own grammar
         return UNKNOWN
     keys, limit = final_sort_limit(query)
     return QueryShape(aggregating=bool(is_aggregating(query)), sort=tuple(_sort_key(k) for k in keys or ()), limit=limit)
@@ -81,3 +80,23 @@ def apply_final_sort_limit(rows: list[dict[str, str]], shape: QueryShape) -> lis
     if shape.limit is not None:
         out = out[: shape.limit]
     return out
+
+
+def bounded_to_window(text: str, start_ms: int, end_ms: int) -> str:
+    """The query with a first filter keeping only events in [start_ms, end_ms] (both inclusive).
+
+    StartQuery takes whole seconds and does not document whether an end of E includes E.500;
+    --state windows must tile exactly, so the service scans whole seconds around the window and
+    this filter cuts it to the millisecond. A SOURCE command must stay first, so the filter goes
+    after it. Text the local parser cannot read is sent unchanged (seconds only).
+    """
+    bound = f"filter toMillis(@timestamp) >= {start_ms} and toMillis(@timestamp) <= {end_ms}"
+    try:
+        query = parse(text, placeholders=False)
+    except QueryError:
+        return text
+    first = query.commands[0] if query.commands else None
+    if isinstance(first, ast.Source):
+        cut = first.span.end
+        return f"{text[:cut]}\n| {bound}\n|{text[cut:].lstrip().removeprefix('|')}"
+    return f"{bound}\n| {text}"

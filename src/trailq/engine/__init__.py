@@ -63,8 +63,12 @@ def run_local(
     stdin: BinaryIO | None = None,
     on_progress: Callable[[ProgressEvent], None] | None = None,
     workers: int | None = None,
+    label: str | None = None,
 ) -> Result:
-    """Run one parsed query over local sources. Raises TrailqError subclasses; never prints."""
+    """Run one parsed query over local sources. Raises TrailqError subclasses; never prints.
+
+    `label` names the target in output (e.g. "sample"); by default the sources are listed.
+    """
     started = time.monotonic()
     now_ms = int(datetime.now(timezone.utc).timestamp() * 1000)
     context = RunContext(
@@ -74,7 +78,7 @@ def run_local(
         end_ms=time_range.end_epoch_ms() if time_range else None,
     )
     plan = plan_query(query, context)  # raises UnsupportedLocally first, before reading anything
-    target = Target(source=_source_label(sources))
+    target = Target(source=label or _source_label(sources))
     files = expand_sources(sources)
     # Under --strict every line is parsed, so that corrupt input is found even where it could not match.
     matcher = None if strict else _prefilter.build(query).matcher()

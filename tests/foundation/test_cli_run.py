@@ -1,0 +1,93 @@
+"""`trailq run` and `trailq check` end to end on local sources (the CloudWatch side is in tests/aws)."""
+
+import json
+
+from click.testing import CliRunner
+
+from trailq import cli
+
+
+def invoke(*args, input=None):
+    return CliRunner().invoke(cli.main, list(args), input=input, catch_exceptions=False)
+
+
+def write_events(path, stamps):
+    lines = [
+        json.dumps({"eventTime": stamp, "eventSource": "signin.amazonaws.com", "eventName": "ConsoleLogin",
+                    "eventID": f"id-{i}", "recipientAccountId": "111122223333", "awsRegion": "us-east-1"})
+        for i, stamp in enumerate(stamps)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_sample_run_is_labelled_sample():
+    result = invoke("run", "console-login-regions", "switch-role", "--sample")
+    assert result.exit_code == 0
+    assert "console-login-regions · sample" in result.stdout and "switch-role · sample" in result.stdout
+
+
+def test_same_rows_from_a_file_and_from_stdin(tmp_path):
+    path = tmp_path / "events.jsonl"
+    write_events(path, ["2026-11-20T10:00:00Z", "2026-11-20T11:00:00Z"])
+    query = "fields eventID | sort eventID asc"
+    from_file = json.loads(invoke("run", "--query", query, "--source", str(path), "--format", "json").stdout)
+    from_stdin = json.loads(invoke("run", "--query", query, "--source", "-", "--format", "json", input=path.read_text()).stdout)
+    assert [r["eventID"] for r in from_file[0]["rows"]] == ["id-0", "id-1"]
+    assert from_file[0]["rows"] == from_stdin[0]["rows"]
+
+
+def test_consecutive_state_runs_cover_each_event_once(tmp_path):
+    path = tmp_path / "events.jsonl"
+    write_events(path, ["2026-11-20T10:00:00.250Z", "2026-11-20T10:00:09.999Z", "2026-11-20T10:00:10.400Z", "2026-11-20T10:00:30Z"])
+    state = tmp_path / "state.json"
+    common = ["run", "--query", "fields eventID", "--source", str(path), "--state", str(state), "--settle", "0s", "--format", "json"]
+    first = invoke(*common, "--start", "2026-11-20T10:00:00Z", "--end", "2026-11-20T10:00:10.500Z")
+    second = invoke(*common, "--start", "2026-11-20T10:00:00Z", "--end", "2026-11-20T10:01:00Z")
+    assert first.exit_code == second.exit_code == 0, first.stderr + second.stderr
+    ids = [r["eventID"] for r in json.loads(first.stdout)[0]["rows"]] + [r["eventID"] for r in json.loads(second.stdout)[0]["rows"]]
+    assert sorted(ids) == ["id-0", "id-1", "id-2", "id-3"]
+    third = invoke(*common, "--start", "2026-11-20T10:00:00Z", "--end", "2026-11-20T10:01:00Z")
+    assert "nothing new has settled" in third.stderr
+
+
+def test_unsupported_command_locally_exits_7_with_a_caret():
+    result = invoke("run", "--query", "fields @message | pattern @message", "--sample")
+    assert result.exit_code == 7
+    assert "query:1:19:" in result.stderr and "^^^^^^^" in result.stderr
+
+
+def test_invalid_query_exits_3():
+    result = invoke("run", "--query", 'filter eventName = "x', "--sample")
+    assert result.exit_code == 3 and "query:1:20:" in result.stderr
+
+
+def test_corrupt_input_is_reported_and_strict_fails(tmp_path):
+    path = tmp_path / "events.jsonl"
+    write_events(path, ["2026-11-20T10:00:00Z"])
+    with path.open("a") as handle:
+        handle.write('{"eventTime": "2026-11-20T10:00:01Z", "truncated\n')
+    relaxed = invoke("run", "--query", "stats count(*) as n", "--source", str(path), "--format", "csv")
+    assert relaxed.exit_code == 0 and relaxed.stdout.splitlines()[1].strip() == "1"
+    assert f"{path}:2" in relaxed.stderr
+    strict = invoke("run", "--query", "stats count(*) as n", "--source", str(path), "--strict")
+    assert strict.exit_code == 5 and "Traceback" not in strict.output
+
+
+def test_check_on_the_sample_finds_the_stories(tmp_path):
+    junit = tmp_path / "out.xml"
+    result = invoke("check", "--sample", "--junit", str(junit))
+    assert result.exit_code == 1
+    for name in ("console-logins-without-mfa", "root-console-logins", "failed-login-bursts"):
+        assert name in result.stdout
+    import xml.etree.ElementTree as ET
+
+    suites = ET.parse(junit).getroot()
+    assert int(suites.get("failures")) >= 3
+
+
+def test_check_passes_when_nothing_is_found(tmp_path):
+    path = tmp_path / "events.jsonl"
+    write_events(path, ["2026-11-20T10:00:00Z"])
+    result = invoke("check", "console-logins-without-mfa", "root-activity", "--source", str(path))
+    assert result.exit_code == 0, result.output
+    assert "2 checks: 0 failed, 0 could not run, 2 passed" in result.stdout
