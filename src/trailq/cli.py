@@ -470,3 +470,75 @@ def _write_text(path: str | None, text: str) -> None:
         write_atomic(path, text)
     elif text:
         click.echo(text, nl=not text.endswith("\n"))
+
+
+# --- discover and sync: CloudWatch housekeeping ---------------------------------------------------
+
+account_options = _options(
+    click.option("--region", "regions", multiple=True, help="Region(s): repeatable, comma lists, or all."),
+    click.option("--profile", "profiles", multiple=True, help="AWS profile, one account each (repeatable)."),
+    click.option("--role-arn", "role_arns", multiple=True, help="Role to assume from the base credentials (repeatable)."),
+    click.option("--external-id", help="External id for --role-arn."),
+    click.option("--role-session-name", default="trailq", show_default=True),
+)
+
+
+def _account_plan(o: dict[str, Any], **extra: Any) -> Any:
+    return _aws_plan({
+        **o, "log_groups": (), "discover": False, "limit": None, "timeout": "15m", "concurrency": 20, **extra,
+    })
+
+
+@main.command()
+@catalog_option
+@account_options
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def discover(catalogs: tuple[str, ...], fmt: str, **o: Any) -> None:
+    """Trails per region and the log group each streams to (CloudTrail DescribeTrails)."""
+    from trailq import aws
+
+    rows = aws.discover(_account_plan(o))
+    if fmt == "json":
+        click.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
+        return
+    columns = ["account", "region", "trail", "home_region", "multi_region", "log_group", "log_group_region", "error"]
+    columns = columns[:3] + [c for c in columns[3:] if any(row.get(c) not in (None, "") for row in rows)]
+    click.echo(tabulate([[_cell(row.get(c)) for c in columns] for row in rows], headers=columns, tablefmt="simple"))
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+@main.command()
+@catalog_option
+@account_options
+@click.option("--folder", default="trailq/", show_default=True, help="Saved-query folder trailq manages.")
+@click.option("--prune", is_flag=True, help="Delete trailq-managed saved queries no longer in the catalog.")
+@click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
+def sync(catalogs: tuple[str, ...], folder: str, prune: bool, dry_run: bool, **o: Any) -> None:
+    """Publish the catalog as CloudWatch saved queries (PutQueryDefinition), idempotently."""
+    from trailq import aws
+    from trailq.aws.definitions import DefinitionSpec, Parameter
+    from trailq.params import literal
+
+    cat = catalog_mod.load(catalogs)
+    specs = [
+        DefinitionSpec(
+            name=q.name, query_text=q.text, log_groups=q.log_groups,
+            # Saved-query parameters are expanded as text, so defaults are stored as typed literals.
+            parameters=tuple(
+                Parameter(p.name, None if p.default is None else literal(p, p.default), p.description or None)
+                for p in q.params.values()
+            ),
+        )
+        for q in cat.queries.values()
+    ]
+    changes = aws.sync(specs, _account_plan(o), folder=folder, prune=prune, dry_run=dry_run)
+    for change in changes:
+        click.echo(change.describe())
+    click.echo(f"{len(changes)} change{'s' * (len(changes) != 1)}" + (" planned (dry run)" if dry_run else ""), err=True)

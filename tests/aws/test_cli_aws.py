@@ -1,0 +1,62 @@
+"""The command line on CloudWatch: `trailq run/check/discover/sync` against the fake on loopback."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from click.testing import CliRunner
+from conftest import A, B, T0
+from fakelogs import FakeError
+
+from trailq import cli
+
+WINDOW = ["--start", datetime.fromtimestamp(T0, timezone.utc).isoformat(), "--end", datetime.fromtimestamp(T0 + 3600, timezone.utc).isoformat()]
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli.main, [*args, "--log-group", "CloudTrail/Default"] if args[0] in ("run", "check") else list(args), catch_exceptions=False)
+
+
+def test_run_every_region_of_two_accounts_tags_rows(served):
+    result = invoke("run", "console-logins", "--region", "all", "--profile", "a", "--profile", "b", *WINDOW, "--format", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    per_target = {(r["@account"], r["@region"]) for r in rows}
+    assert per_target == {(acct, region) for acct in (A, B) for region in ("eu-west-1", "us-east-1", "us-west-2")}
+    assert len(rows) == 2 * 3 * 7
+
+
+def test_one_failing_region_does_not_hide_the_others(served):
+    served.start_failures[(A, "us-west-2")] = FakeError("AccessDeniedException", "not allowed")
+    result = invoke("run", "--query", "fields @message", "--region", "us-east-1,us-west-2", "--profile", "a", *WINDOW, "--format", "json")
+    assert result.exit_code == 5
+    results = {r["target"]["region"]: r for r in json.loads(result.stdout)}
+    assert len(results["us-east-1"]["rows"]) == 7 and results["us-west-2"]["status"] != "Complete"
+    assert "us-west-2" in result.stderr and "not allowed" in result.stderr
+
+
+def test_every_target_denied_exits_4(served):
+    for region in ("us-east-1", "us-west-2"):
+        served.start_failures[(A, region)] = FakeError("AccessDeniedException", "not allowed")
+    result = invoke("run", "--query", "fields @message", "--region", "us-east-1,us-west-2", "--profile", "a", *WINDOW)
+    assert result.exit_code == 4, result.output
+
+
+def test_check_on_cloudwatch_writes_junit(served, tmp_path):
+    junit = tmp_path / "junit.xml"
+    result = invoke("check", "root-activity", "--region", "us-east-1", "--profile", "a", *WINDOW, "--junit", str(junit))
+    assert result.exit_code == 1  # the fake returns its events for any query: rows are findings
+    assert "root-activity" in result.stdout and junit.read_text().startswith("<?xml")
+
+
+def test_discover_and_sync_twice(served):
+    served.trails[(A, "eu-west-1")].append({
+        "Name": "org", "HomeRegion": "us-east-1", "IsMultiRegionTrail": True,
+        "CloudWatchLogsLogGroupArn": f"arn:aws:logs:us-east-1:{A}:log-group:CloudTrail/Default:*"})
+    found = invoke("discover", "--profile", "a", "--region", "eu-west-1,us-west-2")
+    assert found.exit_code == 0 and "org" in found.stdout and "CloudTrail/Default" in found.stdout
+    first = invoke("sync", "--profile", "a", "--region", "us-east-1")
+    assert first.exit_code == 0 and "create trailq/console-logins" in first.stdout
+    second = invoke("sync", "--profile", "a", "--region", "us-east-1")
+    assert second.exit_code == 0 and second.stdout == "" and "0 changes" in second.stderr
