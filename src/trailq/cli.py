@@ -271,13 +271,12 @@ output_options = _options(
 )
 
 
+# What to run, when, and where: shared by `run` and `check`.
+query_options = _options(catalog_option, param_option, selection_options, time_options, local_options, aws_options)
+
+
 @main.command()
-@catalog_option
-@param_option
-@selection_options
-@time_options
-@local_options
-@aws_options
+@query_options
 @click.option("--resume", "resume_ids", multiple=True, metavar="QUERY_ID", help="Fetch the results of earlier CloudWatch queries (with --region).")
 @click.option("--console-url", is_flag=True, help="Print, per region, the Logs Insights console link for the query.")
 @output_options
@@ -286,6 +285,8 @@ def run(**o: Any) -> None:
     if o["resume_ids"]:
         from trailq import aws
 
+        if o["names"] or o["query_text"] or o["query_file"] or o["run_all"] or o["tags"]:
+            raise errors.UsageError("--resume fetches earlier queries; give no query names or --query with it")
         results = aws.resume(o["resume_ids"], _aws_plan(o))
         _emit(results, o)
         sys.exit(runs.exit_code(results))
@@ -298,12 +299,7 @@ def run(**o: Any) -> None:
 
 
 @main.command()
-@catalog_option
-@param_option
-@selection_options
-@time_options
-@local_options
-@aws_options
+@query_options
 @check_output_options
 @click.option("--junit", "junit_file", type=click.Path(dir_okay=False), help="Write a JUnit XML report to FILE.")
 def check(**o: Any) -> None:
