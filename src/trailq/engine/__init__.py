@@ -81,8 +81,9 @@ def run_local(
     target = Target(source=label or _source_label(sources))
     files = expand_sources(sources)
     # Under --strict every line is parsed, so that corrupt input is found even where it could not match.
-    matcher = None if strict else _prefilter.build(query).matcher()
-    options = ReadOptions(strict=strict, time_range=time_range, prefilter=matcher)
+    prefilter = _prefilter.build(query)
+    matcher = None if strict else prefilter.matcher()
+    options = ReadOptions(strict=strict, time_range=time_range, prefilter=matcher, needles=None if strict else prefilter.needles())
     if on_progress is not None:
         on_progress(ProgressEvent(name, target, "Running", Statistics(), 0.0))
     partial = scan(plan, files, options, stdin, workers or _default_workers())

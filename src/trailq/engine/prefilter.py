@@ -55,6 +55,13 @@ class Prefilter:
 
         return may_match
 
+    def needles(self) -> tuple[bytes, ...] | None:
+        """The literals of the first clause, for the block search (blocks.py); None when there is
+        nothing to search. Every line that passes `matcher` holds one of them or a `\\u` escape."""
+        if not self.clauses:
+            return None
+        return tuple(literal.encode("utf-8") for literal in self.clauses[0])
+
     def text(self) -> str:
         if not self.clauses:
             return "none: every line is parsed"

@@ -18,6 +18,7 @@ import orjson
 
 from trailq.lang import ast as A
 from trailq.engine import events as E
+from trailq.engine.blocks import range_blocks
 from trailq.engine.expressions import Row, RunContext
 from trailq.engine.interpreter import Groups, Plan, aggregate, apply, keep_top, merge_groups, plan_query
 
@@ -121,9 +122,14 @@ def scan_unit(plan: Plan, unit: Unit, options: E.ReadOptions, stdin: BinaryIO | 
 
 def _range_events(unit: Unit, options: E.ReadOptions, report: E.ReadReport) -> Iterator[E.Event]:
     report.files += 1 if unit.start == 0 else 0
+    first_line = lambda: _first_line_number(unit)  # noqa: E731 - counted only when a problem is reported
+    if E.BLOCK_READER:
+        with open(unit.path, "rb", buffering=0) as raw:
+            yield from E.read_blocks(range_blocks(raw, unit.start, unit.end or 0), unit.path, options, report, first_line)
+        return
     with open(unit.path, "rb", buffering=_READ_CHUNK) as handle:
         lines = _range_lines(handle, unit.start, unit.end or 0)
-        yield from E.read_lines(lines, unit.path, options, report, first_line=lambda: _first_line_number(unit))
+        yield from E.read_lines(lines, unit.path, options, report, first_line=first_line)
 
 
 def reduce_rows(plan: Plan, rows: Iterator[Row], report: E.ReadReport) -> Partial:
