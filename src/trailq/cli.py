@@ -412,7 +412,8 @@ def _execute_aws(queries: list[runs.QueryToRun], o: dict[str, Any], progress: An
         exit_code = errors.EXIT_QUERY_FAILED  # SIGTERM (a CI job's timeout) is a failed run, not Ctrl-C
     notices = list(outcome.notices)
     if outcome.abandoned:
-        notices.append("queries left on CloudWatch (fetch with `trailq run --resume ID --region R`): " + "; ".join(outcome.abandoned))
+        notices.append("CloudWatch query ids left by the abort (results kept 7 days: `trailq run --resume ID --region R`): "
+                       + "; ".join(outcome.abandoned))
     return Execution(outcome.results, notices, exit_code, window)
 
 
