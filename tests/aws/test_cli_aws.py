@@ -60,3 +60,16 @@ def test_discover_and_sync_twice(served):
     assert first.exit_code == 0 and "create trailq/console-logins" in first.stdout
     second = invoke("sync", "--profile", "a", "--region", "us-east-1")
     assert second.exit_code == 0 and second.stdout == "" and "0 changes" in second.stderr
+
+
+def test_unknown_profile_and_missing_credentials_are_one_line_errors(aws_env, tmp_path):
+    unknown = invoke("run", "console-logins", "--profile", "nope", "--region", "us-east-1", *WINDOW)
+    assert unknown.exit_code == 2 and "--profile nope: no such profile" in unknown.stderr
+    empty = tmp_path / "empty"
+    empty.write_text("")
+    aws_env.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
+    aws_env.setenv("AWS_CONFIG_FILE", str(empty))
+    aws_env.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens; must fail before any call
+    missing = invoke("run", "console-logins", "--region", "us-east-1", *WINDOW)
+    assert missing.exit_code == 4 and "no usable AWS credentials" in missing.stderr
+    assert "Traceback" not in unknown.output + missing.output

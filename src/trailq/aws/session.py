@@ -96,9 +96,13 @@ class LazyClient:
 
 def _base_session(profile: str | None) -> Any:
     try:
-        return _new_session(profile_name=profile) if profile else _new_session()
-    except botocore.exceptions.ProfileNotFound:
-        raise UsageError(f"--profile {profile}: no such profile in the AWS config", hint="see `aws configure list-profiles`") from None
+        session = _new_session(profile_name=profile) if profile else _new_session()
+        session.region_name  # botocore looks the profile up lazily; make a missing one fail here, by name
+    except botocore.exceptions.ProfileNotFound as exc:
+        name = profile or getattr(exc, "kwargs", {}).get("profile", "?")
+        flag = f"--profile {name}" if profile else f"AWS_PROFILE={name}"
+        raise UsageError(f"{flag}: no such profile in the AWS config", hint="see `aws configure list-profiles`") from None
+    return session
 
 
 def _caller_account(session: Any, label: str) -> str:
