@@ -134,7 +134,12 @@ def list_cmd(catalogs: tuple[str, ...], fmt: str, tags: tuple[str, ...]) -> None
         click.echo(orjson.dumps([catalog_mod.describe(q) for q in queries], option=orjson.OPT_INDENT_2).decode())
         return
     rows = [(q.name, ",".join(q.tags), q.check.severity if q.check else "", q.description) for q in queries]
-    click.echo(tabulate(rows, headers=["name", "tags", "check", "description"], tablefmt="simple"))
+    widths = None
+    if sys.stdout.isatty() and rows:
+        # On a terminal, wrap descriptions to the window; in a pipe keep one line per query for grep.
+        used = sum(max(len(str(row[i])) for row in rows + [("name", "tags", "check")]) + 2 for i in range(3))
+        widths = [None, None, None, max(30, shutil.get_terminal_size().columns - used - 2)]
+    click.echo(tabulate(rows, headers=["name", "tags", "check", "description"], tablefmt="simple", maxcolwidths=widths))
 
 
 @main.command()
