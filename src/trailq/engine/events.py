@@ -191,6 +191,15 @@ def _walk(node: object, parts: tuple[str, ...], index: int) -> object:
     return None
 
 
+def top_level_key(name: str) -> str | None:
+    """The record key a field name reads when `field_getter(name)` is `_leaf(record.get(key))`
+    (not a system field, no dot); None otherwise. Lets hot loops read the dict directly."""
+    if name in SYSTEM_FIELDS:
+        return None
+    path = name[1:] if name.startswith("@@") else name
+    return path if "." not in path else None
+
+
 def field_getter(name: str) -> Callable[[Event], Value]:
     """A function reading one field from an event: system fields, then the record's dotted paths.
 
@@ -403,13 +412,49 @@ def read_blocks(
             index += total
             continue
         lines = block_lines(block)
+        if prefilter is None:
+            yield from _plain_lines(lines, index, where, label, options, report)
+            index += len(lines)
+            continue
         for offset, line in enumerate(lines):
-            if prefilter is not None and not prefilter(line) and not _is_wrapper(line):
+            if not prefilter(line) and not _is_wrapper(line):
                 report.records += 1
                 report.skipped_by_prefilter += 1
                 continue
             yield from _line_events(line, _Locator(where, index + offset), label, options, report)
         index += len(lines)
+
+
+def _plain_lines(
+    lines: list[bytes], index: int, where: Callable[[int], str], label: str, options: ReadOptions, report: ReadReport
+) -> Iterator[Event]:
+    """Every line parsed (no prefilter): `_line_events` and `_make_event` inlined for a line that
+    holds one record with a readable eventTime inside the time range; anything else takes the
+    general functions, so problems and records without a time are reported the same way."""
+    loads, decode_error, time_range = orjson.loads, orjson.JSONDecodeError, options.time_range
+    records = 0
+    try:
+        for offset, line in enumerate(lines):
+            body = line.strip()
+            if not body:
+                continue
+            try:
+                parsed = loads(body)
+            except decode_error:
+                yield from _line_events(line, _Locator(where, index + offset), label, options, report)
+                continue
+            if type(parsed) is dict and "Records" not in parsed and "events" not in parsed:
+                timestamp_ms = parse_event_time_ms(parsed.get("eventTime"))
+                if timestamp_ms is not None:
+                    records += 1
+                    if time_range is None or time_range.contains_epoch_ms(timestamp_ms):
+                        yield Event(parsed, body, timestamp_ms, label)
+                    else:
+                        report.skipped_by_time += 1
+                    continue
+            yield from _line_events(line, _Locator(where, index + offset), label, options, report)
+    finally:
+        report.records += records  # also when the consumer stops early
 
 
 class _Locator:
