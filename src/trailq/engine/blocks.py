@@ -81,12 +81,13 @@ def _whole_lines(read: Read, carry: bytes, position: int, end: int | None, size:
         carry = chunk[last:]
 
 
-def range_blocks(handle: object, start: int, end: int, size: int = BLOCK_SIZE) -> Iterator[Block]:
+def range_blocks(handle: object, start: int, end: int, size: int | None = None) -> Iterator[Block]:
     """The lines whose first byte lies in [start, end) of a seekable binary file, as blocks.
 
     Same split as reading lines: a range starting inside a line leaves that line to the range
     before it (the one in which it starts)."""
     read: Read = handle.read  # type: ignore[attr-defined]
+    size = size or BLOCK_SIZE
     if start <= 0:
         handle.seek(0)  # type: ignore[attr-defined]
         yield from _whole_lines(read, b"", 0, end, size)
@@ -105,9 +106,9 @@ def range_blocks(handle: object, start: int, end: int, size: int = BLOCK_SIZE) -
         position += len(chunk)
 
 
-def stream_blocks(first: bytes, read: Read, size: int = BLOCK_SIZE) -> Iterator[Block]:
+def stream_blocks(first: bytes, read: Read, size: int | None = None) -> Iterator[Block]:
     """Blocks of a whole stream (gzip, stdin, a small file) whose first line was already read."""
-    yield from _whole_lines(read, first, 0, None, size)
+    yield from _whole_lines(read, first, 0, None, size or BLOCK_SIZE)
 
 
 def line_count(data: bytes, start: int, stop: int) -> int:
