@@ -17,7 +17,7 @@ from typing import Callable, Iterable, Iterator
 
 from trailq.errors import UnsupportedLocally
 from trailq.lang import ast as A
-from trailq.engine.aggregates import AGGREGATES, AggregateState, make_state
+from trailq.engine.aggregates import AggregateState, make_state
 from trailq.engine.expressions import Compiled, Compiler, Row, RunContext, truth
 from trailq.engine.functions import compile_regex
 from trailq.engine.values import Timestamp, Value, render_value, sort_key, to_text
