@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Callable, Sequence
 
 from trailq import lang
-from trailq.catalog import Catalog, Check
+from trailq.catalog import Catalog
 from trailq.errors import (
     EXIT_ACCESS, EXIT_INTERRUPTED, EXIT_OK, EXIT_QUERY_FAILED, EXIT_QUERY_INVALID, CatalogError, UsageError,
 )
@@ -29,7 +29,6 @@ class QueryToRun:
     text: str
     since: str | None = None
     log_groups: tuple[str, ...] = ()
-    check: Check | None = None
     origin: str = "query"
 
 
@@ -76,7 +75,6 @@ def select(catalog: Catalog, selection: Selection, params: dict[str, str]) -> li
             text=q.render({k: v for k, v in params.items() if k in q.params or len(chosen) == 1}),
             since=q.since,
             log_groups=q.log_groups,
-            check=q.check,
             origin=q.origin,
         )
         for q in chosen
