@@ -107,7 +107,7 @@ def counts(verdicts: list[Verdict]) -> dict[str, int]:
 
 def summary_line(verdicts: list[Verdict]) -> str:
     tally = counts(verdicts)
-    return f"{len(verdicts)} checks: {tally[FAIL]} failed, {tally[ERROR]} could not run, {tally[PASS]} passed"
+    return f"{len(verdicts)} check{'s' * (len(verdicts) != 1)}: {tally[FAIL]} failed, {tally[ERROR]} could not run, {tally[PASS]} passed"
 
 
 def summary_table(verdicts: list[Verdict]) -> str:

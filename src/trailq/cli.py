@@ -307,6 +307,7 @@ def run(**o: Any) -> None:
 @query_options
 @check_output_options
 @click.option("--junit", "junit_file", type=click.Path(dir_okay=False), help="Write a JUnit XML report to FILE.")
+@click.option("--findings/--no-findings", default=True, show_default=True, help="Print the rows behind each failed check after the summary.")
 def check(**o: Any) -> None:
     """Run the queries that carry a check; exit 1 when a check finds something, 5 when a query could not run."""
     from trailq import checks
@@ -314,7 +315,7 @@ def check(**o: Any) -> None:
     cat = catalog_mod.load(o["catalogs"])
     execution = _execute(o, only_checks=True, cat=cat)
     verdicts = checks.evaluate(execution.results, {q.name: q.check for q in cat.queries.values() if q.check is not None})
-    _write_text(o["output_file"], checks.summary_table(verdicts))
+    _write_text(o["output_file"], checks.summary_table(verdicts) + _findings(execution.results, verdicts, o))
     if o["junit_file"]:
         write_atomic(o["junit_file"], checks.junit_xml(verdicts))
     notices = checks.append_github_step_summary(verdicts)
@@ -327,6 +328,28 @@ def check(**o: Any) -> None:
         click.echo(output.format_statistics(execution.results, o["price_per_gb"]), err=True)
     code = checks.exit_code(verdicts)
     sys.exit(code if execution.exit_code in (errors.EXIT_OK, errors.EXIT_QUERY_FAILED) else execution.exit_code)
+
+
+def _findings(results: list[Result], verdicts: list[Any], o: dict[str, Any]) -> str:
+    """The rows behind each failed check, as titled tables after the summary (CI logs show them)."""
+    from trailq import output
+
+    if not o["findings"]:
+        return ""
+    failed = {(v.query, v.target) for v in verdicts if v.outcome == "fail" and v.offending_rows}
+    shown = [r for r in results if (r.query, r.target) in failed]
+    if not shown:
+        return ""
+    options = output.RenderOptions(format="table", merge=False, width=_terminal_width(o))
+    titled = output.render(shown, options).text
+    if len(shown) == 1:  # render() titles tables only when there are several
+        count = len(shown[0].rows)
+        titled = f"{output.title(shown[0])} ({count} row{'s' * (count != 1)})\n{titled}"
+    return "\n\nfindings:\n\n" + titled
+
+
+def _terminal_width(o: dict[str, Any]) -> int | None:
+    return shutil.get_terminal_size().columns if sys.stdout.isatty() and not o["output_file"] else None
 
 
 @dataclass
@@ -443,10 +466,9 @@ def _progress(o: dict[str, Any]) -> Any:
 def _render_options(o: dict[str, Any]) -> Any:
     from trailq import output
 
-    width = shutil.get_terminal_size().columns if sys.stdout.isatty() and not o["output_file"] else None
     return output.RenderOptions(
         format=o["fmt"], table_format=o["table_format"] or output.DEFAULT_TABLE_FORMAT,
-        show_ptr=o["show_ptr"], tz=o["tz"], merge=o["merge"], width=width,
+        show_ptr=o["show_ptr"], tz=o["tz"], merge=o["merge"], width=_terminal_width(o),
     )
 
 

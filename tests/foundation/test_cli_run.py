@@ -91,3 +91,12 @@ def test_check_passes_when_nothing_is_found(tmp_path):
     result = invoke("check", "console-logins-without-mfa", "root-activity", "--source", str(path))
     assert result.exit_code == 0, result.output
     assert "2 checks: 0 failed, 0 could not run, 2 passed" in result.stdout
+
+
+def test_check_prints_the_findings_after_the_summary():
+    shown = invoke("check", "root-console-logins", "--sample")
+    summary, _, findings = shown.stdout.partition("findings:")
+    assert "root-console-logins  sample" in summary and "FAIL" in summary
+    assert "root-console-logins · sample (2 rows)" in findings and "198.51.100.99" in findings
+    hidden = invoke("check", "root-console-logins", "--sample", "--no-findings")
+    assert hidden.exit_code == 1 and "findings:" not in hidden.stdout
