@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from trailq.lang.ast import Query
 from trailq.lang.parser import parse
-from trailq.lang.printer import to_text
+from trailq.lang.layout import to_text
 
 
 def format_query(text: str, *, origin: str = "query", placeholders: bool = True) -> str:

@@ -232,6 +232,10 @@ class Projection:
     expr: Expr
     alias: str | None = None
     span: Span = _span()
+    # Comments around an item of a fields/display/stats list (printing only): `comments` on
+    # their own lines just before it, `trailing_comments` on the line of the comma after it.
+    comments: tuple[str, ...] = _meta()  # type: ignore[assignment]
+    trailing_comments: tuple[str, ...] = _meta()  # type: ignore[assignment]
 
     @property
     def output_name(self) -> str | None:

@@ -10,6 +10,7 @@ Only `trailq.errors.QueryError` escapes `parse` (a hypothesis test holds us to i
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable
 
 from trailq.errors import QueryError
@@ -195,12 +196,35 @@ class Parser:
             trailing_comments=tuple(trailing),
         )
 
-    def parse_projections(self) -> tuple[A.Projection, ...]:
+    def parse_projections(self, *, keep_comments: bool = False) -> tuple[A.Projection, ...]:
+        """`expr [as a], ...`; with keep_comments, comments between items stay with the items
+        (fields, display and stats lay out one item per line and print them back there)."""
         items = [self.parse_projection()]
         while self.tok.kind == T.COMMA:
             self.advance()
-            items.append(self.parse_projection())
+            leading: tuple[str, ...] = ()
+            if keep_comments:
+                items[-1], leading = self.take_item_comments(items[-1])
+            item = self.parse_projection()
+            items.append(replace(item, comments=leading) if leading else item)
         return tuple(items)
+
+    def take_item_comments(self, previous: A.Projection) -> tuple[A.Projection, tuple[str, ...]]:
+        """Comments between `previous` and the next item: those on previous's line become its
+        trailing comments, those on their own lines the next item's leading comments.
+        Comments inside previous's expression stay with the command."""
+        trailing: list[str] = []
+        leading: list[str] = []
+        rest: list[tuple[T.Token, bool]] = []
+        for comment, own_line in self.comments:
+            if comment.start < previous.span.end:
+                rest.append((comment, own_line))
+            else:
+                (leading if own_line else trailing).append(str(comment.value))
+        self.comments = rest
+        if trailing:
+            previous = replace(previous, trailing_comments=tuple(trailing))
+        return previous, tuple(leading)
 
     def parse_projection(self) -> A.Projection:
         start = self.tok.start
@@ -219,20 +243,20 @@ class Parser:
         return str(tok.value)
 
     def cmd_fields(self, word: str) -> tuple[type, dict]:
-        return A.Fields, {"items": self.parse_projections()}
+        return A.Fields, {"items": self.parse_projections(keep_comments=True)}
 
     def cmd_display(self, word: str) -> tuple[type, dict]:
-        return A.Display, {"items": self.parse_projections()}
+        return A.Display, {"items": self.parse_projections(keep_comments=True)}
 
     def cmd_filter(self, word: str) -> tuple[type, dict]:
         return A.Filter, {"condition": self.parse_expr(), "keyword": word}
 
     def cmd_stats(self, word: str) -> tuple[type, dict]:
-        aggregations = self.parse_projections()
+        aggregations = self.parse_projections(keep_comments=True)
         by: tuple[A.Projection, ...] = ()
         if self.at_word("by"):
             self.advance()
-            by = self.parse_projections()
+            by = self.parse_projections(keep_comments=True)
         return A.Stats, {"aggregations": aggregations, "by": by}
 
     def cmd_sort(self, word: str) -> tuple[type, dict]:

@@ -1,4 +1,5 @@
-"""The printer: AST → canonical query text that parses back to an equal AST.
+"""The printer: AST → canonical one-line text of each command and expression, which parses
+back to an equal AST (`layout.py` breaks long commands over lines; `to_text` lives there).
 
 Canonical form: one command per line, continuation lines start with `| `; commands and
 keywords lower case (`SOURCE` and `OUTPUT` as documented); functions by canonical name;
@@ -21,26 +22,31 @@ _ATOM = 100
 _POSTFIX = 90
 
 
-# Lines longer than this are wrapped: one projection per line, or one and/or operand per line.
-WIDTH = 100
-_INDENT = "    "
-
-
-def to_text(query: A.Query) -> str:
-    """Canonical text of a query (no final newline)."""
+def flat_query_text(query: A.Query) -> str:
+    """A query one command per line, no line broken (subqueries; `layout.to_text` breaks lines)."""
     lines: list[str] = []
     for i, command in enumerate(query.commands):
         lines.extend(command.comments)
-        text = ("" if i == 0 else "| ") + wrapped_command_text(command, WIDTH - (0 if i == 0 else 2))
-        trailing = command.trailing_comments
+        text = ("" if i == 0 else "| ") + command_text(command)
+        trailing = item_comments(command) + command.trailing_comments
         if trailing:
-            text += "  " + trailing[0]
-            lines.append(text)
+            lines.append(text + "  " + trailing[0])
             lines.extend(trailing[1:])
         else:
             lines.append(text)
     lines.extend(query.trailing_comments)
     return "\n".join(lines)
+
+
+def item_comments(command: A.Command) -> tuple[str, ...]:
+    """Comments kept with the items of a fields/display/stats list, in order (printed after the
+    command when it stays on one line)."""
+    items: tuple[A.Projection, ...] = ()
+    if isinstance(command, (A.Fields, A.Display)):
+        items = command.items
+    elif isinstance(command, A.Stats):
+        items = command.aggregations + command.by
+    return tuple(c for p in items for c in (*p.comments, *p.trailing_comments))
 
 
 # -- names -----------------------------------------------------------------------------------
@@ -93,6 +99,24 @@ def precedence(node: A.Expr) -> int:
     return _ATOM
 
 
+def binary_parens(node: A.Binary) -> tuple[bool, bool]:
+    """Whether the left and the right operand of a binary operator need parentheses.
+
+    Precedence decides, plus one rule for readers: an `and` under an `or` is parenthesised
+    although `and` binds tighter (`(a and b) or c`), so nobody has to remember which does.
+    """
+    own = precedence(node)
+    left_p, right_p = precedence(node.left), precedence(node.right)
+    if node.op in RIGHT_ASSOC:
+        left, right = left_p <= own, right_p < own
+    else:
+        left, right = left_p < own, right_p <= own
+    if node.op == "or":
+        left = left or (isinstance(node.left, A.Binary) and node.left.op == "and")
+        right = right or (isinstance(node.right, A.Binary) and node.right.op == "and")
+    return left, right
+
+
 def node_negative(node: A.Number | A.Duration) -> bool:
     value = node.value if isinstance(node, A.Number) else node.amount
     return value < 0 or (isinstance(value, float) and str(value).startswith("-"))
@@ -134,13 +158,8 @@ def expr_text(node: A.Expr) -> str:
         literal = isinstance(operand, (A.Number, A.Duration))
         return "-" + wrap(operand, literal or precedence(operand) < own)
     if isinstance(node, A.Binary):
-        own = precedence(node)
-        left_p, right_p = precedence(node.left), precedence(node.right)
-        if node.op in RIGHT_ASSOC:
-            left, right = wrap(node.left, left_p <= own), wrap(node.right, right_p < own)
-        else:
-            left, right = wrap(node.left, left_p < own), wrap(node.right, right_p <= own)
-        return f"{left} {node.op} {right}"
+        left_parens, right_parens = binary_parens(node)
+        return f"{wrap(node.left, left_parens)} {node.op} {wrap(node.right, right_parens)}"
     if isinstance(node, A.Like):
         own = precedence(node)
         op = "not like" if node.negated else "like"
@@ -153,7 +172,7 @@ def expr_text(node: A.Expr) -> str:
         op = "not in" if node.negated else "in"
         return f"{wrap(node.operand, precedence(node.operand) < own)} {op} {expr_text(node.items)}"
     if isinstance(node, A.Subquery):
-        inner = to_text(node.query)
+        inner = flat_query_text(node.query)
         return f"({inner}\n)" if "#" in inner else f"({inner})"
     if isinstance(node, A.Index):
         return f"{wrap(node.base, precedence(node.base) < _POSTFIX)}[{expr_text(node.index)}]"
@@ -239,33 +258,6 @@ def command_text(c: A.Command) -> str:
     if isinstance(c, A.GenericCommand):
         return (c.name + " " + generic_args_text(c.args)).rstrip()
     raise TypeError(f"not a command node: {c!r}")
-
-
-def wrapped_command_text(c: A.Command, width: int) -> str:
-    """command_text, broken over lines when longer than width (same tokens, so the same AST)."""
-    text = command_text(c)
-    if len(text) <= width:
-        return text
-    joiner = ",\n" + _INDENT
-    if isinstance(c, (A.Fields, A.Display)):
-        word = "fields" if isinstance(c, A.Fields) else "display"
-        return f"{word} " + joiner.join(projection_text(p) for p in c.items)
-    if isinstance(c, A.Stats):
-        text = "stats " + joiner.join(projection_text(p) for p in c.aggregations)
-        return text + ("\n" + _INDENT + "by " + joiner.join(projection_text(p) for p in c.by) if c.by else "")
-    if isinstance(c, A.Filter) and isinstance(c.condition, A.Binary) and c.condition.op in ("and", "or"):
-        op = c.condition.op
-        return f"{c.keyword} " + f"\n{_INDENT}{op} ".join(_chain_operands(c.condition, op))
-    return text
-
-
-def _chain_operands(node: A.Expr, op: str) -> list[str]:
-    """Operands of a left-associated `a op b op c` chain, each printed as expr_text would inside it."""
-    if isinstance(node, A.Binary) and node.op == op:
-        own = precedence(node)
-        right = wrap(node.right, precedence(node.right) <= own)
-        return _chain_operands(node.left, op) + [right]
-    return [wrap(node, precedence(node) < BINDING[op])]
 
 
 def parse_text(c: A.Parse) -> str:
