@@ -8,6 +8,7 @@ import re
 import pytest
 
 from trailq.lang import ast as A
+from trailq.errors import QueryError
 from trailq.lang import functions, parse
 from trailq.lang.analysis import command_io, final_sort_limit, is_aggregating, output_columns, referenced_fields
 from trailq.lang.lexer import encode_string, tokenize
@@ -121,3 +122,35 @@ def test_duration_units() -> None:
 def test_tokenize_regex_versus_division() -> None:
     kinds = [t.kind for t in tokenize("filter a like /x/ | fields b / 2")]
     assert kinds.count("regex") == 1 and kinds.count("op") == 1
+
+
+# -- offset, json, saved-query invocations ------------------------------------------------------
+
+
+def test_json_command_reads_its_field_and_writes_its_alias() -> None:
+    q = parse('fields jsonParse(@message) as doc | json field=doc "detail.user" as user')
+    json_command = q.commands[1]
+    assert isinstance(json_command, A.GenericCommand) and json_command.name == "json"
+    assert command_io(json_command, q) == ({"doc"}, {"user"})
+
+
+def test_json_after_stats_must_read_a_stats_column() -> None:
+    with pytest.raises(QueryError) as info:
+        parse('stats count(*) as n by x | json field=doc "a" as y')
+    assert info.value.category == "semantic" and "'doc' is not available after stats" in info.value.message
+
+
+def test_saved_query_invocation_is_opaque_to_static_checks() -> None:
+    # The definition is in the account: after it any field may be read, and it may aggregate.
+    q = parse('stats count(*) as n by x | $AddRate(window = 5m) | filter rate > 1')
+    assert isinstance(q.commands[1], A.SavedQueryCall) and q.commands[1].name == "$AddRate"
+    assert is_aggregating(parse("$Top(count = 10)"))
+    assert parse("dedup a | $Top()").commands[1].query_name == "Top"
+    assert output_columns(parse("$Top()")) is None
+
+
+def test_offset_is_kept_on_stats_and_does_not_change_columns() -> None:
+    q = parse("stats count(*) as n by bin(5m) as t offset 1h | sort t")
+    stats = q.commands[0]
+    assert isinstance(stats, A.Stats) and stats.offset == A.Duration(1, "h")
+    assert output_columns(q) == ["t", "n"]

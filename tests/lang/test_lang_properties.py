@@ -12,6 +12,7 @@ from trailq.errors import QueryError
 from trailq.lang import ast as A
 from trailq.lang import parse, to_text
 from trailq.lang.lexer import tokenize
+from trailq.lang.parser import RESERVED
 from trailq.source import Span
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -123,13 +124,25 @@ stats = st.builds(
     st.lists(st.builds(A.Projection, fields, st.none()), max_size=2).map(tuple),
 )
 limits = st.builds(A.Limit, st.integers(1, 100_000).map(A.Number), st.booleans())
+param_names = st.from_regex(r"[a-zA-Z_][a-zA-Z0-9_]{0,5}", fullmatch=True).filter(lambda n: n.lower() not in RESERVED)
+saved_queries = st.builds(
+    lambda name, params: A.SavedQueryCall("$" + name, query_name=name, params=tuple(params.items())),
+    st.one_of(st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,8}", fullmatch=True), st.sampled_from(["Errors By Level", "a-b"])),
+    st.dictionaries(param_names, literals, max_size=3),
+)
+binned_stats = st.builds(
+    lambda aggs, period, shift: A.Stats(aggs, (A.Projection(A.Call("bin", (period,))),), offset=shift),
+    st.lists(st.builds(A.Projection, aggregations, st.one_of(st.none(), names)), min_size=1, max_size=2).map(tuple),
+    durations.filter(lambda d: d.amount > 0),
+    durations,
+)
 
 
 @st.composite
 def queries(draw: st.DrawFn) -> A.Query:
-    body = draw(st.lists(commands, min_size=1, max_size=4))
+    body = draw(st.lists(st.one_of(commands, saved_queries), min_size=1, max_size=4))
     if draw(st.booleans()):
-        body.append(draw(stats))
+        body.append(draw(st.one_of(stats, binned_stats)))
     if draw(st.booleans()):
         body.append(draw(limits))
     return A.Query(tuple(body))

@@ -91,6 +91,8 @@ def command_exprs(command: A.Command) -> tuple[A.Expr, ...]:
         return (command.expr,)
     if isinstance(command, (A.Lookup, A.CidrLookup)):
         return tuple(p.expr for p in command.matches)
+    if isinstance(command, A.JsonExtract) and command.source is not None:
+        return (command.source,)
     return ()
 
 
@@ -148,6 +150,8 @@ def command_io(command: A.Command, query: A.Query | None = None) -> tuple[set[st
         writes = set(PATTERN_FIELDS)
     elif isinstance(command, (A.Lookup, A.CidrLookup)):
         writes = {projection_name(p, query) for p in command.outputs}
+    elif isinstance(command, A.JsonExtract) and command.alias:
+        writes = {command.alias}
     return reads, writes
 
 
@@ -161,10 +165,11 @@ def referenced_fields(query: A.Query) -> set[str]:
 
 def is_aggregating(query: A.Query) -> bool:
     """True when rows are groups rather than events (stats, pattern, diff, anomaly, countFrequent...):
-    such a result cannot be rebuilt by merging the results of split time windows."""
+    such a result cannot be rebuilt by merging the results of split time windows. A saved-query
+    invocation (`$Name()`) counts as aggregating: its definition is not known here."""
     aggregating_generic = {"countFrequent", "relevantfields", "estimate", "addtotals", "logcompare"}
     return any(
-        isinstance(c, (A.Stats, A.Pattern, A.Diff, A.Anomaly))
+        isinstance(c, (A.Stats, A.Pattern, A.Diff, A.Anomaly, A.SavedQueryCall))
         or (isinstance(c, A.GenericCommand) and c.name in aggregating_generic)
         for c in query.commands
     )
@@ -256,7 +261,13 @@ class _Checker:
                 available = {projection_name(p, self.query) for p in command.aggregations + command.by}
                 available |= {expression_name(p.expr, self.query) for p in command.aggregations + command.by}
                 continue
-            if available is not None and not isinstance(command, A.GenericCommand):
+            if isinstance(command, A.SavedQueryCall):
+                # Its definition is not known here: it may create any field or run its own stats.
+                available = None
+                dedup_at = None
+                continue
+            checked = not isinstance(command, A.GenericCommand) or isinstance(command, A.JsonExtract)
+            if available is not None and checked:
                 for expr in command_exprs(command):
                     self.require_all(expr, available)
             if available is not None:
@@ -268,7 +279,7 @@ class _Checker:
         word = self.query.text[command.keyword_span.start : command.keyword_span.end] or type(command).__name__.lower()
         if isinstance(command, A.Source) and i > 0:
             raise self.fail("SOURCE must be the first command", command.keyword_span)
-        if dedup_at is not None and not isinstance(command, A.Limit):
+        if dedup_at is not None and not isinstance(command, (A.Limit, A.SavedQueryCall)):
             raise self.fail(f"only limit may follow dedup, found '{word}'", command.keyword_span)
         if i < last_stats and isinstance(command, (A.Sort, A.Limit)):
             raise self.fail(f"with several stats commands, '{word}' must come after the last stats", command.keyword_span)

@@ -304,6 +304,9 @@ class Stats(CommandBase):
 
     aggregations: tuple[Projection, ...]
     by: tuple[Projection, ...] = ()
+    # `... by bin(5m) offset 1h` (time-series page, 2026): shifts the time bins by a period.
+    # A Duration or Placeholder; None when not written. Only allowed when `by` has a bin() term.
+    offset: Expr | None = None
 
 
 @dataclass(frozen=True)
@@ -437,9 +440,37 @@ class GenericCommand(CommandBase):
     args: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class JsonExtract(GenericCommand):
+    """`json field=<field> "<key.subkey>" as <alias>` (§3.5, 2026): extraction from a field
+    holding a parsed JSON object. A GenericCommand (name "json", args empty) because only its
+    syntax is known: code that runs only the commands it understands keeps refusing it.
+
+    `source`: the field after `field=`; `path`: the quoted path (String) or a Placeholder.
+    """
+
+    source: Expr | None = None
+    path: Expr | None = None
+    alias: str | None = None
+
+
+@dataclass(frozen=True)
+class SavedQueryCall(GenericCommand):
+    """`$Name(p = "v", n = 10)` or `` $`Name with spaces`() `` (§3.19, 2026): runs a saved
+    query, the service expanding it in place. A GenericCommand (name "$" + query_name, args
+    empty): what it does depends on a definition stored in the account.
+
+    `params`: (parameter name, value) pairs in the order written; values are literals
+    (String, Number, Duration, ListLiteral, Regex) or Placeholders.
+    """
+
+    query_name: str = ""
+    params: tuple[tuple[str, Expr], ...] = ()
+
+
 Command = Union[
     Fields, Display, Filter, Stats, Sort, Limit, Parse, Dedup, Unnest, Unmask, Pattern, Diff,
-    FilterIndex, Source, Lookup, CidrLookup, Anomaly, GenericCommand,
+    FilterIndex, Source, Lookup, CidrLookup, Anomaly, GenericCommand, JsonExtract, SavedQueryCall,
 ]
 
 

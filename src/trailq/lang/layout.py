@@ -76,9 +76,10 @@ class Layout:
             return word + self.projections(c.items, col + len(word), STEP, 0)
         if isinstance(c, A.Stats):
             text = "stats " + self.projections(c.aggregations, col + 6, STEP, 0)
+            offset = "" if c.offset is None else " offset " + P.expr_text(c.offset)
             if c.by:
-                text += "\n" + " " * STEP + "by " + self.projections(c.by, STEP + 3, 2 * STEP, 0)
-            return text
+                text += "\n" + " " * STEP + "by " + self.projections(c.by, STEP + 3, 2 * STEP, len(offset))
+            return text + offset
         if isinstance(c, (A.Filter, A.FilterIndex, A.Pattern)):
             word = c.keyword if isinstance(c, A.Filter) else "filterIndex" if isinstance(c, A.FilterIndex) else "pattern"
             node = c.expr if isinstance(c, A.Pattern) else c.condition

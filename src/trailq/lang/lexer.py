@@ -36,6 +36,7 @@ _MASTER = re.compile(
   | (?P<number>\d+(?:\.\d+)?)
   | (?P<ident>@*{_FIRST}(?:\.{_SEG})*)
   | (?P<string>"(?:\\[^\n]|[^"\\\n])*"|'(?:\\[^\n]|[^'\\\n])*')
+  | (?P<saved>\$(?:`[^`\n]*`|[A-Za-z_][A-Za-z0-9_]*))
   | (?P<placeholder>\{{\{{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}}\}})
   | (?P<op>=~|!=|<=|>=|[=<>+\-*/%^!])
   | (?P<punct>[|,:.()\[\]{{}}])
@@ -158,6 +159,8 @@ class Lexer:
             if not self.placeholders:
                 raise self.error(f"unrendered parameter {{{{{name}}}}}", start, end)
             return T.Token(T.PLACEHOLDER, text, start, end, name)
+        if kind == "saved":
+            return T.Token(T.SAVED_QUERY, text, start, end, text[1:].strip("`"))
         if kind == "op":
             return T.Token(T.OP, text, start, end, text)
         return T.Token(text, text, start, end, text)  # punctuation: kind is the character
@@ -180,6 +183,10 @@ class Lexer:
             raise self.error("unclosed backtick name: no closing ` on this line", pos, line_end)
         if text.startswith("{{", pos):
             raise self.error("malformed parameter: expected {{name}}", pos, min(line_end, pos + 2))
+        if ch == "$":
+            if text.startswith("$`", pos):
+                raise self.error("unclosed backtick name: no closing ` on this line", pos + 1, line_end)
+            raise self.error("'$' must start a saved query name ($Name or $`Name with spaces`)", pos, pos + 1)
         if ch == "@":  # '@' followed by something that is not a name
             raise self.error("'@' must start a field name", pos, pos + 1)
         raise self.error(f"unexpected character {ch!r}", pos, pos + 1)

@@ -46,7 +46,7 @@ GENERIC_COMMANDS = {
     name.lower(): name
     for name in (
         "addtotals", "relevantfields", "expand", "estimate", "autoregress", "logcompare", "filldown",
-        "fillmissing", "outlier", "accum", "appendcols", "sessionize", "countFrequent", "join", "json", "search",
+        "fillmissing", "outlier", "accum", "appendcols", "sessionize", "countFrequent", "join", "search",
     )
 }
 GENERIC_COMMANDS["count_frequent"] = "countFrequent"
@@ -54,6 +54,9 @@ GENERIC_COMMANDS["count_frequent"] = "countFrequent"
 DIFF_PERIODS = {p.lower(): p for p in ("previousDay", "previousWeek", "previousMonth")}
 SOURCE_SELECTORS = {s.lower(): s for s in ("logGroups", "dataSource", "logGroupTags")}
 MAX_LIMIT = 100_000
+MAX_SAVED_QUERY_PARAMS = 20  # §3.19: "Parameter count exceeds the maximum of 20"
+# Values a saved-query parameter may take: literals only (the service substitutes them as text).
+PARAMETER_VALUES = (A.String, A.Number, A.Duration, A.ListLiteral, A.Regex, A.Placeholder)
 MAX_DEPTH = 200  # nesting depth guard: deep parentheses raise a QueryError, not RecursionError
 
 
@@ -163,20 +166,7 @@ class Parser:
         tok = self.tok
         leading = tuple(c.value for c, _ in self.comments)  # type: ignore[misc]
         self.comments.clear()
-        word = tok.word
-        if word is None:
-            raise self.unexpected("a command")
-        method = COMMAND_PARSERS.get(word)
-        generic = GENERIC_COMMANDS.get(word)
-        if method is None and generic is None:
-            known = sorted({*COMMAND_PARSERS, *GENERIC_COMMANDS})
-            import difflib
-
-            close = difflib.get_close_matches(word, known, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else None
-            raise self.error(f"unknown command '{tok.text}'", tok.span, "unknown-command", hint)
-        self.advance()
-        fields = method(self, word) if method is not None else self.parse_generic(generic)  # type: ignore[arg-type]
+        fields = self.command_body(tok)
         end = self.prev_end
         trailing: list[str] = []
         keep: list[tuple[T.Token, bool]] = []
@@ -195,6 +185,26 @@ class Parser:
             comments=leading,
             trailing_comments=tuple(trailing),
         )
+
+    def command_body(self, tok: T.Token) -> tuple[type, dict]:
+        """Dispatch on the command word (or a `$Name` saved-query token) and parse the rest."""
+        if tok.kind == T.SAVED_QUERY:
+            self.advance()
+            return self.cmd_saved_query(tok)
+        word = tok.word
+        if word is None:
+            raise self.unexpected("a command")
+        method = COMMAND_PARSERS.get(word)
+        generic = GENERIC_COMMANDS.get(word)
+        if method is None and generic is None:
+            known = sorted({*COMMAND_PARSERS, *GENERIC_COMMANDS})
+            import difflib
+
+            close = difflib.get_close_matches(word, known, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else None
+            raise self.error(f"unknown command '{tok.text}'", tok.span, "unknown-command", hint)
+        self.advance()
+        return method(self, word) if method is not None else self.parse_generic(generic)  # type: ignore[arg-type]
 
     def parse_projections(self, *, keep_comments: bool = False) -> tuple[A.Projection, ...]:
         """`expr [as a], ...`; with keep_comments, comments between items stay with the items
@@ -257,7 +267,25 @@ class Parser:
         if self.at_word("by"):
             self.advance()
             by = self.parse_projections(keep_comments=True)
-        return A.Stats, {"aggregations": aggregations, "by": by}
+        offset: A.Expr | None = None
+        if self.at_word("offset"):
+            offset = self.stats_offset(by)
+        return A.Stats, {"aggregations": aggregations, "by": by, "offset": offset}
+
+    def stats_offset(self, by: tuple[A.Projection, ...]) -> A.Expr:
+        """`offset <period>` at the end of `stats ... by bin(p)`: shifts the bins."""
+        word = self.advance()
+        if not any(isinstance(p.expr, A.Call) and p.expr.name == "bin" for p in by):
+            raise self.error("offset needs a bin() term in the stats 'by' list", word.span, "semantic")
+        tok = self.tok
+        if tok.kind == T.DURATION:
+            self.advance()
+            amount, unit = tok.value  # type: ignore[misc]
+            return A.Duration(amount, unit, span=tok.span)
+        if tok.kind == T.PLACEHOLDER:
+            self.advance()
+            return A.Placeholder(str(tok.value), span=tok.span)
+        raise self.unexpected("a time period such as 1h or 1d after 'offset'")
 
     def cmd_sort(self, word: str) -> tuple[type, dict]:
         keys = [self.parse_sort_key()]
@@ -426,6 +454,60 @@ class Parser:
         outputs = self.parse_projections()
         cls = A.Lookup if word == "lookup" else A.CidrLookup
         return cls, {"table": table, "matches": matches, "mode": mode, "outputs": outputs}
+
+    def cmd_json(self, word: str) -> tuple[type, dict]:
+        """`json field=<field> "<path>" as <alias>` (§3.5)."""
+        if self.tok.word != "field" or not (self.peek().kind == T.OP and self.peek().text == "="):
+            raise self.unexpected("field=<field> after 'json'")
+        self.advance()
+        self.advance()
+        tok = self.tok
+        if tok.kind != T.IDENT or tok.word in RESERVED:
+            raise self.unexpected("a field name after 'field='")
+        self.advance()
+        source = A.Field(str(tok.value), segments=tok.segments, span=tok.span)
+        tok = self.tok
+        if tok.kind == T.STRING:
+            path: A.Expr = A.String(str(tok.value), span=tok.span)
+        elif tok.kind == T.PLACEHOLDER:
+            path = A.Placeholder(str(tok.value), span=tok.span)
+        else:
+            raise self.unexpected('a quoted JSON path such as "detail.user" after the field')
+        self.advance()
+        self.expect_word("as")
+        alias = self.parse_name("an alias name")
+        return A.JsonExtract, {"name": "json", "source": source, "path": path, "alias": alias}
+
+    def cmd_saved_query(self, name_tok: T.Token) -> tuple[type, dict]:
+        """`$Name(p = "v", ...)` (§3.19): parameter names are unique, at most 20, values literal."""
+        name = str(name_tok.value)
+        if not name.strip():
+            raise self.error("empty saved query name", name_tok.span)
+        self.expect(T.LPAREN, "'(' after the saved query name")
+        params: list[tuple[str, A.Expr]] = []
+        seen: set[str] = set()
+        while self.tok.kind != T.RPAREN:
+            key_tok = self.tok
+            key = self.parse_name("a parameter name")
+            if key in seen:
+                raise self.error(f"duplicate parameter name '{key}'", key_tok.span, "semantic")
+            seen.add(key)
+            if not (self.tok.kind == T.OP and self.tok.text == "="):
+                raise self.unexpected(f"'=' after parameter '{key}'")
+            self.advance()
+            value = self.parse_expr()
+            if not isinstance(value, PARAMETER_VALUES):
+                raise self.error(f"the value of parameter '{key}' must be a literal", value.span, "semantic")
+            params.append((key, value))
+            if len(params) > MAX_SAVED_QUERY_PARAMS:
+                raise self.error(
+                    f"a saved query takes at most {MAX_SAVED_QUERY_PARAMS} parameters", key_tok.span, "semantic"
+                )
+            if self.tok.kind != T.COMMA:
+                break
+            self.advance()
+        self.expect(T.RPAREN, "',' or ')'")
+        return A.SavedQueryCall, {"name": "$" + name, "query_name": name, "params": tuple(params)}
 
     def parse_generic(self, name: str) -> tuple[type, dict]:
         """Collect argument tokens up to the next top-level '|' (newer commands, syntax only)."""
@@ -682,4 +764,5 @@ COMMAND_PARSERS: dict[str, CommandParser] = {
     "source": Parser.cmd_source,
     "lookup": Parser.cmd_lookup,
     "cidrlookup": Parser.cmd_lookup,
+    "json": Parser.cmd_json,
 }

@@ -225,7 +225,8 @@ def command_text(c: A.Command) -> str:
         return f"{c.keyword} {expr_text(c.condition)}"
     if isinstance(c, A.Stats):
         text = "stats " + projections_text(c.aggregations)
-        return text + (" by " + projections_text(c.by) if c.by else "")
+        text += " by " + projections_text(c.by) if c.by else ""
+        return text + (" offset " + expr_text(c.offset) if c.offset is not None else "")
     if isinstance(c, A.Sort):
         keys = []
         for key in c.keys:
@@ -255,9 +256,25 @@ def command_text(c: A.Command) -> str:
     if isinstance(c, (A.Lookup, A.CidrLookup)):
         word = "lookup" if isinstance(c, A.Lookup) else "cidrlookup"
         return f"{word} {name_text(c.table)} {projections_text(c.matches)} {c.mode} {projections_text(c.outputs)}"
+    if isinstance(c, A.JsonExtract):
+        source = "" if c.source is None else expr_text(c.source)
+        path = "" if c.path is None else expr_text(c.path)
+        return f"json field={source} {path} as {name_text(c.alias or '')}"
+    if isinstance(c, A.SavedQueryCall):
+        return saved_query_text(c)
     if isinstance(c, A.GenericCommand):
         return (c.name + " " + generic_args_text(c.args)).rstrip()
     raise TypeError(f"not a command node: {c!r}")
+
+
+_SAVED_QUERY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def saved_query_text(c: A.SavedQueryCall) -> str:
+    """`$Name(p = "v", n = 10)`; a name that is not one plain word in backticks."""
+    name = c.query_name if _SAVED_QUERY_NAME.match(c.query_name) else f"`{c.query_name}`"
+    params = ", ".join(f"{key} = {expr_text(value)}" for key, value in c.params)
+    return f"${name}({params})"
 
 
 def parse_text(c: A.Parse) -> str:
