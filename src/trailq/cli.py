@@ -19,7 +19,7 @@ import orjson
 from tabulate import tabulate
 
 from trailq import __version__, catalog as catalog_mod, errors, runs
-from trailq.fileio import write_atomic
+from trailq.fileio import check_writable, write_atomic
 from trailq.result import Result
 from trailq.timerange import TimeRange, parse_duration_seconds
 from trailq.params import parse_assignments
@@ -295,8 +295,11 @@ def run(**o: Any) -> None:
         results = aws.resume(o["resume_ids"], _aws_plan(o))
         _emit(results, o)
         sys.exit(runs.exit_code(results))
+    options = _render_options(o)  # a bad --format/--tz/--table-format fails before anything runs
+    check_writable(o["output_file"], "--output")
     execution = _execute(o, only_checks=False)
-    _emit(execution.results, o)
+    _emit(execution.results, o, options)
+    execution.commit_state()  # only now: the rows are out
     _say(execution.notices, o)
     if o["console_url"]:
         _console_links(execution, o)
@@ -313,11 +316,14 @@ def check(**o: Any) -> None:
     from trailq import checks
 
     cat = catalog_mod.load(o["catalogs"])
+    check_writable(o["output_file"], "--output")
+    check_writable(o["junit_file"], "--junit")
     execution = _execute(o, only_checks=True, cat=cat)
     verdicts = checks.evaluate(execution.results, {q.name: q.check for q in cat.queries.values() if q.check is not None})
     _write_text(o["output_file"], checks.summary_table(verdicts) + _findings(execution.results, verdicts, o))
     if o["junit_file"]:
         write_atomic(o["junit_file"], checks.junit_xml(verdicts))
+    execution.commit_state()  # the findings are in the summary and the JUnit file
     notices = checks.append_github_step_summary(verdicts)
     for result in execution.results:
         notices += [f"warning: {result.query} on {result.target.label()}: {w}" for w in result.warnings]
@@ -358,6 +364,7 @@ class Execution:
     notices: list[str]
     exit_code: int
     window: TimeRange | None = None
+    commit_state: Callable[[], None] = lambda: None  # records --state windows; call after output
 
 
 def _execute(o: dict[str, Any], *, only_checks: bool, cat: catalog_mod.Catalog | None = None) -> Execution:
@@ -396,7 +403,8 @@ def _execute_local(queries: list[runs.QueryToRun], o: dict[str, Any], progress: 
         queries, sources=sources, label=label, window=window, strict=o["strict"], stdin=stdin,
         on_progress=progress, state=state,
     )
-    return Execution(results, notices, runs.exit_code(results), window)
+    commit = (lambda: state.record(results)) if state is not None else (lambda: None)
+    return Execution(results, notices, runs.exit_code(results), window, commit)
 
 
 _AWS_ONLY_FLAGS = {
@@ -442,7 +450,7 @@ def _execute_aws(queries: list[runs.QueryToRun], o: dict[str, Any], progress: An
     if outcome.abandoned:
         notices.append("CloudWatch query ids left by the abort (results kept 7 days: `trailq run --resume ID --region R`): "
                        + "; ".join(outcome.abandoned))
-    return Execution(outcome.results, notices, exit_code, window)
+    return Execution(outcome.results, notices, exit_code, window, outcome.commit_state)
 
 
 def _console_links(execution: Execution, o: dict[str, Any]) -> None:
@@ -472,11 +480,11 @@ def _render_options(o: dict[str, Any]) -> Any:
     )
 
 
-def _emit(results: list[Result], o: dict[str, Any]) -> None:
+def _emit(results: list[Result], o: dict[str, Any], options: Any = None) -> None:
     """Render results to stdout or --output, then notices and --stats to stderr."""
     from trailq import output
 
-    rendered = output.render(results, _render_options(o))
+    rendered = output.render(results, options or _render_options(o))
     _write_text(o["output_file"], rendered.text)
     _say(rendered.notices, o)
     if o["show_stats"]:

@@ -8,15 +8,52 @@ atomic), is flushed to disk, and then replaces the target with `os.replace`.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
 from trailq.errors import UsageError
 
 
+def check_writable(path: str | os.PathLike[str] | None, flag: str) -> None:
+    """Fail early (before a run costs anything) when `path` cannot be written. None passes."""
+    if path is None:
+        return
+    if os.path.isdir(path):
+        raise UsageError(f"{flag} {path}: is a folder")
+    if _is_special(path):
+        if not os.access(path, os.W_OK):
+            raise UsageError(f"{flag} {path}: not writable")
+        return
+    folder = Path(os.path.realpath(path)).parent
+    if not folder.is_dir():
+        raise UsageError(f"{flag} {path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"{flag} {path}: folder {folder} is not writable")
+
+
+def _is_special(path: str | os.PathLike[str]) -> bool:
+    """A FIFO, a device or a /dev/fd pipe: written in place, never replaced by a regular file."""
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:  # missing (or a dangling link): a new regular file will be made
+        return False
+
+
 def write_atomic(path: str | os.PathLike[str], text: str, *, encoding: str = "utf-8") -> None:
-    """Replace `path` with `text` atomically. Raises UsageError naming the file when it cannot be written."""
-    target = Path(path)
+    """Replace `path` with `text` atomically. Raises UsageError naming the file when it cannot be written.
+
+    A symlink is followed (its target is replaced, the link stays); a FIFO, a device or a process
+    substitution (`--output >(gzip > out.gz)`) is written in place, as atomicity means nothing there.
+    """
+    if _is_special(path):
+        try:
+            with open(path, "w", encoding=encoding, newline="") as handle:
+                handle.write(text)
+        except OSError as exc:
+            raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        return
+    target = Path(os.path.realpath(path))  # through a symlink: replace its target, keep the link
     folder = target.parent if str(target.parent) else Path(".")
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)

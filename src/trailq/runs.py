@@ -6,7 +6,7 @@ time range, and calling the local engine or the CloudWatch backend. Returns Resu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Sequence
 
@@ -120,7 +120,11 @@ def run_local(
     on_progress: Callable[[ProgressEvent], None] | None = None,
     state: Windows | None = None,
 ) -> tuple[list[Result], list[str]]:
-    """Every query over the same local sources, and run-level notices. Query errors raise before anything is read."""
+    """Every query over the same local sources, and run-level notices. Query errors raise before anything is read.
+
+    With `state`, windows come from it; recording them is left to the caller, after the output is
+    written (a run whose output was lost must be read again).
+    """
     from trailq import engine
 
     parsed = [(q, lang.parse(q.text, origin=q.origin)) for q in queries]
@@ -141,8 +145,6 @@ def run_local(
             tree, name=q.name, sources=sources, time_range=query_window, strict=strict, stdin=stdin,
             on_progress=on_progress, label=label,
         ))
-    if state is not None:
-        state.record(results)
     return results, notices
 
 
@@ -167,7 +169,11 @@ class Windows:
         return window
 
     def record(self, results: Sequence[Result]) -> None:
-        """Remember every complete, untruncated result's window, then save atomically."""
+        """Remember every complete, untruncated result's window, then save atomically.
+
+        Call it only once the results are safely out (printed or written): a watermark moved past
+        rows nobody saw would hide them from every later run.
+        """
         from trailq.state import target_key
 
         for result in results:
@@ -185,6 +191,12 @@ class AwsRun:
     notices: list[str]
     abandoned: list[str]  # "query-id (account region, stopped)" lines: fetchable with --resume for 7 days
     exit_code: int
+    pending_state: list[tuple[Windows, list[Result]]] = field(default_factory=list)
+
+    def commit_state(self) -> None:
+        """Record the --state windows of this run (after its output is written)."""
+        for windows, results in self.pending_state:
+            windows.record(results)
 
 
 def run_aws(
@@ -217,7 +229,7 @@ def run_aws(
         if error is not None:
             raise error
         if state is not None and not outcome.aborted:
-            state.record(outcome.results)
+            run.pending_state.append((state, outcome.results))
         run.results.extend(outcome.results)
         run.notices.extend(outcome.warnings)
         run.abandoned.extend(

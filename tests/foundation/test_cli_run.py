@@ -100,3 +100,35 @@ def test_check_prints_the_findings_after_the_summary():
     assert "root-console-logins · sample (2 rows)" in findings and "198.51.100.99" in findings
     hidden = invoke("check", "root-console-logins", "--sample", "--no-findings")
     assert hidden.exit_code == 1 and "findings:" not in hidden.stdout
+
+
+def test_bad_output_options_fail_before_the_state_moves(tmp_path):
+    path = tmp_path / "events.jsonl"
+    write_events(path, ["2026-11-20T10:00:00Z"])
+    state = tmp_path / "state.json"
+    common = ["run", "--query", "fields eventID", "--source", str(path), "--state", str(state), "--settle", "0s",
+              "--start", "2026-11-20T09:00:00Z", "--end", "2026-11-20T11:00:00Z"]
+    for bad in (["--tz", "Mars/Base"], ["--table-format", "nope"], ["--output", str(tmp_path / "no" / "such.csv")]):
+        result = invoke(*common, *bad)
+        assert result.exit_code == 2, result.output
+        assert not state.exists()  # nothing was recorded: the next run reads the same window
+    assert "id-0" in invoke(*common).stdout
+
+
+def test_output_follows_symlinks_and_writes_fifos_in_place(tmp_path):
+    import os
+    import threading
+
+    real = tmp_path / "real.csv"
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    assert invoke("run", "switch-role", "--sample", "--format", "csv", "--output", str(link)).exit_code == 0
+    assert link.is_symlink() and "ProdAdmin" in real.read_text()
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader.start()
+    assert invoke("run", "switch-role", "--sample", "--format", "csv", "--output", str(fifo)).exit_code == 0
+    reader.join(10)
+    assert "ProdAdmin" in received[0] and fifo.exists() and not fifo.is_file()
