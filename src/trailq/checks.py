@@ -87,7 +87,12 @@ def _judge(result: Result, check: Check) -> Verdict:
             **common,
         )
     if check.min_rows is not None and count < check.min_rows:
+        if result.truncated:  # more rows matched than came back: too few cannot be proven
+            return Verdict(outcome=ERROR, reason=f"{counted} (truncated): cannot tell whether at least {check.min_rows}", row_count=count, **common)
         return Verdict(outcome=FAIL, reason=f"{counted}; at least {check.min_rows} expected", row_count=count, **common)
+    if result.truncated and check.max_rows is not None:
+        # A truncated result within max_rows proves nothing: the rows it lost may be findings.
+        return Verdict(outcome=ERROR, reason=f"{counted} (truncated): cannot prove at most {check.max_rows}", row_count=count, **common)
     return Verdict(outcome=PASS, reason=counted, row_count=count, columns=columns, **common)
 
 

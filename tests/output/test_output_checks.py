@@ -52,6 +52,17 @@ def test_truncated_results_say_at_least():
     assert _verdicts([result])[0].reason == "at least 2 rows; at most 0 allowed"
 
 
+def test_a_truncated_result_cannot_pass():
+    within = logins()
+    within.truncated = True  # 2 rows came back, more matched: max_rows 5 is not proven
+    verdict = evaluate([within], {"console-logins": Check(max_rows=5)})[0]
+    assert verdict.outcome == ERROR and "cannot prove at most 5" in verdict.reason
+    few = logins()
+    few.truncated = True
+    assert evaluate([few], {"console-logins": Check(min_rows=1)})[0].outcome == PASS  # at least 2 >= 1
+    assert evaluate([few], {"console-logins": Check(min_rows=10)})[0].outcome == ERROR
+
+
 def test_exit_codes():
     assert exit_code(_verdicts([empty()])) == 0
     assert exit_code(_verdicts([empty(), logins()])) == 1
