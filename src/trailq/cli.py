@@ -261,7 +261,7 @@ check_output_options = _options(
     click.option("--output", "output_file", type=click.Path(dir_okay=False), help="Write the summary to FILE (atomically)."),
     click.option("--stats", "show_stats", is_flag=True, help="Records scanned and matched, bytes, estimated cost, time (stderr)."),
     click.option("--price-per-gb", type=float, default=0.005, show_default=True, help="USD per GB scanned, for --stats."),
-    click.option("--quiet", "-q", is_flag=True, help="No progress and no notices on stderr."),
+    click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings on stderr (errors are still shown)."),
 )
 output_options = _options(
     click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv", "tsv", "markdown"]), default="table", show_default=True),
@@ -270,7 +270,7 @@ output_options = _options(
     click.option("--merge", is_flag=True, help="One table for every query and target, with query/account/region columns."),
     click.option("--stats", "show_stats", is_flag=True, help="Records scanned and matched, bytes, estimated cost, time (stderr)."),
     click.option("--price-per-gb", type=float, default=0.005, show_default=True, help="USD per GB scanned, for --stats."),
-    click.option("--quiet", "-q", is_flag=True, help="No progress and no notices on stderr."),
+    click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings on stderr (errors are still shown)."),
     click.option("--show-ptr", is_flag=True, help="Show the @ptr column."),
     click.option("--tz", default="UTC", show_default=True, help="Show times in this zone (UTC, local, Europe/Paris, ...)."),
 )
@@ -492,8 +492,9 @@ def _emit(results: list[Result], o: dict[str, Any], options: Any = None) -> None
 
 
 def _say(notices: list[str], o: dict[str, Any]) -> None:
-    if not o["quiet"]:
-        for notice in notices:
+    """Notices to stderr; --quiet keeps only errors (a failed target is never silent)."""
+    for notice in notices:
+        if not o["quiet"] or notice.startswith(("error:", "trailq: error:")):
             click.echo(notice, err=True)
 
 

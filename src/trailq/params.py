@@ -75,6 +75,8 @@ def literal(param: Param, value: str) -> str:
     if param.type == "duration":
         if not _DURATION.fullmatch(value.strip()):
             raise bad(f"{value!r} is not a duration such as 5m, 1h or 1d")
+        if not value.strip().lstrip("0")[:1].isdigit():
+            raise bad(f"{value!r} is zero; a duration must be positive")
         return value.strip()
     if param.type == "regex":
         problem = regex_error(value)

@@ -52,6 +52,8 @@ def select(catalog: Catalog, selection: Selection, params: dict[str, str]) -> li
             raise UsageError("give catalog query names (or --all/--tag) or --query/--query-file, not both")
         if params:
             raise CatalogError(f"ad-hoc queries take no parameters (got {', '.join(params)})")
+        if selection.only_checks:
+            raise CatalogError("an ad-hoc query carries no check", hint="put it in a catalog with a `check`, or use `trailq run`")
         return [adhoc]
     if selection.run_all or (selection.only_checks and not selection.names and not selection.tags):
         chosen = list(catalog.queries.values())

@@ -22,6 +22,8 @@ _UNIT_SECONDS = {
 }
 # Anchored: the whole text must be one number and one known unit ("3 months" is an error, not 3 minutes).
 _DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]+)\s*")
+# Longer than anything CloudTrail holds, and short enough that datetime arithmetic cannot overflow.
+_LONGEST_SECONDS = 100 * 366 * 86400
 # Clocks disagree by a little; an --end this far past our "now" is still "now".
 _CLOCK_SKEW = timedelta(seconds=60)
 
@@ -42,6 +44,8 @@ def parse_duration_seconds(text: str, flag: str = "duration", *, allow_zero: boo
             hint="units: ms, s, m, h, d, w (months and years vary in length; give days)",
         )
     seconds = float(number) * seconds_per_unit
+    if seconds > _LONGEST_SECONDS:
+        raise UsageError(f"{flag}: {text!r} is longer than 100 years")
     if seconds < 0 or (seconds == 0 and not allow_zero):
         raise UsageError(f"{flag}: {text!r} is not a positive duration")
     return seconds

@@ -73,3 +73,17 @@ def test_unknown_profile_and_missing_credentials_are_one_line_errors(aws_env, tm
     missing = invoke("run", "console-logins", "--region", "us-east-1", *WINDOW)
     assert missing.exit_code == 4 and "no usable AWS credentials" in missing.stderr
     assert "Traceback" not in unknown.output + missing.output
+
+
+def test_unreachable_endpoint_is_a_one_line_failure(aws_env):
+    aws_env.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens on the discard port
+    for args in (("run", "console-logins", "--region", "us-east-1", *WINDOW), ("discover", "--region", "us-east-1")):
+        result = invoke(*args)
+        assert result.exit_code == 5, result.output
+        assert "cannot reach AWS" in result.stderr and "Traceback" not in result.output
+
+
+def test_quiet_still_shows_errors(served):
+    served.start_failures[(A, "us-west-2")] = FakeError("AccessDeniedException", "not allowed")
+    result = invoke("run", "--query", "fields @message", "--region", "us-east-1,us-west-2", "--profile", "a", *WINDOW, "-q")
+    assert result.exit_code == 5 and "not allowed" in result.stderr and "us-west-2" in result.stderr

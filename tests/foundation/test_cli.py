@@ -44,6 +44,8 @@ def test_show_renders_parameters_exactly():
         (["run", "console-logins", "--sample", "--region", "us-east-1"], 2, "--region applies to CloudWatch runs"),
         (["run", "console-logins", "--query", "fields @timestamp"], 2, "not both"),
         (["run"], 2, "no query matches"),
+        (["check", "--query", "fields @timestamp", "--sample"], 6, "an ad-hoc query carries no check"),
+        (["check", "failed-login-bursts", "--sample", "-p", "window=0m"], 6, "must be positive"),
         (["list", "--catalog", "/nonexistent/queries.yaml"], 6, "catalog file not found"),
     ],
 )

@@ -122,3 +122,9 @@ def test_assignments():
     assert parse_assignments(["a=1", "b=x=y", "c="]) == {"a": "1", "b": "x=y", "c": ""}
     with pytest.raises(CatalogError, match="KEY=VALUE"):
         parse_assignments(["novalue"])
+
+
+def test_a_zero_duration_is_refused():
+    with pytest.raises(CatalogError, match="must be positive"):
+        literal(Param("window", "duration"), "0m")
+    assert literal(Param("window", "duration"), "10m") == "10m"

@@ -16,7 +16,7 @@ def test_durations(text, seconds):
     assert parse_duration_seconds(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["3 months", "1y", "abc", "", "15", "m", "-5m", "0m", "5m30s"])
+@pytest.mark.parametrize("text", ["3 months", "1y", "abc", "", "15", "m", "-5m", "0m", "5m30s", "99999999999d", "1000000d"])
 def test_bad_durations_are_usage_errors(text):
     with pytest.raises(UsageError) as info:
         parse_duration_seconds(text, "--since")

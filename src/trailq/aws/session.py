@@ -18,7 +18,7 @@ import botocore.loaders
 import botocore.session
 from botocore.config import Config
 
-from trailq.errors import AccessError, UsageError
+from trailq.errors import AccessError, QueryFailedError, UsageError
 
 ClientError = botocore.exceptions.ClientError
 # Errors raised before any HTTP response: the network, or the credential chain.
@@ -105,6 +105,10 @@ def _base_session(profile: str | None) -> Any:
     return session
 
 
+def _unreachable(label: str, exc: Exception) -> QueryFailedError:
+    return QueryFailedError(f"{label}: cannot reach AWS ({exc})", hint="check the network or proxy, and AWS_ENDPOINT_URL if set")
+
+
 def _caller_account(session: Any, label: str) -> str:
     region = session.region_name or DEFAULT_REGION
     try:
@@ -113,6 +117,8 @@ def _caller_account(session: Any, label: str) -> str:
         raise AccessError(f"{label}: no usable AWS credentials ({exc})", hint="set AWS_PROFILE, run `aws sso login`, or pass --profile") from None
     except ClientError as exc:
         raise AccessError(f"{label}: credentials rejected by STS: {error_message(exc)}") from None
+    except NETWORK_ERRORS as exc:
+        raise _unreachable(label, exc) from None
 
 
 def _assume(base: Any, role_arn: str, external_id: str | None, session_name: str) -> Any:
@@ -126,6 +132,8 @@ def _assume(base: Any, role_arn: str, external_id: str | None, session_name: str
         raise AccessError(f"--role-arn {role_arn}: no base credentials to assume it from ({exc})") from None
     except ClientError as exc:
         raise AccessError(f"--role-arn {role_arn}: AssumeRole failed: {error_message(exc)}") from None
+    except NETWORK_ERRORS as exc:
+        raise _unreachable(f"--role-arn {role_arn}", exc) from None
     return _new_session(
         aws_access_key_id=creds["AccessKeyId"],
         aws_secret_access_key=creds["SecretAccessKey"],
@@ -178,6 +186,8 @@ def enabled_regions(account: Account) -> list[str]:
         raise AccessError(f"{account.label}: no usable AWS credentials ({exc})") from None
     except ClientError as exc:
         raise AccessError(f"{account.label}: cannot list regions for --region all: {error_message(exc)}") from None
+    except NETWORK_ERRORS as exc:
+        raise _unreachable(account.label, exc) from None
     return sorted(r["RegionName"] for r in reply.get("Regions", []))
 
 

@@ -678,6 +678,10 @@ class Parser:
                 raise self.error(
                     f"{spec.name}() expects a time period such as 5m or 1h", args[position].span, "semantic"
                 )
+            period = args[position] if position < n else None
+            if isinstance(period, A.Duration) and period.amount <= 0:
+                # A zero or negative period has no bins: every row would vanish (or loop), silently.
+                raise self.error(f"{spec.name}() needs a positive time period", period.span, "semantic")
         return A.Call(spec.name, tuple(args), span=span)
 
     def call_argument(self, spec: functions.FunctionSpec) -> A.Expr:
