@@ -114,6 +114,14 @@ class StateFile:
         # The last second that lies wholly within the limit (a second still being written is left for later).
         end_second = _covered_until(limit)
         recorded = self.covered_until(query, target_key)
+        if recorded is not None and recorded > now + timedelta(minutes=5):
+            # Nothing can have been covered in the future: a wrong clock or an edited file would
+            # otherwise stop this audit for good, silently ("nothing new" on every run).
+            raise UsageError(
+                f"--state {self.path}: {query} on {target_key} is recorded as covered until "
+                f"{recorded:%Y-%m-%dT%H:%M:%SZ}, which is in the future",
+                hint="check this machine's clock, or remove that entry from the state file",
+            )
         start = recorded + timedelta(seconds=1) if recorded is not None else _second(requested.start)
         if start > end_second:
             return None

@@ -155,3 +155,13 @@ def test_a_process_killed_while_saving_leaves_a_valid_file(tmp_path):
     reloaded = StateFile(path)  # parses: old or new, never half
     assert reloaded.covered_until("console-logins", KEY) is not None
     assert json.loads(path.read_text())["version"] == 1
+
+
+def test_a_watermark_in_the_future_is_an_error_not_a_silent_stop(tmp_path):
+    path = tmp_path / "state.json"
+    state = StateFile(path)
+    future = TimeRange(datetime(2099, 1, 1, tzinfo=timezone.utc), datetime(2099, 1, 1, 0, 0, 5, tzinfo=timezone.utc))
+    state.record("q", "111111111111/us-east-1", future)
+    requested = TimeRange(datetime(2026, 11, 1, tzinfo=timezone.utc), datetime(2026, 11, 2, tzinfo=timezone.utc))
+    with pytest.raises(UsageError, match="in the future"):
+        state.window("q", "111111111111/us-east-1", requested, 0, now=datetime(2026, 11, 2, tzinfo=timezone.utc))
