@@ -125,6 +125,8 @@ def load(
         path = Path(name)
         if not path.is_file():
             raise CatalogError(f"{name}: catalog file not found")
+        if path.resolve() in {p.resolve() for p in paths}:
+            continue  # ./queries.yaml named again with --catalog: read it once
         paths.append(path)
     catalog = Catalog()
     problems: list[str] = []
@@ -392,7 +394,7 @@ def _params(node: yaml.Node | None, problems: _Problems, name: str) -> dict[str,
                 params_mod.literal(param, default)
             except CatalogError as exc:
                 problems.add(keys["default"], f"default: {exc.message}", name)
-                continue
+                param = Param(param_name, ptype, None, description)  # still declared: one problem, not two
         declared[param_name] = param
     return declared
 
@@ -422,6 +424,8 @@ def _check(node: yaml.Node | None, problems: _Problems, name: str) -> Check | No
 def _check_placeholders(text: str, declared: dict[str, Param], keys: dict[str, yaml.Node], key_node: yaml.Node, problems: _Problems, name: str) -> None:
     used = params_mod.placeholders(text)
     where = keys.get("file") or keys.get("query") or key_node
+    for quoted in _quoted_placeholders(text):
+        problems.add(where, f"placeholder {{{{{quoted}}}}} is inside quotes: write it bare, the value is quoted for you", name)
     for placeholder in used:
         if placeholder not in declared:
             problems.add(where, f"placeholder {{{{{placeholder}}}}} is not declared in params", name)
@@ -429,6 +433,22 @@ def _check_placeholders(text: str, declared: dict[str, Param], keys: dict[str, y
     for param_name in declared:
         if param_name not in used:
             problems.add(params_node or key_node, f"parameter '{param_name}' is declared but never used in the query", name)
+
+
+def _quoted_placeholders(text: str) -> list[str]:
+    """Placeholders written inside a string, regex or backtick name, where a value would be pasted raw."""
+    from trailq.lang import tokens as T
+    from trailq.lang.lexer import tokenize
+
+    try:
+        toks = tokenize(text, placeholders=True)
+    except QueryError:
+        return []  # the syntax check reports it
+    found: list[str] = []
+    for tok in toks:
+        if tok.kind in (T.STRING, T.REGEX) or (tok.kind == T.IDENT and "`" in tok.text):
+            found.extend(params_mod.placeholders(tok.text))
+    return found
 
 
 def _check_query_syntax(text: str, origin: str, line_offset: int, name: str, problems: _Problems) -> None:

@@ -34,10 +34,18 @@ def fail(message: str, hint: str | None = None) -> None:
 
 
 def report_error(exc: errors.TrailqError) -> None:
-    """Located messages (`file:line: ...`, `query:1:5: ...` with a caret) print as they are; others get a prefix."""
-    for line in exc.render().splitlines() or [""]:
-        located = _LOCATED.match(line) or isinstance(exc, errors.QueryError)
-        click.echo(line if located else f"trailq: error: {line}", err=True)
+    """Located messages (`file:line: ...`, `query:1:5: ...` with a caret) print as they are; others get a prefix.
+
+    Only a problem's first line may get the prefix: the lines after it (the query line and its
+    caret) must stay as drawn, or the caret would point at the wrong column.
+    """
+    problems = exc.problems if isinstance(exc, errors.CatalogError) else [exc.render()]
+    for problem in problems:
+        first, _, rest = problem.partition("\n")
+        located = _LOCATED.match(first) or isinstance(exc, errors.QueryError)
+        click.echo(first if located else f"trailq: error: {first}", err=True)
+        if rest:
+            click.echo(rest, err=True)
     if exc.hint:
         click.echo(f"hint: {exc.hint}", err=True)
 

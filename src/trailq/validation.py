@@ -80,6 +80,10 @@ def format_files(files: tuple[str, ...], *, check_only: bool, stdin: TextIO) -> 
             changed += formatted is not None and formatted != text
             continue
         path = Path(name)
+        if name.endswith(CATALOG_SUFFIXES):
+            report.messages.append(f"{name}: a catalog, not query text: fmt formats .insights files (and stdin)")
+            report.worsen(EXIT_USAGE)
+            continue
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:

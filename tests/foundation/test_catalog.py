@@ -157,3 +157,30 @@ def test_select_by_name_and_tag():
     cat = catalog.load(include_cwd=False)
     chosen = cat.select(["switch-role"], ["root"])
     assert [q.name for q in chosen][:2] == ["switch-role", "root-activity"]
+
+
+def test_placeholders_inside_quotes_are_refused(tmp_path):
+    path = tmp_path / "queries.yaml"
+    path.write_text(
+        "version: 1\nqueries:\n  a:\n    description: d\n    query: filter u = \"{{user}}\" and x like /{{p}}/\n"
+        "    params: {user: {type: string}, p: {type: regex}}\n"
+    )
+    with pytest.raises(CatalogError) as info:
+        load_only(path)
+    assert len(info.value.problems) == 2
+    for name in ("user", "p"):
+        assert any(f"placeholder {{{{{name}}}}} is inside quotes" in p for p in info.value.problems)
+
+
+def test_a_bad_default_is_one_problem(tmp_path):
+    path = tmp_path / "queries.yaml"
+    path.write_text("version: 1\nqueries:\n  b:\n    description: d\n    query: filter x = {{n}}\n    params: {n: {type: number, default: abc}}\n")
+    with pytest.raises(CatalogError) as info:
+        load_only(path)
+    assert len(info.value.problems) == 1 and "is not a number" in info.value.problems[0]
+
+
+def test_the_same_file_twice_is_read_once(tmp_path, monkeypatch):
+    (tmp_path / "queries.yaml").write_text("version: 1\nqueries:\n  mine: {description: d, query: fields a}\n")
+    monkeypatch.chdir(tmp_path)
+    assert "mine" in catalog.load(["queries.yaml"]).queries

@@ -85,3 +85,34 @@ def test_bug_report_redacts_account_options():
     assert cli._redact_args(["run", "--profile", "prod-admin", "--role-arn=arn:aws:iam::1:role/x", "-p", "user=bob"]) == [
         "run", "--profile", "<redacted>", "--role-arn=<redacted>", "-p", "<redacted>",
     ]
+
+
+def test_fmt_rewrites_files_checks_and_reads_stdin(tmp_path):
+    messy = tmp_path / "q.insights"
+    messy.write_text("FIELDS  @timestamp|filter eventName='ConsoleLogin'  # sign-ins\n")
+    check = invoke("fmt", "--check", str(messy))
+    assert check.exit_code == 1 and "would be reformatted" in check.stderr
+    assert invoke("fmt", str(messy)).exit_code == 0
+    assert messy.read_text() == 'fields @timestamp\n| filter eventName = "ConsoleLogin"  # sign-ins\n'
+    assert invoke("fmt", "--check", str(messy)).exit_code == 0
+    piped = invoke("fmt", "-", input="stats count(*) by eventSource")
+    assert piped.stdout == "stats count(*) by eventSource\n"
+    assert invoke("fmt", "queries.yaml").exit_code == 2
+    broken = invoke("fmt", "-", input="filter a = 'x")
+    assert broken.exit_code == 3 and "<stdin>:1:12:" in broken.stderr
+
+
+def test_builtin_catalog_is_in_canonical_form():
+    from pathlib import Path
+
+    files = sorted(str(p) for p in (Path(__file__).resolve().parents[2] / "insights").glob("*.insights"))
+    assert invoke("fmt", "--check", *files).exit_code == 0
+
+
+def test_caret_of_a_broken_catalog_stays_aligned(tmp_path, monkeypatch):
+    (tmp_path / "queries.yaml").write_text('version: 1\nqueries:\n  a:\n    description: x\n    query: filter a = "x\n')
+    monkeypatch.chdir(tmp_path)
+    result = invoke("list")
+    assert result.exit_code == 3
+    lines = result.stderr.splitlines()
+    assert lines[1] == 'filter a = "x' and lines[2] == "           ^^"
