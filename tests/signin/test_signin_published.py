@@ -74,6 +74,17 @@ def who(record: dict):
     return first(get(record, "userIdentity.userName"), get(record, "additionalEventData.UserName"), get(record, "userIdentity.principalId"))
 
 
+def account(record: dict):
+    """The account a record belongs to: where CloudTrail delivered it, else (2014-era records) the identity's."""
+    return first(get(record, "recipientAccountId"), get(record, "userIdentity.accountId"))
+
+
+def person(record: dict):
+    """A person is a name within an account: root of two accounts is two people. None without a name."""
+    name = who(record)
+    return None if name is None else (account(record), name)
+
+
 def signin(record: dict, *names: str) -> bool:
     return get(record, "eventSource") == "signin.amazonaws.com" and (not names or get(record, "eventName") in names)
 
@@ -113,15 +124,51 @@ def count_signin_events(records: list[dict]) -> int:
     return distinct((get(r, "eventName"), outcome(r)) for r in records if signin(r))
 
 
-def count_bursts(records: list[dict], threshold: int = 5, window_ms: int = 300_000) -> int:
-    failures = Counter()
+def bursts(records: list[dict], threshold: int = 5, window_ms: int = 300_000) -> dict[tuple, tuple[int, int, int]]:
+    """(source IP, bin) → (failures, distinct accounts, distinct people) for bins at or over the threshold.
+
+    The key is deliberately not per account: one address guessing in several accounts is one burst.
+    """
+    failed: dict[tuple, list[dict]] = {}
     for r in records:
         failed_login = console_login(r) and login_outcome(r) == "Failure"
         failed_check = signin(r, "CredentialVerification") and get(r, "serviceEventDetails.CredentialVerification") == "Failure"
         if failed_login or failed_check:
             ms = event_ms(r)
-            failures[(get(r, "sourceIPAddress"), None if ms is None else ms // window_ms)] += 1
-    return sum(1 for n in failures.values() if n >= threshold)
+            failed.setdefault((get(r, "sourceIPAddress"), None if ms is None else ms // window_ms), []).append(r)
+    return {key: (len(rs), distinct_present(account(r) for r in rs), distinct_present(person(r) for r in rs))
+            for key, rs in failed.items() if len(rs) >= threshold}
+
+
+def count_bursts(records: list[dict], threshold: int = 5, window_ms: int = 300_000) -> int:
+    return len(bursts(records, threshold, window_ms))
+
+
+def distinct_present(values: Iterable) -> int:
+    """countDistinct: missing values are not counted."""
+    return len({v for v in values if v is not None})
+
+
+def summary_by_ip(records: list[dict]) -> dict:
+    """source IP → (attempts, successes, failures, distinct accounts, distinct people)."""
+    by_ip: dict = {}
+    for r in records:
+        if console_login(r):
+            by_ip.setdefault(get(r, "sourceIPAddress"), []).append(r)
+    return {ip: (len(rs), sum(login_outcome(r) == "Success" for r in rs), sum(login_outcome(r) == "Failure" for r in rs),
+                 distinct_present(account(r) for r in rs), distinct_present(person(r) for r in rs))
+            for ip, rs in by_ip.items()}
+
+
+def summary_by_user(records: list[dict]) -> dict:
+    """(who, identity type, account) → (attempts, successes, failures)."""
+    counts: dict = {}
+    for r in records:
+        if console_login(r):
+            key = (who(r), get(r, "userIdentity.type"), account(r))
+            attempts, successes, failures = counts.get(key, (0, 0, 0))
+            counts[key] = (attempts + 1, successes + (login_outcome(r) == "Success"), failures + (login_outcome(r) == "Failure"))
+    return counts
 
 
 def without_mfa(r: dict) -> bool:
@@ -142,7 +189,7 @@ def federated(r: dict) -> bool:
 COUNTERS: dict[str, Callable[[list[dict]], int]] = {
     "console-logins": lambda rs: sum(1 for r in rs if console_login(r)),
     "console-login-failures": lambda rs: distinct(
-        (who(r), get(r, "userIdentity.type"), get(r, "sourceIPAddress"), get(r, "errorMessage"))
+        (who(r), get(r, "userIdentity.type"), account(r), get(r, "sourceIPAddress"), get(r, "errorMessage"))
         for r in rs if console_login(r) and login_outcome(r) == "Failure"),
     "console-logins-without-mfa": lambda rs: sum(1 for r in rs if without_mfa(r)),
     "root-activity": lambda rs: sum(1 for r in rs if root_activity(r)),
@@ -151,8 +198,8 @@ COUNTERS: dict[str, Callable[[list[dict]], int]] = {
     "federated-console-logins": lambda rs: sum(1 for r in rs if federated(r)),
     "identity-center-signins": lambda rs: sum(1 for r in rs if signin(r, *IC_EVENTS)),
     "signin-events": count_signin_events,
-    "login-summary-by-user": lambda rs: distinct((who(r), get(r, "userIdentity.type")) for r in rs if console_login(r)),
-    "login-summary-by-ip": lambda rs: distinct(get(r, "sourceIPAddress") for r in rs if console_login(r)),
+    "login-summary-by-user": lambda rs: len(summary_by_user(rs)),
+    "login-summary-by-ip": lambda rs: len(summary_by_ip(rs)),
     "console-login-regions": lambda rs: distinct(get(r, "awsRegion") for r in rs if console_login(r)),
     "failed-login-bursts": count_bursts,
 }
@@ -195,3 +242,38 @@ def test_row_count_with_parameters_matches_plain_python(name, params, counter, r
     assert expected > 0  # the case must exercise the query, not compare two zeros
     result = run_builtin(name, published_files(), params)
     assert len(result.rows) == expected
+
+
+# --- the per-account grouping, value by value (row counts alone would not show a merged person) ---
+
+def _num(row: dict, column: str) -> int:
+    return int(row.get(column, "0"))
+
+
+def test_summary_by_user_keeps_same_named_people_of_different_accounts_apart(records):
+    expected = summary_by_user(records)
+    # the published records do hold same-named identities in several accounts (root above all)
+    names = Counter(name for name, _kind, _acct in expected)
+    assert names["root"] >= 3
+    rows = run_builtin("login-summary-by-user", published_files()).rows
+    got = {(row.get("who"), row.get("identityType"), row.get("account")):
+           (_num(row, "attempts"), _num(row, "successes"), _num(row, "failures")) for row in rows}
+    assert got == expected
+
+
+def test_summary_by_ip_counts_accounts_and_people_without_merging_names(records):
+    expected = summary_by_ip(records)
+    assert any(accounts > 1 for *_, accounts, _people in expected.values())
+    rows = run_builtin("login-summary-by-ip", published_files()).rows
+    got = {row.get("sourceIPAddress"): tuple(_num(row, c) for c in ("attempts", "successes", "failures", "accounts", "people"))
+           for row in rows}
+    assert got == expected
+
+
+@pytest.mark.parametrize(("threshold", "window", "window_ms"), [(1, "1d", 86_400_000), (2, "1h", 3_600_000)])
+def test_bursts_count_accounts_and_people_per_ip(records, threshold, window, window_ms):
+    expected = bursts(records, threshold, window_ms)
+    assert expected
+    rows = run_builtin("failed-login-bursts", published_files(), {"threshold": str(threshold), "window": window}).rows
+    got = Counter((row.get("sourceIPAddress"), _num(row, "failures"), _num(row, "accounts"), _num(row, "people")) for row in rows)
+    assert got == Counter((ip, *counts) for (ip, _bin), counts in expected.items())
