@@ -507,10 +507,12 @@ def _say(notices: list[str], o: dict[str, Any]) -> None:
 
 
 def _write_text(path: str | None, text: str) -> None:
+    """Data goes out byte for byte: click.echo would strip escape sequences from piped output."""
     if path:
         write_atomic(path, text)
     elif text:
-        click.echo(text, nl=not text.endswith("\n"))
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
 
 
 # --- discover and sync: CloudWatch housekeeping ---------------------------------------------------

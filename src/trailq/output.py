@@ -341,8 +341,18 @@ def _heading(table: _Table, options: RenderOptions) -> str:
     return text
 
 
+# Control characters in log data (a user agent is whatever the caller sent) would reach a terminal
+# as escape sequences; tables and Markdown are for people, so they show them as visible \xNN.
+# Machine formats keep values exact (JSON escapes them itself; CSV/TSV carry the bytes).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(value: str) -> str:
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+
+
 def _draw_table(columns: list[str], rows: list[dict], options: RenderOptions) -> str:
-    matrix = [["" if row.get(c) is None else row[c] for c in columns] for row in rows]
+    matrix = [["" if row.get(c) is None else visible(row[c]) for c in columns] for row in rows]
     headers = list(columns)
     if options.width is not None and options.table_format not in MARKUP_TABLE_FORMATS:
         keep_whole = [c in TAG_COLUMNS or c == SOURCE_TAG or _is_time_column(c, rows) for c in columns]
@@ -419,8 +429,8 @@ def _draw_markdown(columns: list[str], rows: list[dict], options: RenderOptions)
 
 def _markdown_cell(value: str) -> str:
     """A pipe or a line break would end the cell early; escape them the way GitHub renders."""
-    text = value.replace("\\", "\\\\").replace("|", "\\|")
-    return text.replace("\r\n", "<br>").replace("\n", "<br>").replace("\r", "<br>")
+    text = value.replace("\r\n", "<br>").replace("\n", "<br>").replace("\r", "<br>")
+    return visible(text).replace("\\", "\\\\").replace("|", "\\|")
 
 
 _RENDERERS = {
