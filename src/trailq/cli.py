@@ -242,7 +242,7 @@ selection_options = _options(
     click.option("--query-file", type=click.Path(dir_okay=False), help="Ad-hoc query text from a file."),
 )
 time_options = _options(
-    click.option("--since", help="Window ending now: 15m, 12h, 7d, 2w. [default: the catalog's, 24h]"),
+    click.option("--since", help="Window ending now: 15m, 12h, 7d, 2w. [default: on CloudWatch the catalog's (24h); locally, no time filter]"),
     click.option("--start", help="Window start: ISO 8601 (naive = UTC) or relative (2h)."),
     click.option("--end", help="Window end: ISO 8601, relative, or now."),
 )
@@ -268,7 +268,7 @@ aws_options = _options(
 check_output_options = _options(
     click.option("--output", "output_file", type=click.Path(dir_okay=False), help="Write the summary to FILE (atomically)."),
     click.option("--stats", "show_stats", is_flag=True, help="Records scanned and matched, bytes, estimated cost, time (stderr)."),
-    click.option("--price-per-gb", type=float, default=0.005, show_default=True, help="USD per GB scanned, for --stats."),
+    click.option("--price-per-gb", type=click.FloatRange(min=0), default=0.005, show_default=True, help="USD per GB scanned, for --stats."),
     click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings on stderr (errors are still shown)."),
 )
 output_options = _options(
@@ -277,7 +277,7 @@ output_options = _options(
     click.option("--output", "output_file", type=click.Path(dir_okay=False), help="Write the result to FILE (atomically)."),
     click.option("--merge", is_flag=True, help="One table for every query and target, with query/account/region columns."),
     click.option("--stats", "show_stats", is_flag=True, help="Records scanned and matched, bytes, estimated cost, time (stderr)."),
-    click.option("--price-per-gb", type=float, default=0.005, show_default=True, help="USD per GB scanned, for --stats."),
+    click.option("--price-per-gb", type=click.FloatRange(min=0), default=0.005, show_default=True, help="USD per GB scanned, for --stats."),
     click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings on stderr (errors are still shown)."),
     click.option("--show-ptr", is_flag=True, help="Show the @ptr column."),
     click.option("--tz", default="UTC", show_default=True, help="Show times in this zone (UTC, local, Europe/Paris, ...)."),
@@ -300,6 +300,8 @@ def run(**o: Any) -> None:
 
         if o["names"] or o["query_text"] or o["query_file"] or o["run_all"] or o["tags"]:
             raise errors.UsageError("--resume fetches earlier queries; give no query names or --query with it")
+        if o["sources"] or o["sample"]:
+            raise errors.UsageError("--resume fetches CloudWatch queries, not --source/--sample runs")
         results = aws.resume(o["resume_ids"], _aws_plan(o))
         _emit(results, o)
         sys.exit(runs.exit_code(results))

@@ -129,5 +129,7 @@ def parse_assignments(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise CatalogError(f"parameter {pair!r}: expected KEY=VALUE")
+        if key.strip() in out:
+            raise CatalogError(f"parameter '{key.strip()}' given twice", hint="a list parameter takes a comma list: -p users=a,b")
         out[key.strip()] = value
     return out

@@ -55,6 +55,8 @@ def select(catalog: Catalog, selection: Selection, params: dict[str, str]) -> li
         if selection.only_checks:
             raise CatalogError("an ad-hoc query carries no check", hint="put it in a catalog with a `check`, or use `trailq run`")
         return [adhoc]
+    if selection.run_all and (selection.names or selection.tags):
+        raise UsageError("--all runs every query; give it without names or --tag")
     if selection.run_all or (selection.only_checks and not selection.names and not selection.tags):
         chosen = list(catalog.queries.values())
     else:
