@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from signin_expected import CASES
-from signin_support import BUILTIN_NAMES, SHAPES, builtin, engine_or_skip, run_builtin
+from signin_support import BUILTIN_NAMES, REPO, SHAPES, builtin, engine_or_skip, run_builtin
 
 
 def test_the_catalog_holds_the_whole_pack_with_descriptions_and_tags():
@@ -54,3 +56,20 @@ def test_expected_rows_on_the_fixtures(case):
         assert [c for c in result.columns if c != "@ptr"] == expected_columns
     elif expected_rows:
         assert {c for c in result.columns if c != "@ptr"} == set().union(*expected_rows)
+
+
+def _documented_columns() -> set[str]:
+    """Column names in docs/catalog.md's vocabulary table (first cell of each row, every `name`)."""
+    text = (REPO / "docs" / "catalog.md").read_text(encoding="utf-8")
+    table = text.split("**Column vocabulary.**", 1)[1].split("\n\n", 2)[1]
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    return {name for row in rows for name in re.findall(r"`([^`]+)`", row.split("|")[1])}
+
+
+def test_every_column_is_in_the_documented_vocabulary():
+    documented = _documented_columns()
+    assert {"who", "account", "attempts", "people", "accounts"} <= documented
+    for case, (params, _rows, _columns) in CASES.items():
+        result = run_builtin(case.split("[")[0], [str(SHAPES)], params)
+        undocumented = {c for c in result.columns if c != "@ptr"} - documented
+        assert undocumented == set(), (case, undocumented)
