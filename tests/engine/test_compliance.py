@@ -44,3 +44,14 @@ def test_case(case: dict, events: list, tmp_path: Path) -> None:
         assert result.columns == case["columns"]
     rows = [{k: v for k, v in row.items() if k != "@ptr"} for row in result.rows]
     assert rows == case["rows"]
+
+
+def test_calendar_offset_is_refused_before_reading_with_a_caret_at_the_offset() -> None:
+    from trailq.engine import check_supported
+    from trailq.errors import UnsupportedLocally
+
+    text = "stats count(*) as n by bin(1d) offset 1mo"
+    with pytest.raises(UnsupportedLocally) as caught:
+        check_supported(parse(text))
+    assert caught.value.exit_code == 7
+    assert text[caught.value.span.start : caught.value.span.end] == "1mo"

@@ -20,7 +20,8 @@ from trailq.lang.ast import Query
 from trailq.result import COMPLETE, ProgressEvent, Result, Statistics, Target
 from trailq.timerange import TimeRange
 from trailq.engine import prefilter as _prefilter
-from trailq.engine.events import ReadOptions, expand_sources
+from trailq.engine.events import ReadOptions
+from trailq.engine.sources import collect_sources
 from trailq.engine.expressions import RunContext
 from trailq.engine.interpreter import check_supported, finish, plan_query, render_rows
 from trailq.engine.scan import scan
@@ -49,7 +50,7 @@ def _default_workers() -> int:
 
 
 def _source_label(sources: Sequence[str]) -> str:
-    labels = ["stdin" if s == "-" else s for s in sources]
+    labels = list(dict.fromkeys("stdin" if s == "-" else s for s in sources))  # a source named twice is read once
     return ", ".join(labels) if labels else "none"
 
 
@@ -79,14 +80,14 @@ def run_local(
     )
     plan = plan_query(query, context)  # raises UnsupportedLocally first, before reading anything
     target = Target(source=label or _source_label(sources))
-    files = expand_sources(sources)
+    collected = collect_sources(sources)
     # Under --strict every line is parsed, so that corrupt input is found even where it could not match.
     prefilter = _prefilter.build(query)
     matcher = None if strict else prefilter.matcher()
     options = ReadOptions(strict=strict, time_range=time_range, prefilter=matcher, needles=None if strict else prefilter.needles())
     if on_progress is not None:
         on_progress(ProgressEvent(name, target, "Running", Statistics(), 0.0))
-    partial = scan(plan, files, options, stdin, workers or _default_workers())
+    partial = scan(plan, collected.files, options, stdin, workers or _default_workers())
     finished = finish(plan, partial.rows, partial.groups)
     report = partial.report
     statistics = Statistics(
@@ -95,7 +96,7 @@ def run_local(
         bytes_scanned=float(report.bytes_read),
         elapsed_seconds=time.monotonic() - started,
     )
-    warnings = report.warnings(time_range is not None)
+    warnings = collected.warnings() + report.warnings(time_range is not None)
     if finished.truncated:
         warnings.append(
             f"more than {len(finished.rows)} rows matched; showing the first {len(finished.rows)}, as the service would "

@@ -3,7 +3,8 @@
 Formats are detected per file from its bytes, not its name: gzip (any extension), a CloudTrail
 S3 object (``{"Records": [...]}``), a JSON array of records, a CloudWatch export
 (``{"events": [{"timestamp", "message"}, ...]}``), or JSON lines (one record per line, where a
-line may itself be a ``Records`` or ``events`` wrapper). JSON lines are streamed line by line
+line may itself be a ``Records`` or ``events`` wrapper; `sources.sniff` tells them from documents,
+also when the first line is broken). JSON lines are streamed line by line
 with an optional byte-level prefilter; whole documents are parsed at once (trail objects are
 small). Unreadable input is reported with file and line and skipped, or raised under strict.
 
@@ -14,11 +15,9 @@ keep their parsed dict and a field name is walked as a dotted path only when a q
 from __future__ import annotations
 
 import base64
-import glob
 import gzip
 import hashlib
 import io
-import os
 import zlib
 from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Iterable, Iterator
@@ -28,6 +27,7 @@ import orjson
 from trailq.errors import QueryFailedError, UsageError
 from trailq.timerange import TimeRange
 from trailq.engine.blocks import Block, block_lines, candidate_spans, line_count, stream_blocks
+from trailq.engine.sources import is_digest_record, sniff
 from trailq.engine.values import Timestamp, Value, parse_event_time_ms
 
 # The log group an event seems to come from; a trail's files do not name one (see semantics.md).
@@ -35,7 +35,6 @@ DEFAULT_LOG_GROUP = "CloudTrail/DefaultLogGroup"
 # How many problems are listed one by one before the rest are only counted.
 MAX_LISTED_PROBLEMS = 20
 _GZIP_MAGIC = b"\x1f\x8b"
-_JSON_SUFFIXES = (".json", ".jsonl", ".ndjson", ".gz", ".log", ".txt")
 
 Prefilter = Callable[[bytes], bool]
 # JSON lines are read in blocks (blocks.py). False selects the line-by-line reader, kept as the
@@ -56,6 +55,8 @@ class ReadReport:
     problems: list[str] = field(default_factory=list)
     no_time_count: int = 0
     no_time_examples: list[str] = field(default_factory=list)
+    digest_count: int = 0
+    digest_examples: list[str] = field(default_factory=list)
 
     def problem(self, where: str, message: str, strict: bool) -> None:
         text = f"{where}: {message}"
@@ -70,6 +71,11 @@ class ReadReport:
         if len(self.no_time_examples) < 5:
             self.no_time_examples.append(where)
 
+    def digest(self, where: str) -> None:
+        self.digest_count += 1
+        if len(self.digest_examples) < 5:
+            self.digest_examples.append(where)
+
     def merge(self, other: "ReadReport") -> None:
         self.files += other.files
         self.bytes_read += other.bytes_read
@@ -80,6 +86,8 @@ class ReadReport:
         self.problems.extend(other.problems[: max(0, MAX_LISTED_PROBLEMS - len(self.problems))])
         self.no_time_count += other.no_time_count
         self.no_time_examples.extend(other.no_time_examples[: max(0, 5 - len(self.no_time_examples))])
+        self.digest_count += other.digest_count
+        self.digest_examples.extend(other.digest_examples[: max(0, 5 - len(self.digest_examples))])
 
     def warnings(self, time_filtered: bool) -> list[str]:
         out: list[str] = []
@@ -94,6 +102,13 @@ class ReadReport:
                 f"{self.no_time_count} record(s) without a parsable eventTime, {what}: "
                 + ", ".join(self.no_time_examples)
                 + (" ..." if self.no_time_count > len(self.no_time_examples) else "")
+            )
+        if self.digest_count:
+            out.append(
+                f"skipped {self.digest_count} CloudTrail digest(s) recognised by their content "
+                "(digestStartTime, digestEndTime, logFiles; a digest holds no events): "
+                + ", ".join(self.digest_examples)
+                + (" ..." if self.digest_count > len(self.digest_examples) else "")
             )
         return out
 
@@ -231,35 +246,6 @@ def field_getter(name: str) -> Callable[[Event], Value]:
 # ---------------------------------------------------------------------------------------------
 
 
-def expand_sources(sources: Iterable[str]) -> list[str]:
-    """Paths, folders (recursive, sorted) and globs → files, in a stable order; ``-`` stays ``-``."""
-    files: list[str] = []
-    for source in sources:
-        if source == "-":
-            files.append("-")
-        elif os.path.isdir(source):
-            found = []
-            for root, dirs, names in os.walk(source):
-                dirs.sort()
-                found.extend(os.path.join(root, n) for n in sorted(names) if _looks_like_data(n))
-            files.extend(found)
-        elif os.path.isfile(source):
-            files.append(source)
-        elif glob.has_magic(source):
-            matches = sorted(p for p in glob.glob(source, recursive=True) if os.path.isfile(p))
-            if not matches:
-                raise UsageError(f"--source {source}: the pattern matches no file")
-            files.extend(matches)
-        else:
-            raise UsageError(f"--source {source}: no such file or folder")
-    return files
-
-
-def _looks_like_data(name: str) -> bool:
-    # Folders hold digests, manifests and READMEs too; read what a trail or an export writes.
-    return not name.startswith(".") and name.lower().endswith(_JSON_SUFFIXES)
-
-
 def _open_bytes(path: str, stdin: BinaryIO | None) -> BinaryIO:
     raw: BinaryIO = stdin if path == "-" and stdin is not None else open(path, "rb")  # noqa: SIM115
     if path == "-" and stdin is None:
@@ -301,27 +287,19 @@ def read_events(files: list[str], options: ReadOptions, report: ReadReport, stdi
 
 
 def _read_stream(stream: BinaryIO, label: str, options: ReadOptions, report: ReadReport) -> Iterator[Event]:
-    first = stream.readline()
-    stripped = first.lstrip()
-    while first and not stripped:
-        first = stream.readline()
-        stripped = first.lstrip()
-    if not first:
+    head, json_lines = sniff(stream.readline)
+    if not head.strip():
+        report.bytes_read += len(head)
         return
-    if stripped.startswith(b"{"):
-        try:
-            parsed = orjson.loads(first)
-        except orjson.JSONDecodeError:
-            parsed = None
-        if isinstance(parsed, dict):
-            # A complete object on the first line: JSON lines (wrappers allowed on any line).
-            if BLOCK_READER:
-                yield from read_blocks(stream_blocks(first, stream.read), label, options, report)
-            else:
-                yield from read_lines(_chain_first(first, stream), label, options, report)
-            return
+    if json_lines:
+        # Wrappers allowed on any line; a broken line is reported with its line number and skipped.
+        if BLOCK_READER:
+            yield from read_blocks(stream_blocks(head, stream.read), label, options, report)
+        else:
+            yield from read_lines(_chain_first(head, stream), label, options, report)
+        return
     # A document over several lines (pretty-printed object or array): parse it whole.
-    data = first + stream.read()
+    data = head + stream.read()
     report.bytes_read += len(data)
     try:
         document = orjson.loads(data)
@@ -329,7 +307,8 @@ def _read_stream(stream: BinaryIO, label: str, options: ReadOptions, report: Rea
         line = data.count(b"\n", 0, getattr(exc, "pos", 0)) + 1
         report.problem(f"{label}:{line}", f"not valid JSON ({exc.msg if hasattr(exc, 'msg') else exc})", options.strict)
         return
-    yield from _from_document(document, label, 1, options, report, raw=None)
+    # Where a record sits in a multi-line document is not known cheaply: problems name the record.
+    yield from _from_document(document, label, 1, options, report, raw=None, at=label)
 
 
 def read_lines(
@@ -493,8 +472,13 @@ def _is_wrapper(line: bytes) -> bool:
     return head.startswith((b'{"Records"', b'{"events"', b'{ "Records"', b'{ "events"'))
 
 
-def _chain_first(first: bytes, stream: BinaryIO) -> Iterator[bytes]:
-    yield first
+def _chain_first(head: bytes, stream: BinaryIO) -> Iterator[bytes]:
+    """The lines already read by `sniff`, then the rest of the stream."""
+    pieces = head.split(b"\n")
+    for piece in pieces[:-1]:
+        yield piece + b"\n"
+    if pieces[-1]:
+        yield pieces[-1]
     yield from stream
 
 
@@ -562,8 +546,12 @@ def _make_event(
     fallback_ms: int | None = None,
     locate: Callable[[], str] | None = None,
 ) -> Event | None:
-    report.records += 1
     timestamp_ms = parse_event_time_ms(record.get("eventTime"))
+    if timestamp_ms is None and is_digest_record(record):
+        # A digest file under another name (its path says nothing): not an event, not a record.
+        report.digest(locate() if locate is not None else where)
+        return None
+    report.records += 1
     if timestamp_ms is None:
         timestamp_ms = fallback_ms
     time_range = options.time_range

@@ -92,9 +92,13 @@ def field_reader(name: str) -> Compiled:
 class Compiler:
     """Turns expressions into closures for one query's run."""
 
-    def __init__(self, context: RunContext, aggregate_value: Callable[[A.Call], Compiled] | None = None) -> None:
+    def __init__(
+        self, context: RunContext, aggregate_value: Callable[[A.Call], Compiled] | None = None, bin_offset_ms: int = 0
+    ) -> None:
         self.context = context
         self.aggregate_value = aggregate_value
+        # `stats ... by bin(p) offset d`: the by terms' bins start d after the usual boundaries.
+        self.bin_offset_ms = bin_offset_ms
 
     def unsupported(self, node: object, message: str) -> UnsupportedLocally:
         return UnsupportedLocally(message, span=getattr(node, "span", A.NO_SPAN), text=self.context.query.text)
@@ -294,6 +298,14 @@ class Compiler:
             if not isinstance(period_node, A.Duration):
                 raise self.unsupported(period_node, "bin() needs a time period such as 5m")
             period = Period(period_node.amount, period_node.canonical_unit)
+            offset = self.bin_offset_ms
+            if offset:
+
+                def shifted(row: Row) -> Value:
+                    epoch_ms = row.timestamp_ms()
+                    return None if epoch_ms is None else Timestamp(floor_period_ms(epoch_ms - offset, period) + offset)
+
+                return shifted
 
             def binned(row: Row) -> Value:
                 epoch_ms = row.timestamp_ms()

@@ -46,11 +46,33 @@ def check_supported(query: A.Query) -> None:
                 text=query.text,
                 hint="run it against CloudWatch with --log-group",
             )
+        if isinstance(command, A.Stats):
+            stats_offset_ms(query, command)
         for node in _walk_nodes(command):
             if isinstance(node, A.Call) and node.name.lower() in UNSUPPORTED_FUNCTIONS:
                 raise UnsupportedLocally(f"{node.name}() is not supported by the local engine", span=node.span, text=query.text)
             if isinstance(node, A.Subquery):
                 raise UnsupportedLocally("subqueries need the CloudWatch service", span=node.span, text=query.text)
+
+
+# A month, quarter or year has no single length, so an offset in them has no single meaning.
+_CALENDAR_UNITS = frozenset({"mo", "q", "y"})
+
+
+def stats_offset_ms(query: A.Query, command: A.Stats) -> int:
+    """`by bin(p) offset d` → d in ms (0 without an offset). Bins start at floor((t - d) / p) * p + d
+    (semantics.md); UnsupportedLocally, caret at the period, for what has no fixed length."""
+    offset = command.offset
+    if offset is None:
+        return 0
+    if not isinstance(offset, A.Duration) or offset.canonical_unit in _CALENDAR_UNITS:
+        raise UnsupportedLocally(
+            "the local engine shifts bins only by a fixed period (ms, s, m, h, d, w), not by months, quarters or years",
+            span=getattr(offset, "span", A.NO_SPAN),
+            text=query.text,
+            hint="run it against CloudWatch with --log-group",
+        )
+    return int(offset.milliseconds)
 
 
 def _walk_nodes(node: object) -> Iterator[object]:
@@ -336,7 +358,8 @@ def compile_stats(query: A.Query, command: A.Stats, context: RunContext) -> Stat
             inputs.append(None)
         else:
             inputs.append(inner.compile(args[0]))
-    by = [(column_name(query, p), inner.compile(p.expr)) for p in command.by]
+    grouper = Compiler(context, bin_offset_ms=stats_offset_ms(query, command))
+    by = [(column_name(query, p), grouper.compile(p.expr)) for p in command.by]
     plan = StatsPlan(command, by, calls, inputs, constants, outputs)
     plan._current = current  # type: ignore[attr-defined]
     return plan

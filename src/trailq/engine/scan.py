@@ -19,6 +19,7 @@ import orjson
 from trailq.lang import ast as A
 from trailq.engine import events as E
 from trailq.engine.blocks import range_blocks
+from trailq.engine.sources import sniff
 from trailq.engine.fastagg import aggregate_events, fast_stats
 from trailq.engine.expressions import Row, RunContext
 from trailq.engine.interpreter import Groups, Plan, aggregate, apply, keep_top, merge_groups, plan_query
@@ -52,25 +53,40 @@ class Partial:
     rows: list[Row] = field(default_factory=list)
 
 
+# `_is_splittable` reads at most this much of a line: a longer first line is not worth splitting for.
+_SNIFF_LINE_LIMIT = 1 << 22
+
+
 def _is_splittable(path: str) -> bool:
-    """A plain (not gzip) file whose first line is a complete JSON object: JSON lines."""
+    """A plain (not gzip) file that reads as JSON lines (sources.sniff, the same rule as reading it)
+    and whose first line is not a whole S3 object or export."""
     if path == "-":
         return False
+    too_long = False
     try:
         with open(path, "rb") as handle:
             if handle.read(2) == E._GZIP_MAGIC:
                 return False
             handle.seek(0)
-            first = handle.readline(1 << 22).strip()
+
+            def readline() -> bytes:
+                nonlocal too_long
+                line = handle.readline(_SNIFF_LINE_LIMIT)
+                if len(line) >= _SNIFF_LINE_LIMIT and not line.endswith(b"\n"):
+                    too_long = True
+                    return b""
+                return line
+
+            head, json_lines = sniff(readline)
     except OSError:
         return False
-    if not first.startswith(b"{"):
+    if too_long or not json_lines:
         return False
     try:
-        parsed = orjson.loads(first)
+        first = orjson.loads(head.strip().split(b"\n", 1)[0])
     except orjson.JSONDecodeError:
-        return False
-    return isinstance(parsed, dict) and "Records" not in parsed and "events" not in parsed
+        return True  # a broken first line, reported by the range that holds it
+    return isinstance(first, dict) and "Records" not in first and "events" not in first
 
 
 def plan_units(files: list[str], workers: int) -> list[Unit]:
