@@ -42,7 +42,6 @@ class NamedQuery:
     description: str
     text: str  # with {{placeholders}}
     origin: str  # the file the text came from (for error messages)
-    line_offset: int  # line of `origin` on which the text starts, minus one
     tags: tuple[str, ...] = ()
     params: dict[str, Param] = field(default_factory=dict)
     check: Check | None = None
@@ -306,7 +305,7 @@ def _query(
     description = _typed(keys.get("description"), str, problems, "description", name)
     if "description" not in keys:
         problems.add(key_node, "missing required key 'description'", name)
-    text, origin, line_offset = _query_text(name, key_node, keys, path, problems)
+    text, origin, place = _query_text(name, key_node, keys, path, problems)
     tags = _string_list(keys.get("tags"), problems, "tags", name) or ()
     declared = _params(keys.get("params"), problems, name)
     check = _check(keys.get("check"), problems, name)
@@ -315,7 +314,7 @@ def _query(
     if text is not None:
         _check_placeholders(text, declared, keys, key_node, problems, name)
         if check_syntax and len(problems.items) == before:
-            _check_query_syntax(text, origin, line_offset, name, problems)
+            _check_query_syntax(text, origin, place, name, problems)
     if len(problems.items) > before or text is None:
         return None
     return NamedQuery(
@@ -323,7 +322,6 @@ def _query(
         description=description or "",
         text=text,
         origin=origin,
-        line_offset=line_offset,
         tags=tags,
         params=declared,
         check=check,
@@ -333,34 +331,55 @@ def _query(
     )
 
 
-def _query_text(name: str, key_node: yaml.Node, keys: dict[str, yaml.Node], path: Path, problems: _Problems) -> tuple[str | None, str, int]:
-    """The query's text, the file it is in, and the line offset of its first line in that file."""
+@dataclass(frozen=True)
+class _Place:
+    """Where a query's text sits in its file: line offset, and column offsets of its first and other lines."""
+
+    lines: int = 0
+    first_columns: int = 0
+    columns: int = 0
+
+    def locate(self, line: int, col: int) -> tuple[int, int]:
+        return line + self.lines, col + (self.first_columns if line == 1 else self.columns)
+
+
+def _inline_place(node: yaml.Node) -> _Place:
+    """An inline `query:`: a block scalar starts on the next line, indented; a flow scalar after the key."""
+    mark = node.start_mark
+    if getattr(node, "style", None) in ("|", ">"):
+        following = (mark.buffer or "").split("\n")[mark.line + 1 :]
+        content = next((line for line in following if line.strip()), "")
+        indent = len(content) - len(content.lstrip(" "))
+        return _Place(mark.line + 1, indent, indent)
+    quoted = 1 if getattr(node, "style", None) in ("'", '"') else 0
+    return _Place(mark.line, mark.column + quoted, 0)
+
+
+def _query_text(name: str, key_node: yaml.Node, keys: dict[str, yaml.Node], path: Path, problems: _Problems) -> tuple[str | None, str, _Place]:
+    """The query's text, the file it is in, and where in that file the text starts."""
     if ("file" in keys) == ("query" in keys):
         problems.add(key_node, "give exactly one of 'file' or 'query'", name)
-        return None, str(path), 0
+        return None, str(path), _Place()
     if "query" in keys:
         node = keys["query"]
-        text = _typed(node, str, problems, "query", name)
-        # A block scalar (`query: |`) starts on the line after its indicator.
-        offset = node.start_mark.line + (1 if getattr(node, "style", None) in ("|", ">") else 0)
-        return text, str(path), offset
+        return _typed(node, str, problems, "query", name), str(path), _inline_place(node)
     file_node = keys["file"]
     relative = _typed(file_node, str, problems, "file", name)
     if relative is None:
-        return None, str(path), 0
+        return None, str(path), _Place()
     folder = path.parent.resolve()
     target = (folder / relative).resolve()
     if not target.is_relative_to(folder):
         problems.add(file_node, f"file '{relative}' is outside the catalog's folder {folder}", name)
-        return None, str(path), 0
+        return None, str(path), _Place()
     if not target.is_file():
         problems.add(file_node, f"file '{relative}' not found", name)
-        return None, str(path), 0
+        return None, str(path), _Place()
     try:
-        return target.read_text(encoding="utf-8"), str(path.parent / relative), 0
+        return target.read_text(encoding="utf-8"), str(path.parent / relative), _Place()
     except (OSError, UnicodeDecodeError) as exc:
         problems.add(file_node, f"cannot read '{relative}': {exc}", name)
-        return None, str(path), 0
+        return None, str(path), _Place()
 
 
 def _params(node: yaml.Node | None, problems: _Problems, name: str) -> dict[str, Param]:
@@ -451,11 +470,11 @@ def _quoted_placeholders(text: str) -> list[str]:
     return found
 
 
-def _check_query_syntax(text: str, origin: str, line_offset: int, name: str, problems: _Problems) -> None:
+def _check_query_syntax(text: str, origin: str, place: _Place, name: str, problems: _Problems) -> None:
     """Parse the text with its placeholders; a syntax error becomes a `file:line:col` problem."""
     try:
         lang.parse(text, origin=origin, placeholders=True)
     except QueryError as exc:
-        line, col = line_col(text, exc.span.start)
-        problems.items.append(f"{origin}:{line + line_offset}:{col}: query '{name}': {exc.message}\n{caret(text, exc.span)}")
+        line, col = place.locate(*line_col(text, exc.span.start))
+        problems.items.append(f"{origin}:{line}:{col}: query '{name}': {exc.message}\n{caret(text, exc.span)}")
         problems.syntax += 1

@@ -55,7 +55,8 @@ def validate(*, catalogs: tuple[str, ...] = (), files: tuple[str, ...] = (), que
         checked += 1
         _parse_into(report, query_text, "query")
     problems = len(report.messages)
-    report.summary = f"{checked} queries checked, " + (f"{problems} problem{'s' * (problems != 1)}" if problems else "all valid")
+    # After a catalog problem the count of checked queries is unknown: only the problems are counted.
+    report.summary = f"{problems} problem{'s' * (problems != 1)}" if problems else f"{checked} queries checked, all valid"
     return report
 
 

@@ -184,3 +184,17 @@ def test_the_same_file_twice_is_read_once(tmp_path, monkeypatch):
     (tmp_path / "queries.yaml").write_text("version: 1\nqueries:\n  mine: {description: d, query: fields a}\n")
     monkeypatch.chdir(tmp_path)
     assert "mine" in catalog.load(["queries.yaml"]).queries
+
+
+def test_syntax_errors_in_inline_queries_point_into_the_yaml_file(tmp_path):
+    path = tmp_path / "queries.yaml"
+    path.write_text(
+        "version: 1\nqueries:\n"
+        "  a:\n    description: x\n    query: filter a = \"x\n"
+        "  b:\n    description: y\n    query: |\n      fields a\n      | filter ispresnt(b)\n"
+    )
+    with pytest.raises(CatalogError) as info:
+        load_only(path)
+    firsts = [p.splitlines()[0] for p in info.value.problems]
+    assert firsts[0].startswith(f"{path}:5:23: query 'a': unclosed string")  # the quote on line 5, column 23
+    assert firsts[1].startswith(f"{path}:10:16: query 'b': unknown function 'ispresnt'")
