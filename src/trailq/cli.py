@@ -21,7 +21,7 @@ from tabulate import tabulate
 from trailq import __version__, catalog as catalog_mod, errors, runs
 from trailq.fileio import check_writable, write_atomic
 from trailq.result import Result
-from trailq.timerange import TimeRange, parse_duration_seconds
+from trailq.timerange import TimeRange, parse_duration_seconds, utc_now
 from trailq.params import parse_assignments
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -312,7 +312,7 @@ def run(**o: Any) -> None:
     execution.commit_state()  # only now: the rows are out
     _say(execution.notices, o)
     if o["console_url"]:
-        _console_links(execution, o)
+        _console_links(execution)
     sys.exit(execution.exit_code)
 
 
@@ -373,7 +373,7 @@ class Execution:
     results: list[Result]
     notices: list[str]
     exit_code: int
-    window: TimeRange | None = None
+    windows: dict[str, TimeRange] = dataclasses.field(default_factory=dict)  # CloudWatch: each query's window
     commit_state: Callable[[], None] = lambda: None  # records --state windows; call after output
 
 
@@ -395,6 +395,14 @@ def _execute(o: dict[str, Any], *, only_checks: bool, cat: catalog_mod.Catalog |
             progress.close()
 
 
+def _time_flags(o: dict[str, Any]) -> runs.TimeFlags:
+    return runs.TimeFlags(o["since"], o["start"], o["end"], utc_now())
+
+
+def _settle_seconds(o: dict[str, Any]) -> float:
+    return parse_duration_seconds(o["settle"], "--settle", allow_zero=True)
+
+
 def _execute_local(queries: list[runs.QueryToRun], o: dict[str, Any], progress: Any) -> Execution:
     from trailq import engine
 
@@ -403,36 +411,42 @@ def _execute_local(queries: list[runs.QueryToRun], o: dict[str, Any], progress: 
         raise errors.UsageError(f"{aws_only[0]} applies to CloudWatch runs, not to --source/--sample")
     sources = list(o["sources"]) + (engine.sample_sources() if o["sample"] else [])
     label = runs.source_label(sources, o["sample"])
-    window = runs.time_range(o["since"], o["start"], o["end"], default_since=None)
+    flags = _time_flags(o)
+    window = flags.window(default_since=None)
     state = None
     if o["state_file"]:
-        requested = window or runs.time_range(None, None, None, queries[0].since or "24h")
-        state = runs.Windows(o["state_file"], requested, parse_duration_seconds(o["settle"], "--settle", allow_zero=True))
+        # Periodic local audits need a start for their first window: the catalog's `since`.
+        window = window or flags.window(queries[0].since or "24h")
+        state = runs.Windows(o["state_file"], _settle_seconds(o), flags.now)
     stdin = sys.stdin.buffer if "-" in sources else None
     results, notices = runs.run_local(
         queries, sources=sources, label=label, window=window, strict=o["strict"], stdin=stdin,
         on_progress=progress, state=state,
     )
     commit = (lambda: state.record(results)) if state is not None else (lambda: None)
-    return Execution(results, notices, runs.exit_code(results), window, commit)
+    return Execution(results, notices, runs.exit_code(results), {}, commit)
 
 
 _AWS_ONLY_FLAGS = {
     "--log-group": "log_groups", "--discover": "discover", "--region": "regions", "--profile": "profiles",
-    "--role-arn": "role_arns", "--limit": "limit", "--resume": "resume_ids", "--console-url": "console_url",
+    "--role-arn": "role_arns", "--limit": "limit", "--console-url": "console_url",
 }
 
 
-def _aws_plan(o: dict[str, Any]) -> Any:
+def _aws_plan(o: dict[str, Any], **fixed: Any) -> Any:
+    """The AwsPlan the options describe (session.expand_regions splits comma lists)."""
     from trailq import aws
 
-    regions = tuple(r.strip() for value in o["regions"] for r in value.split(",") if r.strip())
-    extra = {"log_groups": tuple(o["log_groups"])} if o["log_groups"] else {}
-    return aws.AwsPlan(
-        profiles=tuple(o["profiles"]), role_arns=tuple(o["role_arns"]), external_id=o["external_id"],
-        role_session_name=o["role_session_name"], regions=regions, discover=o["discover"], limit=o["limit"],
-        timeout_seconds=parse_duration_seconds(o["timeout"], "--timeout"), concurrency=o["concurrency"], **extra,
-    )
+    given: dict[str, Any] = {
+        "profiles": tuple(o["profiles"]), "role_arns": tuple(o["role_arns"]), "external_id": o["external_id"],
+        "role_session_name": o["role_session_name"], "regions": tuple(o["regions"]),
+    }
+    if "timeout" in o:  # run and check; discover and sync take the plan's defaults
+        given.update(discover=o["discover"], limit=o["limit"], concurrency=o["concurrency"],
+                     timeout_seconds=parse_duration_seconds(o["timeout"], "--timeout"))
+        if o["log_groups"]:
+            given["log_groups"] = tuple(o["log_groups"])
+    return aws.AwsPlan(**given, **fixed)
 
 
 def _execute_aws(queries: list[runs.QueryToRun], o: dict[str, Any], progress: Any) -> Execution:
@@ -440,8 +454,8 @@ def _execute_aws(queries: list[runs.QueryToRun], o: dict[str, Any], progress: An
 
     if o["strict"]:
         raise errors.UsageError("--strict applies to --source/--sample runs")
-    flags = (o["since"], o["start"], o["end"])
-    window = runs.time_range(*flags, default_since=queries[0].since or "24h")  # bad flags fail before any call
+    flags = _time_flags(o)
+    flags.window(default_since=queries[0].since or "24h")  # bad flags fail before any call
     plan = _aws_plan(o)
     if not o["log_groups"] and not o["discover"]:
         # The catalog's log groups (its defaults, or the query's own) when the command line names none.
@@ -450,8 +464,8 @@ def _execute_aws(queries: list[runs.QueryToRun], o: dict[str, Any], progress: An
             plan = dataclasses.replace(plan, log_groups=catalog_groups)
     with cancel_on_signals() as signals:
         outcome = runs.run_aws(
-            queries, plan, flags=flags, state_path=o["state_file"],
-            settle_seconds=parse_duration_seconds(o["settle"], "--settle", allow_zero=True), cancel=signals.event, on_progress=progress,
+            queries, plan, flags=flags, state_path=o["state_file"], settle_seconds=_settle_seconds(o),
+            cancel=signals.event, on_progress=progress,
         )
     exit_code = outcome.exit_code
     if exit_code == errors.EXIT_INTERRUPTED and not signals.interrupted():
@@ -460,16 +474,16 @@ def _execute_aws(queries: list[runs.QueryToRun], o: dict[str, Any], progress: An
     if outcome.abandoned:
         notices.append("CloudWatch query ids left by the abort (results kept 7 days: `trailq run --resume ID --region R`): "
                        + "; ".join(outcome.abandoned))
-    return Execution(outcome.results, notices, exit_code, window, outcome.commit_state)
+    return Execution(outcome.results, notices, exit_code, outcome.windows, outcome.commit_state)
 
 
-def _console_links(execution: Execution, o: dict[str, Any]) -> None:
+def _console_links(execution: Execution) -> None:
+    """One Logs Insights console link per query and region, with that query's own window."""
     from trailq import console
 
-    if execution.window is None:
-        return
-    for link in console.console_links(execution.results, execution.window):
-        click.echo(link.line(), err=True)
+    for query, window in execution.windows.items():
+        for link in console.console_links([r for r in execution.results if r.query == query], window):
+            click.echo(link.line(), err=True)
 
 
 def _progress(o: dict[str, Any]) -> Any:
@@ -528,12 +542,6 @@ account_options = _options(
 )
 
 
-def _account_plan(o: dict[str, Any], **extra: Any) -> Any:
-    return _aws_plan({
-        **o, "log_groups": (), "discover": False, "limit": None, "timeout": "15m", "concurrency": 20, **extra,
-    })
-
-
 @main.command()
 @catalog_option
 @account_options
@@ -542,7 +550,7 @@ def discover(catalogs: tuple[str, ...], fmt: str, **o: Any) -> None:
     """Trails per region and the log group each streams to (CloudTrail DescribeTrails)."""
     from trailq import aws
 
-    rows = aws.discover(_account_plan(o))
+    rows = aws.discover(_aws_plan(o))
     if fmt == "json":
         click.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
         return
@@ -583,7 +591,7 @@ def sync(catalogs: tuple[str, ...], folder: str, prune: bool, dry_run: bool, **o
         )
         for q in cat.queries.values()
     ]
-    changes = aws.sync(specs, _account_plan(o), folder=folder, prune=prune, dry_run=dry_run)
+    changes = aws.sync(specs, _aws_plan(o), folder=folder, prune=prune, dry_run=dry_run)
     for change in changes:
         click.echo(change.describe())
     click.echo(f"{len(changes)} change{'s' * (len(changes) != 1)}" + (" planned (dry run)" if dry_run else ""), err=True)

@@ -22,6 +22,16 @@ EXIT_INTERRUPTED = 130
 EXIT_INTERNAL = 70
 
 
+# From least to most telling: when several things went wrong, the exit code says the one that most
+# needs a human (interrupted > invalid catalog or query text > a failure > denied access > findings).
+_SEVERITY = [EXIT_OK, EXIT_CHECK_FAILED, EXIT_ACCESS, EXIT_QUERY_FAILED, EXIT_QUERY_INVALID, EXIT_CATALOG, EXIT_USAGE, EXIT_INTERRUPTED]
+
+
+def worst_exit_code(*codes: int) -> int:
+    """The exit code that says most among several (unknown codes rank highest)."""
+    return max(codes, key=lambda code: _SEVERITY.index(code) if code in _SEVERITY else len(_SEVERITY))
+
+
 class TrailqError(Exception):
     """Base class: a user-facing error with a one-line message and an optional hint."""
 
@@ -70,12 +80,6 @@ class CatalogError(TrailqError):
 
     def render(self) -> str:
         return "\n".join(self.problems)
-
-
-class InterruptedRun(TrailqError):
-    """The user pressed Ctrl-C; running queries were stopped."""
-
-    exit_code = EXIT_INTERRUPTED
 
 
 class QueryError(TrailqError):

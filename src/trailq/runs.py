@@ -6,17 +6,20 @@ time range, and calling the local engine or the CloudWatch backend. Returns Resu
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Sequence
+from typing import TYPE_CHECKING, BinaryIO, Callable, Sequence
 
 from trailq import lang
 from trailq.catalog import Catalog
-from trailq.errors import (
-    EXIT_ACCESS, EXIT_INTERRUPTED, EXIT_OK, EXIT_QUERY_FAILED, EXIT_QUERY_INVALID, CatalogError, UsageError,
-)
+from trailq.errors import EXIT_ACCESS, EXIT_OK, EXIT_QUERY_FAILED, CatalogError, UsageError, worst_exit_code
 from trailq.result import ProgressEvent, Result, Target
 from trailq.timerange import TimeRange, resolve
+
+if TYPE_CHECKING:
+    from trailq.aws import AwsPlan
 
 ADHOC_NAME = "query"
 
@@ -99,18 +102,31 @@ def _adhoc(selection: Selection) -> QueryToRun | None:
     return None
 
 
-def time_range(since: str | None, start: str | None, end: str | None, default_since: str | None) -> TimeRange | None:
-    """The window from flags; with no flag, the catalog's default (None: no time filter)."""
-    if since is None and start is None and end is None:
-        return resolve(since=default_since) if default_since else None
-    return resolve(since=since, start=start, end=end, default_since=default_since or "24h")
+@dataclass(frozen=True)
+class TimeFlags:
+    """--since / --start / --end as given, resolved against one `now` for the whole run."""
+
+    since: str | None = None
+    start: str | None = None
+    end: str | None = None
+    now: datetime | None = None
+
+    @property
+    def given(self) -> bool:
+        return self.since is not None or self.start is not None or self.end is not None
+
+    def window(self, default_since: str | None) -> TimeRange | None:
+        """The window from the flags; with none, the catalog's default (None: no time filter)."""
+        if not self.given:
+            return resolve(since=default_since, now=self.now) if default_since else None
+        return resolve(since=self.since, start=self.start, end=self.end, default_since=default_since or "24h", now=self.now)
 
 
 def source_label(sources: Sequence[str], sample: bool) -> str:
-    """How a local target is named in output and in --state keys."""
+    """How a local target is named in output and in --state keys (each source once, as read)."""
     if sample and len(sources) == 1:
         return "sample"
-    return ", ".join("stdin" if s == "-" else s for s in sources)
+    return ", ".join(dict.fromkeys("stdin" if s == "-" else s for s in sources))
 
 
 def run_local(
@@ -126,8 +142,8 @@ def run_local(
 ) -> tuple[list[Result], list[str]]:
     """Every query over the same local sources, and run-level notices. Query errors raise before anything is read.
 
-    With `state`, windows come from it; recording them is left to the caller, after the output is
-    written (a run whose output was lost must be read again).
+    With `state`, windows come from it (starting from `window`); recording them is left to the
+    caller, after the output is written (a run whose output was lost must be read again).
     """
     from trailq import engine
 
@@ -140,10 +156,10 @@ def run_local(
     notices: list[str] = []
     for q, tree in parsed:
         query_window = window
-        if state is not None:
-            query_window = state.window_for(q.name, Target(source=label))
+        if state is not None and window is not None:
+            query_window = state.window_for(q.name, Target(source=label), window)
             if query_window is None:
-                notices.append(f"{q.name} on {label}: nothing new has settled since the last run")
+                notices.append(nothing_new(q.name, label))
                 continue
         results.append(engine.run_local(
             tree, name=q.name, sources=sources, time_range=query_window, strict=strict, stdin=stdin,
@@ -152,22 +168,30 @@ def run_local(
     return results, notices
 
 
-class Windows:
-    """--state: each query × target gets the window after the one it last completed."""
+def nothing_new(query: str, target: str) -> str:
+    return f"{query} on {target}: nothing new has settled since the last run"
 
-    def __init__(self, path: str, requested: TimeRange, settle_seconds: float) -> None:
+
+class Windows:
+    """--state for one run: each query × target gets the window after the one it last completed.
+
+    One state file per run, however many windows the run's queries ask for, so that recording
+    never overwrites another group's watermarks.
+    """
+
+    def __init__(self, path: str, settle_seconds: float, now: datetime | None = None) -> None:
         from trailq.state import StateFile
 
         self.file = StateFile(path)
-        self.requested = requested
         self.settle_seconds = settle_seconds
+        self.now = now
         self.used: dict[tuple[str, str], TimeRange] = {}
 
-    def window_for(self, query: str, target: Target) -> TimeRange | None:
+    def window_for(self, query: str, target: Target, requested: TimeRange) -> TimeRange | None:
         from trailq.state import target_key
 
         key = target_key(target)
-        window = self.file.window(query, key, self.requested, self.settle_seconds)
+        window = self.file.window(query, key, requested, self.settle_seconds, now=self.now)
         if window is not None:
             self.used[(query, key)] = window
         return window
@@ -191,65 +215,61 @@ class Windows:
 class AwsRun:
     """Everything one CloudWatch run produced, over every group of queries."""
 
-    results: list[Result]
-    notices: list[str]
-    abandoned: list[str]  # "query-id (account region, stopped)" lines: fetchable with --resume for 7 days
-    exit_code: int
-    pending_state: list[tuple[Windows, list[Result]]] = field(default_factory=list)
+    results: list[Result] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    abandoned: list[str] = field(default_factory=list)  # "query-id (...)" lines: fetchable with --resume for 7 days
+    exit_code: int = EXIT_OK
+    windows: dict[str, TimeRange] = field(default_factory=dict)  # each query's requested window
+    state: Windows | None = None
+    recordable: list[Result] = field(default_factory=list)  # results of groups that were not aborted
 
     def commit_state(self) -> None:
         """Record the --state windows of this run (after its output is written)."""
-        for windows, results in self.pending_state:
-            windows.record(results)
+        if self.state is not None:
+            self.state.record(self.recordable)
 
 
 def run_aws(
     queries: Sequence[QueryToRun],
-    plan: Any,
+    plan: AwsPlan,
     *,
-    flags: tuple[str | None, str | None, str | None],
+    flags: TimeFlags,
     state_path: str | None,
     settle_seconds: float,
-    cancel: Any,
+    cancel: threading.Event | None,
     on_progress: Callable[[ProgressEvent], None] | None = None,
 ) -> AwsRun:
     """Run on CloudWatch. Queries whose catalog `since` differs run as separate groups (one window each)."""
     from trailq import aws
 
-    since, start, end = flags
     groups: dict[str | None, list[QueryToRun]] = {}
     for q in queries:
-        groups.setdefault(None if (since or start or end) else q.since, []).append(q)
-    run = AwsRun([], [], [], EXIT_OK)
+        groups.setdefault(None if flags.given else q.since, []).append(q)
+    run = AwsRun(state=Windows(state_path, settle_seconds, flags.now) if state_path else None)
     for default_since, group in groups.items():
-        window = time_range(since, start, end, default_since or "24h")
+        window = flags.window(default_since or "24h")
         assert window is not None
-        state = Windows(state_path, window, settle_seconds) if state_path else None
+        state = run.state
         outcome = aws.run(
             [(q.name, q.text) for q in group], plan, window, cancel=cancel, on_progress=on_progress,
-            window_for=state.window_for if state else None,
+            window_for=(lambda name, target, w=window: state.window_for(name, target, w)) if state else None,
         )
         error = outcome.query_error()
         if error is not None:
             raise error
-        if state is not None and not outcome.aborted:
-            run.pending_state.append((state, outcome.results))
+        if not outcome.aborted:
+            run.recordable.extend(outcome.results)
         run.results.extend(outcome.results)
+        run.windows.update({q.name: window for q in group})
         run.notices.extend(outcome.warnings)
         run.abandoned.extend(
             f"{a.query_id} ({a.query} on account {a.account} {a.region}, {'stopped' if a.stopped else 'could not be stopped'})"
             for a in outcome.abandoned
         )
-        run.exit_code = _worse(run.exit_code, outcome.exit_code)
+        run.exit_code = worst_exit_code(run.exit_code, outcome.exit_code)
         if outcome.aborted:
             break
     return run
-
-
-def _worse(a: int, b: int) -> int:
-    """The exit code that says more: interrupted > query invalid > access/failure > ok."""
-    order = [EXIT_OK, EXIT_ACCESS, EXIT_QUERY_FAILED, EXIT_QUERY_INVALID, EXIT_INTERRUPTED]
-    return max(a, b, key=lambda code: order.index(code) if code in order else len(order))
 
 
 def exit_code(results: Sequence[Result]) -> int:

@@ -12,7 +12,7 @@ from typing import TextIO
 from trailq import catalog as catalog_mod
 from trailq import lang
 from trailq.fileio import write_atomic
-from trailq.errors import EXIT_CATALOG, EXIT_OK, EXIT_QUERY_INVALID, EXIT_USAGE, CatalogError, QueryError
+from trailq.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_QUERY_INVALID, EXIT_USAGE, CatalogError, QueryError, worst_exit_code
 
 CATALOG_SUFFIXES = (".yaml", ".yml")
 
@@ -25,10 +25,8 @@ class Report:
     stdout: str | None = None  # fmt of stdin: the formatted text
 
     def worsen(self, code: int) -> None:
-        """Keep the most serious exit code: catalog (6) over query text (3) over ok."""
-        rank = {EXIT_OK: 0, 1: 1, EXIT_QUERY_INVALID: 2, EXIT_CATALOG: 3, EXIT_USAGE: 4}
-        if rank.get(code, 5) > rank.get(self.exit_code, 5):
-            self.exit_code = code
+        """Keep the most serious exit code: usage over catalog (6) over query text (3) over ok."""
+        self.exit_code = worst_exit_code(self.exit_code, code)
 
 
 def validate(*, catalogs: tuple[str, ...] = (), files: tuple[str, ...] = (), query_text: str | None = None) -> Report:
@@ -101,7 +99,7 @@ def format_files(files: tuple[str, ...], *, check_only: bool, stdin: TextIO) -> 
             write_atomic(path, formatted)
             report.messages.append(f"{name}: reformatted")
     if check_only and changed and report.exit_code == EXIT_OK:
-        report.exit_code = 1
+        report.exit_code = EXIT_CHECK_FAILED
     return report
 
 

@@ -45,3 +45,30 @@ def test_consecutive_state_windows_cover_each_event_once(tmp_path: Path) -> None
     assert len(first) == 2  # T0+1 and T0+9.2; the T0+10 events belong to the second window
     saved = json.loads(state.read_text())["covered_until"]["query"]["111111111111/us-east-1"]
     assert saved == datetime.fromtimestamp(T0 + 19, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_queries_with_different_windows_share_one_state_file(tmp_path: Path) -> None:
+    """Two `since` groups in one run: both watermarks are saved (one group must not overwrite the other)."""
+    catalog = tmp_path / "audit.yaml"
+    catalog.write_text(
+        "version: 1\nqueries:\n"
+        "  short: {description: one hour, since: 1h, query: 'fields @timestamp, @message'}\n"
+        "  long: {description: one week, since: 7d, query: 'fields @timestamp, @message'}\n"
+    )
+    now_s = int(datetime.now(timezone.utc).timestamp())
+    fake = FakeLogs(service_seconds=0.01)
+    fake.add_events("111111111111", "us-east-1", "trail", [(now_s - 600) * 1000, (now_s - 3 * 86400) * 1000])
+    (tmp_path / "credentials").write_text("[default]\naws_access_key_id = AKIATEST\naws_secret_access_key = x\n")
+    (tmp_path / "config").write_text("[default]\nregion = us-east-1\n")
+    state = tmp_path / "state.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    with FakeServer(fake) as server:
+        env.update(AWS_ENDPOINT_URL=server.endpoint, AWS_CONFIG_FILE=str(tmp_path / "config"),
+                   AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "credentials"), AWS_EC2_METADATA_DISABLED="true")
+        args = [sys.executable, "-m", "trailq", "run", "short", "long", "--catalog", str(catalog), "--log-group", "trail",
+                "--region", "us-east-1", "--state", str(state), "--settle", "0s", "--format", "json"]
+        done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    rows = {r["query"]: len(r["rows"]) for r in json.loads(done.stdout)}
+    assert rows == {"short": 1, "long": 2}
+    assert set(json.loads(state.read_text())["covered_until"]) == {"short", "long"}
