@@ -12,16 +12,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from trailq.errors import CatalogError
-from trailq.lang.lexer import encode_string, regex_error
+from trailq.errors import CatalogError, QueryError
+from trailq.lang import tokens
+from trailq.lang.lexer import encode_string, regex_error, tokenize
 
 PARAM_TYPES = ("string", "number", "duration", "regex", "list")
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
-_DURATION = re.compile(
-    r"\d+(?:ms|msec|s|sec|m|min|h|hr|hrs|d|day|days|w|week|weeks|mo|mon|q|qtr|y|yr)", re.IGNORECASE
-)
 
 
 @dataclass(frozen=True)
@@ -73,9 +71,10 @@ def literal(param: Param, value: str) -> str:
             raise bad(f"{value!r} is not a number")
         return value.strip()
     if param.type == "duration":
-        if not _DURATION.fullmatch(value.strip()):
+        amount = _duration_amount(value.strip())
+        if amount is None:
             raise bad(f"{value!r} is not a duration such as 5m, 1h or 1d")
-        if not value.strip().lstrip("0")[:1].isdigit():
+        if amount <= 0:
             raise bad(f"{value!r} is zero; a duration must be positive")
         return value.strip()
     if param.type == "regex":
@@ -87,6 +86,18 @@ def literal(param: Param, value: str) -> str:
         items = [item.strip() for item in value.split(",")] if value.strip() else []
         return "[" + ", ".join(encode_string(item) for item in items) + "]"
     raise bad(f"unknown type (expected one of {', '.join(PARAM_TYPES)})")
+
+
+def _duration_amount(value: str) -> float | None:
+    """The amount of a value that lexes as exactly one time period token (the lexer decides), else None."""
+    try:
+        toks = [t for t in tokenize(value, placeholders=False, comments=False) if t.kind != tokens.EOF]
+    except QueryError:
+        return None
+    if len(toks) != 1 or toks[0].kind != tokens.DURATION:
+        return None
+    amount, _unit = toks[0].value
+    return float(amount)
 
 
 def default_text(value: Any) -> str | None:

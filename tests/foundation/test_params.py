@@ -128,3 +128,12 @@ def test_a_zero_duration_is_refused():
     with pytest.raises(CatalogError, match="must be positive"):
         literal(Param("window", "duration"), "0m")
     assert literal(Param("window", "duration"), "10m") == "10m"
+
+
+@pytest.mark.parametrize("value, ok", [("5m", True), ("5minutes", True), ("1.5h", True), ("5M", False), ("5m | x", False), ("m5", False)])
+def test_durations_are_what_the_lexer_reads_as_one_period(value, ok):
+    if ok:
+        assert literal(Param("w", "duration"), value) == value
+    else:
+        with pytest.raises(CatalogError, match="is not a duration"):
+            literal(Param("w", "duration"), value)
