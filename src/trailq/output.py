@@ -37,7 +37,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Iterable
 
 import orjson
@@ -96,14 +96,37 @@ class Rendered:
     notices: list[str] = field(default_factory=list)
 
 
+class _SystemZone(tzinfo):
+    """This machine's zone, with its daylight-saving rules: each instant is converted with
+    `astimezone()` (no argument), never with the fixed offset that holds today."""
+
+    def utcoffset(self, dt: datetime | None) -> timedelta | None:
+        return None if dt is None else _local(dt).utcoffset()
+
+    def dst(self, dt: datetime | None) -> timedelta | None:
+        return None if dt is None else _local(dt).dst()
+
+    def tzname(self, dt: datetime | None) -> str | None:
+        return None if dt is None else _local(dt).tzname()
+
+
+def _local(dt: datetime) -> datetime:
+    return dt.replace(tzinfo=None).astimezone()
+
+
+LOCAL = _SystemZone()
+
+
+def _in_zone(moment: datetime, zone: tzinfo) -> datetime:
+    return moment.astimezone() if zone is LOCAL else moment.astimezone(zone)
+
+
 def resolve_zone(name: str) -> tzinfo:
     """`UTC`, `local` (this machine's zone) or an IANA zone name. Raises UsageError naming --tz."""
     if name.upper() in ("UTC", "Z"):
         return timezone.utc
     if name.lower() == "local":
-        local = datetime.now().astimezone().tzinfo
-        assert local is not None  # astimezone() on an aware "now" always has a zone
-        return local
+        return LOCAL
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
@@ -157,9 +180,9 @@ def convert_time(value: str, zone: tzinfo) -> str:
     if shape is None or zone is timezone.utc:
         return value
     if shape == "service":
-        moment = datetime.strptime(value, "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=timezone.utc).astimezone(zone)
+        moment = _in_zone(datetime.strptime(value, "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=timezone.utc), zone)
         return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d}" + _offset(moment)
-    moment = datetime.fromisoformat(value[:-1] + "+00:00").astimezone(zone)
+    moment = _in_zone(datetime.fromisoformat(value[:-1] + "+00:00"), zone)
     fraction = value[19:-1]  # ".123" or "" — keep the precision the value had
     return moment.strftime("%Y-%m-%dT%H:%M:%S") + fraction + _offset(moment)
 
@@ -428,8 +451,10 @@ def _draw_markdown(columns: list[str], rows: list[dict], options: RenderOptions)
 
 
 def _markdown_cell(value: str) -> str:
-    """A pipe or a line break would end the cell early; escape them the way GitHub renders."""
-    text = value.replace("\r\n", "<br>").replace("\n", "<br>").replace("\r", "<br>")
+    """A pipe or a line break would end the cell early, and `<b>` in log data would render as HTML:
+    escape them the way GitHub renders."""
+    text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("\r\n", "<br>").replace("\n", "<br>").replace("\r", "<br>")
     return visible(text).replace("\\", "\\\\").replace("|", "\\|")
 
 
