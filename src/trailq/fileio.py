@@ -1,4 +1,4 @@
-"""Atomic file writes, shared by `--output FILE` and the `--state FILE` windows.
+"""Atomic file writes: `--output`, `--junit`, the `--state` file and `trailq fmt`.
 
 A reader (or the next run after a crash) sees either the old file or the new one, never half of
 one: the text goes to a temporary file in the same folder (same filesystem, so the rename is

@@ -27,8 +27,9 @@ How every option behaves in every format (the CLI contract; tests/output/test_ma
   `@account`, `@region` (and `@source` for local sources). A missing value is a missing key.
 - An empty result gives a "no rows" notice for `table`/`markdown` and valid empty output for
   machine formats (`[]`-shaped JSON, CSV header only, no JSONL lines).
-- Failed results never produce rows; each gives an `error:` notice. Truncation and every
-  `Result.warnings` entry give a `warning:` notice.
+- A failed result gives an `error:` notice; rows it still holds (a partial failure on CloudWatch,
+  e.g. one log-group batch of several) are shown. Truncation and every `Result.warnings` entry
+  give a `warning:` notice.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Positions in query text: spans, line/column, and the caret drawing under an error.
 
-All position maths lives here so that the lexer, the parser, the engine and the AWS backend
-(which gets line/column from `queryCompileError`) point at characters the same way.
+All position maths lives here so that the lexer, the parser, the catalog, the engine and the AWS
+backend (which turns `queryCompileError` offsets into a span) point at characters the same way.
 """
 
 from __future__ import annotations
@@ -20,10 +20,6 @@ class Span:
         if self.start < 0 or self.end < self.start:
             raise ValueError(f"bad span {self.start}..{self.end}")
 
-    def cover(self, other: "Span") -> "Span":
-        """The smallest span holding both."""
-        return Span(min(self.start, other.start), max(self.end, other.end))
-
 
 def line_col(text: str, offset: int) -> tuple[int, int]:
     """1-based line and column of a character offset (clamped to the text)."""
@@ -33,22 +29,9 @@ def line_col(text: str, offset: int) -> tuple[int, int]:
     return line, offset - line_start + 1
 
 
-def offset_of(text: str, line: int, col: int) -> int:
-    """Inverse of line_col: the offset of a 1-based line and column (clamped to the text)."""
-    start = 0
-    for _ in range(line - 1):
-        nl = text.find("\n", start)
-        if nl < 0:
-            return len(text)
-        start = nl + 1
-    line_end = text.find("\n", start)
-    line_end = len(text) if line_end < 0 else line_end
-    return min(start + max(col - 1, 0), line_end)
-
-
 def caret(text: str, span: Span) -> str:
     """The line holding the span's start and a caret line under the span (cut at the line's end)."""
-    line_no, col = line_col(text, span.start)
+    _, col = line_col(text, span.start)
     line_start = span.start - (col - 1)
     line_end = text.find("\n", line_start)
     line_end = len(text) if line_end < 0 else line_end
