@@ -12,7 +12,7 @@ from typing import Callable
 
 from trailq.engine.values import Value, natural_sort_key, render_value, to_number
 
-__all__ = ["AGGREGATES", "AggregateState", "make_state", "is_aggregate"]
+__all__ = ["AGGREGATES", "AggregateState", "make_state"]
 
 
 class AggregateState:
@@ -174,7 +174,7 @@ class Percentile(AggregateState):
 
 
 class Distinct(AggregateState):
-    """count_distinct (exact here; the service approximates at high cardinality) and values()."""
+    """countDistinct (exact here; the service approximates at high cardinality) and values()."""
 
     __slots__ = ("kind", "seen")
 
@@ -192,7 +192,7 @@ class Distinct(AggregateState):
             self.seen.setdefault(text, value)
 
     def result(self) -> Value:
-        if self.kind == "count_distinct":
+        if self.kind == "countdistinct":
             return len(self.seen)
         return sorted(self.seen, key=natural_sort_key)
 
@@ -267,7 +267,8 @@ class TopK(AggregateState):
         return [text for text, _ in ordered[: self.k]]
 
 
-# name (lower case) → (factory taking the constant extra arguments, number of value arguments)
+# engine_name (the canonical name of trailq.lang.functions, lower-cased; aliases such as
+# `count_distinct` are resolved there) → factory taking the constant extra arguments.
 AGGREGATES: dict[str, Callable[..., AggregateState]] = {
     "count": lambda: Count(),
     "sum": lambda: Sum(),
@@ -277,10 +278,8 @@ AGGREGATES: dict[str, Callable[..., AggregateState]] = {
     "min": lambda: Extreme(False),
     "max": lambda: Extreme(True),
     "pct": lambda p: Percentile(float(to_number(p) or 0)),
-    "count_distinct": lambda: Distinct("count_distinct"),
-    "countdistinct": lambda: Distinct("count_distinct"),
+    "countdistinct": lambda: Distinct("countdistinct"),
     "values": lambda: Distinct("values"),
-    "collect_values": lambda: Distinct("values"),
     "earliest": lambda: ByTime(False),
     "latest": lambda: ByTime(True),
     "sortsfirst": lambda: SortsEnd(False),
@@ -289,10 +288,7 @@ AGGREGATES: dict[str, Callable[..., AggregateState]] = {
 }
 
 
-def is_aggregate(name: str) -> bool:
-    return name.lower() in AGGREGATES
-
-
 def make_state(name: str, *constants: Value) -> AggregateState:
-    return AGGREGATES[name.lower()](*constants)
+    """A fresh state for an aggregation; `name` is its engine_name (callers resolve it once per query)."""
+    return AGGREGATES[name](*constants)
 

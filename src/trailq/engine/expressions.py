@@ -15,7 +15,7 @@ from typing import Callable
 from trailq.errors import UnsupportedLocally
 from trailq.lang import ast as A
 from trailq.engine.events import Event, field_getter
-from trailq.engine.functions import CONTEXT_FUNCTIONS, SCALARS, Period, compile_regex, floor_period_ms, truth
+from trailq.engine.functions import CONTEXT_FUNCTIONS, SCALARS, Period, compile_regex, engine_name, floor_period_ms, truth
 from trailq.engine.values import Timestamp, Value, compare_values, to_number, to_text
 
 __all__ = ["Row", "RunContext", "Compiler", "truth"]
@@ -267,7 +267,7 @@ class Compiler:
     # --- calls --------------------------------------------------------------------------------
 
     def _Call(self, node: A.Call) -> Compiled:
-        name = node.name.lower()
+        name = engine_name(node.name)
         from trailq.engine.aggregates import AGGREGATES
 
         if name in AGGREGATES:

@@ -30,13 +30,13 @@ Getter = Callable[[Event], Value]
 class FastStats:
     by: list[Getter]
     inputs: list[Getter | None]  # per aggregation call; None counts every row
-    names: list[str]
+    names: list[str]  # engine_names of the aggregation calls
     constants: list[tuple[Value, ...]]
     top_keys: list[str] | None = None  # the record keys of `by` when every term is a top-level key
 
     @property
     def counts_only(self) -> bool:
-        return all(name.lower() == "count" and fn is None for name, fn in zip(self.names, self.inputs))
+        return all(name == "count" and fn is None for name, fn in zip(self.names, self.inputs))
 
 
 def fast_stats(plan: Plan) -> FastStats | None:
@@ -52,8 +52,7 @@ def fast_stats(plan: Plan) -> FastStats | None:
         by.append(field_getter(projection.expr.name))
         top_keys.append(top_level_key(projection.expr.name))
     inputs: list[Getter | None] = []
-    for call, compiled in zip(stats.calls, stats.inputs):
-        name = call.name.lower()
+    for call, name, compiled in zip(stats.calls, stats.names, stats.inputs):
         args = list(call.args)
         if name == "pct":
             args = args[:1]
@@ -66,8 +65,7 @@ def fast_stats(plan: Plan) -> FastStats | None:
         else:
             return None
     keys = [key for key in top_keys if key is not None]
-    names = [call.name for call in stats.calls]
-    return FastStats(by, inputs, names, list(stats.constants), keys if len(keys) == len(top_keys) else None)
+    return FastStats(by, inputs, list(stats.names), list(stats.constants), keys if len(keys) == len(top_keys) else None)
 
 
 def _key_part(value: Value) -> str | None:

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
 from trailq.errors import UnsupportedLocally
+from trailq.lang import analysis
 from trailq.lang import ast as A
 from trailq.engine.aggregates import AggregateState, make_state
 from trailq.engine.expressions import Compiled, Compiler, Row, RunContext, truth
-from trailq.engine.functions import compile_regex
+from trailq.engine.functions import compile_regex, engine_name
 from trailq.engine.values import Timestamp, Value, render_value, sort_key, to_text
 
 # The service returns at most this many rows when a query has no `limit` (reference §3.8).
@@ -49,7 +50,7 @@ def check_supported(query: A.Query) -> None:
         if isinstance(command, A.Stats):
             stats_offset_ms(query, command)
         for node in _walk_nodes(command):
-            if isinstance(node, A.Call) and node.name.lower() in UNSUPPORTED_FUNCTIONS:
+            if isinstance(node, A.Call) and engine_name(node.name) in UNSUPPORTED_FUNCTIONS:
                 raise UnsupportedLocally(f"{node.name}() is not supported by the local engine", span=node.span, text=query.text)
             if isinstance(node, A.Subquery):
                 raise UnsupportedLocally("subqueries need the CloudWatch service", span=node.span, text=query.text)
@@ -93,12 +94,9 @@ def _walk_nodes(node: object) -> Iterator[object]:
 
 
 def column_name(query: A.Query, projection: A.Projection) -> str:
-    """Alias, bare field name, or the expression's source text (unaliased, see semantics.md)."""
-    name = projection.output_name
-    if name is not None:
-        return name
-    text = query.source_text(projection.expr).strip()
-    return re.sub(r"\s+", " ", text) if text else repr(projection.expr)
+    """The column a projection writes: `trailq.lang.analysis` names it, so that `trailq explain`
+    and `trailq run` agree (alias, bare field name, or source text; semantics.md)."""
+    return analysis.projection_name(projection, query)
 
 
 @dataclass
@@ -108,47 +106,14 @@ class Columns:
 
 
 def output_columns(query: A.Query) -> Columns:
-    """The columns a query's rows show, in the order the query defines them (semantics.md)."""
-    named: list[str] = []
-    created: list[str] = []
-    display: list[str] | None = None
-    aggregated = False
-    for command in query.commands:
-        if isinstance(command, A.Stats):
-            aggregated = True
-            named = [column_name(query, p) for p in command.by] + [column_name(query, p) for p in command.aggregations]
-            created = []
-            display = None
-        elif isinstance(command, A.Fields):
-            named.extend(column_name(query, p) for p in command.items)
-        elif isinstance(command, A.Display):
-            display = [column_name(query, p) for p in command.items]
-        elif isinstance(command, A.Parse):
-            created.extend(_parse_outputs(command))
-        elif isinstance(command, A.Unnest):
-            created.append(command.into)
-    if display is not None:
-        names = display
-    elif named:
-        names = named
-    elif created and not aggregated:
-        names = created
-    elif not aggregated:
-        names = ["@timestamp", "@message"]
-    else:
-        names = []
-    unique = list(dict.fromkeys(names))
-    if not aggregated:
-        unique.append("@ptr")
-    return Columns(unique, aggregated)
-
-
-def _parse_outputs(command: A.Parse) -> list[str]:
-    if command.aliases:
-        return list(command.aliases)
-    if command.mode == "regex" and isinstance(command.pattern, A.Regex):
-        return re.findall(r"\(\?P?<([A-Za-z_@][\w.@]*)>", command.pattern.pattern)
-    return []
+    """The columns a query's rows show: `analysis.output_columns` (the rules are in semantics.md),
+    plus `@ptr` last on event rows, as GetQueryResults returns it."""
+    names = analysis.output_columns(query)
+    if names is None:
+        # Only commands that check_supported refuses make the columns unknowable.
+        raise UnsupportedLocally("the columns of this query are only known to the CloudWatch service", span=A.NO_SPAN, text=query.text)
+    aggregated = any(isinstance(command, A.Stats) for command in query.commands)
+    return Columns(names if aggregated else [*names, "@ptr"], aggregated)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -318,6 +283,7 @@ class StatsPlan:
     command: A.Stats
     by: list[tuple[str, Compiled]]
     calls: list[A.Call]
+    names: list[str]  # per call: its engine_name (the key of aggregates.AGGREGATES)
     inputs: list[Compiled | None]  # per call: the per-row argument (None for count(*)/count())
     constants: list[tuple[Value, ...]]  # per call: constant extra arguments (pct's p, topk's k)
     outputs: list[tuple[str, Compiled]]  # per aggregation projection, evaluated per group
@@ -343,8 +309,8 @@ def compile_stats(query: A.Query, command: A.Stats, context: RunContext) -> Stat
     inner = Compiler(context)
     inputs: list[Compiled | None] = []
     constants: list[tuple[Value, ...]] = []
-    for call in calls:
-        name = call.name.lower()
+    names = [engine_name(call.name) for call in calls]
+    for call, name in zip(calls, names):
         args = list(call.args)
         if name in ("pct", "topk"):
             value_arg, extra = (args[0], args[1]) if name == "pct" else (args[1], args[0])
@@ -360,7 +326,7 @@ def compile_stats(query: A.Query, command: A.Stats, context: RunContext) -> Stat
             inputs.append(inner.compile(args[0]))
     grouper = Compiler(context, bin_offset_ms=stats_offset_ms(query, command))
     by = [(column_name(query, p), grouper.compile(p.expr)) for p in command.by]
-    plan = StatsPlan(command, by, calls, inputs, constants, outputs)
+    plan = StatsPlan(command, by, calls, names, inputs, constants, outputs)
     plan._current = current  # type: ignore[attr-defined]
     return plan
 
@@ -370,7 +336,7 @@ def aggregate(plan: StatsPlan, rows: Iterable[Row], groups: Groups | None = None
     groups = {} if groups is None else groups
     by = plan.by
     inputs = plan.inputs
-    names = [call.name for call in plan.calls]
+    names = plan.names
     constants = plan.constants
     for row in rows:
         values = [fn(row) for _, fn in by]
@@ -399,7 +365,7 @@ def merge_groups(into: Groups, other: Groups) -> Groups:
 def stats_rows(plan: StatsPlan, groups: Groups) -> list[Row]:
     """One row per group, ordered by the group terms in natural order (semantics.md)."""
     if not groups and not plan.by:
-        groups = {(): ([], [make_state(c.name, *k) for c, k in zip(plan.calls, plan.constants)])}
+        groups = {(): ([], [make_state(n, *k) for n, k in zip(plan.names, plan.constants)])}
     current: list[Value] = plan._current  # type: ignore[attr-defined]
     rows: list[Row] = []
     for values, states in groups.values():

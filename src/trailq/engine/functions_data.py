@@ -1,0 +1,107 @@
+"""IP address and JSON scalar functions of Logs Insights (reference §4.11, §4.12).
+Implementations only: the registry is `functions.SCALARS`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Callable
+
+import orjson
+
+from trailq.engine.values import Value, render_value, to_text
+
+
+def ip(value: Value, version: int | None = None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    text = to_text(value)
+    if text is None:
+        return None
+    try:
+        address = ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+    if version is not None and address.version != version:
+        return None
+    return address
+
+
+def in_subnet(version: int | None) -> Callable[[Value, Value], Value]:
+    def check(value: Value, cidr: Value) -> Value:
+        address = ip(value, version)
+        text = to_text(cidr)
+        if address is None or text is None:
+            return False
+        try:
+            network = ipaddress.ip_network(text.strip(), strict=False)
+        except ValueError:
+            return False
+        return address.version == network.version and address in network
+
+    return check
+
+
+def ipv4_to_number(value: Value) -> Value:
+    address = ip(value, 4)
+    return None if address is None else int(address)
+
+
+def is_private(value: Value) -> Value:
+    address = ip(value, 4)
+    if address is None:
+        return False
+    return any(address in ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+
+
+def is_reserved(value: Value) -> Value:
+    address = ip(value)
+    if address is None:
+        return False
+    return bool(address.is_reserved or address.is_loopback or address.is_link_local or address.is_multicast or address.is_unspecified)
+
+
+def is_public(value: Value) -> Value:
+    address = ip(value)
+    return False if address is None else bool(address.is_global)
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+
+def json_parse(value: Value) -> Value:
+    if isinstance(value, (dict, list)):
+        return value
+    text = to_text(value)
+    if text is None:
+        return None
+    try:
+        parsed = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    return parsed if isinstance(parsed, (dict, list)) else None
+
+
+def json_stringify(value: Value) -> Value:
+    if isinstance(value, (dict, list)):
+        return render_value(value)
+    return None
+
+
+def json_array_size(value: Value) -> Value:
+    parsed = json_parse(value)
+    return len(parsed) if isinstance(parsed, list) else None
+
+
+def json_array_contains(value: Value, item: Value) -> Value:
+    parsed = json_parse(value)
+    if not isinstance(parsed, list):
+        return False
+    wanted = render_value(item)
+    return any(not isinstance(x, (dict, list)) and render_value(_json_scalar(x)) == wanted for x in parsed)
+
+
+def _json_scalar(value: object) -> Value:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return value  # type: ignore[return-value]

@@ -1,0 +1,277 @@
+"""String, number and general scalar functions of Logs Insights (reference §4.6, §4.7, §4.10).
+
+Implementations only: the registry that names them is `functions.SCALARS`. Each takes evaluated
+argument values of the engine's model (`values.py`) and returns one; null in gives null out
+unless the function is about nulls (`coalesce`, `isempty`, `isblank`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import math
+import re
+from functools import lru_cache
+from typing import Callable
+
+from trailq.engine.values import Value, to_number, to_text
+from trailq.lang.lexer import regex_to_python
+
+
+def text_args(fn: Callable[..., Value]) -> Callable[..., Value]:
+    """Null (or a map/list) in the first argument gives null."""
+
+    def wrapped(*args: Value) -> Value:
+        first = to_text(args[0]) if args else None
+        if first is None:
+            return None
+        return fn(first, *args[1:])
+
+    return wrapped
+
+
+def number_args(fn: Callable[..., Value]) -> Callable[..., Value]:
+    """Every argument must be a number (or numeric text); otherwise null."""
+
+    def wrapped(*args: Value) -> Value:
+        numbers = [to_number(a) for a in args]
+        if any(n is None for n in numbers):
+            return None
+        try:
+            result = fn(*numbers)
+        except (ValueError, OverflowError, ZeroDivisionError):
+            return None
+        if isinstance(result, float) and not math.isfinite(result):
+            return None
+        return result
+
+    return wrapped
+
+
+@lru_cache(maxsize=512)
+def compile_regex(pattern: str) -> re.Pattern[str]:
+    """A query regex for Python's re, converted by the lexer's rule (an escaped `\\(?<` stays literal)."""
+    return re.compile(regex_to_python(pattern))
+
+
+# --- strings ---------------------------------------------------------------------------------
+
+
+def isempty(value: Value = None) -> Value:
+    text = to_text(value)
+    return 1 if text is None or text == "" else 0
+
+
+def isblank(value: Value = None) -> Value:
+    text = to_text(value)
+    return 1 if text is None or text.strip() == "" else 0
+
+
+def concat(*args: Value) -> Value:
+    parts = [to_text(a) for a in args]
+    # A missing argument contributes nothing (see semantics.md); all missing gives null.
+    if all(p is None for p in parts):
+        return None
+    return "".join(p for p in parts if p is not None)
+
+
+def trim_factory(side: str) -> Callable[..., Value]:
+    def trim(text: str, chars: Value = None) -> Value:
+        strip_chars = to_text(chars) if chars is not None else None
+        if side == "l":
+            return text.lstrip(strip_chars)
+        if side == "r":
+            return text.rstrip(strip_chars)
+        return text.strip(strip_chars)
+
+    return text_args(trim)
+
+
+def substr(text: str, start: Value, length: Value = None) -> Value:
+    begin = to_number(start)
+    if begin is None:
+        return None
+    begin = max(int(begin), 0)
+    if length is None:
+        return text[begin:]
+    count = to_number(length)
+    if count is None:
+        return None
+    return text[begin : begin + max(int(count), 0)]
+
+
+def replace(text: str, search: Value, repl: Value) -> Value:
+    needle, replacement = to_text(search), to_text(repl)
+    if needle is None or replacement is None:
+        return None
+    return text.replace(needle, replacement) if needle else text
+
+
+def strcontains(text: str, sub: Value, case_insensitive: Value = None) -> Value:
+    needle = to_text(sub)
+    if needle is None:
+        return None
+    if case_insensitive is not None and to_number(case_insensitive):
+        return 1 if needle.lower() in text.lower() else 0
+    return 1 if needle in text else 0
+
+
+def regex_replace(text: str, pattern: Value, repl: Value) -> Value:
+    source = pattern if isinstance(pattern, str) else to_text(pattern)
+    replacement = to_text(repl)
+    if source is None or replacement is None:
+        return None
+    try:
+        return compile_regex(source).sub(replacement.replace("\\", "\\\\"), text)
+    except re.error:
+        return None
+
+
+def startswith(text: str, prefix: Value) -> Value:
+    p = to_text(prefix)
+    return None if p is None else (1 if text.startswith(p) else 0)
+
+
+def endswith(text: str, suffix: Value) -> Value:
+    s = to_text(suffix)
+    return None if s is None else (1 if text.endswith(s) else 0)
+
+
+def base64decode(text: str) -> Value:
+    try:
+        return base64.b64decode(text + "=" * (-len(text) % 4), validate=False).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+
+
+def split(text: str, delimiter: Value) -> Value:
+    d = to_text(delimiter)
+    if not d:
+        return None
+    return text.split(d)
+
+
+def hex_to_ascii(text: str) -> Value:
+    digits = text[2:] if text.lower().startswith("0x") else text
+    try:
+        return bytes.fromhex(digits).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def hex_to_dec(text: str) -> Value:
+    try:
+        return int(text.strip(), 16)
+    except ValueError:
+        return None
+
+
+def dec_to_hex(value: Value) -> Value:
+    number = to_number(value)
+    if number is None:
+        return None
+    whole = int(number)  # non-integers are truncated (documented)
+    return f"-0x{-whole:x}" if whole < 0 else f"0x{whole:x}"
+
+
+# --- numbers ---------------------------------------------------------------------------------
+
+
+def round_(value: float, digits: float = 0) -> Value:
+    places = int(digits)
+    if places <= 0 and float(value).is_integer():
+        return int(value)
+    # Half away from zero, the everyday rounding (Python's round() is half to even).
+    scale = 10**places
+    rounded = math.floor(abs(value) * scale + 0.5) / scale
+    rounded = math.copysign(rounded, value)
+    return int(rounded) if places <= 0 else rounded
+
+
+def haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> Value:
+    earth_radius_km = 6371.0
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * earth_radius_km * math.asin(math.sqrt(a))
+
+
+def to_int_bits(bits: int) -> Callable[[Value], Value]:
+    def convert(value: Value) -> Value:
+        number = to_number(value)
+        if number is None:
+            return None
+        whole = int(number)
+        limit = 1 << (bits - 1)
+        return whole if -limit <= whole < limit else None
+
+    return convert
+
+
+def to_double(value: Value) -> Value:
+    number = to_number(value)
+    return None if number is None else float(number)
+
+
+def log(value: float) -> Value:
+    return math.log(value) if value > 0 else None
+
+
+def sqrt(value: float) -> Value:
+    return math.sqrt(value) if value >= 0 else None
+
+
+def greatest(*args: Value) -> Value:
+    numbers = [n for n in (to_number(a) for a in args) if n is not None]
+    return max(numbers) if numbers else None
+
+
+def least(*args: Value) -> Value:
+    numbers = [n for n in (to_number(a) for a in args) if n is not None]
+    return min(numbers) if numbers else None
+
+# --- general ---------------------------------------------------------------------------------
+
+
+def coalesce(*args: Value) -> Value:
+    for value in args:
+        if value is not None:
+            return value
+    return None
+
+
+def truth(value: Value) -> bool:
+    if value is None or isinstance(value, (dict, list)):
+        return False
+    if isinstance(value, bool):
+        return value
+    number = to_number(value)
+    if number is not None:
+        return number != 0
+    return value != ""
+
+
+def case(*args: Value) -> Value:
+    pairs, default = (args[:-1], args[-1]) if len(args) % 2 else (args, None)
+    for i in range(0, len(pairs), 2):
+        if truth(pairs[i]):
+            return pairs[i + 1]
+    return default
+
+
+def if_(condition: Value, then: Value, otherwise: Value = None) -> Value:
+    return then if truth(condition) else otherwise
+
+
+def is_numeric(value: Value) -> Value:
+    return to_number(value) is not None
+
+
+def message_size(value: Value) -> Value:
+    text = to_text(value)
+    return None if text is None else len(text.encode("utf-8"))
+
+
+def hash_(name: str) -> Callable[[str], Value]:
+    return lambda text: hashlib.new(name, text.encode("utf-8")).hexdigest()

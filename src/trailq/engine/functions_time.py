@@ -1,0 +1,159 @@
+"""Datetime scalar functions of Logs Insights (reference §4.5) and the period arithmetic that
+`bin()` shares with them. Implementations only: the registry is `functions.SCALARS`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from trailq.engine.values import Timestamp, Value, to_number, to_text
+
+
+@dataclass(frozen=True)
+class Period:
+    """A time period argument (`5m`), canonical unit one of ms s m h d w mo q y."""
+
+    amount: float
+    unit: str
+
+
+_UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 7 * 86_400_000}
+# Documented caps for bin(): a larger number is capped (bin(300s) acts as 60 seconds).
+_BIN_CAPS = {"ms": 1000, "s": 60, "m": 60, "h": 24}
+# Weeks start on Monday 00:00 UTC; 1970-01-05 was the first Monday after the epoch.
+_FIRST_MONDAY_MS = 4 * 86_400_000
+
+
+def capped(period: Period) -> Period:
+    cap = _BIN_CAPS.get(period.unit)
+    if cap is not None and period.amount > cap:
+        return Period(cap, period.unit)
+    return period
+
+
+def _months_since_epoch(epoch_ms: int) -> int:
+    moment = datetime.fromtimestamp(epoch_ms / 1000, tz=timezone.utc)
+    return (moment.year - 1970) * 12 + moment.month - 1
+
+
+def _month_start_ms(months: int) -> int:
+    year, month = divmod(months, 12)
+    return calendar.timegm((1970 + year, month + 1, 1, 0, 0, 0)) * 1000
+
+
+def floor_period_ms(epoch_ms: int, period: Period) -> int:
+    """Round down to a multiple of the period: epoch-aligned for fixed units, calendar-aligned for months."""
+    period = capped(period)
+    amount = max(period.amount, 0)
+    if amount <= 0:
+        return epoch_ms
+    if period.unit in ("mo", "q", "y"):
+        months_per = {"mo": 1, "q": 3, "y": 12}[period.unit] * int(amount or 1)
+        months = _months_since_epoch(epoch_ms)
+        return _month_start_ms(months - months % months_per)
+    size = int(amount * _UNIT_MS[period.unit])
+    if size <= 0:
+        return epoch_ms
+    origin = _FIRST_MONDAY_MS if period.unit == "w" else 0
+    return epoch_ms - (epoch_ms - origin) % size
+
+
+def ceil_period_ms(epoch_ms: int, period: Period) -> int:
+    """Round up to the period; a time already on a boundary stays (see semantics.md)."""
+    floor = floor_period_ms(epoch_ms, period)
+    if floor == epoch_ms:
+        return epoch_ms
+    period = capped(period)
+    if period.unit in ("mo", "q", "y"):
+        months_per = {"mo": 1, "q": 3, "y": 12}[period.unit] * int(period.amount or 1)
+        return _month_start_ms(_months_since_epoch(floor) + months_per)
+    origin_size = int(period.amount * _UNIT_MS[period.unit])
+    return floor + origin_size
+
+
+def as_timestamp_ms(value: Value) -> int | None:
+    if isinstance(value, Timestamp):
+        return value.epoch_ms
+    number = to_number(value)
+    return int(number) if number is not None else None
+
+
+# --- datetimes -------------------------------------------------------------------------------
+
+
+def period_fn(rounding: Callable[[int, Period], int]) -> Callable[[Value, Value], Value]:
+    def apply(value: Value, period: Value) -> Value:
+        epoch_ms = as_timestamp_ms(value)
+        if epoch_ms is None or not isinstance(period, Period):
+            return None
+        return Timestamp(rounding(epoch_ms, period))
+
+    return apply
+
+
+def from_millis(value: Value) -> Value:
+    number = to_number(value)
+    return None if number is None else Timestamp(int(number))
+
+
+def to_millis(value: Value) -> Value:
+    return as_timestamp_ms(value)
+
+
+# Java DateTimeFormatter letters → strftime, for parseDate (the common subset).
+_JAVA_TOKENS = [
+    ("yyyy", "%Y"), ("uuuu", "%Y"), ("yy", "%y"), ("MMMM", "%B"), ("MMM", "%b"), ("MM", "%m"),
+    ("dd", "%d"), ("HH", "%H"), ("hh", "%I"), ("mm", "%M"), ("ss", "%S"), ("SSS", "%f"),
+    ("a", "%p"), ("EEE", "%a"), ("XXX", "%z"), ("Z", "%z"), ("'T'", "T"), ("'Z'", "Z"),
+]
+
+
+def _java_to_strftime(pattern: str) -> str:
+    out, i = "", 0
+    while i < len(pattern):
+        for token, replacement in _JAVA_TOKENS:
+            if pattern.startswith(token, i):
+                out += replacement
+                i += len(token)
+                break
+        else:
+            out += "%%" if pattern[i] == "%" else pattern[i]
+            i += 1
+    return out
+
+
+def parse_date(text: str, fmt: Value, tz: Value = None) -> Value:
+    pattern = to_text(fmt)
+    if pattern is None:
+        return None
+    try:
+        moment = datetime.strptime(text, _java_to_strftime(pattern))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_zone(tz))
+    return int(moment.timestamp() * 1000)
+
+
+def _zone(tz: Value) -> timezone:
+    text = to_text(tz) if tz is not None else None
+    if not text or text.upper() in ("UTC", "Z", "GMT"):
+        return timezone.utc
+    match = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", text)
+    if match:
+        sign = 1 if match.group(1) == "+" else -1
+        return timezone(sign * timedelta(hours=int(match.group(2)), minutes=int(match.group(3))))
+    return timezone.utc
+
+
+def format_date(value: Value, fmt: Value, tz: Value = None) -> Value:
+    epoch_ms = as_timestamp_ms(value)
+    pattern = to_text(fmt)
+    if epoch_ms is None or pattern is None:
+        return None
+    moment = datetime.fromtimestamp(epoch_ms / 1000, tz=_zone(tz))
+    return moment.strftime(pattern)
