@@ -211,3 +211,16 @@ def test_records_of_a_multi_line_document_are_reported_by_record_number(tmp_path
     # On JSON lines the line is known and stays.
     lines = _write(tmp_path / "l.jsonl", _jsonl([EVENTS[0]]) + orjson.dumps({"Records": records}) + b"\n")
     assert f"{lines}:2 record 2" in " ".join(run([lines]).warnings)
+
+
+def test_a_missing_sample_trail_is_a_usage_error_with_a_hint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A broken install is not a bug in trailq (exit 70) nor in the query: exit 2, saying what to do.
+    from trailq import engine
+    from trailq.errors import EXIT_USAGE
+
+    (tmp_path / "data" / "sample").mkdir(parents=True)
+    monkeypatch.setattr(engine.resources, "files", lambda package: tmp_path)
+    with pytest.raises(engine.SampleMissing) as caught:
+        engine.sample_sources()
+    assert caught.value.exit_code == EXIT_USAGE
+    assert "reinstall" in (caught.value.hint or "")

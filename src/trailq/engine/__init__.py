@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from importlib import resources
 from typing import BinaryIO, Callable, Sequence
 
-from trailq.errors import TrailqError
+from trailq.errors import UsageError
 from trailq.lang.ast import Query
 from trailq.result import COMPLETE, ProgressEvent, Result, Statistics, Target
 from trailq.timerange import TimeRange
@@ -29,8 +29,9 @@ from trailq.engine.scan import scan
 __all__ = ["run_local", "check_supported", "sample_sources"]
 
 
-class SampleMissing(TrailqError):
-    """The bundled sample trail is not installed (a broken or partial install)."""
+class SampleMissing(UsageError):
+    """The bundled sample trail is not installed (a broken or partial install): exit 2 with a hint
+    to reinstall, since nothing is wrong with the query and it is not a bug in trailq."""
 
 
 def sample_sources() -> list[str]:

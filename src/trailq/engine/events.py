@@ -37,8 +37,9 @@ MAX_LISTED_PROBLEMS = 20
 _GZIP_MAGIC = b"\x1f\x8b"
 
 Prefilter = Callable[[bytes], bool]
-# JSON lines are read in blocks (blocks.py). False selects the line-by-line reader, kept as the
-# reference that the differential tests compare the block reader with.
+# JSON lines are read in blocks (blocks.py). Kept only for the differential tests
+# (tests/engine/test_fastpaths.py, test_sources.py): they set it False to run the line-by-line
+# reader, the reference the block reader must agree with. Not a user setting; nothing else sets it.
 BLOCK_READER = True
 
 
@@ -49,8 +50,6 @@ class ReadReport:
     files: int = 0
     bytes_read: int = 0
     records: int = 0
-    skipped_by_time: int = 0
-    skipped_by_prefilter: int = 0
     problem_count: int = 0
     problems: list[str] = field(default_factory=list)
     no_time_count: int = 0
@@ -80,8 +79,6 @@ class ReadReport:
         self.files += other.files
         self.bytes_read += other.bytes_read
         self.records += other.records
-        self.skipped_by_time += other.skipped_by_time
-        self.skipped_by_prefilter += other.skipped_by_prefilter
         self.problem_count += other.problem_count
         self.problems.extend(other.problems[: max(0, MAX_LISTED_PROBLEMS - len(self.problems))])
         self.no_time_count += other.no_time_count
@@ -334,7 +331,6 @@ def read_lines(
         report.bytes_read += len(line)
         if prefilter is not None and not prefilter(line) and not _is_wrapper(line):
             report.records += 1
-            report.skipped_by_prefilter += 1
             continue
         body = line.strip()
         if not body:
@@ -387,7 +383,6 @@ def read_blocks(
                     yield from _line_events(line, at, label, options, report)
             # Every other line is skipped unparsed and counted as a record, as read_lines does.
             report.records += total - kept
-            report.skipped_by_prefilter += total - kept
             index += total
             continue
         lines = block_lines(block)
@@ -398,7 +393,6 @@ def read_blocks(
         for offset, line in enumerate(lines):
             if not prefilter(line) and not _is_wrapper(line):
                 report.records += 1
-                report.skipped_by_prefilter += 1
                 continue
             yield from _line_events(line, _Locator(where, index + offset), label, options, report)
         index += len(lines)
@@ -428,8 +422,6 @@ def _plain_lines(
                     records += 1
                     if time_range is None or time_range.contains_epoch_ms(timestamp_ms):
                         yield Event(parsed, body, timestamp_ms, label)
-                    else:
-                        report.skipped_by_time += 1
                     continue
             yield from _line_events(line, _Locator(where, index + offset), label, options, report)
     finally:
@@ -558,9 +550,7 @@ def _make_event(
     if timestamp_ms is None:
         report.no_time(locate() if locate is not None else where)
         if time_range is not None:
-            report.skipped_by_time += 1
-            return None
+            return None  # reported by no_time(): a record without a time cannot be placed in a range
     elif time_range is not None and not time_range.contains_epoch_ms(timestamp_ms):
-        report.skipped_by_time += 1
         return None
     return Event(record, raw, timestamp_ms, where, stream)

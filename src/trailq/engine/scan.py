@@ -29,8 +29,9 @@ PARALLEL_MIN_BYTES = 64 * 1024 * 1024
 # Byte ranges per worker: a few, so a slow range does not leave the other workers idle.
 RANGES_PER_WORKER = 4
 _READ_CHUNK = 1 << 20
-# `stats … by fields` as the first command reads fields straight from events (fastagg.py). False
-# selects the general Row path, the reference the differential tests compare it with.
+# `stats … by fields` as the first command reads fields straight from events (fastagg.py). Kept
+# only for the differential tests (tests/engine/test_fastpaths.py): they set it False to run the
+# general Row path, the reference the fast path must agree with. Not a user setting.
 FAST_STATS = True
 
 
