@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from fakelogs import FakeLogs, FakeServer  # noqa: E402
 
-from trailq.aws.budget import Runtime  # noqa: E402
+from trailq.aws.budget import Buckets, Runtime  # noqa: E402
 from trailq.aws.fanout import Endpoint, FanOut  # noqa: E402
 from trailq.aws.insights import PollRamp  # noqa: E402
 
@@ -26,11 +26,12 @@ def endpoints(fake: FakeLogs, accounts: list[str], regions: list[str], groups: t
     return [Endpoint(a, r, groups, fake.client(a, r), fake.client(a, r)) for a in accounts for r in regions]
 
 
-def fan_out(queries, eps, *, seconds: int = 3600, timeout: float = 20.0, cancel: threading.Event | None = None, **kw) -> FanOut:
+def fan_out(queries, eps, *, seconds: int = 3600, timeout: float = 20.0, cancel: threading.Event | None = None,
+            rates: dict[str, float] = FAST_RATES, **kw) -> FanOut:
     runtime = Runtime(deadline=time.monotonic() + timeout, stop=cancel or threading.Event())
     kw.setdefault("ramp", FAST_RAMP)
-    kw.setdefault("rates", FAST_RATES)
-    return FanOut(queries, eps, start_seconds=T0, end_seconds=T0 + seconds, runtime=runtime, cancel=cancel, **kw)
+    return FanOut(queries, eps, start_seconds=T0, end_seconds=T0 + seconds, runtime=runtime, cancel=cancel,
+                  buckets=Buckets(rates, runtime.clock), **kw)
 
 
 @pytest.fixture

@@ -97,6 +97,7 @@ class FakeLogs:
         self.throttled: list[tuple[float, str, str, str]] = []
         self.limit_exceeded = 0
         self.start_failures: dict[tuple[str | None, str], FakeError] = {}  # StartQuery raises
+        self.results_failures: dict[tuple[str | None, str], FakeError] = {}  # GetQueryResults raises
         self.final_status: dict[tuple[str | None, str], str] = {}  # query ends Failed/Timeout/...
         self.keys: dict[str, str] = {}  # access key id -> account
         self.trails: dict[tuple[str, str], list[dict]] = defaultdict(list)
@@ -218,6 +219,9 @@ class FakeLogs:
 
     def get_query_results(self, account: str, region: str, **p: Any) -> dict:
         self._admit(account, region, "GetQueryResults")
+        failure = self._fail_for(self.results_failures, account, region)
+        if failure is not None:
+            raise failure
         q = self.queries.get(p["queryId"])
         if q is None or (q.account, q.region) != (account, region):
             raise FakeError("ResourceNotFoundException", f"query {p['queryId']} not found")

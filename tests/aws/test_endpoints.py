@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 
 import boto3
 from conftest import A, B, T0
+from fakelogs import FakeError
 
 import trailq.aws as aws
 from trailq.aws.definitions import DefinitionSpec, Parameter
@@ -65,6 +66,31 @@ def test_resume_fetches_an_earlier_query(served):
     results = aws.resume([query_id, "no-such-id"], fast_plan(profiles=("a",), regions=("us-east-1", "us-west-2")))
     assert results[0].ok and results[0].target.region == "us-west-2" and len(results[0].rows) == 7
     assert not results[1].ok and "no-such-id" in results[1].error
+
+
+def _start_in(region: str) -> str:
+    client = boto3.Session(profile_name="a").client("logs", region_name=region, config=CALL_CONFIG)
+    return client.start_query(queryString="fields @message", startTime=T0, endTime=T0 + 3600, logGroupNames=["CloudTrail/Default"])["queryId"]
+
+
+def test_resume_keeps_looking_past_a_region_that_denies_access(served):
+    query_id = _start_in("us-west-2")
+    served.results_failures[(A, "us-east-1")] = FakeError("AccessDeniedException", "explicit deny in a service control policy")
+    [result] = aws.resume([query_id], fast_plan(profiles=("a",), regions=("us-east-1", "us-west-2")))
+    assert result.ok and result.target.region == "us-west-2" and len(result.rows) == 7
+
+
+def test_resume_says_what_each_region_answered_and_exits_4_when_all_denied(served):
+    for region in ("us-east-1", "eu-west-1"):
+        served.results_failures[(A, region)] = FakeError("AccessDeniedException", "explicit deny")
+    plan = fast_plan(profiles=("a",), regions=("us-east-1", "eu-west-1", "us-west-2"))
+    [mixed] = aws.resume(["gone"], plan)
+    assert mixed.error_exit_code == 5 and mixed.status == "Error"
+    assert f"account {A} us-east-1, account {A} eu-west-1: AccessDeniedException: explicit deny" in mixed.error
+    assert f"account {A} us-west-2: ResourceNotFoundException" in mixed.error
+    served.results_failures[(A, "us-west-2")] = FakeError("AccessDeniedException", "explicit deny")
+    [denied] = aws.resume(["gone"], plan)
+    assert denied.error_exit_code == 4 and "us-west-2" in denied.error
 
 
 def test_sync_is_idempotent_and_prunes_only_its_folder(served):

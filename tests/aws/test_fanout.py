@@ -51,6 +51,8 @@ def test_stats_at_the_cap_is_truncated_with_a_warning_and_not_split():
     assert result.truncated and result.ok
     assert len(result.query_ids) == 1
     assert any("cap" in w and "aggregating" in w for w in result.warnings)
+    # the window in UTC ISO times a reader can check, not epoch seconds (T0 = 2023-11-14T22:13:20Z)
+    assert any("between 2023-11-14T22:13:20Z and 2023-11-14T23:13:20Z" in w for w in result.warnings), result.warnings
 
 
 def test_one_second_window_at_the_cap_is_truncated():
@@ -171,7 +173,7 @@ def test_deadline_stops_queries_and_exits_5():
     outcome = fan_out([("q", LIST_QUERY)], endpoints(fake, [A], ["us-east-1"]), timeout=0.5).execute()
     assert outcome.aborted == "deadline" and outcome.exit_code == 5
     assert outcome.results[0].status == "Timeout" and "--timeout" in outcome.results[0].error
-    assert fake.live_queries() == [] and outcome.abandoned_query_ids == outcome.results[0].query_ids
+    assert fake.live_queries() == [] and [a.query_id for a in outcome.abandoned] == outcome.results[0].query_ids
 
 
 def test_progress_events_are_sent_for_each_status():
@@ -192,3 +194,15 @@ def test_fake_client_raises_real_client_errors():
         assert err.response["Error"]["Code"] == "ResourceNotFoundException"
     else:
         raise AssertionError("expected ResourceNotFoundException")
+
+
+def test_a_target_with_nothing_new_is_skipped_with_the_local_runs_wording():
+    from trailq.runs import nothing_new
+
+    fake = FakeLogs()
+    fake.add_events(A, "us-east-1", "trail", spread(5, 60))
+    eps = endpoints(fake, [A], ["us-east-1", "us-west-2"])
+    fan = fan_out([("q", LIST_QUERY)], eps, windows=lambda name, text, target: None if target.region == "us-west-2" else (T0, T0 + 60, text))
+    outcome = fan.execute()
+    assert [r.target.region for r in outcome.results] == ["us-east-1"]
+    assert outcome.warnings == [nothing_new("q", eps[1].label())]

@@ -6,9 +6,10 @@ import botocore.session
 import pytest
 from botocore.stub import Stubber
 
-from trailq.aws.budget import Aborted, Buckets, CallFailed, Kind, Runtime, classify
-from trailq.aws.insights import Caller, PollRamp, QueryRequest, run_one, wait_and_fetch
+from trailq.aws.budget import Aborted, Buckets, CallFailed, Kind, Runtime, classify, exit_code_for
+from trailq.aws.insights import Attempt, Caller, PollRamp, QueryRequest, start, wait_and_fetch
 from trailq.aws.session import CALL_CONFIG
+from trailq.result import Statistics
 
 
 class FakeTime:
@@ -47,6 +48,18 @@ START_PARAMS = {
     "queryString": REQ.text, "logGroupNames": ["CloudTrail/Default"],
 }
 STATS = {"recordsMatched": 2.0, "recordsScanned": 50.0, "bytesScanned": 5000.0}
+
+
+def run_one(caller: Caller, request: QueryRequest, *, on_status=None) -> Attempt:
+    """One whole query life, as fan-out's worker runs it (without its StopQuery bookkeeping)."""
+    started_at = caller.runtime.clock()
+    try:
+        query_id = start(caller, request)
+    except CallFailed as failed:
+        return Attempt(None, "Error", error=failed.detail, failure=failed)
+    if on_status is not None:
+        on_status("Scheduled", Statistics(), 0.0)
+    return wait_and_fetch(caller, query_id, on_status=on_status, started_at=started_at)
 
 
 def row(ts: str, ptr: str) -> list[dict[str, str]]:
@@ -160,3 +173,9 @@ def test_classify_network_and_rate_message():
     err = ClientError({"Error": {"Code": "Weird", "Message": "Rate exceeded"}, "ResponseMetadata": {"HTTPStatusCode": 400}}, "StartQuery")
     assert classify(err) is Kind.THROTTLED
     assert isinstance(CallFailed("StartQuery", Kind.THROTTLED, err).detail, str)
+
+
+def test_one_mapping_from_failure_kind_to_exit_code():
+    assert exit_code_for(Kind.ACCESS) == 4
+    assert exit_code_for(Kind.MALFORMED) == 3
+    assert {exit_code_for(k) for k in (Kind.PERMANENT, Kind.TRANSIENT, Kind.THROTTLED, Kind.CONCURRENCY, None)} == {5}

@@ -23,15 +23,15 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from trailq.aws.budget import Buckets, CallFailed, Kind, Runtime
+from trailq.aws.budget import DEFAULT_RATES, Aborted, Buckets, CallFailed, Runtime, exit_code_for
 from trailq.aws.definitions import Change, DefinitionSpec, sync_definitions
 from trailq.aws.fanout import Abandoned, Endpoint, FanOut, RunOutcome
 from trailq.aws.insights import Caller, PollRamp, wait_and_fetch
 from trailq.aws.shape import bounded_to_window
 from trailq.aws.session import Account, LazyClient, expand_regions, open_accounts
 from trailq.aws.targets import LogGroupArn, plan_endpoints, trails_in
-from trailq.errors import AccessError, QueryFailedError, UsageError
-from trailq.result import ERROR, ProgressEvent, Result, Target
+from trailq.errors import EXIT_ACCESS, EXIT_QUERY_FAILED, AccessError, QueryFailedError, UsageError
+from trailq.result import CANCELLED, ERROR, TIMEOUT, ProgressEvent, Result, Target
 from trailq.timerange import TimeRange
 
 __all__ = [
@@ -44,7 +44,15 @@ MAX_LIMIT = 100_000
 
 @dataclass(frozen=True)
 class AwsPlan:
-    """Where and how to run: accounts, regions, log groups, budgets. Defaults follow issue 5."""
+    """Where and how to run: accounts, regions, log groups, budgets.
+
+    The defaults keep one run a polite user of quotas it shares with the account's other users and
+    tools (per account and Region: StartQuery and GetQueryResults 10 TPS each, 100 concurrent
+    queries counting dashboards and scheduled ones; logs-insights.md §6): StartQuery 3/s and
+    GetQueryResults 5/s (budget.DEFAULT_RATES), 20 queries at a time (fewer after a
+    LimitExceededException), and one 15-minute deadline for the whole run, well inside the
+    service's own 60-minute limit per query.
+    """
 
     profiles: tuple[str, ...] = ()
     role_arns: tuple[str, ...] = ()
@@ -56,7 +64,7 @@ class AwsPlan:
     limit: int | None = None  # StartQuery `limit` (rows per query before splitting); None = service default
     timeout_seconds: float = 900.0  # one deadline for the whole run
     concurrency: int = 20  # concurrent queries per account+region (shrinks on LimitExceeded)
-    rates: dict[str, float] = field(default_factory=lambda: {"StartQuery": 3.0, "GetQueryResults": 5.0})
+    rates: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_RATES))  # calls/s per account+region+action
     ramp: PollRamp = PollRamp()
 
     def __post_init__(self) -> None:
@@ -138,32 +146,58 @@ def _stop_client(account: Account, region: str) -> LazyClient:
 
 
 def resume(query_ids: Sequence[str], plan: AwsPlan, *, cancel: threading.Event | None = None) -> list[Result]:
-    """Fetch the results of earlier queries (kept 7 days), looking for each id in every planned region."""
+    """Fetch the results of earlier queries (kept 7 days), looking for each id in every planned account+region.
+
+    A region that cannot answer (AccessDenied under a region-deny SCP, ResourceNotFound, any other
+    failure) does not stop the search. An id found nowhere gets a failed Result that says what each
+    region answered, exit 4 when every region denied access, else 5. A query still running at the
+    deadline (or on cancel) is left running: its Result says so, and it can be resumed again.
+    """
     runtime = _runtime(plan, cancel)
     buckets = Buckets(plan.rates, runtime.clock)
-    accounts = _accounts(plan)
-    endpoints = [(a, r) for a in accounts for r in expand_regions(a, plan.regions)]
-    results: list[Result] = []
-    for query_id in query_ids:
-        result: Result | None = None
-        for account, region in endpoints:
-            caller = Caller(account.client("logs", region), account.account_id or account.label, region, buckets, runtime)
-            attempt = wait_and_fetch(caller, query_id, ramp=PollRamp(first_seconds=0.01, cap_seconds=plan.ramp.cap_seconds))
-            target = Target(account=account.account_id, region=region)
-            if attempt.failure is not None and attempt.failure.detail.startswith(("ResourceNotFound", "InvalidParameter")):
-                continue  # not this region's query
-            result = Result(query=query_id, target=target, columns=attempt.columns, rows=attempt.rows,
-                            statistics=attempt.statistics, status=attempt.status, query_ids=[query_id])
-            if attempt.error:
-                result.status = ERROR if attempt.status == "Error" else attempt.status
-                result.error = f"account {account.account_id} {region}: {attempt.error}"
-                result.error_exit_code = 5
-            break
-        if result is None:
-            result = Result(query=query_id, target=Target(), status=ERROR, query_ids=[query_id], error_exit_code=5,
-                            error=f"query {query_id} not found in {', '.join(sorted({r for _, r in endpoints}))}")
-        results.append(result)
-    return results
+    endpoints = [(a, r) for a in _accounts(plan) for r in expand_regions(a, plan.regions)]
+    ramp = PollRamp(first_seconds=0.01, cap_seconds=plan.ramp.cap_seconds)  # finished queries answer at once
+    return [_resume_one(query_id, endpoints, buckets, runtime, ramp) for query_id in query_ids]
+
+
+def _resume_one(query_id: str, endpoints: list[tuple[Account, str]], buckets: Buckets, runtime: Runtime, ramp: PollRamp) -> Result:
+    misses: list[tuple[str, CallFailed]] = []  # (where, why) for each region that did not give a status
+    for account, region in endpoints:
+        where = f"account {account.account_id or account.label} {region}"
+        target = Target(account=account.account_id, region=region)
+        caller = Caller(account.client("logs", region), account.account_id or account.label, region, buckets, runtime)
+        answered: list[str] = []  # statuses the region reported for this id: the query lives there
+        try:
+            attempt = wait_and_fetch(caller, query_id, ramp=ramp, on_status=lambda status, *_, seen=answered: seen.append(status))
+        except Aborted:
+            status, why = (CANCELLED, "interrupted") if runtime.stop.is_set() else (TIMEOUT, "the --timeout was reached")
+            state = f"still {answered[-1]}; it keeps running" if answered else "before it was found"
+            return Result(query=query_id, target=target if answered else Target(), status=status, query_ids=[query_id],
+                          error=f"{where}: query {query_id}: {why} ({state}); resume it again later",
+                          error_exit_code=EXIT_QUERY_FAILED)
+        if attempt.failure is not None and not answered:
+            misses.append((where, attempt.failure))
+            continue
+        result = Result(query=query_id, target=target, columns=attempt.columns, rows=attempt.rows,
+                        statistics=attempt.statistics, status=attempt.status, query_ids=[query_id])
+        if attempt.error:
+            result.error = f"{where}: {attempt.error}"
+            result.error_exit_code = exit_code_for(attempt.failure.kind if attempt.failure else None)
+        return result
+    return _not_found(query_id, misses)
+
+
+def _not_found(query_id: str, misses: list[tuple[str, CallFailed]]) -> Result:
+    """One failed Result naming each region's answer, grouped by answer (17 regions make one line)."""
+    by_answer: dict[str, list[str]] = {}
+    for where, failure in misses:
+        by_answer.setdefault(failure.detail, []).append(where)
+    answers = "; ".join(f"{', '.join(wheres)}: {detail}" for detail, wheres in by_answer.items())
+    kinds = {failure.kind for _, failure in misses}
+    # Denied everywhere is an access problem (4); a mix, or "not found" anywhere, is a failure (5).
+    kind = kinds.pop() if len(kinds) == 1 else None
+    return Result(query=query_id, target=Target(), status=ERROR, query_ids=[query_id],
+                  error=f"query {query_id} not found: {answers}", error_exit_code=exit_code_for(kind))
 
 
 def discover(plan: AwsPlan) -> list[dict[str, Any]]:
@@ -213,6 +247,6 @@ def sync(
             try:
                 changes.extend(sync_definitions(caller, specs, folder=folder, prune=prune, dry_run=dry_run))
             except CallFailed as failed:
-                error = AccessError if failed.kind is Kind.ACCESS else QueryFailedError
+                error = AccessError if exit_code_for(failed.kind) == EXIT_ACCESS else QueryFailedError
                 raise error(f"sync: account {account.account_id} {region}: {failed.detail}") from None
     return changes

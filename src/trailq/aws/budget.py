@@ -1,10 +1,11 @@
 """Budgets shared by every query of a run: token buckets, the concurrency gate, retries.
 
 Why here and not in botocore: the quotas are per account and region and per API action
-(StartQuery and GetQueryResults 10 TPS each, ~100 concurrent queries), shared by every query in
-the run and by the account's other users. So one token bucket per (account, region, action)
-paces every call, sized well under the quota, and a single retry layer (ours; botocore's is
-switched off in session.py) backs off on throttling with jitter, bounded by the run's deadline.
+(StartQuery and GetQueryResults 10 TPS each, not adjustable; 100 concurrent queries, counting
+dashboards and scheduled queries: logs-insights.md §6), shared by every query in the run and by
+the account's other users. So one token bucket per (account, region, action) paces every call,
+sized well under the quota, and a single retry layer (ours; botocore's is switched off in
+session.py) backs off on throttling with jitter, bounded by the run's deadline.
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ from enum import Enum
 from typing import Any, Callable, TypeVar
 
 from trailq.aws.session import CREDENTIAL_ERRORS, NETWORK_ERRORS, error_code, error_message, http_status
+from trailq.errors import EXIT_ACCESS, EXIT_QUERY_FAILED, EXIT_QUERY_INVALID
 
 T = TypeVar("T")
 
+# Calls per second per account+region: about a third (StartQuery) and a half (GetQueryResults,
+# polled more often) of the 10-TPS quotas, leaving the rest to the account's other users and tools.
 DEFAULT_RATES = {"StartQuery": 3.0, "GetQueryResults": 5.0, "StopQuery": 5.0}
 DEFAULT_RATE = 3.0  # any other action (DescribeLogGroups, PutQueryDefinition, ...)
 MAX_ATTEMPTS = 8  # a cap as well as the deadline: a service that fails 8 times in a row is down
@@ -46,6 +50,19 @@ _ACCESS_CODES = {
     "ExpiredTokenException", "ExpiredToken", "SignatureDoesNotMatch", "InvalidSignatureException",
     "AuthFailure", "UnauthorizedOperation", "IncompleteSignature", "MissingAuthenticationToken",
 }
+
+
+def exit_code_for(kind: Kind | None) -> int:
+    """The exit code a failure of this kind stands for: 4 access, 3 query text rejected, else 5.
+
+    The one mapping used by a run's Results, by resume and by sync; None (a query that ended
+    Failed/Cancelled/Timeout without a failed call) is a query failure.
+    """
+    if kind is Kind.ACCESS:
+        return EXIT_ACCESS
+    if kind is Kind.MALFORMED:
+        return EXIT_QUERY_INVALID
+    return EXIT_QUERY_FAILED
 
 
 def classify(exc: BaseException) -> Kind:
@@ -186,12 +203,11 @@ def call_with_retries(
     *,
     bucket: TokenBucket,
     runtime: Runtime,
-    retry_concurrency: bool = False,
 ) -> T:
     """One AWS call, paced by `bucket`; throttling and transient faults retried with backoff.
 
-    LimitExceededException is returned to the caller (CallFailed, kind CONCURRENCY) unless
-    `retry_concurrency`, because fan-out answers it by shrinking its gate, not by retrying here.
+    LimitExceededException is returned to the caller (CallFailed, kind CONCURRENCY): fan-out
+    answers it by shrinking its gate and queueing the query again, not by retrying here.
     """
     attempt = 0
     while True:
@@ -202,7 +218,7 @@ def call_with_retries(
             return fn(**params)
         except Exception as exc:  # noqa: BLE001 - classified below; unknown errors fail the call
             kind = classify(exc)
-            retryable = kind in (Kind.THROTTLED, Kind.TRANSIENT) or (retry_concurrency and kind is Kind.CONCURRENCY)
+            retryable = kind in (Kind.THROTTLED, Kind.TRANSIENT)
             attempt += 1
             if not retryable or attempt >= MAX_ATTEMPTS:
                 raise CallFailed(action, kind, exc) from exc

@@ -12,9 +12,10 @@ import threading
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Callable, Sequence
 
-from trailq.aws.budget import Aborted, Buckets, CallFailed, Kind, Runtime, backoff_seconds
+from trailq.aws.budget import Aborted, Buckets, CallFailed, Kind, Runtime, backoff_seconds, exit_code_for
 from trailq.aws.insights import Attempt, Caller, PollRamp, QueryRequest, start, stop, wait_and_fetch
 from trailq.aws.shape import QueryShape, apply_final_sort_limit, shape_of
 from trailq.errors import EXIT_ACCESS, EXIT_INTERRUPTED, EXIT_OK, EXIT_QUERY_FAILED, EXIT_QUERY_INVALID, QueryError
@@ -65,10 +66,6 @@ class RunOutcome:
     query_errors: list[QueryError] = field(default_factory=list)  # MalformedQueryException, one per query text
 
     @property
-    def abandoned_query_ids(self) -> list[str]:
-        return [a.query_id for a in self.abandoned]
-
-    @property
     def exit_code(self) -> int:
         """130 interrupted · 5 deadline · 3 query text rejected · 4 every target denied · 5 any failure · 0."""
         if self.aborted == "interrupted":
@@ -99,7 +96,6 @@ class _Job:
     key: tuple[int, int]  # (query index, endpoint index): one Result per key
     endpoint: Endpoint
     request: QueryRequest
-    depth: int = 0  # how many times its window was halved
     retries: int = 0  # LimitExceeded retries so far
     not_before: float = 0.0
 
@@ -176,17 +172,16 @@ class FanOut:
         start_seconds: int,
         end_seconds: int,
         runtime: Runtime,
+        buckets: Buckets,
         limit: int | None = None,
         concurrency: int = 20,
-        rates: dict[str, float] | None = None,
         ramp: PollRamp = PollRamp(),
         on_progress: Callable[[ProgressEvent], None] | None = None,
         cancel: threading.Event | None = None,
-        buckets: Buckets | None = None,
         windows: Callable[[str, str, Target], tuple[int, int, str] | None] | None = None,
     ) -> None:
         self.runtime = runtime
-        self.buckets = buckets or Buckets(rates, runtime.clock)
+        self.buckets = buckets  # the run's budget, shared with endpoint resolution
         self.limit = limit
         self.ramp = ramp
         self.cancel = cancel
@@ -197,7 +192,6 @@ class FanOut:
         self._collectors: dict[tuple[int, int], _Collector] = {}
         self._malformed: dict[str, Attempt] = {}
         self._query_errors: list[QueryError] = []
-        self._finished: list[Result] = []
         self._order: list[tuple[int, int]] = []
         self.skipped: list[str] = []  # query × target with no new time to cover (--state)
         for qi, (name, text) in enumerate(queries):
@@ -374,7 +368,7 @@ class FanOut:
         for lo, hi in ((middle, req.end_seconds), (req.start_seconds, middle)):
             col.pending += 1
             child = QueryRequest(req.text, req.log_groups, lo, hi, req.limit)
-            gate.queue.appendleft(_Job(job.key, job.endpoint, child, depth=job.depth + 1))
+            gate.queue.appendleft(_Job(job.key, job.endpoint, child))
         return True
 
     # -- abort ----------------------------------------------------------------------------------
@@ -462,16 +456,15 @@ def _mark_failed(result: Result, failed: list[Attempt], col: _Collector) -> Quer
     first = failed[0]
     ep = col.endpoint
     kind = first.failure.kind if first.failure is not None else None
-    result.status = ERROR if first.status == "Error" else first.status
+    result.status = first.status  # a service status, or ERROR for a failed call
+    result.error_exit_code = exit_code_for(kind)
     if kind is Kind.MALFORMED and first.failure is not None:
         err = _query_error(col.name, col.text, first.failure)
         result.error = err.render()
-        result.error_exit_code = EXIT_QUERY_INVALID
         return err
     result.error = f"{ep.label()}: {first.error}"
     if len(failed) > 1:
         result.error += f" (and {len(failed) - 1} more part(s) of this query)"
-    result.error_exit_code = EXIT_ACCESS if kind is Kind.ACCESS else EXIT_QUERY_FAILED
     if result.rows:
         result.warnings.append(f"{ep.label()}: rows come from only part of the window or log groups; the rest failed")
     return None
@@ -491,10 +484,11 @@ def _query_error(name: str, text: str, failure: CallFailed) -> QueryError:
 
 
 def _cap_warning(col: _Collector, req: QueryRequest, cap: int, why: str) -> str:
-    return (
-        f"{col.endpoint.label()}: {cap} rows (the cap) between {req.start_seconds} and {req.end_seconds} "
-        f"(epoch seconds); {why}"
-    )
+    return f"{col.endpoint.label()}: {cap} rows (the cap) between {_iso(req.start_seconds)} and {_iso(req.end_seconds)}; {why}"
+
+
+def _iso(epoch_seconds: int) -> str:
+    return datetime.fromtimestamp(epoch_seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 __all__ = ["Abandoned", "Endpoint", "FanOut", "RunOutcome"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-from trailq.aws.budget import Buckets, CallFailed, Kind, Runtime, call_with_retries
+from trailq.aws.budget import Buckets, CallFailed, Runtime, call_with_retries
 from trailq.result import COMPLETE, Statistics
 
 LIVE_STATUSES = ("Scheduled", "Running")
@@ -19,7 +19,11 @@ MAX_ROWS = 100_000  # the service's ceiling for one query, paged 10,000 at a tim
 
 @dataclass(frozen=True)
 class PollRamp:
-    """Delays between polls: `first`, then growing by `factor` up to `cap` (issue 5: first ≤ 0.3 s, cap 1–5 s)."""
+    """Delays between polls: `first`, then growing by `factor` up to `cap`.
+
+    0.2 s first, so a short query is seen done quickly; ×1.5 up to 2 s, so a long one costs about
+    one GetQueryResults call per 2 s (10 TPS quota per account and region, shared by every query).
+    """
 
     first_seconds: float = 0.2
     factor: float = 1.5
@@ -89,10 +93,10 @@ class Caller:
     buckets: Buckets
     runtime: Runtime
 
-    def call(self, action: str, params: dict[str, Any], *, retry_concurrency: bool = False) -> dict[str, Any]:
+    def call(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
         method = getattr(self.client, _snake(action))
         bucket = self.buckets.get(self.account, self.region, action)
-        return call_with_retries(action, method, params, bucket=bucket, runtime=self.runtime, retry_concurrency=retry_concurrency)
+        return call_with_retries(action, method, params, bucket=bucket, runtime=self.runtime)
 
 
 def _snake(action: str) -> str:
@@ -197,18 +201,3 @@ def stop(client: Any, query_id: str) -> bool:
     except Exception:  # noqa: BLE001 - already finished, network gone: cleanup must go on
         return False
 
-
-def run_one(caller: Caller, request: QueryRequest, *, ramp: PollRamp = PollRamp(), on_status: StatusCallback | None = None) -> Attempt:
-    """A whole query life for callers that need no StopQuery bookkeeping (tests, resume)."""
-    started_at = caller.runtime.clock()
-    try:
-        query_id = start(caller, request)
-    except CallFailed as failed:
-        return Attempt(None, "Error", error=failed.detail, failure=failed)
-    if on_status is not None:
-        on_status("Scheduled", Statistics(), 0.0)
-    return wait_and_fetch(caller, query_id, ramp=ramp, on_status=on_status, started_at=started_at)
-
-
-def is_concurrency(failure: CallFailed | None) -> bool:
-    return failure is not None and failure.kind is Kind.CONCURRENCY

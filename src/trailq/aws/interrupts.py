@@ -1,7 +1,7 @@
 """SIGINT/SIGTERM → a threading.Event the backend watches, so an abort stops queries instead of dying.
 
 The CLI wraps a run in `cancel_on_signals()` and passes the event as `run(..., cancel=event)`.
-`received()` says which signal arrived (exit 130 for SIGINT, 5 for SIGTERM). A second Ctrl-C
+`interrupted()` says whether it was SIGINT (exit 130) rather than SIGTERM (exit 5). A second Ctrl-C
 while StopQuery calls are in flight falls back to the default handler, so a user can always leave.
 """
 

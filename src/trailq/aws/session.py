@@ -209,6 +209,3 @@ def error_message(exc: BaseException) -> str:
 def http_status(exc: BaseException) -> int:
     response = getattr(exc, "response", None) or {}
     return int(response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
-
-
-ClientFactory = Callable[[Account, str], Any]

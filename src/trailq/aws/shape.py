@@ -9,16 +9,15 @@ report a cap hit as truncation instead of merging rows we cannot order correctly
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
 
 from trailq.errors import QueryError
 from trailq.lang import ast, parse
-from trailq.lang.analysis import final_sort_limit, is_aggregating
+from trailq.lang.analysis import expression_name, final_sort_limit, is_aggregating
 
 
 @dataclass(frozen=True)
 class SortKey:
-    field: str
+    field: str  # the column the sort key is found in, as the service names it
     descending: bool
 
 
@@ -40,27 +39,19 @@ def shape_of(text: str) -> QueryShape:
     except QueryError:  # the service is the judge of its own grammar
         return UNKNOWN
     keys, limit = final_sort_limit(query)
-    return QueryShape(aggregating=bool(is_aggregating(query)), sort=tuple(_sort_key(k) for k in keys or ()), limit=limit)
+    return QueryShape(aggregating=is_aggregating(query), sort=tuple(_sort_key(k, query) for k in keys), limit=limit)
 
 
-def _sort_key(key: Any) -> SortKey:
-    """A lang.ast.SortKey → field name and direction.
+def _sort_key(key: ast.SortKey, query: ast.Query) -> SortKey:
+    """A lang.ast.SortKey → the column to sort merged rows on, and the direction.
 
-    No direction written (`descending` None) sorts ascending, as the local engine does
-    (docs/semantics.md); the service's default is undocumented.
+    A field is its flattened name (`detail-type`, not the backquoted spelling); any other
+    expression (`sort strlen(x)`) is the column the service names after its text, which a row
+    has when the query projects that expression. No direction written (`descending` None) sorts
+    ascending, as the local engine does (docs/semantics.md); the service's default is undocumented.
     """
-    return SortKey(_field_name(key.expr), bool(key.descending))
-
-
-def _field_name(expr: Any) -> str:
-    name = getattr(expr, "name", None)
-    return name if isinstance(name, str) else str(expr)
-
-
-def _sort_value_key() -> Callable[[str | None], Any]:
-    from trailq.engine.values import natural_sort_key
-
-    return natural_sort_key
+    column = key.expr.name if isinstance(key.expr, ast.Field) else expression_name(key.expr, query)
+    return SortKey(column, bool(key.descending))
 
 
 def apply_final_sort_limit(rows: list[dict[str, str]], shape: QueryShape) -> list[dict[str, str]]:
@@ -71,11 +62,13 @@ def apply_final_sort_limit(rows: list[dict[str, str]], shape: QueryShape) -> lis
     out = list(rows)
     keys = shape.sort or ((SortKey("@timestamp", True),) if any("@timestamp" in r for r in rows) else ())
     if keys:
-        natural = _sort_value_key()
+        # Imported here: trailq.engine loads the whole local interpreter, needed only to merge.
+        from trailq.engine.values import natural_sort_key
+
         for key in reversed(keys):
             present = [r for r in out if r.get(key.field) is not None]
             missing = [r for r in out if r.get(key.field) is None]
-            present.sort(key=lambda r: natural(r[key.field]), reverse=key.descending)
+            present.sort(key=lambda r: natural_sort_key(r[key.field]), reverse=key.descending)
             out = present + missing  # rows without the field go last in either direction
     if shape.limit is not None:
         out = out[: shape.limit]
