@@ -296,15 +296,7 @@ query_options = _options(catalog_option, param_option, selection_options, time_o
 def run(**o: Any) -> None:
     """Run catalog queries (or --query TEXT) locally (--source/--sample) or on CloudWatch Logs."""
     if o["resume_ids"]:
-        from trailq import aws
-
-        if o["names"] or o["query_text"] or o["query_file"] or o["run_all"] or o["tags"]:
-            raise errors.UsageError("--resume fetches earlier queries; give no query names or --query with it")
-        if o["sources"] or o["sample"]:
-            raise errors.UsageError("--resume fetches CloudWatch queries, not --source/--sample runs")
-        results = aws.resume(o["resume_ids"], _aws_plan(o))
-        _emit(results, o)
-        sys.exit(runs.exit_code(results))
+        sys.exit(_resume(o))
     options = _render_options(o)  # a bad --format/--tz/--table-format fails before anything runs
     check_writable(o["output_file"], "--output")
     execution = _execute(o, only_checks=False)
@@ -314,6 +306,23 @@ def run(**o: Any) -> None:
     if o["console_url"]:
         _console_links(execution)
     sys.exit(execution.exit_code)
+
+
+def _resume(o: dict[str, Any]) -> int:
+    """`run --resume ID`: fetch earlier CloudWatch queries; Ctrl-C while waiting exits 130."""
+    from trailq import aws
+    from trailq.aws.interrupts import cancel_on_signals
+
+    if o["names"] or o["query_text"] or o["query_file"] or o["run_all"] or o["tags"]:
+        raise errors.UsageError("--resume fetches earlier queries; give no query names or --query with it")
+    if o["sources"] or o["sample"]:
+        raise errors.UsageError("--resume fetches CloudWatch queries, not --source/--sample runs")
+    options = _render_options(o)
+    check_writable(o["output_file"], "--output")
+    with cancel_on_signals() as signals:
+        results = aws.resume(o["resume_ids"], _aws_plan(o), cancel=signals.event)
+    _emit(results, o, options)
+    return errors.EXIT_INTERRUPTED if signals.interrupted() else runs.exit_code(results)
 
 
 @main.command()
