@@ -299,6 +299,7 @@ def run(**o: Any) -> None:
         sys.exit(_resume(o))
     options = _render_options(o)  # a bad --format/--tz/--table-format fails before anything runs
     check_writable(o["output_file"], "--output")
+    check_writable(o["state_file"], "--state")
     execution = _execute(o, only_checks=False)
     _emit(execution.results, o, options)
     execution.commit_state()  # only now: the rows are out
@@ -317,12 +318,22 @@ def _resume(o: dict[str, Any]) -> int:
         raise errors.UsageError("--resume fetches earlier queries; give no query names or --query with it")
     if o["sources"] or o["sample"]:
         raise errors.UsageError("--resume fetches CloudWatch queries, not --source/--sample runs")
+    ignored = [flag for flag, key in _NOT_WITH_RESUME.items() if o.get(key)]
+    if ignored:
+        raise errors.UsageError(f"{ignored[0]} does not apply to --resume (the query already ran with its own)")
     options = _render_options(o)
     check_writable(o["output_file"], "--output")
     with cancel_on_signals() as signals:
         results = aws.resume(o["resume_ids"], _aws_plan(o), cancel=signals.event)
     _emit(results, o, options)
     return errors.EXIT_INTERRUPTED if signals.interrupted() else runs.exit_code(results)
+
+
+_NOT_WITH_RESUME = {
+    "-p/--param": "params", "--since": "since", "--start": "start", "--end": "end", "--log-group": "log_groups",
+    "--discover": "discover", "--limit": "limit", "--state": "state_file", "--console-url": "console_url",
+    "--strict": "strict",
+}
 
 
 @main.command()
@@ -337,13 +348,14 @@ def check(**o: Any) -> None:
     cat = catalog_mod.load(o["catalogs"])
     check_writable(o["output_file"], "--output")
     check_writable(o["junit_file"], "--junit")
+    check_writable(o["state_file"], "--state")
     execution = _execute(o, only_checks=True, cat=cat)
     verdicts = checks.evaluate(execution.results, {q.name: q.check for q in cat.queries.values() if q.check is not None})
     _write_text(o["output_file"], checks.summary_table(verdicts) + _findings(execution.results, verdicts, o))
     if o["junit_file"]:
         write_atomic(o["junit_file"], checks.junit_xml(verdicts))
-    execution.commit_state()  # the findings are in the summary and the JUnit file
     notices = checks.append_github_step_summary(verdicts)
+    execution.commit_state()  # last: the findings are in the summary, the JUnit file and the step summary
     for result in execution.results:
         notices += [f"warning: {result.query} on {result.target.label()}: {w}" for w in result.warnings]
     _say(notices + execution.notices, o)

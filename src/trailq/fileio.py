@@ -1,4 +1,4 @@
-"""Atomic file writes: `--output`, `--junit`, the `--state` file and `trailq fmt`.
+"""Atomic file writes: `--output`, `--junit`, the `--state` file and `trailq fmt` (missing folders are created).
 
 A reader (or the next run after a crash) sees either the old file or the new one, never half of
 one: the text goes to a temporary file in the same folder (same filesystem, so the rename is
@@ -25,9 +25,13 @@ def check_writable(path: str | os.PathLike[str] | None, flag: str) -> None:
         if not os.access(path, os.W_OK):
             raise UsageError(f"{flag} {path}: not writable")
         return
+    # Missing folders are created when writing (a CI job's first run has no reports/ yet), so
+    # what must be writable is the nearest folder that exists.
     folder = Path(os.path.realpath(path)).parent
+    while not folder.exists():
+        folder = folder.parent
     if not folder.is_dir():
-        raise UsageError(f"{flag} {path}: folder {folder} does not exist")
+        raise UsageError(f"{flag} {path}: {folder} is not a folder")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise UsageError(f"{flag} {path}: folder {folder} is not writable")
 
@@ -55,6 +59,10 @@ def write_atomic(path: str | os.PathLike[str], text: str, *, encoding: str = "ut
         return
     target = Path(os.path.realpath(path))  # through a symlink: replace its target, keep the link
     folder = target.parent if str(target.parent) else Path(".")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: cannot create folder {folder}: {exc.strerror or exc}") from None
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:

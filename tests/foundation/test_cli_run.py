@@ -108,7 +108,8 @@ def test_bad_output_options_fail_before_the_state_moves(tmp_path):
     state = tmp_path / "state.json"
     common = ["run", "--query", "fields eventID", "--source", str(path), "--state", str(state), "--settle", "0s",
               "--start", "2026-11-20T09:00:00Z", "--end", "2026-11-20T11:00:00Z"]
-    for bad in (["--tz", "Mars/Base"], ["--table-format", "nope"], ["--output", str(tmp_path / "no" / "such.csv")]):
+    (tmp_path / "a-file").write_text("x")
+    for bad in (["--tz", "Mars/Base"], ["--table-format", "nope"], ["--output", str(tmp_path / "a-file" / "out.csv")]):
         result = invoke(*common, *bad)
         assert result.exit_code == 2, result.output
         assert not state.exists()  # nothing was recorded: the next run reads the same window
@@ -132,3 +133,19 @@ def test_output_follows_symlinks_and_writes_fifos_in_place(tmp_path):
     assert invoke("run", "switch-role", "--sample", "--format", "csv", "--output", str(fifo)).exit_code == 0
     reader.join(10)
     assert "ProdAdmin" in received[0] and fifo.exists() and not fifo.is_file()
+
+
+def test_first_ci_run_creates_report_and_state_folders(tmp_path):
+    path = tmp_path / "events.jsonl"
+    write_events(path, ["2026-11-20T10:00:00Z"])
+    junit = tmp_path / "reports" / "trailq-junit.xml"
+    state = tmp_path / ".trailq" / "state.json"
+    result = invoke("check", "root-activity", "--source", str(path), "--junit", str(junit), "--state", str(state),
+                    "--start", "2026-11-20T09:00:00Z", "--end", "2026-11-20T11:00:00Z")
+    assert result.exit_code == 0, result.output
+    assert junit.is_file() and state.is_file()
+
+
+def test_resume_refuses_options_it_cannot_use():
+    result = invoke("run", "--resume", "abc", "--since", "1h")
+    assert result.exit_code == 2 and "--since does not apply to --resume" in result.stderr

@@ -38,10 +38,17 @@ def test_new_files_follow_the_umask_not_0600(tmp_path):
 
 
 def test_unwritable_destination_is_a_usage_error_naming_the_file(tmp_path):
-    target = tmp_path / "missing-folder" / "out.json"
+    (tmp_path / "a-file").write_text("x")
+    target = tmp_path / "a-file" / "out.json"  # its "folder" is a file: nothing can be created there
     with pytest.raises(UsageError) as caught:
         write_atomic(target, "{}")
     assert str(target) in caught.value.message and caught.value.exit_code == 2
+
+
+def test_missing_folders_are_created(tmp_path):
+    target = tmp_path / "reports" / "2026" / "out.json"
+    write_atomic(target, "{}")
+    assert target.read_text() == "{}"
 
 
 def test_a_folder_in_the_way_is_reported_and_cleaned_up(tmp_path):
