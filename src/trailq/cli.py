@@ -478,15 +478,12 @@ def _execute_aws(queries: list[runs.QueryToRun], o: dict[str, Any], progress: An
     flags = _time_flags(o)
     flags.window(default_since=queries[0].since or "24h")  # bad flags fail before any call
     plan = _aws_plan(o)
-    if not o["log_groups"] and not o["discover"]:
-        # The catalog's log groups (its defaults, or the query's own) when the command line names none.
-        catalog_groups = tuple(dict.fromkeys(g for q in queries for g in q.log_groups))
-        if catalog_groups:
-            plan = dataclasses.replace(plan, log_groups=catalog_groups)
     with cancel_on_signals() as signals:
         outcome = runs.run_aws(
             queries, plan, flags=flags, state_path=o["state_file"], settle_seconds=_settle_seconds(o),
             cancel=signals.event, on_progress=progress,
+            # Each query's own catalog log groups, unless the command line names some (or --discover).
+            catalog_log_groups=not o["log_groups"] and not o["discover"],
         )
     exit_code = outcome.exit_code
     if exit_code == errors.EXIT_INTERRUPTED and not signals.interrupted():

@@ -6,6 +6,7 @@ time range, and calling the local engine or the CloudWatch backend. Returns Resu
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -238,20 +239,27 @@ def run_aws(
     settle_seconds: float,
     cancel: threading.Event | None,
     on_progress: Callable[[ProgressEvent], None] | None = None,
+    catalog_log_groups: bool = False,
 ) -> AwsRun:
-    """Run on CloudWatch. Queries whose catalog `since` differs run as separate groups (one window each)."""
+    """Run on CloudWatch. Queries whose window or log groups differ run as separate groups.
+
+    With `catalog_log_groups`, each query runs on its own catalog log groups (the command line
+    named none); otherwise every query runs on the plan's.
+    """
     from trailq import aws
 
-    groups: dict[str | None, list[QueryToRun]] = {}
+    groups: dict[tuple[str | None, tuple[str, ...]], list[QueryToRun]] = {}
     for q in queries:
-        groups.setdefault(None if flags.given else q.since, []).append(q)
+        key = (None if flags.given else q.since, q.log_groups if catalog_log_groups and q.log_groups else ())
+        groups.setdefault(key, []).append(q)
     run = AwsRun(state=Windows(state_path, settle_seconds, flags.now) if state_path else None)
-    for default_since, group in groups.items():
+    for (default_since, log_groups), group in groups.items():
         window = flags.window(default_since or "24h")
         assert window is not None
         state = run.state
+        group_plan = dataclasses.replace(plan, log_groups=log_groups) if log_groups else plan
         outcome = aws.run(
-            [(q.name, q.text) for q in group], plan, window, cancel=cancel, on_progress=on_progress,
+            [(q.name, q.text) for q in group], group_plan, window, cancel=cancel, on_progress=on_progress,
             window_for=(lambda name, target, w=window: state.window_for(name, target, w)) if state else None,
         )
         error = outcome.query_error()

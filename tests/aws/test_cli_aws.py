@@ -87,3 +87,19 @@ def test_quiet_still_shows_errors(served):
     served.start_failures[(A, "us-west-2")] = FakeError("AccessDeniedException", "not allowed")
     result = invoke("run", "--query", "fields @message", "--region", "us-east-1,us-west-2", "--profile", "a", *WINDOW, "-q")
     assert result.exit_code == 5 and "not allowed" in result.stderr and "us-west-2" in result.stderr
+
+
+def test_each_catalog_query_runs_on_its_own_log_groups(served, tmp_path):
+    served.add_events(A, "us-east-1", "G1", [(T0 + 5) * 1000])
+    served.add_events(A, "us-east-1", "G2", [(T0 + 6) * 1000, (T0 + 7) * 1000])
+    catalog = tmp_path / "audit.yaml"
+    catalog.write_text(
+        "version: 1\nqueries:\n"
+        "  one: {description: d, log_groups: [G1], query: 'fields @message'}\n"
+        "  two: {description: d, log_groups: [G2], query: 'fields @message'}\n"
+    )
+    args = ["run", "one", "two", "--catalog", str(catalog), "--profile", "a", "--region", "us-east-1", *WINDOW, "--format", "json"]
+    result = CliRunner().invoke(cli.main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    rows = {r["query"]: len(r["rows"]) for r in json.loads(result.stdout)}
+    assert rows == {"one": 1, "two": 2}
