@@ -269,7 +269,7 @@ check_output_options = _options(
     click.option("--output", "output_file", type=click.Path(dir_okay=False), help="Write the summary to FILE (atomically)."),
     click.option("--stats", "show_stats", is_flag=True, help="Records scanned and matched, bytes, estimated cost, time (stderr)."),
     click.option("--price-per-gb", type=click.FloatRange(min=0), default=0.005, show_default=True, help="USD per GB scanned, for --stats."),
-    click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings on stderr (errors are still shown)."),
+    click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings on stderr (errors and truncation are still shown)."),
 )
 output_options = _options(
     click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv", "tsv", "markdown"]), default="table", show_default=True),
@@ -278,7 +278,7 @@ output_options = _options(
     click.option("--merge", is_flag=True, help="One table for every query and target, with query/account/region columns."),
     click.option("--stats", "show_stats", is_flag=True, help="Records scanned and matched, bytes, estimated cost, time (stderr)."),
     click.option("--price-per-gb", type=click.FloatRange(min=0), default=0.005, show_default=True, help="USD per GB scanned, for --stats."),
-    click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings on stderr (errors are still shown)."),
+    click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings on stderr (errors and truncation are still shown)."),
     click.option("--show-ptr", is_flag=True, help="Show the @ptr column."),
     click.option("--tz", default="UTC", show_default=True, help="Show times in this zone (UTC, local, Europe/Paris, ...)."),
 )
@@ -489,9 +489,11 @@ def _execute_aws(queries: list[runs.QueryToRun], o: dict[str, Any], progress: An
     if exit_code == errors.EXIT_INTERRUPTED and not signals.interrupted():
         exit_code = errors.EXIT_QUERY_FAILED  # SIGTERM (a CI job's timeout) is a failed run, not Ctrl-C
     notices = list(outcome.notices)
-    if outcome.abandoned:
-        notices.append("CloudWatch query ids left by the abort (results kept 7 days: `trailq run --resume ID --region R`): "
-                       + "; ".join(outcome.abandoned))
+    if outcome.stopped:
+        notices.append("error: queries stopped by the abort: " + "; ".join(outcome.stopped))
+    if outcome.still_running:
+        notices.append("error: queries that could not be stopped and are still running on CloudWatch (results kept "
+                       "7 days: `trailq run --resume ID --region R`): " + "; ".join(outcome.still_running))
     return Execution(outcome.results, notices, exit_code, outcome.windows, outcome.commit_state)
 
 
@@ -534,9 +536,9 @@ def _emit(results: list[Result], o: dict[str, Any], options: Any = None) -> None
 
 
 def _say(notices: list[str], o: dict[str, Any]) -> None:
-    """Notices to stderr; --quiet keeps only errors (a failed target is never silent)."""
+    """Notices to stderr; --quiet keeps errors and lost rows (a failed target or a truncated result is never silent)."""
     for notice in notices:
-        if not o["quiet"] or notice.startswith(("error:", "trailq: error:")):
+        if not o["quiet"] or notice.startswith(("error:", "trailq: error:")) or "truncated" in notice:
             click.echo(notice, err=True)
 
 

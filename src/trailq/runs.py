@@ -218,7 +218,8 @@ class AwsRun:
 
     results: list[Result] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
-    abandoned: list[str] = field(default_factory=list)  # "query-id (...)" lines: fetchable with --resume for 7 days
+    stopped: list[str] = field(default_factory=list)  # "query-id (query on account region)": stopped by the abort
+    still_running: list[str] = field(default_factory=list)  # StopQuery failed: results can be fetched with --resume
     exit_code: int = EXIT_OK
     windows: dict[str, TimeRange] = field(default_factory=dict)  # each query's requested window
     state: Windows | None = None
@@ -270,9 +271,9 @@ def run_aws(
         run.results.extend(outcome.results)
         run.windows.update({q.name: window for q in group})
         run.notices.extend(outcome.warnings)
-        run.abandoned.extend(
-            f"{a.query_id} ({a.query} on account {a.account} {a.region}, {'stopped' if a.stopped else 'could not be stopped'})"
-            for a in outcome.abandoned
+        run.stopped.extend(f"{a.query_id} ({a.query} on account {a.account} {a.region})" for a in outcome.abandoned if a.stopped)
+        run.still_running.extend(
+            f"{a.query_id} ({a.query} on account {a.account} {a.region})" for a in outcome.abandoned if not a.stopped
         )
         run.exit_code = worst_exit_code(run.exit_code, outcome.exit_code)
         if outcome.aborted:
