@@ -573,10 +573,15 @@ def discover(catalogs: tuple[str, ...], fmt: str, **o: Any) -> None:
     rows = aws.discover(_aws_plan(o))
     if fmt == "json":
         click.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
-        return
-    columns = ["account", "region", "trail", "home_region", "multi_region", "log_group", "log_group_region", "error"]
-    columns = columns[:3] + [c for c in columns[3:] if any(row.get(c) not in (None, "") for row in rows)]
-    click.echo(tabulate([[_cell(row.get(c)) for c in columns] for row in rows], headers=columns, tablefmt="simple"))
+    else:
+        columns = ["account", "region", "trail", "home_region", "multi_region", "log_group", "log_group_region", "error"]
+        columns = columns[:3] + [c for c in columns[3:] if any(row.get(c) not in (None, "") for row in rows)]
+        click.echo(tabulate([[_cell(row.get(c)) for c in columns] for row in rows], headers=columns, tablefmt="simple"))
+    failed = [row for row in rows if row.get("error")]
+    for row in failed:
+        click.echo(f"error: account {row['account']} {row['region']}: {row['error']}", err=True)
+    # A region that could not be asked may hold a trail: the listing is incomplete.
+    sys.exit(errors.EXIT_QUERY_FAILED if failed else errors.EXIT_OK)
 
 
 def _cell(value: Any) -> str:

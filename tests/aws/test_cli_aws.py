@@ -103,3 +103,20 @@ def test_each_catalog_query_runs_on_its_own_log_groups(served, tmp_path):
     assert result.exit_code == 0, result.stderr
     rows = {r["query"]: len(r["rows"]) for r in json.loads(result.stdout)}
     assert rows == {"one": 1, "two": 2}
+
+
+def test_discover_exits_5_when_a_region_cannot_be_asked(served):
+    served.trails[(A, "eu-west-1")].append({"Name": "org", "HomeRegion": "eu-west-1",
+                                            "CloudWatchLogsLogGroupArn": f"arn:aws:logs:eu-west-1:{A}:log-group:CloudTrail/Default:*"})
+    served.start_failures.clear()
+    original = served.describe_trails
+
+    def denied(account, region, **params):
+        if region == "us-west-2":
+            raise FakeError("AccessDeniedException", "no cloudtrail:DescribeTrails here")
+        return original(account, region, **params)
+
+    served.describe_trails = denied
+    result = invoke("discover", "--profile", "a", "--region", "eu-west-1,us-west-2")
+    assert result.exit_code == 5
+    assert "org" in result.stdout and "us-west-2" in result.stderr and "DescribeTrails" in result.stderr
