@@ -102,6 +102,7 @@ class FakeLogs:
         self.keys: dict[str, str] = {}  # access key id -> account
         self.trails: dict[tuple[str, str], list[dict]] = defaultdict(list)
         self.definitions: dict[tuple[str, str], dict[str, dict]] = defaultdict(dict)
+        self.regions_failures: dict[str, FakeError] = {}  # account -> ec2:DescribeRegions raises
         self._recent: dict[tuple[str, str, str], deque[float]] = defaultdict(deque)
         self._lock = threading.RLock()
 
@@ -337,15 +338,18 @@ class _Handler(BaseHTTPRequestHandler):
         scope = _SCOPE.search(self.headers.get("Authorization", ""))
         key, region, service = scope.groups() if scope else ("", "us-east-1", "logs")
         account = self.fake.keys.get(key, DEFAULT_ACCOUNT)
-        try:
-            if service in ("sts", "ec2"):
+        if service in ("sts", "ec2"):
+            try:
                 self._query_protocol(service, account, key, parse_qs(body.decode()))
-            else:
-                target = self.headers.get("X-Amz-Target", "")
-                action = target.rsplit(".", 1)[-1]
-                method = getattr(self.fake, "".join("_" + c.lower() if c.isupper() else c for c in action).lstrip("_"))
-                reply = method(account, region, **json.loads(body or b"{}"))
-                self._send(200, json.dumps(reply).encode(), "application/x-amz-json-1.1")
+            except FakeError as err:
+                self._send_xml_error(service, err)
+            return
+        try:
+            target = self.headers.get("X-Amz-Target", "")
+            action = target.rsplit(".", 1)[-1]
+            method = getattr(self.fake, "".join("_" + c.lower() if c.isupper() else c for c in action).lstrip("_"))
+            reply = method(account, region, **json.loads(body or b"{}"))
+            self._send(200, json.dumps(reply).encode(), "application/x-amz-json-1.1")
         except FakeError as err:
             payload = {"__type": err.code, "message": err.message, **err.extra}
             self._send(err.status, json.dumps(payload).encode(), "application/x-amz-json-1.1")
@@ -363,6 +367,10 @@ class _Handler(BaseHTTPRequestHandler):
                      f"<SessionToken>t</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>"
                      f"<AssumedRoleUser><Arn>{role}/trailq</Arn><AssumedRoleId>AROA:trailq</AssumedRoleId></AssumedRoleUser>")
         elif action == "DescribeRegions":
+            self.fake._admit(account, "-", "DescribeRegions")  # one quota per account here
+            failure = self.fake.regions_failures.get(account)
+            if failure is not None:
+                raise failure
             items = "".join(f"<item><regionName>{r}</regionName><regionEndpoint>x</regionEndpoint></item>" for r in self.fake.regions)
             body = f'<DescribeRegionsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId><regionInfo>{items}</regionInfo></DescribeRegionsResponse>'
             self._send(200, body.encode(), "text/xml")
@@ -372,6 +380,15 @@ class _Handler(BaseHTTPRequestHandler):
         ns = "https://sts.amazonaws.com/doc/2011-06-15/"
         body = f'<{action}Response xmlns="{ns}"><{action}Result>{inner}</{action}Result><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></{action}Response>'
         self._send(200, body.encode(), "text/xml")
+
+    def _send_xml_error(self, service: str, err: FakeError) -> None:
+        """EC2's and STS's own XML error shapes (botocore parses them differently)."""
+        detail = f"<Code>{err.code}</Code><Message>{err.message}</Message>"
+        if service == "ec2":
+            body = f'<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error>{detail}</Error></Errors><RequestID>r</RequestID></Response>'
+        else:
+            body = f"<ErrorResponse><Error><Type>Sender</Type>{detail}</Error><RequestId>r</RequestId></ErrorResponse>"
+        self._send(err.status, body.encode(), "text/xml")
 
     def _send(self, status: int, body: bytes, content_type: str) -> None:
         self.send_response(status)

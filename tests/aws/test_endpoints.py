@@ -98,12 +98,12 @@ def test_sync_is_idempotent_and_prunes_only_its_folder(served):
     specs = [DefinitionSpec("console-logins", "filter userIdentity.userName = {{user}}", ("CloudTrail/Default",), (Parameter("user", "", "only this user"),)),
              DefinitionSpec("root", "filter userIdentity.type = 'Root'")]
     first = aws.sync(specs, plan)
-    assert sorted(c.action for c in first) == ["create", "create"]
-    assert aws.sync(specs, plan) == []  # second run: nothing to change
+    assert sorted(c.action for c in first.changes) == ["create", "create"] and first.exit_code == 0
+    assert aws.sync(specs, plan).changes == []  # second run: nothing to change
     served.put_query_definition(A, "us-east-1", name="mine/keep", queryString="fields @message")
     changed = [DefinitionSpec("console-logins", "fields @message | limit 5", ("CloudTrail/Default",))]
     dry = aws.sync(changed, plan, prune=True, dry_run=True)
-    assert sorted((c.action, c.name, c.applied) for c in dry) == [("delete", "trailq/root", False), ("update", "trailq/console-logins", False)]
+    assert sorted((c.action, c.name, c.applied) for c in dry.changes) == [("delete", "trailq/root", False), ("update", "trailq/console-logins", False)]
     assert len(served.definitions[(A, "us-east-1")]) == 3  # dry run changed nothing
     aws.sync(changed, plan, prune=True)
     names = sorted(d["name"] for d in served.definitions[(A, "us-east-1")].values())

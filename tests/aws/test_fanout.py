@@ -58,9 +58,9 @@ def test_stats_at_the_cap_is_truncated_with_a_warning_and_not_split():
 def test_one_second_window_at_the_cap_is_truncated():
     fake = FakeLogs()
     fake.add_events(A, "us-east-1", "trail", [T0 * 1000 + i for i in range(300)])
-    outcome = fan_out([("q", LIST_QUERY)], endpoints(fake, [A], ["us-east-1"]), seconds=1, limit=100).execute()
+    outcome = fan_out([("q", LIST_QUERY)], endpoints(fake, [A], ["us-east-1"]), seconds=0, limit=100).execute()
     assert outcome.results[0].truncated
-    assert any("one second" in w for w in outcome.results[0].warnings)
+    assert any("the window is one second" in w for w in outcome.results[0].warnings)
 
 
 def test_more_than_fifty_log_groups_run_in_batches_and_merge():
@@ -206,3 +206,50 @@ def test_a_target_with_nothing_new_is_skipped_with_the_local_runs_wording():
     outcome = fan.execute()
     assert [r.target.region for r in outcome.results] == ["us-east-1"]
     assert outcome.warnings == [nothing_new("q", eps[1].label())]
+
+
+def test_aggregates_over_more_than_fifty_log_groups_are_marked_partial():
+    fake = FakeLogs()
+    groups = tuple(f"g{i:03d}" for i in range(60))
+    for g in groups:
+        fake.add_group(A, "us-east-1", g)
+    fake.add_events(A, "us-east-1", "g000", [(T0 + 100) * 1000])  # same second, different batches
+    fake.add_events(A, "us-east-1", "g055", [(T0 + 100) * 1000 + 500])
+    result = fan_out([("s", "stats count() by bin(1s)")], endpoints(fake, [A], ["us-east-1"], groups)).execute().results[0]
+    assert result.ok and result.truncated and len(result.rows) == 2
+    assert any("aggregated separately per batch of 50 log groups; rows are partial aggregates" in w for w in result.warnings)
+
+
+def test_a_dedup_query_at_the_cap_is_not_split():
+    fake = FakeLogs()
+    fake.add_events(A, "us-east-1", "trail", spread(500, 600))
+    result = fan_out([("d", LIST_QUERY + " | dedup @message")], endpoints(fake, [A], ["us-east-1"]), limit=100).execute().results[0]
+    assert result.truncated and len(result.query_ids) == 1
+    assert any("dedup" in w and "cannot be split" in w for w in result.warnings), result.warnings
+
+
+def test_a_dedup_query_over_several_batches_is_marked_partial():
+    fake = FakeLogs()
+    groups = tuple(f"g{i:03d}" for i in range(51))
+    for g in groups:
+        fake.add_events(A, "us-east-1", g, [T0 * 1000])
+    result = fan_out([("d", LIST_QUERY + " | dedup @message")], endpoints(fake, [A], ["us-east-1"], groups)).execute().results[0]
+    assert result.truncated and any("de-duplicated separately per batch of 50" in w for w in result.warnings)
+
+
+def test_a_two_second_window_at_the_cap_says_why_it_is_not_split():
+    fake = FakeLogs()
+    fake.add_events(A, "us-east-1", "trail", [T0 * 1000 + i for i in range(300)])
+    outcome = fan_out([("q", LIST_QUERY)], endpoints(fake, [A], ["us-east-1"]), seconds=1, limit=100).execute()
+    [warning] = outcome.results[0].warnings
+    assert "one second" not in warning
+    assert "2 seconds" in warning and "share" in warning
+
+
+def test_a_full_concurrency_quota_until_the_deadline_is_named():
+    fake = FakeLogs(max_concurrent=0)  # other users hold the whole quota
+    fake.add_events(A, "us-east-1", "trail", spread(5, 60))
+    outcome = fan_out([("q", LIST_QUERY)], endpoints(fake, [A], ["us-east-1"]), timeout=1.0).execute()
+    result = outcome.results[0]
+    assert outcome.aborted == "deadline" and result.status == "Timeout"
+    assert "before the query could start" in result.error and "concurrent-query quota" in result.error and "LimitExceededException" in result.error

@@ -19,3 +19,18 @@ def test_merged_rows_are_sorted_on_an_expression_column():
     ]
     merged = apply_final_sort_limit(rows, shape)
     assert [r["user"] for r in merged] == ["carol", "dan", "al", "bo"]
+
+
+def test_dedup_and_unreadable_text_are_never_split():
+    assert shape_of("fields @message").splittable
+    dedup = shape_of("fields @message | dedup userIdentity.arn")
+    assert dedup.dedup and not dedup.aggregating and not dedup.splittable
+    assert not shape_of("stats count()").splittable
+    assert not shape_of("fields @message | newcmd x").splittable
+
+
+def test_bounded_to_window_says_when_it_cannot_cut_the_text():
+    from trailq.aws.shape import bounded_to_window
+
+    assert bounded_to_window("fields @message | newcmd x", 1000, 2000) is None
+    assert "toMillis(@timestamp) >= 1000" in (bounded_to_window("fields @message", 1000, 2000) or "")

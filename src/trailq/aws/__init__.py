@@ -8,11 +8,16 @@ Public API (the CLI calls only these; nothing here prints or exits):
     outcome.exit_code          # 0 · 3 MalformedQuery · 4 all denied · 5 any failure/deadline · 130 interrupted
     outcome.query_error()      # QueryError with the service's caret when every target rejected the text
     outcome.abandoned          # queries live at an abort (id, account, region, stopped?) → print them
+    outcome.aborted            # None, "interrupted" or "deadline" (also while resolving regions/log groups)
     outcome.warnings           # run-level: regions skipped because nothing matched a prefix, ...
-    resume(["QUERY_ID"], plan) -> list[Result]
-    discover(plan) -> list[dict]            # per account+region: trails and the log group each streams to
-    sync(specs, plan, folder="trailq/", prune=False, dry_run=False) -> list[Change]
+    resume(["QUERY_ID"], plan, cancel=event) -> list[Result]
+    discover(plan, cancel=event) -> list[dict]  # per account+region: trails and their log groups; RunAborted
+    sync(specs, plan, folder="trailq/", prune=False, dry_run=False, cancel=event) -> SyncOutcome
     interrupts.cancel_on_signals()          # context manager: SIGINT/SIGTERM set an Event
+
+Two credentials reaching one account id are used once (the first; a warning says so). An account
+that cannot list its regions for `--region all` fails alone: a failed Result per query (run), a
+SyncFailure (sync), an error row (discover), a miss (resume).
 """
 
 from __future__ import annotations
@@ -23,20 +28,40 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from trailq.aws.budget import DEFAULT_RATES, Aborted, Buckets, CallFailed, Runtime, exit_code_for
-from trailq.aws.definitions import Change, DefinitionSpec, sync_definitions
+from trailq.aws.budget import (
+    DEFAULT_RATES,
+    Aborted,
+    Buckets,
+    CallFailed,
+    RunAborted,
+    Runtime,
+    exit_code_for,
+)
+from trailq.aws.definitions import (
+    Change,
+    DefinitionSpec,
+    SyncFailure,
+    SyncOutcome,
+    sync_definitions,
+)
 from trailq.aws.fanout import Abandoned, Endpoint, FanOut, RunOutcome
 from trailq.aws.insights import Caller, PollRamp, wait_and_fetch
+from trailq.aws.session import Account, LazyClient, open_accounts
 from trailq.aws.shape import bounded_to_window
-from trailq.aws.session import Account, LazyClient, expand_regions, open_accounts
-from trailq.aws.targets import LogGroupArn, plan_endpoints, trails_in
-from trailq.errors import EXIT_ACCESS, EXIT_QUERY_FAILED, AccessError, QueryFailedError, UsageError
+from trailq.aws.targets import (
+    LogGroupArn,
+    distinct_accounts,
+    plan_endpoints,
+    regions_of,
+    trails_in,
+)
+from trailq.errors import EXIT_QUERY_FAILED, QueryFailedError, UsageError
 from trailq.result import CANCELLED, ERROR, TIMEOUT, ProgressEvent, Result, Target
 from trailq.timerange import TimeRange
 
 __all__ = [
-    "Abandoned", "AwsPlan", "Change", "DefinitionSpec", "PollRamp", "RunOutcome",
-    "discover", "resume", "run", "sync",
+    "Abandoned", "AwsPlan", "Change", "DefinitionSpec", "PollRamp", "QueryFailedError", "RunAborted", "RunOutcome",
+    "SyncFailure", "SyncOutcome", "discover", "resume", "run", "sync",
 ]
 
 MAX_LIMIT = 100_000
@@ -84,8 +109,15 @@ def _runtime(plan: AwsPlan, cancel: threading.Event | None) -> Runtime:
     return Runtime(deadline=time.monotonic() + plan.timeout_seconds, stop=cancel or threading.Event())
 
 
-def _accounts(plan: AwsPlan) -> list[Account]:
-    return open_accounts(plan.profiles, plan.role_arns, external_id=plan.external_id, role_session_name=plan.role_session_name)
+def _accounts(plan: AwsPlan) -> tuple[list[Account], list[str]]:
+    """One Account per account id, and a warning for each account reached by two sets of credentials."""
+    return distinct_accounts(
+        open_accounts(plan.profiles, plan.role_arns, external_id=plan.external_id, role_session_name=plan.role_session_name)
+    )
+
+
+def _abort_reason(runtime: Runtime) -> str:
+    return "interrupted" if runtime.stop.is_set() else "deadline"
 
 
 def run(
@@ -103,37 +135,62 @@ def run(
     skip it (nothing new to cover); the text then gets a millisecond filter so that consecutive
     windows tile exactly (shape.bounded_to_window). Without it every query covers `time_range`.
 
+    A cancel or the deadline while regions and log groups are still being resolved returns an
+    outcome with `aborted` set and one Cancelled/Timeout Result per query (no query started).
     Raises AccessError when no account's credentials work, UsageError for a bad plan, and
     QueryFailedError when no log group matched anywhere. `on_progress` is called from worker
     threads, one call at a time.
     """
     runtime = _runtime(plan, cancel)
     buckets = Buckets(plan.rates, runtime.clock)
-    accounts = _accounts(plan)
-    planned, warnings = plan_endpoints(accounts, plan.regions, plan.log_groups, discover=plan.discover, buckets=buckets, runtime=runtime)
+    accounts, warnings = _accounts(plan)
+    try:
+        planned, found = plan_endpoints(accounts, plan.regions, plan.log_groups, discover=plan.discover, buckets=buckets, runtime=runtime)
+    except Aborted:
+        return _aborted_while_planning(queries, _abort_reason(runtime), warnings)
+    warnings += found
     if not planned:
-        raise QueryFailedError("no log group to query in any region: " + "; ".join(warnings), hint="check --log-group and --region, or try --discover")
+        hint = ("pass --log-group NAME, or check --region" if plan.discover else "check --log-group and --region, or try --discover")
+        raise QueryFailedError("no log group to query in any region: " + "; ".join(found), hint=hint)
     endpoints = [
-        Endpoint(p.account.account_id or p.account.label, p.region, p.log_groups,
-                 p.account.client("logs", p.region), _stop_client(p.account, p.region), p.failure)
+        Endpoint(p.account.key, p.region, p.log_groups,
+                 p.account.client("logs", p.region) if p.region else None,
+                 _stop_client(p.account, p.region) if p.region else None, p.failure)
         for p in planned
     ]
     start_s, end_s = _seconds(time_range)
+    uncut: list[str] = []  # --state queries that cannot get the millisecond filter
 
     def windows(name: str, text: str, target: Target) -> tuple[int, int, str] | None:
         assert window_for is not None
         window = window_for(name, target)
         if window is None:
             return None
-        return (*_seconds(window), bounded_to_window(text, window.start_epoch_ms(), window.end_epoch_ms()))
+        bounded = bounded_to_window(text, window.start_epoch_ms(), window.end_epoch_ms())
+        if bounded is None:
+            warning = (f"{name}: cannot cut the window to the millisecond (the local parser cannot read the query, "
+                       "so no time filter can be added; whole seconds are sent); "
+                       "events in the boundary second may be reported twice")
+            if warning not in uncut:
+                uncut.append(warning)
+        return (*_seconds(window), text if bounded is None else bounded)
 
     fan = FanOut(queries, endpoints, start_seconds=start_s, end_seconds=end_s, runtime=runtime, limit=plan.limit,
                  concurrency=plan.concurrency, ramp=plan.ramp, on_progress=on_progress, cancel=cancel,
                  buckets=buckets,  # one budget for resolution and queries alike
                  windows=windows if window_for is not None else None)
     outcome = fan.execute()
-    outcome.warnings[:0] = warnings
+    outcome.warnings[:0] = warnings + uncut
     return outcome
+
+
+def _aborted_while_planning(queries: Sequence[tuple[str, str]], reason: str, warnings: list[str]) -> RunOutcome:
+    """One Cancelled/Timeout Result per query: stopped before any target was known, so none started."""
+    status, why = (CANCELLED, "interrupted") if reason == "interrupted" else (TIMEOUT, "the run's --timeout was reached")
+    error = f"{why} while finding the regions and log groups to query; no query was started"
+    results = [Result(query=name, target=Target(), text=text, status=status, error=error, error_exit_code=EXIT_QUERY_FAILED)
+               for name, text in queries]
+    return RunOutcome(results, aborted=reason, warnings=list(warnings))
 
 
 def _seconds(window: TimeRange) -> tuple[int, int]:
@@ -155,26 +212,39 @@ def resume(query_ids: Sequence[str], plan: AwsPlan, *, cancel: threading.Event |
     """
     runtime = _runtime(plan, cancel)
     buckets = Buckets(plan.rates, runtime.clock)
-    endpoints = [(a, r) for a in _accounts(plan) for r in expand_regions(a, plan.regions)]
+    endpoints: list[tuple[Account, str]] = []
+    unlisted: list[tuple[str, CallFailed]] = []  # accounts whose regions could not be listed
+    accounts, _ = _accounts(plan)  # the same account twice would only be searched twice
+    for account in accounts:
+        try:
+            endpoints.extend((account, region) for region in regions_of(account, plan.regions, buckets, runtime))
+        except CallFailed as failed:
+            unlisted.append((f"account {account.key}", failed))
+        except Aborted:
+            return [_resume_aborted(query_id, runtime, f"account {account.key}", Target(), "before it was found") for query_id in query_ids]
     ramp = PollRamp(first_seconds=0.01, cap_seconds=plan.ramp.cap_seconds)  # finished queries answer at once
-    return [_resume_one(query_id, endpoints, buckets, runtime, ramp) for query_id in query_ids]
+    return [_resume_one(query_id, endpoints, unlisted, buckets, runtime, ramp) for query_id in query_ids]
 
 
-def _resume_one(query_id: str, endpoints: list[tuple[Account, str]], buckets: Buckets, runtime: Runtime, ramp: PollRamp) -> Result:
-    misses: list[tuple[str, CallFailed]] = []  # (where, why) for each region that did not give a status
+def _resume_aborted(query_id: str, runtime: Runtime, where: str, target: Target, state: str) -> Result:
+    status, why = (CANCELLED, "interrupted") if runtime.stop.is_set() else (TIMEOUT, "the --timeout was reached")
+    return Result(query=query_id, target=target, status=status, query_ids=[query_id],
+                  error=f"{where}: query {query_id}: {why} ({state}); resume it again later", error_exit_code=EXIT_QUERY_FAILED)
+
+
+def _resume_one(query_id: str, endpoints: list[tuple[Account, str]], unlisted: list[tuple[str, CallFailed]],
+                buckets: Buckets, runtime: Runtime, ramp: PollRamp) -> Result:
+    misses = list(unlisted)  # (where, why) for each account or region that did not give a status
     for account, region in endpoints:
-        where = f"account {account.account_id or account.label} {region}"
+        where = f"account {account.key} {region}"
         target = Target(account=account.account_id, region=region)
-        caller = Caller(account.client("logs", region), account.account_id or account.label, region, buckets, runtime)
+        caller = Caller(account.client("logs", region), account.key, region, buckets, runtime)
         answered: list[str] = []  # statuses the region reported for this id: the query lives there
         try:
             attempt = wait_and_fetch(caller, query_id, ramp=ramp, on_status=lambda status, *_, seen=answered: seen.append(status))
         except Aborted:
-            status, why = (CANCELLED, "interrupted") if runtime.stop.is_set() else (TIMEOUT, "the --timeout was reached")
             state = f"still {answered[-1]}; it keeps running" if answered else "before it was found"
-            return Result(query=query_id, target=target if answered else Target(), status=status, query_ids=[query_id],
-                          error=f"{where}: query {query_id}: {why} ({state}); resume it again later",
-                          error_exit_code=EXIT_QUERY_FAILED)
+            return _resume_aborted(query_id, runtime, where, target if answered else Target(), state)
         if attempt.failure is not None and not answered:
             misses.append((where, attempt.failure))
             continue
@@ -200,33 +270,54 @@ def _not_found(query_id: str, misses: list[tuple[str, CallFailed]]) -> Result:
                   error=f"query {query_id} not found: {answers}", error_exit_code=exit_code_for(kind))
 
 
-def discover(plan: AwsPlan) -> list[dict[str, Any]]:
-    """Per account and region: each trail, its home region, multi-region or not, and its log group."""
-    runtime = _runtime(plan, None)
+def discover(plan: AwsPlan, *, cancel: threading.Event | None = None) -> list[dict[str, Any]]:
+    """Per account and region: each trail, its home region, multi-region or not, and its log group.
+
+    A region (or an account's region list) that fails is a row with `error`. Raises RunAborted
+    (exit 130 interrupted, 5 deadline) on cancel or deadline: discover changes nothing, so there
+    is nothing partial worth keeping.
+    """
+    runtime = _runtime(plan, cancel)
     buckets = Buckets(plan.rates, runtime.clock)
     rows: list[dict[str, Any]] = []
-    for account in _accounts(plan):
-        for region in expand_regions(account, plan.regions):
-            caller = Caller(account.client("cloudtrail", region), account.account_id or account.label, region, buckets, runtime)
-            base = {"account": account.account_id, "region": region}
+    accounts, _ = _accounts(plan)
+    try:
+        for account in accounts:
             try:
-                trails = trails_in(caller)
+                regions = regions_of(account, plan.regions, buckets, runtime)
             except CallFailed as failed:
-                rows.append({**base, "trail": None, "error": failed.detail})
+                rows.append({"account": account.account_id, "region": None, "trail": None, "error": str(failed)})
                 continue
-            if not trails:
-                rows.append({**base, "trail": None, "home_region": None, "multi_region": None, "log_group": None, "log_group_region": None})
-            for trail in trails:
-                arn = LogGroupArn.parse(trail.get("CloudWatchLogsLogGroupArn") or "")
-                rows.append({
-                    **base,
-                    "trail": trail.get("Name"),
-                    "home_region": trail.get("HomeRegion"),
-                    "multi_region": bool(trail.get("IsMultiRegionTrail")),
-                    "organization": bool(trail.get("IsOrganizationTrail")),
-                    "log_group": arn.name if arn else None,
-                    "log_group_region": arn.region if arn else None,
-                })
+            for region in regions:
+                rows.extend(_trails_row(account, region, buckets, runtime))
+    except Aborted:
+        reason = _abort_reason(runtime)
+        why = "interrupted" if reason == "interrupted" else f"its {plan.timeout_seconds:g}-second deadline passed"
+        raise RunAborted(f"discover: {why} after {len(rows)} of the regions answered; nothing printed", reason) from None
+    return rows
+
+
+def _trails_row(account: Account, region: str, buckets: Buckets, runtime: Runtime) -> list[dict[str, Any]]:
+    caller = Caller(account.client("cloudtrail", region), account.key, region, buckets, runtime)
+    base = {"account": account.account_id, "region": region}
+    try:
+        trails = trails_in(caller)
+    except CallFailed as failed:
+        return [{**base, "trail": None, "error": failed.detail}]
+    if not trails:
+        return [{**base, "trail": None, "home_region": None, "multi_region": None, "log_group": None, "log_group_region": None}]
+    rows = []
+    for trail in trails:
+        arn = LogGroupArn.parse(trail.get("CloudWatchLogsLogGroupArn") or "")
+        rows.append({
+            **base,
+            "trail": trail.get("Name"),
+            "home_region": trail.get("HomeRegion"),
+            "multi_region": bool(trail.get("IsMultiRegionTrail")),
+            "organization": bool(trail.get("IsOrganizationTrail")),
+            "log_group": arn.name if arn else None,
+            "log_group_region": arn.region if arn else None,
+        })
     return rows
 
 
@@ -236,17 +327,35 @@ def sync(
     folder: str = "trailq/",
     prune: bool = False,
     dry_run: bool = False,
-) -> list[Change]:
-    """Publish catalog queries as CloudWatch saved queries in `folder`, in every planned account+region."""
-    runtime = _runtime(plan, None)
+    *,
+    cancel: threading.Event | None = None,
+) -> SyncOutcome:
+    """Publish catalog queries as CloudWatch saved queries in `folder`, in every planned account+region.
+
+    A region (or an account's region list) that fails does not stop the others: it is a
+    SyncFailure, and every change made anywhere, including before a failure in the same region,
+    is in `changes`. On cancel or deadline the outcome so far comes back with `aborted` set.
+    """
+    runtime = _runtime(plan, cancel)
     buckets = Buckets(plan.rates, runtime.clock)
-    changes: list[Change] = []
-    for account in _accounts(plan):
-        for region in expand_regions(account, plan.regions):
-            caller = Caller(account.client("logs", region), account.account_id or account.label, region, buckets, runtime)
+    accounts, warnings = _accounts(plan)
+    outcome = SyncOutcome(changes=[], failures=[], warnings=warnings, targets=0)
+    try:
+        for account in accounts:
             try:
-                changes.extend(sync_definitions(caller, specs, folder=folder, prune=prune, dry_run=dry_run))
+                regions = regions_of(account, plan.regions, buckets, runtime)
             except CallFailed as failed:
-                error = AccessError if exit_code_for(failed.kind) == EXIT_ACCESS else QueryFailedError
-                raise error(f"sync: account {account.account_id} {region}: {failed.detail}") from None
-    return changes
+                outcome.targets += 1
+                outcome.failures.append(SyncFailure(account.key, None, exit_code_for(failed.kind), str(failed)))
+                continue
+            for region in regions:
+                outcome.targets += 1
+                caller = Caller(account.client("logs", region), account.key, region, buckets, runtime)
+                try:
+                    sync_definitions(caller, specs, folder=folder, prune=prune, dry_run=dry_run,
+                                     changes=outcome.changes, warnings=outcome.warnings)
+                except CallFailed as failed:
+                    outcome.failures.append(SyncFailure(account.key, region, exit_code_for(failed.kind), str(failed)))
+    except Aborted:
+        outcome.aborted = _abort_reason(runtime)
+    return outcome

@@ -19,7 +19,7 @@ from enum import Enum
 from typing import Any, Callable, TypeVar
 
 from trailq.aws.session import CREDENTIAL_ERRORS, NETWORK_ERRORS, error_code, error_message, http_status
-from trailq.errors import EXIT_ACCESS, EXIT_QUERY_FAILED, EXIT_QUERY_INVALID
+from trailq.errors import EXIT_ACCESS, EXIT_INTERRUPTED, EXIT_QUERY_FAILED, EXIT_QUERY_INVALID, QueryFailedError
 
 T = TypeVar("T")
 
@@ -32,6 +32,19 @@ MAX_ATTEMPTS = 8  # a cap as well as the deadline: a service that fails 8 times 
 
 class Aborted(Exception):
     """The run was cancelled or its deadline passed while waiting; never escapes the aws package."""
+
+
+class RunAborted(QueryFailedError):
+    """What `discover` raises when cancelled or out of time: exit 130 for an interrupt, else 5.
+
+    run, resume and sync return their partial outcome instead (RunOutcome.aborted, a Cancelled or
+    Timeout Result, SyncOutcome.aborted); discover changes nothing, so it has nothing to report.
+    """
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason  # "interrupted" or "deadline"
+        self.exit_code = EXIT_INTERRUPTED if reason == "interrupted" else EXIT_QUERY_FAILED
 
 
 class Kind(Enum):

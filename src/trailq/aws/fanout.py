@@ -32,7 +32,7 @@ class Endpoint:
     """One account in one region, with the log groups to query there."""
 
     account: str
-    region: str
+    region: str | None  # None: the account's regions could not be listed (failure says why)
     log_groups: tuple[str, ...]
     client: Any
     stop_client: Any  # same credentials, short timeouts: used only for StopQuery on abort
@@ -43,7 +43,7 @@ class Endpoint:
         return Target(account=self.account, region=self.region, log_groups=self.log_groups)
 
     def label(self) -> str:
-        return f"account {self.account} {self.region}"
+        return f"account {self.account} {self.region}" if self.region else f"account {self.account}"
 
 
 @dataclass(frozen=True)
@@ -206,8 +206,8 @@ class FanOut:
                 col = _Collector(name, text, shape, ep)
                 self._collectors[(qi, ei)] = col
                 self._order.append((qi, ei))
-                if ep.failure is not None:
-                    col.attempts.append(Attempt(None, ERROR, error=ep.failure.detail, failure=ep.failure))
+                if ep.failure is not None:  # "DescribeRegions: UnauthorizedOperation: ...": the call that failed, named
+                    col.attempts.append(Attempt(None, ERROR, error=str(ep.failure), failure=ep.failure))
                     continue
                 batches = [ep.log_groups[i : i + BATCH_SIZE] for i in range(0, len(ep.log_groups), BATCH_SIZE)] or [()]
                 col.batches = len(batches)
@@ -354,13 +354,15 @@ class FanOut:
         req = job.request
         span = req.end_seconds - req.start_seconds
         cap = req.limit or SERVICE_DEFAULT_LIMIT
-        if col.shape.aggregating:
+        if not col.shape.splittable:
             col.truncated = True
-            col.warnings.append(_cap_warning(col, req, cap, "an aggregating query cannot be split; rows beyond the cap are lost"))
+            col.warnings.append(_cap_warning(col, req, cap, f"{_unsplittable(col.shape)} cannot be split; rows beyond the cap are lost"))
             return False
         if span < 2:
+            # [s, s+1] would split into [s, s+1] again: halves share their middle second (see docstring).
+            size = "the window is one second" if span < 1 else "the window is 2 seconds, and halves must share their middle second, so it"
             col.truncated = True
-            col.warnings.append(_cap_warning(col, req, cap, "the window is down to one second and cannot be split further"))
+            col.warnings.append(_cap_warning(col, req, cap, f"{size} cannot be split further; rows beyond the cap are lost"))
             return False
         middle = (req.start_seconds + req.end_seconds) // 2
         col.split = True
@@ -401,9 +403,11 @@ class FanOut:
             col = self._collectors[job.key]
             abandoned.append(Abandoned(qid, job.endpoint.account, job.endpoint.region, col.name, stopped.get(qid, True)))
             col.attempts.append(Attempt(qid, status, error=f"{why}; query {qid} stopped"))
-        for col in self._collectors.values():
+        # Parts still queued after a LimitExceededException never started: the quota was full.
+        refused = {job.key: job.retries for gate in self._gates.values() for job in gate.queue if job.retries}
+        for key, col in self._collectors.items():
             if col.pending > 0 and not any(a.status == status for a in col.attempts):
-                col.attempts.append(Attempt(None, status, error=f"{why} before the query finished"))
+                col.attempts.append(Attempt(None, status, error=_unfinished(why, col, refused.get(key, 0))))
         return abandoned
 
     # -- one Result per query × target ------------------------------------------------------------
@@ -424,11 +428,10 @@ class FanOut:
                     result.columns.append(column)
         result.statistics = stats
         result.rows = _merge_rows(complete, col)
-        if col.batches > 1 and col.shape.aggregating:
-            result.warnings.append(
-                f"{len(ep.log_groups)} log groups ran in {col.batches} batches of up to {BATCH_SIZE}; "
-                "aggregates are per batch and were not combined"
-            )
+        if col.batches > 1 and not col.shape.splittable:
+            # Each batch answered on its own: the rows are per-batch answers, not the query's answer.
+            result.truncated = True
+            result.warnings.append(f"{ep.label()}: {len(ep.log_groups)} log groups ran in {col.batches} batches; {_per_batch(col.shape)}")
         if failed:
             err = _mark_failed(result, failed, col)
             if err is not None and not any(e.text == err.text for e in self._query_errors):
@@ -481,6 +484,30 @@ def _query_error(name: str, text: str, failure: CallFailed) -> QueryError:
     end_at = max(start_at, min(end_at + 1 if end_at >= start_at else start_at, len(text)))
     message = compile_error.get("message") or response.get("Error", {}).get("Message") or "the service rejected the query"
     return QueryError(f"CloudWatch rejected the query: {message}", category="service", span=Span(start_at, end_at), text=text, origin=name)
+
+
+def _unsplittable(shape: QueryShape) -> str:
+    if not shape.known:
+        return "a query the local parser cannot read (treated as aggregating)"
+    return "an aggregating query" if shape.aggregating else "a query with dedup (two windows could each keep the same key)"
+
+
+def _per_batch(shape: QueryShape) -> str:
+    """Why concatenated batch rows are not the answer (the Result is marked truncated)."""
+    if shape.known and not shape.aggregating:
+        return (f"de-duplicated separately per batch of {BATCH_SIZE} log groups; "
+                "the same dedup key can appear once per batch")
+    prefix = "" if shape.known else "the local parser cannot read the query, so it is treated as aggregating: "
+    return f"{prefix}aggregated separately per batch of {BATCH_SIZE} log groups; rows are partial aggregates, not combined"
+
+
+def _unfinished(why: str, col: _Collector, refusals: int) -> str:
+    """Why a query part never finished; names the concurrent-query quota when that kept it from starting."""
+    if refusals:
+        return (f"{why} before the query could start: the concurrent-query quota of account {col.endpoint.account} "
+                f"in {col.endpoint.region} stayed full (LimitExceededException {refusals} time(s); "
+                "other queries, dashboards or scheduled queries hold it)")
+    return f"{why} before the query finished"
 
 
 def _cap_warning(col: _Collector, req: QueryRequest, cap: int, why: str) -> str:

@@ -55,8 +55,18 @@ class Account:
     label: str  # the profile name, the role ARN, or "default"
     session: Any  # boto3.Session
     account_id: str | None = None
+    origin: str = ""  # the flag that gave these credentials, for messages: "--profile a", "--role-arn ARN"
     _clients: dict[tuple[str, str, bool], Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def key(self) -> str:
+        """What buckets, gates and messages name the account by: its id, else the label."""
+        return self.account_id or self.label
+
+    @property
+    def home_region(self) -> str:
+        return self.session.region_name or DEFAULT_REGION
 
     def client(self, service: str, region: str, *, for_stop: bool = False) -> Any:
         """A cached botocore client; boto3 sessions are not thread-safe, so creation is serialised."""
@@ -154,41 +164,29 @@ def open_accounts(
     for profile in profiles or ([None] if not role_arns else []):
         session = _base_session(profile)
         label = profile or "default"
-        accounts.append(Account(label, session, _caller_account(session, label)))
+        origin = f"--profile {profile}" if profile else "the default credentials"
+        accounts.append(Account(label, session, _caller_account(session, label), origin))
     if role_arns:
         base = _base_session(profiles[0] if profiles else None)
         for arn in role_arns:
             session = _assume(base, arn, external_id, role_session_name)
-            accounts.append(Account(arn, session, _caller_account(session, arn)))
+            accounts.append(Account(arn, session, _caller_account(session, arn), f"--role-arn {arn}"))
     return accounts
 
 
-def expand_regions(account: Account, requested: Sequence[str]) -> list[str]:
-    """`--region` values (repeatable, comma lists, `all`) → region names, in order, without repeats."""
+def requested_regions(requested: Sequence[str]) -> list[str]:
+    """`--region` values (repeatable, comma lists) → names in order, without repeats; `all` is kept as is.
+
+    `all` is resolved per account (targets.regions_of: EC2 DescribeRegions through the run's budget),
+    so that one account unable to list its regions fails alone.
+    """
     names: list[str] = []
     for value in requested:
-        names.extend(part.strip() for part in value.split(",") if part.strip())
-    if not names:
-        names = [account.session.region_name or DEFAULT_REGION]
-    out: list[str] = []
-    for name in names:
-        regions = enabled_regions(account) if name.lower() == "all" else [name]
-        out.extend(r for r in regions if r not in out)
-    return out
-
-
-def enabled_regions(account: Account) -> list[str]:
-    """The regions this account has enabled (EC2 DescribeRegions without AllRegions lists exactly those)."""
-    region = account.session.region_name or DEFAULT_REGION
-    try:
-        reply = account.client("ec2", region).describe_regions()
-    except CREDENTIAL_ERRORS as exc:
-        raise AccessError(f"{account.label}: no usable AWS credentials ({exc})") from None
-    except ClientError as exc:
-        raise AccessError(f"{account.label}: cannot list regions for --region all: {error_message(exc)}") from None
-    except NETWORK_ERRORS as exc:
-        raise _unreachable(account.label, exc) from None
-    return sorted(r["RegionName"] for r in reply.get("Regions", []))
+        for part in value.split(","):
+            part = part.strip()
+            if part and part not in names:
+                names.append(part)
+    return names
 
 
 def error_code(exc: BaseException) -> str:

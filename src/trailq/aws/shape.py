@@ -1,9 +1,11 @@
 """What the backend needs to know about a query's text: the only place that uses trailq.lang/engine.
 
-Splitting a window is only correct for non-aggregating queries, and merged windows must get the
-query's final sort and limit again. When the local parser cannot read the text (a command newer
-than our grammar), the shape is "unknown": treated as aggregating, so we never split it and
-report a cap hit as truncation instead of merging rows we cannot order correctly.
+Splitting a window is only correct for queries whose rows are events, one each: not for
+aggregating queries, and not for `dedup` (two windows can each keep one row for the same key).
+Merged windows must get the query's final sort and limit again. When the local parser cannot
+read the text (a command newer than our grammar), the shape is "unknown": treated as
+aggregating, so we never split it and report a cap hit as truncation instead of merging rows we
+cannot order correctly.
 """
 
 from __future__ import annotations
@@ -27,6 +29,12 @@ class QueryShape:
     sort: tuple[SortKey, ...] = ()
     limit: int | None = None  # the query's own final `limit N`
     known: bool = True  # False when the local parser could not read the text
+    dedup: bool = False  # the query has a `dedup` command
+
+    @property
+    def splittable(self) -> bool:
+        """Rows of split windows (or log-group batches) can be merged into the one answer."""
+        return self.known and not self.aggregating and not self.dedup
 
 
 UNKNOWN = QueryShape(aggregating=True, known=False)
@@ -39,7 +47,8 @@ def shape_of(text: str) -> QueryShape:
     except QueryError:  # the service is the judge of its own grammar
         return UNKNOWN
     keys, limit = final_sort_limit(query)
-    return QueryShape(aggregating=is_aggregating(query), sort=tuple(_sort_key(k, query) for k in keys), limit=limit)
+    dedup = any(isinstance(c, ast.Dedup) for c in query.commands)
+    return QueryShape(aggregating=is_aggregating(query), sort=tuple(_sort_key(k, query) for k in keys), limit=limit, dedup=dedup)
 
 
 def _sort_key(key: ast.SortKey, query: ast.Query) -> SortKey:
@@ -75,19 +84,20 @@ def apply_final_sort_limit(rows: list[dict[str, str]], shape: QueryShape) -> lis
     return out
 
 
-def bounded_to_window(text: str, start_ms: int, end_ms: int) -> str:
+def bounded_to_window(text: str, start_ms: int, end_ms: int) -> str | None:
     """The query with a first filter keeping only events in [start_ms, end_ms] (both inclusive).
 
     StartQuery takes whole seconds and does not document whether an end of E includes E.500;
     --state windows must tile exactly, so the service scans whole seconds around the window and
     this filter cuts it to the millisecond. A SOURCE command must stay first, so the filter goes
-    after it. Text the local parser cannot read is sent unchanged (seconds only).
+    after it. None when the local parser cannot read the text: the caller sends it unchanged
+    (whole seconds only) and must say that the boundary second may be reported twice.
     """
     bound = f"filter toMillis(@timestamp) >= {start_ms} and toMillis(@timestamp) <= {end_ms}"
     try:
         query = parse(text, placeholders=False)
     except QueryError:
-        return text
+        return None
     first = query.commands[0] if query.commands else None
     if isinstance(first, ast.Source):
         cut = first.span.end

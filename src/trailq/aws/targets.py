@@ -1,7 +1,10 @@
 """From accounts, regions and --log-group/--discover values to the endpoints a run queries.
 
 A failure while resolving one region (DescribeLogGroups denied, DescribeTrails failing) fails
-that endpoint only: it becomes a failed Result, and the other regions still run.
+that endpoint only, and one account unable to list its regions for `--region all` (EC2
+DescribeRegions denied) fails that account only: each becomes a failed Result, and the others
+still run. Every call goes through the run's budget and deadline, so a cancel or the deadline
+while resolving raises budget.Aborted like anywhere else (the caller turns it into an outcome).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from typing import Any, Sequence
 
 from trailq.aws.budget import Buckets, CallFailed, Runtime
 from trailq.aws.insights import Caller
-from trailq.aws.session import Account, expand_regions
+from trailq.aws.session import Account, requested_regions
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,7 @@ class Planned:
     """Where one account+region will be queried, or why it cannot be."""
 
     account: Account
-    region: str
+    region: str | None  # None: the account's regions could not be listed (see failure)
     log_groups: tuple[str, ...] = ()
     failure: CallFailed | None = None
 
@@ -75,6 +78,41 @@ def trails_in(caller: Caller) -> list[dict[str, Any]]:
     return list(caller.call("DescribeTrails", {"includeShadowTrails": True}).get("trailList") or [])
 
 
+def regions_of(account: Account, requested: Sequence[str], buckets: Buckets, runtime: Runtime) -> list[str]:
+    """This account's regions for the `--region` values: `all` is the regions it has enabled.
+
+    EC2 DescribeRegions without AllRegions lists exactly the enabled ones. Raises CallFailed when
+    the account cannot list them, budget.Aborted on cancel or deadline.
+    """
+    out: list[str] = []
+    for name in requested_regions(requested) or [account.home_region]:
+        if name.lower() == "all":
+            caller = Caller(account.client("ec2", account.home_region), account.key, account.home_region, buckets, runtime)
+            found = sorted(r["RegionName"] for r in caller.call("DescribeRegions", {}).get("Regions") or [])
+        else:
+            found = [name]
+        out.extend(r for r in found if r not in out)
+    return out
+
+
+def distinct_accounts(accounts: Sequence[Account]) -> tuple[list[Account], list[str]]:
+    """One Account per account id (the first credentials win), plus a warning for each repeat.
+
+    `--profile a --role-arn arn:aws:iam::<A>:role/Audit` can reach the same account twice;
+    querying it twice would report every row twice.
+    """
+    first: dict[str, Account] = {}
+    warnings: list[str] = []
+    for account in accounts:
+        kept = first.setdefault(account.key, account)
+        if kept is not account:
+            warnings.append(
+                f"{kept.origin or kept.label} and {account.origin or account.label} both reach account {account.key}; "
+                f"it is queried once, with {kept.origin or kept.label}"
+            )
+    return list(first.values()), warnings
+
+
 def plan_endpoints(
     accounts: Sequence[Account],
     regions: Sequence[str],
@@ -84,22 +122,30 @@ def plan_endpoints(
     buckets: Buckets,
     runtime: Runtime,
 ) -> tuple[list[Planned], list[str]]:
-    """Every (account, region) to query, with its log groups; plus run-level warnings."""
+    """Every (account, region) to query, with its log groups; plus run-level warnings.
+
+    Raises budget.Aborted when the run is cancelled or out of time while resolving.
+    """
     planned: list[Planned] = []
     warnings: list[str] = []
     for account in accounts:
-        for region in expand_regions(account, regions):
+        try:
+            account_regions = regions_of(account, regions, buckets, runtime)
+        except CallFailed as failed:
+            planned.append(Planned(account, None, failure=failed))
+            continue
+        for region in account_regions:
             if discover:
                 _discover_into(planned, warnings, account, region, buckets, runtime)
                 continue
-            caller = Caller(account.client("logs", region), account.account_id or account.label, region, buckets, runtime)
+            caller = Caller(account.client("logs", region), account.key, region, buckets, runtime)
             try:
                 groups = expand_log_groups(caller, log_groups, region)
             except CallFailed as failed:
                 planned.append(Planned(account, region, failure=failed))
                 continue
             if not groups:
-                warnings.append(f"account {account.account_id} {region}: no log group matches {', '.join(log_groups)}; region skipped")
+                warnings.append(f"account {account.key} {region}: no log group matches {', '.join(log_groups)}; region skipped")
                 continue
             planned.append(Planned(account, region, tuple(groups)))
     return _merge_same_endpoint(planned), warnings
@@ -107,7 +153,7 @@ def plan_endpoints(
 
 def _discover_into(planned: list[Planned], warnings: list[str], account: Account, region: str, buckets: Buckets, runtime: Runtime) -> None:
     """A multi-region trail streams to one log group in its home region: query it there, once."""
-    caller = Caller(account.client("cloudtrail", region), account.account_id or account.label, region, buckets, runtime)
+    caller = Caller(account.client("cloudtrail", region), account.key, region, buckets, runtime)
     try:
         trails = trails_in(caller)
     except CallFailed as failed:
@@ -122,13 +168,14 @@ def _discover_into(planned: list[Planned], warnings: list[str], account: Account
         group = arn.name if arn.account in (account.account_id, "") else trail["CloudWatchLogsLogGroupArn"]
         planned.append(Planned(account, arn.region, (group,)))
     if not found:
-        warnings.append(f"account {account.account_id} {region}: no trail sends events to CloudWatch Logs here")
+        warnings.append(f"account {account.key} {region}: no trail sends events to CloudWatch Logs here")
 
 
 def _merge_same_endpoint(planned: list[Planned]) -> list[Planned]:
-    merged: dict[tuple[str, str], Planned] = {}
+    """One endpoint per account id and region (several trails may stream to one region's groups)."""
+    merged: dict[tuple[str, str | None], Planned] = {}
     for item in planned:
-        key = (item.account.label, item.region)
+        key = (item.account.key, item.region)
         if key not in merged:
             merged[key] = item
         elif item.failure is None and merged[key].failure is None:
