@@ -73,6 +73,10 @@ def _judge(result: Result, check: Check) -> Verdict:
     if not result.ok:
         reason = f"query did not complete ({result.status})" + (f": {result.error}" if result.error else "")
         return Verdict(outcome=ERROR, reason=reason, row_count=None, **common)
+    if result.rows_partial:
+        # Per-batch answers: a group can appear once per batch, so the row count proves nothing either way.
+        return Verdict(outcome=ERROR, reason="rows are per-batch partial answers (over 50 log groups): cannot be judged",
+                       row_count=len(result.rows), **common)
     count = len(result.rows)
     # A truncated result holds at least this many rows: enough to fail max_rows, never to fail min_rows wrongly.
     counted = f"{'at least ' if result.truncated else ''}{count} row{'s' if count != 1 else ''}"

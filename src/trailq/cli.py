@@ -485,9 +485,7 @@ def _execute_aws(queries: list[runs.QueryToRun], o: dict[str, Any], progress: An
             # Each query's own catalog log groups, unless the command line names some (or --discover).
             catalog_log_groups=not o["log_groups"] and not o["discover"],
         )
-    exit_code = outcome.exit_code
-    if exit_code == errors.EXIT_INTERRUPTED and not signals.interrupted():
-        exit_code = errors.EXIT_QUERY_FAILED  # SIGTERM (a CI job's timeout) is a failed run, not Ctrl-C
+    exit_code = _signal_exit_code(outcome.exit_code, signals)
     notices = list(outcome.notices)
     if outcome.stopped:
         notices.append("error: queries stopped by the abort: " + "; ".join(outcome.stopped))
@@ -569,8 +567,14 @@ account_options = _options(
 def discover(catalogs: tuple[str, ...], fmt: str, **o: Any) -> None:
     """Trails per region and the log group each streams to (CloudTrail DescribeTrails)."""
     from trailq import aws
+    from trailq.aws.interrupts import cancel_on_signals
 
-    rows = aws.discover(_aws_plan(o))
+    with cancel_on_signals() as signals:
+        try:
+            rows = aws.discover(_aws_plan(o), cancel=signals.event)
+        except aws.RunAborted as exc:
+            exc.exit_code = _signal_exit_code(exc.exit_code, signals)
+            raise
     if fmt == "json":
         click.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
     else:
@@ -602,6 +606,7 @@ def sync(catalogs: tuple[str, ...], folder: str, prune: bool, dry_run: bool, **o
     """Publish the catalog as CloudWatch saved queries (PutQueryDefinition), idempotently."""
     from trailq import aws
     from trailq.aws.definitions import DefinitionSpec, Parameter
+    from trailq.aws.interrupts import cancel_on_signals
     from trailq.params import literal
 
     cat = catalog_mod.load(catalogs)
@@ -616,7 +621,24 @@ def sync(catalogs: tuple[str, ...], folder: str, prune: bool, dry_run: bool, **o
         )
         for q in cat.queries.values()
     ]
-    changes = aws.sync(specs, _aws_plan(o), folder=folder, prune=prune, dry_run=dry_run)
-    for change in changes:
+    with cancel_on_signals() as signals:
+        outcome = aws.sync(specs, _aws_plan(o), folder=folder, prune=prune, dry_run=dry_run, cancel=signals.event)
+    for change in outcome.changes:
         click.echo(change.describe())
-    click.echo(f"{len(changes)} change{'s' * (len(changes) != 1)}" + (" planned (dry run)" if dry_run else ""), err=True)
+    for warning in outcome.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for failure in outcome.failures:
+        click.echo(f"trailq: error: sync: {failure.describe()}", err=True)
+    count = len(outcome.changes)
+    summary = f"{count} change{'s' * (count != 1)}" + (" planned (dry run)" if dry_run else "")
+    summary += f"; {len(outcome.failures)} target{'s' * (len(outcome.failures) != 1)} failed" if outcome.failures else ""
+    summary += f"; stopped early ({outcome.aborted})" if outcome.aborted else ""
+    click.echo(summary, err=True)
+    sys.exit(_signal_exit_code(outcome.exit_code, signals))
+
+
+def _signal_exit_code(code: int, signals: Any) -> int:
+    """An abort by SIGTERM (a CI job's timeout) is a failed run (5), not a Ctrl-C (130)."""
+    if code == errors.EXIT_INTERRUPTED and not signals.interrupted():
+        return errors.EXIT_QUERY_FAILED
+    return code

@@ -69,6 +69,7 @@ class Result:
     statistics: Statistics = field(default_factory=Statistics)
     status: str = COMPLETE
     truncated: bool = False  # rows were lost to a cap and could not be recovered
+    rows_partial: bool = False  # rows are separate per-batch answers (e.g. stats over >50 log groups), not the answer
     warnings: list[str] = field(default_factory=list)
     error: str | None = None  # why status is not Complete
     error_exit_code: int | None = None  # the exit code that error maps to (4 access, 5 failure, ...)
@@ -95,6 +96,8 @@ class Result:
             out["error"] = self.error
         if self.query_ids:
             out["query_ids"] = list(self.query_ids)
+        if self.rows_partial:
+            out["rows_partial"] = True
         return out
 
 

@@ -1,45 +1,14 @@
-"""Shared helpers for the CloudWatch backend tests: the fake service and endpoints on it."""
+"""Fixtures for the CloudWatch backend tests (helpers are in aws_support.py)."""
 
 from __future__ import annotations
 
-import sys
-import threading
-import time
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from fakelogs import FakeLogs, FakeServer  # noqa: E402
-
-from trailq.aws.budget import Buckets, Runtime  # noqa: E402
-from trailq.aws.fanout import Endpoint, FanOut  # noqa: E402
-from trailq.aws.insights import PollRamp  # noqa: E402
-
-FAST_RAMP = PollRamp(first_seconds=0.005, factor=1.5, cap_seconds=0.02)
-FAST_RATES = {"StartQuery": 1000.0, "GetQueryResults": 1000.0, "StopQuery": 1000.0}
-T0 = 1_700_000_000  # an epoch second used as the start of every test window
-
-
-def endpoints(fake: FakeLogs, accounts: list[str], regions: list[str], groups: tuple[str, ...] = ("trail",)) -> list[Endpoint]:
-    return [Endpoint(a, r, groups, fake.client(a, r), fake.client(a, r)) for a in accounts for r in regions]
-
-
-def fan_out(queries, eps, *, seconds: int = 3600, timeout: float = 20.0, cancel: threading.Event | None = None,
-            rates: dict[str, float] = FAST_RATES, **kw) -> FanOut:
-    runtime = Runtime(deadline=time.monotonic() + timeout, stop=cancel or threading.Event())
-    kw.setdefault("ramp", FAST_RAMP)
-    return FanOut(queries, eps, start_seconds=T0, end_seconds=T0 + seconds, runtime=runtime, cancel=cancel,
-                  buckets=Buckets(rates, runtime.clock), **kw)
+from aws_support import A, B, T0, FakeLogs, FakeServer
 
 
 @pytest.fixture
 def fake() -> FakeLogs:
     return FakeLogs()
-
-
-A, B = "111111111111", "222222222222"
 
 
 @pytest.fixture

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
-import pytest
 from click.testing import CliRunner
-from conftest import A, B, T0
+from aws_support import A, B, T0
 from fakelogs import FakeError
 
 from trailq import cli
@@ -59,7 +58,6 @@ def test_discover(served):
     assert found.exit_code == 0 and "org" in found.stdout and "CloudTrail/Default" in found.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="cli.sync still iterates the old list[Change]; aws.sync now returns SyncOutcome (lead wires it)")
 def test_sync_twice(served):
     first = invoke("sync", "--profile", "a", "--region", "us-east-1")
     assert first.exit_code == 0 and "create trailq/console-logins" in first.stdout

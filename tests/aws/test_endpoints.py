@@ -10,7 +10,7 @@ import time
 from datetime import datetime, timezone
 
 import boto3
-from conftest import A, B, T0
+from aws_support import A, B, T0
 from fakelogs import FakeError
 
 import trailq.aws as aws

@@ -6,7 +6,7 @@ import threading
 import time
 
 from botocore.exceptions import ClientError
-from conftest import T0, endpoints, fan_out
+from aws_support import T0, endpoints, fan_out
 from fakelogs import FakeError, FakeLogs
 
 A, B = "111111111111", "222222222222"

@@ -11,7 +11,7 @@ import threading
 import time
 from datetime import datetime, timezone
 
-from conftest import T0, A, B
+from aws_support import T0, A, B
 from fakelogs import FakeError
 
 from trailq import aws

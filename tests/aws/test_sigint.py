@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from conftest import T0
+from aws_support import T0
 from fakelogs import FakeLogs, FakeServer
 
 

@@ -9,7 +9,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from conftest import T0
+from aws_support import T0
 from fakelogs import FakeLogs, FakeServer
 
 

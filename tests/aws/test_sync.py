@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import A, B
+from aws_support import A, B
 from fakelogs import FakeError
 
 from trailq import aws

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from conftest import empty, failed, logins
+from result_builders import empty, failed, logins
 
 from trailq.catalog import Check
 from trailq.checks import (
@@ -139,3 +139,10 @@ def test_step_summary_skipped_without_the_variable_and_reported_when_unwritable(
     assert append_github_step_summary(_verdicts([logins()]), {}) == []
     notices = append_github_step_summary(_verdicts([logins()]), {"GITHUB_STEP_SUMMARY": str(tmp_path / "no" / "such.md")})
     assert len(notices) == 1 and notices[0].startswith("warning: cannot append to $GITHUB_STEP_SUMMARY")
+
+
+def test_partial_per_batch_answers_cannot_be_judged():
+    partial = logins()
+    partial.truncated = partial.rows_partial = True
+    verdict = evaluate([partial], {"console-logins": Check(max_rows=0)})[0]
+    assert verdict.outcome == ERROR and "per-batch" in verdict.reason

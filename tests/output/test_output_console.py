@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import logins
+from result_builders import logins
 
 from trailq.console import console_links, console_url, jsurl
 from trailq.errors import UsageError

@@ -8,7 +8,7 @@ import itertools
 import json
 
 import pytest
-from conftest import ACCOUNT, empty, failed, logins
+from result_builders import ACCOUNT, empty, failed, logins
 
 from trailq.output import FORMATS, MARKUP_TABLE_FORMATS, RenderOptions, render
 

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from conftest import ACCOUNT, empty, failed, logins
+from result_builders import ACCOUNT, empty, failed, logins
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

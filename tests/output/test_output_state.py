@@ -10,7 +10,7 @@ import textwrap
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from conftest import failed, logins
+from result_builders import failed, logins
 
 from trailq.errors import UsageError
 from trailq.state import StateFile, target_key

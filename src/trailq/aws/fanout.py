@@ -431,6 +431,7 @@ class FanOut:
         if col.batches > 1 and not col.shape.splittable:
             # Each batch answered on its own: the rows are per-batch answers, not the query's answer.
             result.truncated = True
+            result.rows_partial = True
             result.warnings.append(f"{ep.label()}: {len(ep.log_groups)} log groups ran in {col.batches} batches; {_per_batch(col.shape)}")
         if failed:
             err = _mark_failed(result, failed, col)
