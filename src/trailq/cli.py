@@ -6,22 +6,18 @@ a hint) on stderr and its exit code here, and any other exception into a short b
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import shutil
 import sys
 import traceback
-from dataclasses import dataclass
 from typing import Any, Callable
 
 import click
 import orjson
 from tabulate import tabulate
 
-from trailq import __version__, catalog as catalog_mod, errors, runs
-from trailq.fileio import check_writable, write_atomic
-from trailq.result import Result
-from trailq.timerange import TimeRange, parse_duration_seconds, utc_now
+from trailq import __version__, catalog as catalog_mod, errors
+from trailq.timerange import parse_duration_seconds
 from trailq.params import parse_assignments
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -222,10 +218,9 @@ def explain(catalogs: tuple[str, ...], params: tuple[str, ...], name: str | None
     click.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() if fmt == "json" else explaining.to_text(report))
 
 
-# --- run and check ------------------------------------------------------------------------------
+def option_group(*decorators: Callable) -> Callable:
+    """Several click options as one decorator, so commands share one set (as sqlite-utils does)."""
 
-
-def _options(*decorators: Callable) -> Callable:
     def apply(command: Callable) -> Callable:
         for decorator in reversed(decorators):
             command = decorator(command)
@@ -234,228 +229,8 @@ def _options(*decorators: Callable) -> Callable:
     return apply
 
 
-selection_options = _options(
-    click.argument("names", nargs=-1),
-    click.option("--all", "run_all", is_flag=True, help="Every query in the catalog."),
-    click.option("--tag", "tags", multiple=True, help="Queries with this tag (repeatable)."),
-    click.option("--query", "query_text", help="Ad-hoc query text instead of catalog names."),
-    click.option("--query-file", type=click.Path(dir_okay=False), help="Ad-hoc query text from a file."),
-)
-time_options = _options(
-    click.option("--since", help="Window ending now: 15m, 12h, 7d, 2w. [default: on CloudWatch the catalog's (24h); locally, no time filter]"),
-    click.option("--start", help="Window start: ISO 8601 (naive = UTC) or relative (2h)."),
-    click.option("--end", help="Window end: ISO 8601, relative, or now."),
-)
-local_options = _options(
-    click.option("--source", "sources", multiple=True, metavar="PATH", help="Run locally on CloudTrail files: file, folder, glob, - for stdin (repeatable)."),
-    click.option("--sample", is_flag=True, help="Run locally on the bundled sample trail."),
-    click.option("--strict", is_flag=True, help="Local: an unreadable file or line is an error (exit 5), not a warning."),
-)
-aws_options = _options(
-    click.option("--log-group", "log_groups", multiple=True, metavar="NAME|ARN|PREFIX*", help="Log group(s) to query (repeatable)."),
-    click.option("--discover", is_flag=True, help="Query the log groups CloudTrail trails stream to."),
-    click.option("--region", "regions", multiple=True, help="Region(s): repeatable, comma lists, or all."),
-    click.option("--profile", "profiles", multiple=True, help="AWS profile, one account each (repeatable)."),
-    click.option("--role-arn", "role_arns", multiple=True, help="Role to assume from the base credentials (repeatable)."),
-    click.option("--external-id", help="External id for --role-arn."),
-    click.option("--role-session-name", default="trailq", show_default=True),
-    click.option("--limit", type=click.IntRange(1, 100_000), help="Rows per query (StartQuery limit)."),
-    click.option("--timeout", default="15m", show_default=True, help="Deadline for the whole run."),
-    click.option("--concurrency", type=click.IntRange(1, 100), default=20, show_default=True, help="Queries running at once per account and region."),
-    click.option("--state", "state_file", type=click.Path(dir_okay=False), help="Remember where each window ended; the next run starts there."),
-    click.option("--settle", default="5m", show_default=True, help="With --state: keep the window's end this far behind now (ingestion delay)."),
-)
-check_output_options = _options(
-    click.option("--output", "output_file", type=click.Path(dir_okay=False), help="Write the summary to FILE (atomically)."),
-    click.option("--stats", "show_stats", is_flag=True, help="Records scanned and matched, bytes, estimated cost, time (stderr)."),
-    click.option("--price-per-gb", type=click.FloatRange(min=0), default=0.005, show_default=True, help="USD per GB scanned, for --stats."),
-    click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings on stderr (errors and truncation are still shown)."),
-)
-output_options = _options(
-    click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv", "tsv", "markdown"]), default="table", show_default=True),
-    click.option("--table-format", default=None, help="Any tabulate format name, for --format table."),
-    click.option("--output", "output_file", type=click.Path(dir_okay=False), help="Write the result to FILE (atomically)."),
-    click.option("--merge", is_flag=True, help="One table for every query and target, with query/account/region columns."),
-    click.option("--stats", "show_stats", is_flag=True, help="Records scanned and matched, bytes, estimated cost, time (stderr)."),
-    click.option("--price-per-gb", type=click.FloatRange(min=0), default=0.005, show_default=True, help="USD per GB scanned, for --stats."),
-    click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings on stderr (errors and truncation are still shown)."),
-    click.option("--show-ptr", is_flag=True, help="Show the @ptr column."),
-    click.option("--tz", default="UTC", show_default=True, help="Show times in this zone (UTC, local, Europe/Paris, ...)."),
-)
-
-
-# What to run, when, and where: shared by `run` and `check`.
-query_options = _options(catalog_option, param_option, selection_options, time_options, local_options, aws_options)
-
-
-@main.command()
-@query_options
-@click.option("--resume", "resume_ids", multiple=True, metavar="QUERY_ID", help="Fetch the results of earlier CloudWatch queries (with --region).")
-@click.option("--console-url", is_flag=True, help="Print, per region, the Logs Insights console link for the query.")
-@output_options
-def run(**o: Any) -> None:
-    """Run catalog queries (or --query TEXT) locally (--source/--sample) or on CloudWatch Logs."""
-    if o["resume_ids"]:
-        sys.exit(_resume(o))
-    options = _render_options(o)  # a bad --format/--tz/--table-format fails before anything runs
-    check_writable(o["output_file"], "--output")
-    check_writable(o["state_file"], "--state")
-    execution = _execute(o, only_checks=False)
-    _emit(execution.results, o, options)
-    execution.commit_state()  # only now: the rows are out
-    _say(execution.notices, o)
-    if o["console_url"]:
-        _console_links(execution)
-    sys.exit(execution.exit_code)
-
-
-def _resume(o: dict[str, Any]) -> int:
-    """`run --resume ID`: fetch earlier CloudWatch queries; Ctrl-C while waiting exits 130."""
-    from trailq import aws
-    from trailq.aws.interrupts import cancel_on_signals
-
-    if o["names"] or o["query_text"] or o["query_file"] or o["run_all"] or o["tags"]:
-        raise errors.UsageError("--resume fetches earlier queries; give no query names or --query with it")
-    if o["sources"] or o["sample"]:
-        raise errors.UsageError("--resume fetches CloudWatch queries, not --source/--sample runs")
-    ignored = [flag for flag, key in _NOT_WITH_RESUME.items() if o.get(key)]
-    if ignored:
-        raise errors.UsageError(f"{ignored[0]} does not apply to --resume (the query already ran with its own)")
-    options = _render_options(o)
-    check_writable(o["output_file"], "--output")
-    with cancel_on_signals() as signals:
-        results = aws.resume(o["resume_ids"], _aws_plan(o), cancel=signals.event)
-    _emit(results, o, options)
-    return errors.EXIT_INTERRUPTED if signals.interrupted() else runs.exit_code(results)
-
-
-_NOT_WITH_RESUME = {
-    "-p/--param": "params", "--since": "since", "--start": "start", "--end": "end", "--log-group": "log_groups",
-    "--discover": "discover", "--limit": "limit", "--state": "state_file", "--console-url": "console_url",
-    "--strict": "strict",
-}
-
-
-@main.command()
-@query_options
-@check_output_options
-@click.option("--junit", "junit_file", type=click.Path(dir_okay=False), help="Write a JUnit XML report to FILE.")
-@click.option("--findings/--no-findings", default=True, show_default=True, help="Print the rows behind each failed check after the summary.")
-def check(**o: Any) -> None:
-    """Run the queries that carry a check; exit 1 when a check finds something, 5 when a query could not run."""
-    from trailq import checks
-
-    cat = catalog_mod.load(o["catalogs"])
-    check_writable(o["output_file"], "--output")
-    check_writable(o["junit_file"], "--junit")
-    check_writable(o["state_file"], "--state")
-    execution = _execute(o, only_checks=True, cat=cat)
-    verdicts = checks.evaluate(execution.results, {q.name: q.check for q in cat.queries.values() if q.check is not None})
-    _write_text(o["output_file"], checks.summary_table(verdicts) + _findings(execution.results, verdicts, o))
-    if o["junit_file"]:
-        write_atomic(o["junit_file"], checks.junit_xml(verdicts))
-    notices = checks.append_github_step_summary(verdicts)
-    execution.commit_state()  # last: the findings are in the summary, the JUnit file and the step summary
-    for result in execution.results:
-        notices += [f"warning: {result.query} on {result.target.label()}: {w}" for w in result.warnings]
-    _say(notices + execution.notices, o)
-    if o["show_stats"]:
-        from trailq import output
-
-        click.echo(output.format_statistics(execution.results, o["price_per_gb"]), err=True)
-    code = checks.exit_code(verdicts)
-    sys.exit(code if execution.exit_code in (errors.EXIT_OK, errors.EXIT_QUERY_FAILED) else execution.exit_code)
-
-
-def _findings(results: list[Result], verdicts: list[Any], o: dict[str, Any]) -> str:
-    """The rows behind each failed check, as titled tables after the summary (CI logs show them)."""
-    from trailq import output
-
-    if not o["findings"]:
-        return ""
-    failed = {(v.query, v.target) for v in verdicts if v.outcome == "fail" and v.offending_rows}
-    shown = [r for r in results if (r.query, r.target) in failed]
-    if not shown:
-        return ""
-    options = output.RenderOptions(format="table", merge=False, width=_terminal_width(o))
-    titled = output.render(shown, options).text
-    if len(shown) == 1:  # render() titles tables only when there are several
-        count = len(shown[0].rows)
-        titled = f"{output.title(shown[0])} ({count} row{'s' * (count != 1)})\n{titled}"
-    return "\n\nfindings:\n\n" + titled
-
-
-def _terminal_width(o: dict[str, Any]) -> int | None:
-    return shutil.get_terminal_size().columns if sys.stdout.isatty() and not o["output_file"] else None
-
-
-@dataclass
-class Execution:
-    results: list[Result]
-    notices: list[str]
-    exit_code: int
-    windows: dict[str, TimeRange] = dataclasses.field(default_factory=dict)  # CloudWatch: each query's window
-    commit_state: Callable[[], None] = lambda: None  # records --state windows; call after output
-
-
-def _execute(o: dict[str, Any], *, only_checks: bool, cat: catalog_mod.Catalog | None = None) -> Execution:
-    """Select, render and run the queries the options name, on the backend they choose."""
-    cat = cat or catalog_mod.load(o["catalogs"])
-    selection = runs.Selection(
-        names=o["names"], run_all=o["run_all"], tags=o["tags"], query_text=o["query_text"],
-        query_file=o["query_file"], only_checks=only_checks,
-    )
-    queries = runs.select(cat, selection, parse_assignments(o["params"]))
-    progress = _progress(o)
-    try:
-        if o["sources"] or o["sample"]:
-            return _execute_local(queries, o, progress)
-        return _execute_aws(queries, o, progress)
-    finally:
-        if progress is not None:
-            progress.close()
-
-
-def _time_flags(o: dict[str, Any]) -> runs.TimeFlags:
-    return runs.TimeFlags(o["since"], o["start"], o["end"], utc_now())
-
-
-def _settle_seconds(o: dict[str, Any]) -> float:
-    return parse_duration_seconds(o["settle"], "--settle", allow_zero=True)
-
-
-def _execute_local(queries: list[runs.QueryToRun], o: dict[str, Any], progress: Any) -> Execution:
-    from trailq import engine
-
-    aws_only = [flag for flag, key in _AWS_ONLY_FLAGS.items() if o.get(key)]
-    if aws_only:
-        raise errors.UsageError(f"{aws_only[0]} applies to CloudWatch runs, not to --source/--sample")
-    sources = list(o["sources"]) + (engine.sample_sources() if o["sample"] else [])
-    label = runs.source_label(sources, o["sample"])
-    flags = _time_flags(o)
-    window = flags.window(default_since=None)
-    state = None
-    if o["state_file"]:
-        # Periodic local audits need a start for their first window: the catalog's `since`.
-        window = window or flags.window(queries[0].since or "24h")
-        state = runs.Windows(o["state_file"], _settle_seconds(o), flags.now)
-    stdin = sys.stdin.buffer if "-" in sources else None
-    results, notices = runs.run_local(
-        queries, sources=sources, label=label, window=window, strict=o["strict"], stdin=stdin,
-        on_progress=progress, state=state,
-    )
-    commit = (lambda: state.record(results)) if state is not None else (lambda: None)
-    return Execution(results, notices, runs.exit_code(results), {}, commit)
-
-
-_AWS_ONLY_FLAGS = {
-    "--log-group": "log_groups", "--discover": "discover", "--region": "regions", "--profile": "profiles",
-    "--role-arn": "role_arns", "--limit": "limit", "--console-url": "console_url",
-}
-
-
-def _aws_plan(o: dict[str, Any], **fixed: Any) -> Any:
-    """The AwsPlan the options describe (session.expand_regions splits comma lists)."""
+def aws_plan_from(o: dict[str, Any]) -> Any:
+    """The AwsPlan the options describe (the aws package splits `--region` comma lists)."""
     from trailq import aws
 
     given: dict[str, Any] = {
@@ -467,91 +242,12 @@ def _aws_plan(o: dict[str, Any], **fixed: Any) -> Any:
                      timeout_seconds=parse_duration_seconds(o["timeout"], "--timeout"))
         if o["log_groups"]:
             given["log_groups"] = tuple(o["log_groups"])
-    return aws.AwsPlan(**given, **fixed)
-
-
-def _execute_aws(queries: list[runs.QueryToRun], o: dict[str, Any], progress: Any) -> Execution:
-    from trailq.aws.interrupts import cancel_on_signals
-
-    if o["strict"]:
-        raise errors.UsageError("--strict applies to --source/--sample runs")
-    flags = _time_flags(o)
-    flags.window(default_since=queries[0].since or "24h")  # bad flags fail before any call
-    plan = _aws_plan(o)
-    with cancel_on_signals() as signals:
-        outcome = runs.run_aws(
-            queries, plan, flags=flags, state_path=o["state_file"], settle_seconds=_settle_seconds(o),
-            cancel=signals.event, on_progress=progress,
-            # Each query's own catalog log groups, unless the command line names some (or --discover).
-            catalog_log_groups=not o["log_groups"] and not o["discover"],
-        )
-    exit_code = _signal_exit_code(outcome.exit_code, signals)
-    notices = list(outcome.notices)
-    if outcome.stopped:
-        notices.append("error: queries stopped by the abort: " + "; ".join(outcome.stopped))
-    if outcome.still_running:
-        notices.append("error: queries that could not be stopped and are still running on CloudWatch (results kept "
-                       "7 days: `trailq run --resume ID --region R`): " + "; ".join(outcome.still_running))
-    return Execution(outcome.results, notices, exit_code, outcome.windows, outcome.commit_state)
-
-
-def _console_links(execution: Execution) -> None:
-    """One Logs Insights console link per query and region, with that query's own window."""
-    from trailq import console
-
-    for query, window in execution.windows.items():
-        for link in console.console_links([r for r in execution.results if r.query == query], window):
-            click.echo(link.line(), err=True)
-
-
-def _progress(o: dict[str, Any]) -> Any:
-    """A live progress display on stderr, only on a terminal and without --quiet."""
-    if o["quiet"] or not sys.stderr.isatty():
-        return None
-    from trailq.progress import ProgressDisplay
-
-    return ProgressDisplay(sys.stderr)
-
-
-def _render_options(o: dict[str, Any]) -> Any:
-    from trailq import output
-
-    return output.RenderOptions(
-        format=o["fmt"], table_format=o["table_format"] or output.DEFAULT_TABLE_FORMAT,
-        show_ptr=o["show_ptr"], tz=o["tz"], merge=o["merge"], width=_terminal_width(o),
-    )
-
-
-def _emit(results: list[Result], o: dict[str, Any], options: Any = None) -> None:
-    """Render results to stdout or --output, then notices and --stats to stderr."""
-    from trailq import output
-
-    rendered = output.render(results, options or _render_options(o))
-    _write_text(o["output_file"], rendered.text)
-    _say(rendered.notices, o)
-    if o["show_stats"]:
-        click.echo(output.format_statistics(results, o["price_per_gb"]), err=True)
-
-
-def _say(notices: list[str], o: dict[str, Any]) -> None:
-    """Notices to stderr; --quiet keeps errors and lost rows (a failed target or a truncated result is never silent)."""
-    for notice in notices:
-        if not o["quiet"] or notice.startswith(("error:", "trailq: error:")) or "truncated" in notice:
-            click.echo(notice, err=True)
-
-
-def _write_text(path: str | None, text: str) -> None:
-    """Data goes out byte for byte: click.echo would strip escape sequences from piped output."""
-    if path:
-        write_atomic(path, text)
-    elif text:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-        sys.stdout.flush()
+    return aws.AwsPlan(**given)
 
 
 # --- discover and sync: CloudWatch housekeeping ---------------------------------------------------
 
-account_options = _options(
+account_options = option_group(
     click.option("--region", "regions", multiple=True, help="Region(s): repeatable, comma lists, or all."),
     click.option("--profile", "profiles", multiple=True, help="AWS profile, one account each (repeatable)."),
     click.option("--role-arn", "role_arns", multiple=True, help="Role to assume from the base credentials (repeatable)."),
@@ -571,9 +267,9 @@ def discover(catalogs: tuple[str, ...], fmt: str, **o: Any) -> None:
 
     with cancel_on_signals() as signals:
         try:
-            rows = aws.discover(_aws_plan(o), cancel=signals.event)
+            rows = aws.discover(aws_plan_from(o), cancel=signals.event)
         except aws.RunAborted as exc:
-            exc.exit_code = _signal_exit_code(exc.exit_code, signals)
+            exc.exit_code = signal_exit_code(exc.exit_code, signals)
             raise
     if fmt == "json":
         click.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
@@ -622,7 +318,7 @@ def sync(catalogs: tuple[str, ...], folder: str, prune: bool, dry_run: bool, **o
         for q in cat.queries.values()
     ]
     with cancel_on_signals() as signals:
-        outcome = aws.sync(specs, _aws_plan(o), folder=folder, prune=prune, dry_run=dry_run, cancel=signals.event)
+        outcome = aws.sync(specs, aws_plan_from(o), folder=folder, prune=prune, dry_run=dry_run, cancel=signals.event)
     for change in outcome.changes:
         click.echo(change.describe())
     for warning in outcome.warnings:
@@ -634,11 +330,15 @@ def sync(catalogs: tuple[str, ...], folder: str, prune: bool, dry_run: bool, **o
     summary += f"; {len(outcome.failures)} target{'s' * (len(outcome.failures) != 1)} failed" if outcome.failures else ""
     summary += f"; stopped early ({outcome.aborted})" if outcome.aborted else ""
     click.echo(summary, err=True)
-    sys.exit(_signal_exit_code(outcome.exit_code, signals))
+    sys.exit(signal_exit_code(outcome.exit_code, signals))
 
 
-def _signal_exit_code(code: int, signals: Any) -> int:
+def signal_exit_code(code: int, signals: Any) -> int:
     """An abort by SIGTERM (a CI job's timeout) is a failed run (5), not a Ctrl-C (130)."""
     if code == errors.EXIT_INTERRUPTED and not signals.interrupted():
         return errors.EXIT_QUERY_FAILED
     return code
+
+
+# run and check live in cli_run.py; importing it registers them on `main`.
+from trailq import cli_run  # noqa: E402,F401
