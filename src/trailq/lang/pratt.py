@@ -1,0 +1,261 @@
+"""Expressions: a Pratt parser whose binding powers live in one table.
+
+Precedence, loosest first (decided; AWS does not document it): or < and < not < comparisons
+(= != < <= > >= like, not like, =~, in, not in) < + - < * / % < ^ (right-assoc) < unary minus
+< postfix (call, [index], .member). `!x` is read as `not x`.
+
+The printer reads the same table (via trailq.lang.parser) to decide where parentheses go.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from trailq.lang import ast as A
+from trailq.lang import functions
+from trailq.lang import tokens as T
+from trailq.lang.cursor import TokenCursor
+from trailq.lang.lexer import regex_error
+from trailq.source import Span
+
+# Binding powers of infix operators (by op text, or lower-cased keyword).
+BINDING: dict[str, int] = {
+    "or": 10,
+    "and": 20,
+    **dict.fromkeys(["=", "!=", "<", "<=", ">", ">=", "=~", "like", "in", "not"], 40),
+    "+": 50,
+    "-": 50,
+    "*": 60,
+    "/": 60,
+    "%": 60,
+    "^": 70,
+}
+PREFIX_NOT = 30
+PREFIX_MINUS = 80
+POSTFIX = 90
+RIGHT_ASSOC = {"^"}
+COMPARISONS = {"=", "!=", "<", "<=", ">", ">="}
+
+# Words that cannot be bare field names in an expression (quote them with backticks).
+RESERVED = {"and", "or", "not", "like", "in", "as", "by", "asc", "desc"}
+MAX_DEPTH = 200  # nesting depth guard: deep parentheses raise a QueryError, not RecursionError
+
+
+class ExpressionParser(TokenCursor):
+    """Expression parsing on top of the token cursor; `Parser` (parser.py) adds the commands."""
+
+    if TYPE_CHECKING:
+        # `x in (subquery)` parses a whole query; Parser (parser.py) defines parse_query.
+        def parse_query(self, *, until: str = T.EOF) -> A.Query: ...
+
+    def parse_expr(self, rbp: int = 0) -> A.Expr:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error("expression nested too deeply", self.tok.span)
+        try:
+            left = self.nud()
+            while True:
+                lbp = self.infix_power()
+                if lbp <= rbp:
+                    return left
+                left = self.led(left, lbp)
+        finally:
+            self.depth -= 1
+
+    def infix_power(self) -> int:
+        tok = self.tok
+        if tok.kind == T.OP:
+            return BINDING.get(tok.text, 0)
+        if tok.kind in (T.LBRACKET, T.DOT):
+            return POSTFIX
+        word = tok.word
+        if word is None or word not in BINDING:
+            return 0
+        if word == "not" and self.peek().word not in ("like", "in"):
+            return 0
+        return BINDING[word]
+
+    def nud(self) -> A.Expr:
+        self.relex_regex()
+        tok = self.tok
+        kind = tok.kind
+        if kind == T.NUMBER:
+            self.advance()
+            return A.Number(tok.value, text=tok.text, span=tok.span)  # type: ignore[arg-type]
+        if kind == T.DURATION:
+            self.advance()
+            amount, unit = tok.value  # type: ignore[misc]
+            return A.Duration(amount, unit, span=tok.span)
+        if kind == T.STRING:
+            self.advance()
+            return A.String(str(tok.value), span=tok.span)
+        if kind == T.PLACEHOLDER:
+            self.advance()
+            return A.Placeholder(str(tok.value), span=tok.span)
+        if kind == T.REGEX:
+            return self.regex_literal()
+        if kind == T.OP and tok.text == "-":
+            return self.negation()
+        if kind == T.OP and tok.text == "!" or tok.word == "not":
+            self.advance()
+            operand = self.parse_expr(PREFIX_NOT)
+            return A.Unary("not", operand, span=self.span_from(tok.start))
+        if kind == T.LPAREN:
+            self.advance()
+            inner = self.parse_expr()
+            self.expect(T.RPAREN, "')'")
+            return inner
+        if kind == T.LBRACKET:
+            return self.list_literal()
+        if kind == T.LBRACE:
+            return self.map_literal()
+        if kind == T.IDENT:
+            if tok.word in RESERVED:
+                raise self.error(f"expected an expression, found keyword '{tok.text}'", tok.span)
+            return self.parse_field_or_call()
+        raise self.unexpected("an expression")
+
+    def negation(self) -> A.Expr:
+        minus = self.advance()
+        nxt = self.tok
+        if nxt.kind == T.NUMBER and nxt.start == minus.end:
+            self.advance()
+            return A.Number(-nxt.value, text="-" + nxt.text, span=self.span_from(minus.start))  # type: ignore[operator]
+        if nxt.kind == T.DURATION and nxt.start == minus.end:
+            self.advance()
+            amount, unit = nxt.value  # type: ignore[misc]
+            return A.Duration(-amount, unit, span=self.span_from(minus.start))
+        operand = self.parse_expr(PREFIX_MINUS)
+        return A.Unary("-", operand, span=self.span_from(minus.start))
+
+    def regex_literal(self) -> A.Regex:
+        tok = self.advance()
+        problem = regex_error(str(tok.value))
+        if problem is not None:
+            raise self.error(f"bad regex: {problem}", tok.span)
+        return A.Regex(str(tok.value), span=tok.span)
+
+    def list_literal(self) -> A.ListLiteral:
+        start = self.advance().start
+        items: list[A.Expr] = []
+        while self.tok.kind != T.RBRACKET:
+            items.append(self.parse_expr())
+            if self.tok.kind != T.COMMA:
+                break
+            self.advance()
+        self.expect(T.RBRACKET, "',' or ']'")
+        return A.ListLiteral(tuple(items), span=self.span_from(start))
+
+    def map_literal(self) -> A.MapLiteral:
+        start = self.advance().start
+        entries: list[tuple[str, A.Expr]] = []
+        while self.tok.kind != T.RBRACE:
+            key = self.expect(T.STRING, "a quoted key")
+            self.expect(T.COLON, "':'")
+            entries.append((str(key.value), self.parse_expr()))
+            if self.tok.kind != T.COMMA:
+                break
+            self.advance()
+        self.expect(T.RBRACE, "',' or '}'")
+        return A.MapLiteral(tuple(entries), span=self.span_from(start))
+
+    def parse_field_or_call(self) -> A.Expr:
+        tok = self.tok
+        if tok.kind != T.IDENT:
+            raise self.unexpected("a field name")
+        self.advance()
+        if self.tok.kind == T.LPAREN and tok.word is not None and self.tok.start == tok.end:
+            return self.call(tok)
+        if self.tok.kind == T.LPAREN and tok.word is not None and functions.lookup(tok.word) is not None:
+            return self.call(tok)
+        return A.Field(str(tok.value), segments=tok.segments, span=tok.span)
+
+    def call(self, name_tok: T.Token) -> A.Call:
+        spec = functions.lookup(name_tok.text)
+        if spec is None:
+            close = functions.suggest(name_tok.text)
+            hint = f"did you mean {close}()?" if close else None
+            raise self.error(f"unknown function '{name_tok.text}'", name_tok.span, "unknown-function", hint)
+        self.advance()  # (
+        args: list[A.Expr] = []
+        while self.tok.kind != T.RPAREN:
+            args.append(self.call_argument(spec))
+            if self.tok.kind != T.COMMA:
+                break
+            self.advance()
+        self.expect(T.RPAREN, "',' or ')'")
+        span = self.span_from(name_tok.start)
+        n = len(args)
+        if n < spec.min_args or (spec.max_args is not None and n > spec.max_args):
+            raise self.error(
+                f"{spec.name}() takes {spec.arity_text()}, got {n}", span, "arity"
+            )
+        for position in spec.duration_args:
+            if position < n and not isinstance(args[position], (A.Duration, A.Placeholder)):
+                raise self.error(
+                    f"{spec.name}() expects a time period such as 5m or 1h", args[position].span, "semantic"
+                )
+            period = args[position] if position < n else None
+            if isinstance(period, A.Duration) and period.amount <= 0:
+                # A zero or negative period has no bins: every row would vanish (or loop), silently.
+                raise self.error(f"{spec.name}() needs a positive time period", period.span, "semantic")
+        return A.Call(spec.name, tuple(args), span=span)
+
+    def call_argument(self, spec: functions.FunctionSpec) -> A.Expr:
+        tok = self.tok
+        if tok.kind == T.OP and tok.text == "*" and self.peek().kind in (T.RPAREN, T.COMMA):
+            if not spec.star_arg:
+                raise self.error(f"{spec.name}() does not take '*'", tok.span, "semantic")
+            self.advance()
+            return A.Star(span=tok.span)
+        return self.parse_expr()
+
+    def parse_postfix(self, left: A.Expr) -> A.Expr:
+        while self.tok.kind in (T.LBRACKET, T.DOT):
+            left = self.led(left, POSTFIX)
+        return left
+
+    def led(self, left: A.Expr, lbp: int) -> A.Expr:
+        tok = self.advance()
+        start = left.span.start
+        if tok.kind == T.LBRACKET:
+            index = self.parse_expr()
+            self.expect(T.RBRACKET, "']'")
+            return A.Index(left, index, span=self.span_from(start))
+        if tok.kind == T.DOT:
+            name_tok = self.expect(T.IDENT, "a member name after '.'")
+            node: A.Expr = left
+            for segment in name_tok.segments:
+                node = A.Member(node, segment, span=Span(start, name_tok.end))
+            return node
+        op = tok.text if tok.kind == T.OP else str(tok.word)
+        negated = False
+        if op == "not":
+            negated = True
+            op = str(self.advance().word)
+        if op == "like":
+            return A.Like(left, self.parse_expr(lbp), negated, span=self.span_from(start))
+        if op == "=~":
+            return A.Match(left, self.parse_expr(lbp), span=self.span_from(start))
+        if op == "in":
+            return A.In(left, self.in_items(), negated, span=self.span_from(start))
+        right = self.parse_expr(lbp - 1 if op in RIGHT_ASSOC else lbp)
+        return A.Binary(op, left, right, span=self.span_from(start))
+
+    def in_items(self) -> A.Expr:
+        tok = self.tok
+        if tok.kind == T.LBRACKET:
+            return self.list_literal()
+        if tok.kind == T.PLACEHOLDER:
+            self.advance()
+            return A.Placeholder(str(tok.value), span=tok.span)
+        if tok.kind == T.LPAREN:
+            self.advance()
+            self.depth += 10
+            try:
+                query = self.parse_query(until=T.RPAREN)
+            finally:
+                self.depth -= 10
+            self.expect(T.RPAREN, "')'")
+            return A.Subquery(query, span=self.span_from(tok.start))
+        raise self.unexpected("'[' (a list) after 'in'")
