@@ -17,7 +17,7 @@ from trailq import catalog as catalog_mod, errors, runs
 from trailq.cli import aws_plan_from, catalog_option, main, option_group, param_option, signal_exit_code
 from trailq.fileio import check_writable, write_atomic
 from trailq.params import parse_assignments
-from trailq.result import Result
+from trailq.result import Result, exit_code_of
 from trailq.timerange import TimeRange, parse_duration_seconds, utc_now
 
 
@@ -113,7 +113,7 @@ def _resume(o: dict[str, Any]) -> int:
     with cancel_on_signals() as signals:
         results = aws.resume(o["resume_ids"], aws_plan_from(o), cancel=signals.event)
     _emit(results, o, options)
-    return errors.EXIT_INTERRUPTED if signals.interrupted() else runs.exit_code(results)
+    return errors.EXIT_INTERRUPTED if signals.interrupted() else exit_code_of(results)
 
 
 _NOT_WITH_RESUME = {
@@ -232,7 +232,7 @@ def _execute_local(queries: list[runs.QueryToRun], o: dict[str, Any], progress: 
         on_progress=progress, state=state,
     )
     commit = (lambda: state.record(results)) if state is not None else (lambda: None)
-    return Execution(results, notices, runs.exit_code(results), {}, commit)
+    return Execution(results, notices, exit_code_of(results), {}, commit)
 
 
 _AWS_ONLY_FLAGS = {

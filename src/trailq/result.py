@@ -110,3 +110,18 @@ class ProgressEvent:
     status: str  # Scheduled, Running, Complete, Failed, ...
     statistics: Statistics
     elapsed_seconds: float
+
+
+def exit_code_of(results: list[Result]) -> int:
+    """0 when every result completed; 3 when the service rejected the query text; 4 when every result
+    failed on credentials or access; else 5 (DESIGN.md's exit codes)."""
+    from trailq.errors import EXIT_ACCESS, EXIT_OK, EXIT_QUERY_FAILED, EXIT_QUERY_INVALID
+
+    failed = [r for r in results if not r.ok]
+    if not failed:
+        return EXIT_OK
+    if any(r.error_exit_code == EXIT_QUERY_INVALID for r in failed):
+        return EXIT_QUERY_INVALID
+    if len(failed) == len(results) and all(r.error_exit_code == EXIT_ACCESS for r in failed):
+        return EXIT_ACCESS
+    return EXIT_QUERY_FAILED

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, BinaryIO, Callable, Sequence
 
 from trailq import lang
 from trailq.catalog import Catalog
-from trailq.errors import EXIT_ACCESS, EXIT_OK, EXIT_QUERY_FAILED, CatalogError, UsageError, worst_exit_code
+from trailq.errors import EXIT_OK, CatalogError, UsageError, worst_exit_code
 from trailq.result import ProgressEvent, Result, Target
 from trailq.timerange import TimeRange, resolve
 
@@ -279,13 +279,3 @@ def run_aws(
         if outcome.aborted:
             break
     return run
-
-
-def exit_code(results: Sequence[Result]) -> int:
-    """0 when every query completed; 4 when every failure was credentials/access and nothing ran; else 5."""
-    failed = [r for r in results if not r.ok]
-    if not failed:
-        return EXIT_OK
-    if len(failed) == len(results) and all(r.error_exit_code == EXIT_ACCESS for r in failed):
-        return EXIT_ACCESS
-    return EXIT_QUERY_FAILED

@@ -18,8 +18,8 @@ from typing import Any, Callable, Sequence
 from trailq.aws.budget import Aborted, Buckets, CallFailed, Kind, Runtime, backoff_seconds, exit_code_for
 from trailq.aws.insights import Attempt, Caller, PollRamp, QueryRequest, start, stop, wait_and_fetch
 from trailq.aws.shape import QueryShape, apply_final_sort_limit, shape_of
-from trailq.errors import EXIT_ACCESS, EXIT_INTERRUPTED, EXIT_OK, EXIT_QUERY_FAILED, EXIT_QUERY_INVALID, QueryError
-from trailq.result import CANCELLED, COMPLETE, ERROR, TIMEOUT, ProgressEvent, Result, Statistics, Target
+from trailq.errors import EXIT_INTERRUPTED, EXIT_QUERY_FAILED, EXIT_QUERY_INVALID, QueryError
+from trailq.result import CANCELLED, COMPLETE, ERROR, TIMEOUT, ProgressEvent, Result, Statistics, Target, exit_code_of
 from trailq.source import Span
 
 BATCH_SIZE = 50  # log groups per StartQuery (API maximum)
@@ -72,14 +72,7 @@ class RunOutcome:
             return EXIT_INTERRUPTED
         if self.aborted:
             return EXIT_QUERY_FAILED
-        failed = [r for r in self.results if not r.ok]
-        if not failed:
-            return EXIT_OK
-        if any(r.error_exit_code == EXIT_QUERY_INVALID for r in failed):
-            return EXIT_QUERY_INVALID
-        if len(failed) == len(self.results) and all(r.error_exit_code == EXIT_ACCESS for r in failed):
-            return EXIT_ACCESS
-        return EXIT_QUERY_FAILED
+        return exit_code_of(self.results)
 
     def query_error(self) -> QueryError | None:
         """The service's MalformedQueryException as a QueryError (with caret) when every result failed on it.
