@@ -17,6 +17,7 @@ from trailq import lang
 from trailq.catalog import Catalog
 from trailq.errors import EXIT_OK, CatalogError, UsageError, worst_exit_code
 from trailq.result import ProgressEvent, Result, Target
+from trailq.state import StateFile, nothing_new, target_key
 from trailq.timerange import TimeRange, resolve
 
 if TYPE_CHECKING:
@@ -169,10 +170,6 @@ def run_local(
     return results, notices
 
 
-def nothing_new(query: str, target: str) -> str:
-    return f"{query} on {target}: nothing new has settled since the last run"
-
-
 class Windows:
     """--state for one run: each query × target gets the window after the one it last completed.
 
@@ -181,16 +178,12 @@ class Windows:
     """
 
     def __init__(self, path: str, settle_seconds: float, now: datetime | None = None) -> None:
-        from trailq.state import StateFile
-
         self.file = StateFile(path)
         self.settle_seconds = settle_seconds
         self.now = now
         self.used: dict[tuple[str, str], TimeRange] = {}
 
     def window_for(self, query: str, target: Target, requested: TimeRange) -> TimeRange | None:
-        from trailq.state import target_key
-
         key = target_key(target)
         window = self.file.window(query, key, requested, self.settle_seconds, now=self.now)
         if window is not None:
@@ -203,8 +196,6 @@ class Windows:
         Call it only once the results are safely out (printed or written): a watermark moved past
         rows nobody saw would hide them from every later run.
         """
-        from trailq.state import target_key
-
         for result in results:
             window = self.used.get((result.query, target_key(result.target)))
             if window is not None:

@@ -35,12 +35,16 @@ from typing import Any
 from trailq.errors import UsageError
 from trailq.fileio import write_atomic
 from trailq.result import Result, Target
-from trailq.timerange import TimeRange, utc_now
+from trailq.timerange import ISO_SECONDS, TimeRange, iso_seconds, utc_now
 
 STATE_VERSION = 1
 DEFAULT_SETTLE_SECONDS = 300.0
 _LAST_MICROSECOND = timedelta(microseconds=999_999)
-_ISO = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def nothing_new(query: str, target: str) -> str:
+    """The notice for a query × target whose next window has not settled yet (both backends say it)."""
+    return f"{query} on {target}: nothing new has settled since the last run"
 
 
 def target_key(target: Target) -> str:
@@ -119,7 +123,7 @@ class StateFile:
             # otherwise stop this audit for good, silently ("nothing new" on every run).
             raise UsageError(
                 f"--state {self.path}: {query} on {target_key} is recorded as covered until "
-                f"{recorded:%Y-%m-%dT%H:%M:%SZ}, which is in the future",
+                f"{iso_seconds(recorded)}, which is in the future",
                 hint="check this machine's clock, or remove that entry from the state file",
             )
         start = recorded + timedelta(seconds=1) if recorded is not None else _second(requested.start)
@@ -156,7 +160,7 @@ class StateFile:
             "version": STATE_VERSION,
             "about": "trailq --state: per query and target, the last whole second a successful run covered",
             "covered_until": {
-                query: {key: moment.strftime(_ISO) for key, moment in sorted(targets.items())}
+                query: {key: iso_seconds(moment) for key, moment in sorted(targets.items())}
                 for query, targets in sorted(self._covered.items())
             },
         }
@@ -175,6 +179,6 @@ def _parse(document: Any) -> dict[str, dict[str, datetime]]:
         if not isinstance(targets, dict):
             raise ValueError(f"query {query!r}: not an object")
         parsed[query] = {
-            key: datetime.strptime(value, _ISO).replace(tzinfo=timezone.utc) for key, value in targets.items()
+            key: datetime.strptime(value, ISO_SECONDS).replace(tzinfo=timezone.utc) for key, value in targets.items()
         }
     return parsed

@@ -51,6 +51,14 @@ def parse_duration_seconds(text: str, flag: str = "duration", *, allow_zero: boo
     return seconds
 
 
+ISO_SECONDS = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def iso_seconds(moment: datetime) -> str:
+    """An aware datetime as UTC ISO 8601 to the second, as every message and the state file show it."""
+    return moment.astimezone(timezone.utc).strftime(ISO_SECONDS)
+
+
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -102,7 +110,7 @@ class TimeRange:
         return self.start_epoch_ms() <= epoch_ms <= self.end_epoch_ms()
 
     def describe(self) -> str:
-        return f"{self.start:%Y-%m-%dT%H:%M:%SZ} .. {self.end:%Y-%m-%dT%H:%M:%SZ}"
+        return f"{iso_seconds(self.start)} .. {iso_seconds(self.end)}"
 
 
 def resolve(
@@ -125,11 +133,11 @@ def resolve(
     else:
         start_at = end_at - timedelta(seconds=parse_duration_seconds(since or default_since, "--since"))
     if start_at > now:
-        raise UsageError(f"--start {start_at:%Y-%m-%dT%H:%M:%SZ} is in the future")
+        raise UsageError(f"--start {iso_seconds(start_at)} is in the future")
     if end_at > now + _CLOCK_SKEW:
-        raise UsageError(f"--end {end_at:%Y-%m-%dT%H:%M:%SZ} is in the future", hint="use --end now")
+        raise UsageError(f"--end {iso_seconds(end_at)} is in the future", hint="use --end now")
     if start_at > end_at:
-        raise UsageError(f"the time range starts after it ends ({start_at:%Y-%m-%dT%H:%M:%SZ} > {end_at:%Y-%m-%dT%H:%M:%SZ})")
+        raise UsageError(f"the time range starts after it ends ({iso_seconds(start_at)} > {iso_seconds(end_at)})")
     if start_at == end_at:
         raise UsageError("the time range is empty (start equals end)")
     return TimeRange(start_at, end_at)

@@ -21,6 +21,8 @@ from trailq.aws.shape import QueryShape, apply_final_sort_limit, shape_of
 from trailq.errors import EXIT_INTERRUPTED, EXIT_QUERY_FAILED, EXIT_QUERY_INVALID, QueryError
 from trailq.result import CANCELLED, COMPLETE, ERROR, TIMEOUT, ProgressEvent, Result, Statistics, Target, exit_code_of
 from trailq.source import Span
+from trailq.state import nothing_new
+from trailq.timerange import iso_seconds
 
 BATCH_SIZE = 50  # log groups per StartQuery (API maximum)
 SERVICE_DEFAULT_LIMIT = 10_000  # rows a query returns when StartQuery gets no `limit`
@@ -193,7 +195,7 @@ class FanOut:
                 # (start, end, text): --state gives each query × target its own window and bounded text.
                 window = (start_seconds, end_seconds, text) if windows is None else windows(name, text, ep.target)
                 if window is None:
-                    self.skipped.append(f"{name} on {ep.label()}: nothing new has settled since the last run")
+                    self.skipped.append(nothing_new(name, ep.label()))
                     continue
                 gate = self._gates.setdefault((ep.account, ep.region), _Gate(concurrency))
                 col = _Collector(name, text, shape, ep)
@@ -509,7 +511,7 @@ def _cap_warning(col: _Collector, req: QueryRequest, cap: int, why: str) -> str:
 
 
 def _iso(epoch_seconds: int) -> str:
-    return datetime.fromtimestamp(epoch_seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso_seconds(datetime.fromtimestamp(epoch_seconds, timezone.utc))
 
 
 __all__ = ["Abandoned", "Endpoint", "FanOut", "RunOutcome"]
