@@ -21,6 +21,7 @@ from tabulate import tabulate
 
 from trailq.catalog import Check
 from trailq.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_QUERY_FAILED
+from trailq.output import markdown_cell
 from trailq.result import Result, Target
 
 PASS = "pass"
@@ -231,28 +232,22 @@ def github_step_summary(verdicts: list[Verdict]) -> str:
     for v in verdicts:
         rows = "-" if v.row_count is None else str(v.row_count)
         cells = [v.query, v.target.label(), v.severity, rows, _MARK[v.outcome], v.reason]
-        lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
+        lines.append("| " + " | ".join(markdown_cell(c) for c in cells) + " |")
     for v in verdicts:
         if v.outcome == FAIL and v.offending_rows:
-            lines.extend(["", f"<details><summary>{_html(v.name)}: {_html(v.reason)}</summary>", "", *_md_rows(v), "", "</details>"])
+            lines.extend(["", f"<details><summary>{_html(v.name)}: {_html(v.reason)}</summary>", "", *_markdown_rows(v), "", "</details>"])
     return "\n".join(lines) + "\n"
 
 
-def _md_rows(verdict: Verdict) -> list[str]:
+def _markdown_rows(verdict: Verdict) -> list[str]:
     shown = verdict.offending_rows[:MAX_ROWS_IN_STEP_SUMMARY]
     names = list(verdict.columns) or sorted({k for r in shown for k in r})
-    out = ["| " + " | ".join(_md(n) for n in names) + " |", "|" + "---|" * len(names)]
-    out += ["| " + " | ".join(_md(r.get(n, "")) for n in names) + " |" for r in shown]
+    out = ["| " + " | ".join(markdown_cell(n) for n in names) + " |", "|" + "---|" * len(names)]
+    out += ["| " + " | ".join(markdown_cell(r.get(n, "")) for n in names) + " |" for r in shown]
     left_out = len(verdict.offending_rows) - len(shown)
     if left_out:
-        out += ["", f"… and {left_out} more rows (see the JUnit report or `trailq run {_md(verdict.query)}`)."]
+        out += ["", f"… and {left_out} more rows (see the JUnit report or `trailq run {markdown_cell(verdict.query)}`)."]
     return out
-
-
-def _md(value: str) -> str:
-    """A table cell GitHub shows as the text it is: HTML escaped, pipes escaped, line breaks as <br>."""
-    text = _html(value).replace("\\", "\\\\").replace("|", "\\|")
-    return text.replace("\r\n", "<br>").replace("\n", "<br>").replace("\r", "<br>")
 
 
 def _html(value: str) -> str:

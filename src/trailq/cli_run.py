@@ -16,6 +16,7 @@ import click
 from trailq import catalog as catalog_mod, errors, runs
 from trailq.cli import aws_plan_from, catalog_option, main, option_group, param_option, signal_exit_code
 from trailq.fileio import check_writable, write_atomic
+from trailq.output import DEFAULT_PRICE_PER_GB
 from trailq.params import parse_assignments
 from trailq.result import Result, exit_code_of
 from trailq.timerange import TimeRange, parse_duration_seconds, utc_now
@@ -52,20 +53,23 @@ aws_options = option_group(
     click.option("--state", "state_file", type=click.Path(dir_okay=False), help="Remember where each window ended; the next run starts there."),
     click.option("--settle", default="5m", show_default=True, help="With --state: keep the window's end this far behind now (ingestion delay)."),
 )
+# --stats and --quiet: what goes to stderr, for `run` and `check` alike.
+report_options = option_group(
+    click.option("--stats", "show_stats", is_flag=True, help="Records scanned and matched, bytes, estimated cost, time (stderr)."),
+    click.option("--price-per-gb", type=click.FloatRange(min=0), default=DEFAULT_PRICE_PER_GB, show_default=True,
+                 help="USD per GB scanned, for --stats."),
+    click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings on stderr (errors and truncation are still shown)."),
+)
 check_output_options = option_group(
     click.option("--output", "output_file", type=click.Path(dir_okay=False), help="Write the summary to FILE (atomically)."),
-    click.option("--stats", "show_stats", is_flag=True, help="Records scanned and matched, bytes, estimated cost, time (stderr)."),
-    click.option("--price-per-gb", type=click.FloatRange(min=0), default=0.005, show_default=True, help="USD per GB scanned, for --stats."),
-    click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings on stderr (errors and truncation are still shown)."),
+    report_options,
 )
 output_options = option_group(
     click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv", "tsv", "markdown"]), default="table", show_default=True),
     click.option("--table-format", default=None, help="Any tabulate format name, for --format table."),
     click.option("--output", "output_file", type=click.Path(dir_okay=False), help="Write the result to FILE (atomically)."),
     click.option("--merge", is_flag=True, help="One table for every query and target, with query/account/region columns."),
-    click.option("--stats", "show_stats", is_flag=True, help="Records scanned and matched, bytes, estimated cost, time (stderr)."),
-    click.option("--price-per-gb", type=click.FloatRange(min=0), default=0.005, show_default=True, help="USD per GB scanned, for --stats."),
-    click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings on stderr (errors and truncation are still shown)."),
+    report_options,
     click.option("--show-ptr", is_flag=True, help="Show the @ptr column."),
     click.option("--tz", default="UTC", show_default=True, help="Show times in this zone (UTC, local, Europe/Paris, ...)."),
 )
@@ -146,10 +150,7 @@ def check(**o: Any) -> None:
     for result in execution.results:
         notices += [f"warning: {result.query} on {result.target.label()}: {w}" for w in result.warnings]
     _say(notices + execution.notices, o)
-    if o["show_stats"]:
-        from trailq import output
-
-        click.echo(output.format_statistics(execution.results, o["price_per_gb"]), err=True)
+    _report_statistics(execution.results, o)
     code = checks.exit_code(verdicts)
     sys.exit(code if execution.exit_code in (errors.EXIT_OK, errors.EXIT_QUERY_FAILED) else execution.exit_code)
 
@@ -300,7 +301,13 @@ def _emit(results: list[Result], o: dict[str, Any], options: Any = None) -> None
     rendered = output.render(results, options or _render_options(o))
     _write_text(o["output_file"], rendered.text)
     _say(rendered.notices, o)
+    _report_statistics(results, o)
+
+
+def _report_statistics(results: list[Result], o: dict[str, Any]) -> None:
     if o["show_stats"]:
+        from trailq import output
+
         click.echo(output.format_statistics(results, o["price_per_gb"]), err=True)
 
 

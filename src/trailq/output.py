@@ -361,7 +361,7 @@ def _heading(table: _Table, options: RenderOptions) -> str:
     count = len(table.rows)
     text = f"{title(table.result)} ({count} row{'s' if count != 1 else ''})"
     if options.format == "markdown":
-        return f"### {_markdown_cell(text)}\n"
+        return f"### {markdown_cell(text)}\n"
     return text
 
 
@@ -447,11 +447,11 @@ def _one_line(value: str) -> str:
 
 
 def _draw_markdown(columns: list[str], rows: list[dict], options: RenderOptions) -> str:
-    matrix = [[_markdown_cell("" if row.get(c) is None else row[c]) for c in columns] for row in rows]
-    return _tabulate([_markdown_cell(c) for c in columns], matrix, "github")
+    matrix = [[markdown_cell("" if row.get(c) is None else row[c]) for c in columns] for row in rows]
+    return _tabulate([markdown_cell(c) for c in columns], matrix, "github")
 
 
-def _markdown_cell(value: str) -> str:
+def markdown_cell(value: str) -> str:
     """A pipe or a line break would end the cell early, and `<b>` in log data would render as HTML:
     escape them the way GitHub renders."""
     text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
