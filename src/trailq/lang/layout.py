@@ -32,19 +32,7 @@ _PAIRED_CALLS = {"case"}  # arguments read as (condition, value) pairs, then an 
 def to_text(query: A.Query, *, width: int = WIDTH) -> str:
     """Canonical text of a query (no final newline), lines broken to fit `width` columns."""
     layout = Layout(width)
-    lines: list[str] = []
-    for i, command in enumerate(query.commands):
-        lines.extend(command.comments)
-        prefix = "" if i == 0 else "| "
-        text = prefix + layout.command(command, len(prefix))
-        trailing = command.trailing_comments
-        if trailing:
-            lines.append(text + "  " + trailing[0])
-            lines.extend(trailing[1:])
-        else:
-            lines.append(text)
-    lines.extend(query.trailing_comments)
-    return "\n".join(lines)
+    return P.assemble(query, lambda command, prefix: prefix + layout.command(command, len(prefix)))
 
 
 def _last_column(col: int, text: str) -> int:

@@ -11,6 +11,7 @@ command, same-line comments after it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from trailq.lang import ast as A
 from trailq.lang.lexer import encode_string
@@ -24,11 +25,21 @@ _POSTFIX = 90
 
 def flat_query_text(query: A.Query) -> str:
     """A query one command per line, no line broken (subqueries; `layout.to_text` breaks lines)."""
+    return assemble(query, lambda command, prefix: prefix + command_text(command), item_comments)
+
+
+def assemble(
+    query: A.Query,
+    command_line: Callable[[A.Command, str], str],
+    extra_comments: Callable[[A.Command], tuple[str, ...]] = lambda command: (),
+) -> str:
+    """The query's commands, one per entry (`| ` before all but the first), each with its leading
+    comments above it and its trailing comments (after `extra_comments`) beside and below it."""
     lines: list[str] = []
     for i, command in enumerate(query.commands):
         lines.extend(command.comments)
-        text = ("" if i == 0 else "| ") + command_text(command)
-        trailing = item_comments(command) + command.trailing_comments
+        text = command_line(command, "" if i == 0 else "| ")
+        trailing = extra_comments(command) + command.trailing_comments
         if trailing:
             lines.append(text + "  " + trailing[0])
             lines.extend(trailing[1:])
