@@ -308,6 +308,20 @@ def _read_stream(stream: BinaryIO, label: str, options: ReadOptions, report: Rea
     yield from _from_document(document, label, 1, options, report, raw=None, at=label)
 
 
+class _LineNumbers:
+    """`file:line` of the index-th line of an input whose first line number may be known only late:
+    a byte range of a large file counts its lines only when it has a problem to report."""
+
+    def __init__(self, label: str, first_line: int | Callable[[], int]) -> None:
+        self.label = label
+        self._first = first_line
+
+    def __call__(self, index: int) -> str:
+        if not isinstance(self._first, int):
+            self._first = self._first()
+        return f"{self.label}:{self._first + index}"
+
+
 def read_lines(
     lines: Iterable[bytes],
     label: str,
@@ -318,12 +332,7 @@ def read_lines(
     """Events of JSON lines. `first_line` may be a function: a byte range of a large file learns its
     line numbers only when it has a problem to report (counting them costs a pass over the file)."""
     prefilter = options.prefilter
-    base: list[int] = [first_line] if isinstance(first_line, int) else []
-
-    def where(index: int) -> str:
-        if not base:
-            base.append(first_line())  # type: ignore[operator]
-        return f"{label}:{base[0] + index}"
+    where = _LineNumbers(label, first_line)
 
     index = -1
     for line in lines:
@@ -360,12 +369,7 @@ def read_blocks(
     problems and line numbers as `read_lines` over the same lines, with less work per line."""
     prefilter = options.prefilter
     needles = options.needles if prefilter is not None else None
-    base: list[int] = [first_line] if isinstance(first_line, int) else []
-
-    def where(index: int) -> str:
-        if not base:
-            base.append(first_line())  # type: ignore[operator]
-        return f"{label}:{base[0] + index}"
+    where = _LineNumbers(label, first_line)
 
     index = 0  # of the block's first line, counted from the first line of the input
     for block in blocks:
