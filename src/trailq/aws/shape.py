@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from trailq.errors import QueryError
+from trailq.ordering import text_sort_key
 from trailq.lang import ast, parse
 from trailq.lang.analysis import expression_name, final_sort_limit, is_aggregating
 
@@ -71,13 +72,10 @@ def apply_final_sort_limit(rows: list[dict[str, str]], shape: QueryShape) -> lis
     out = list(rows)
     keys = shape.sort or ((SortKey("@timestamp", True),) if any("@timestamp" in r for r in rows) else ())
     if keys:
-        # Imported here: trailq.engine loads the whole local interpreter, needed only to merge.
-        from trailq.engine.values import natural_sort_key
-
         for key in reversed(keys):
             present = [r for r in out if r.get(key.field) is not None]
             missing = [r for r in out if r.get(key.field) is None]
-            present.sort(key=lambda r: natural_sort_key(r[key.field]), reverse=key.descending)
+            present.sort(key=lambda r: text_sort_key(r[key.field]), reverse=key.descending)
             out = present + missing  # rows without the field go last in either direction
     if shape.limit is not None:
         out = out[: shape.limit]

@@ -25,6 +25,8 @@ from typing import Any, Union
 
 import orjson
 
+from trailq.ordering import text_sort_key
+
 __all__ = [
     "Timestamp",
     "Value",
@@ -57,8 +59,6 @@ Value = Union[None, str, int, float, bool, Timestamp, dict, list]
 # and arithmetic on parsed text ("Status Code: 404" compared with 400).
 _NUMERIC_TEXT = re.compile(r"\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*")
 _INT_TEXT = re.compile(r"\s*[-+]?\d+\s*")
-_DIGITS_ONLY = re.compile(r"[0-9]+")
-_CHUNKS = re.compile(r"[0-9]+|[^0-9]+")
 # Integral floats up to this size render without ".0" ("3", not "3.0"); beyond it, repr's exponent form.
 _INTEGRAL_RENDER_LIMIT = 1e15
 
@@ -238,29 +238,12 @@ def values_equal(left: Value, right: Value) -> bool | None:
     return order == 0
 
 
-def _text_chunks_key(text: str) -> tuple:
-    """Chunks of digits and non-digits; digit runs compare by length, then value.
-
-    A digit chunk and a text chunk compare by their first characters' code points. All digit
-    chunks share the first element 48 ("0"): no text chunk starts with a digit, so comparing a
-    digit chunk with a text chunk is decided by that first element alone, and two digit chunks
-    go on to length and value.
-    """
-    key = []
-    for chunk in _CHUNKS.findall(text):
-        if chunk[0] in "0123456789":
-            key.append((48, len(chunk), int(chunk)))
-        else:
-            key.append((ord(chunk[0]), chunk))
-    return tuple(key)
-
-
 def natural_sort_key(value: Value) -> tuple:
     """Ascending key of the documented "updated natural sort" (reference §3.7).
 
     Non-number values come before number values. Number values are numbers, timestamps,
     booleans and strings made only of digits; they order by value (ties, such as ``0`` and
-    ``00``, by their text). Non-number values order chunk by chunk (``_text_chunks_key``).
+    ``00``, by their text). Non-number values order chunk by chunk (``trailq.ordering``).
     Null is not handled here: see `sort_key`.
     """
     if isinstance(value, bool):
@@ -272,9 +255,7 @@ def natural_sort_key(value: Value) -> tuple:
     text = render_value(value)
     if text is None:
         return (2,)
-    if _DIGITS_ONLY.fullmatch(text):
-        return (1, int(text), text)
-    return (0, _text_chunks_key(text))
+    return text_sort_key(text)
 
 
 class _Reversed:
