@@ -125,10 +125,10 @@ class TimeFlags:
 
 
 def source_label(sources: Sequence[str], sample: bool) -> str:
-    """How a local target is named in output and in --state keys (each source once, as read)."""
-    if sample and len(sources) == 1:
-        return "sample"
-    return ", ".join(dict.fromkeys("stdin" if s == "-" else s for s in sources))
+    """How a local target is named: `sample` for the bundled trail alone, else the engine's label."""
+    from trailq.engine import source_label as engine_label
+
+    return "sample" if sample and len(sources) == 1 else engine_label(sources)
 
 
 def run_local(

@@ -50,7 +50,8 @@ def _default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _source_label(sources: Sequence[str]) -> str:
+def source_label(sources: Sequence[str]) -> str:
+    """How local sources are named in output and in --state keys: each once (as read), stdin as `stdin`."""
     labels = list(dict.fromkeys("stdin" if s == "-" else s for s in sources))  # a source named twice is read once
     return ", ".join(labels) if labels else "none"
 
@@ -80,7 +81,7 @@ def run_local(
         end_ms=time_range.end_epoch_ms() if time_range else None,
     )
     plan = plan_query(query, context)  # raises UnsupportedLocally first, before reading anything
-    target = Target(source=label or _source_label(sources))
+    target = Target(source=label or source_label(sources))
     collected = collect_sources(sources)
     # Under --strict every line is parsed, so that corrupt input is found even where it could not match.
     prefilter = _prefilter.build(query)
