@@ -58,6 +58,103 @@ class Statistics:
         self.elapsed_seconds = max(self.elapsed_seconds, other.elapsed_seconds)
 
 
+# How many skipped inputs a Coverage keeps by name; the counts stay exact past it.
+MAX_GAPS_KEPT = 20
+
+
+@dataclass(frozen=True)
+class Searched:
+    """One input that was read or searched: a local path, or a log group (or Athena table) in an
+    account and region, with where trailq found it ("flag", "trail:NAME", "managed", "linked",
+    "prefix", "data-source", "file", "stdin", ...)."""
+
+    where: str
+    origin: str
+
+    def to_dict(self) -> dict:
+        return {"where": self.where, "origin": self.origin}
+
+
+@dataclass(frozen=True)
+class Gap:
+    """One input that was asked for and not (fully) read or searched, and why.
+
+    kind: "folder", "file", "record" (a line or record of a file), "region", "account",
+    "log-group", "input" (no record at all was read). `where` names it as a user would type it
+    (a path with `:line`, or account/region)."""
+
+    kind: str
+    where: str
+    reason: str
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "where": self.where, "reason": self.reason}
+
+
+@dataclass
+class Coverage:
+    """What a Result read or searched, and what it could not: the basis of "read everything, found
+    nothing". A check whose query found nothing passes only on complete coverage (DESIGN.md, second
+    round): any gap makes it "could not judge" (exit 5) unless the user accepts partial input.
+
+    Counts are exact; `gaps` keeps the first MAX_GAPS_KEPT by name (`gaps_total` counts all).
+    `nothing_to_search` lists places asked about that hold nothing to search (a region without a
+    CloudTrail log group): not a gap, but reported so the user sees it was looked at."""
+
+    files_read: int = 0
+    records_read: int = 0
+    files_skipped: int = 0
+    records_skipped: int = 0
+    searched: list[Searched] = field(default_factory=list)
+    nothing_to_search: list[str] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+    gaps_total: int = 0
+
+    @property
+    def complete(self) -> bool:
+        return self.gaps_total == 0
+
+    def add_gap(self, gap: Gap) -> None:
+        """Count a gap (and its file/record tally); keep its name while under the cap."""
+        self.gaps_total += 1
+        if gap.kind in ("file", "folder"):
+            self.files_skipped += 1
+        elif gap.kind == "record":
+            self.records_skipped += 1
+        if len(self.gaps) < MAX_GAPS_KEPT:
+            self.gaps.append(gap)
+
+    def add(self, other: "Coverage") -> None:
+        """Accumulate another part's coverage (workers, splits, batches, merged targets)."""
+        self.files_read += other.files_read
+        self.records_read += other.records_read
+        self.files_skipped += other.files_skipped
+        self.records_skipped += other.records_skipped
+        self.searched.extend(s for s in other.searched if s not in self.searched)
+        self.nothing_to_search.extend(n for n in other.nothing_to_search if n not in self.nothing_to_search)
+        room = MAX_GAPS_KEPT - len(self.gaps)
+        self.gaps.extend(other.gaps[:max(room, 0)])
+        self.gaps_total += other.gaps_total
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "files_read": self.files_read,
+            "records_read": self.records_read,
+            "files_skipped": self.files_skipped,
+            "records_skipped": self.records_skipped,
+        }
+
+    def to_dict(self) -> dict:
+        return {
+            "complete": self.complete,
+            **self.counts(),
+            "searched": [s.to_dict() for s in self.searched],
+            "nothing_to_search": list(self.nothing_to_search),
+            "gaps": [g.to_dict() for g in self.gaps],
+            "gaps_total": self.gaps_total,
+        }
+
+
 @dataclass
 class Result:
     """One query's outcome on one target."""
@@ -75,6 +172,7 @@ class Result:
     error_exit_code: int | None = None  # the exit code that error maps to (4 access, 5 failure, ...)
     query_ids: list[str] = field(default_factory=list)  # CloudWatch query ids (several when split)
     text: str = ""  # the query text that ran
+    coverage: Coverage = field(default_factory=Coverage)  # what was read/searched and what was not
 
     @property
     def ok(self) -> bool:
@@ -88,9 +186,11 @@ class Result:
             "status": self.status,
             "columns": list(self.columns),
             "rows": [dict(r) for r in self.rows],
-            "statistics": asdict(self.statistics),
+            # Input counts sit beside the service's figures: "what it cost" and "what it read" together.
+            "statistics": {**asdict(self.statistics), **self.coverage.counts()},
             "truncated": self.truncated,
             "warnings": list(self.warnings),
+            "coverage": self.coverage.to_dict(),
         }
         if self.error is not None:
             out["error"] = self.error
