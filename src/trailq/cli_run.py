@@ -41,7 +41,9 @@ local_options = option_group(
 )
 aws_options = option_group(
     click.option("--log-group", "log_groups", multiple=True, metavar="NAME|ARN|PREFIX*", help="Log group(s) to query (repeatable)."),
-    click.option("--discover", is_flag=True, help="Query the log groups CloudTrail trails stream to."),
+    click.option("--discover/--no-discover", default=None,
+                 help="Find every CloudTrail log group per account and region (the default without --log-group); "
+                      "--no-discover queries the catalog's log groups as named."),
     click.option("--region", "regions", multiple=True, help="Region(s): repeatable, comma lists, or all."),
     click.option("--profile", "profiles", multiple=True, help="AWS profile, one account each (repeatable)."),
     click.option("--role-arn", "role_arns", multiple=True, help="Role to assume from the base credentials (repeatable)."),
@@ -256,6 +258,7 @@ def _execute_aws(queries: list[runs.QueryToRun], o: dict[str, Any], progress: An
             cancel=signals.event, on_progress=progress,
             # Each query's own catalog log groups, unless the command line names some (or --discover).
             catalog_log_groups=not o["log_groups"] and not o["discover"],
+            discover_default=o["discover"] is None and not o["log_groups"],
         )
     exit_code = signal_exit_code(outcome.exit_code, signals)
     notices = list(outcome.notices)

@@ -498,7 +498,17 @@ def format_statistics(results: Iterable[Result], price_per_gb: float = DEFAULT_P
         rows.append(["total", f"{len(results)} results", "", *_stat_cells(scanned, matched, scanned_bytes, elapsed, price_per_gb)])
     text = tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True,
                     colalign=("left", "left", "left", "right", "right", "right", "right", "right"))
-    return f"{text}\n(cost estimated at ${price_per_gb:g} per GB scanned)"
+    return f"{text}\n(cost estimated at ${price_per_gb:g} per GB scanned)" + _extra_statistics(results)
+
+
+def _extra_statistics(results: list[Result]) -> str:
+    """Statistics beyond the table's (field-index skips, log groups scanned, any new one), one line per result."""
+    lines = []
+    for r in results:
+        if r.statistics.extra:
+            figures = ", ".join(f"{name} {value:,.0f}" for name, value in sorted(r.statistics.extra.items()))
+            lines.append(f"{r.query} on {r.target.label()}: {figures}")
+    return "".join("\n" + line for line in lines)
 
 
 def _stat_cells(scanned: float, matched: float, scanned_bytes: float, elapsed_seconds: float, price_per_gb: float) -> list[str]:

@@ -16,7 +16,8 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Sequence
 
 from trailq.aws.budget import Aborted, Buckets, CallFailed, Kind, Runtime, backoff_seconds, exit_code_for
-from trailq.aws.insights import Attempt, Caller, PollRamp, QueryRequest, start, stop, wait_and_fetch
+from trailq.aws.insights import Attempt, Caller, PollRamp, QueryRequest, chooses_own_log_groups, start, stop, wait_and_fetch
+from trailq.aws.session import error_code
 from trailq.aws.shape import QueryShape, apply_final_sort_limit, shape_of
 from trailq.errors import EXIT_INTERRUPTED, EXIT_QUERY_FAILED, EXIT_QUERY_INVALID, QueryError
 from trailq.result import CANCELLED, COMPLETE, ERROR, TIMEOUT, ProgressEvent, Result, Statistics, Target, exit_code_of
@@ -174,6 +175,7 @@ class FanOut:
         on_progress: Callable[[ProgressEvent], None] | None = None,
         cancel: threading.Event | None = None,
         windows: Callable[[str, str, Target], tuple[int, int, str] | None] | None = None,
+        language: str = "CWLI",
     ) -> None:
         self.runtime = runtime
         self.buckets = buckets  # the run's budget, shared with endpoint resolution
@@ -205,10 +207,12 @@ class FanOut:
                     col.attempts.append(Attempt(None, ERROR, error=str(ep.failure), failure=ep.failure))
                     continue
                 batches = [ep.log_groups[i : i + BATCH_SIZE] for i in range(0, len(ep.log_groups), BATCH_SIZE)] or [()]
+                if chooses_own_log_groups(text, language):
+                    batches = [()]  # SOURCE ... / SQL: the text picks the log groups, once per target
                 col.batches = len(batches)
                 for batch in batches:
                     col.pending += 1
-                    request = QueryRequest(window[2], tuple(batch), window[0], window[1], limit)
+                    request = QueryRequest(window[2], tuple(batch), window[0], window[1], limit, language)
                     gate.queue.append(_Job((qi, ei), ep, request))
 
     # -- the scheduler loop (main thread) -------------------------------------------------------
@@ -290,7 +294,7 @@ class FanOut:
         try:
             query_id = start(caller, job.request)
         except CallFailed as failed:
-            return _Done(attempt=Attempt(None, ERROR, error=failed.detail, failure=failed))
+            return _Done(attempt=Attempt(None, ERROR, error=_start_error(failed, job.request), failure=failed))
         except Aborted:
             return _Done(aborted=True)
         if not self._registry.add(query_id, job):
@@ -480,6 +484,14 @@ def _query_error(name: str, text: str, failure: CallFailed) -> QueryError:
     end_at = max(start_at, min(end_at + 1 if end_at >= start_at else start_at, len(text)))
     message = compile_error.get("message") or response.get("Error", {}).get("Message") or "the service rejected the query"
     return QueryError(f"CloudWatch rejected the query: {message}", category="service", span=Span(start_at, end_at), text=text, origin=name)
+
+
+def _start_error(failed: CallFailed, request: QueryRequest) -> str:
+    """StartQuery's error; "log group does not exist" names none, so say which ones were asked for."""
+    if error_code(failed.cause) == "ResourceNotFoundException" and request.log_groups:
+        groups = ", ".join(request.log_groups)
+        return f"{failed.detail} (log group{'s' * (len(request.log_groups) != 1)} asked for: {groups})"
+    return failed.detail
 
 
 def _unsplittable(shape: QueryShape) -> str:
