@@ -252,6 +252,9 @@ def _notices(results: list[Result], tables: list[_Table], options: RenderOptions
         if result.truncated:
             notices.append(f"warning: {name}: results truncated at {len(result.rows)} rows (more rows matched)")
         notices.extend(f"warning: {name}: {w}" for w in result.warnings)
+        if result.rows and not options.show_ptr and not _visible_columns(result, False):
+            notices.append(f"warning: {name}: {len(result.rows)} row(s) whose only column is {PTR}, which is hidden; "
+                           "pass --show-ptr to see it")
     if options.format in ("table", "markdown"):
         # Merged or not, say which query × target found nothing: a missing block is easy to overlook.
         empty = [t for t in tables if t.result.ok and not t.rows]

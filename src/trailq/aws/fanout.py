@@ -101,6 +101,7 @@ class _Done:
     attempt: Attempt | None = None
     query_id: str | None = None
     aborted: bool = False
+    stopped: bool | None = None  # a late starter stopped its own query: StopQuery's outcome
 
 
 class _Gate:
@@ -191,6 +192,8 @@ class FanOut:
         self._query_errors: list[QueryError] = []
         self._order: list[tuple[int, int]] = []
         self.skipped: list[str] = []  # query × target with no new time to cover (--state)
+        self._left: list[Abandoned] = []  # queries whose polling failed and that StopQuery could not stop
+        self.language = language
         for qi, (name, text) in enumerate(queries):
             shape = shape_of(text)
             for ei, ep in enumerate(endpoints):
@@ -235,6 +238,7 @@ class FanOut:
         abandoned = self._abort(aborted, running) if aborted else []
         pool.shutdown(wait=not aborted, cancel_futures=True)
         results = [self._build(key) for key in self._order]
+        abandoned += [a for a in self._left if a.query_id not in {b.query_id for b in abandoned}]
         return RunOutcome(results, abandoned, aborted, query_errors=list(self._query_errors), warnings=list(self.skipped))
 
     def _schedule(self, pool: ThreadPoolExecutor, running: dict[Future[_Done], _Job]) -> str | None:
@@ -298,8 +302,8 @@ class FanOut:
         except Aborted:
             return _Done(aborted=True)
         if not self._registry.add(query_id, job):
-            stop(ep.stop_client, query_id)  # started just as the abort began
-            return _Done(query_id=query_id, aborted=True)
+            stopped = stop(ep.stop_client, query_id)  # started just as the abort began
+            return _Done(query_id=query_id, aborted=True, stopped=stopped)
         self._progress(col, "Scheduled", Statistics(), 0.0)
         try:
             attempt = wait_and_fetch(
@@ -309,7 +313,20 @@ class FanOut:
         except Aborted:
             return _Done(query_id=query_id, aborted=True)  # still registered: the abort stops it
         self._registry.discard(query_id)
+        if attempt.status == ERROR and attempt.failure is not None:
+            self._left_behind(job, col, attempt)
         return _Done(attempt=attempt, query_id=query_id)
+
+    def _left_behind(self, job: _Job, col: _Collector, attempt: Attempt) -> None:
+        """Polling failed (the network went, or access was lost) with the query perhaps still running:
+        stop it; when that fails too, it joins the "still running, --resume" list."""
+        query_id = str(attempt.query_id)
+        if stop(job.endpoint.stop_client, query_id):
+            attempt.error = f"{attempt.error}; query {query_id} was stopped"
+            return
+        attempt.error = f"{attempt.error}; query {query_id} could not be stopped and may still be running"
+        with self._progress_lock:
+            self._left.append(Abandoned(query_id, job.endpoint.account, str(job.endpoint.region), col.name, False))
 
     def _progress(self, col: _Collector, status: str, stats: Statistics, elapsed: float) -> None:
         if self._on_progress is None:
@@ -368,7 +385,7 @@ class FanOut:
         gate = self._gates[(job.endpoint.account, job.endpoint.region)]
         for lo, hi in ((middle, req.end_seconds), (req.start_seconds, middle)):
             col.pending += 1
-            child = QueryRequest(req.text, req.log_groups, lo, hi, req.limit)
+            child = QueryRequest(req.text, req.log_groups, lo, hi, req.limit, req.language)
             gate.queue.appendleft(_Job(job.key, job.endpoint, child))
         return True
 
@@ -392,6 +409,8 @@ class FanOut:
             result = future.result()
             if result.query_id and result.query_id not in live and result.aborted:
                 late[result.query_id] = job
+                if result.stopped is not None:
+                    stopped[result.query_id] = result.stopped
             if result.attempt is not None and not result.aborted:
                 self._collectors[job.key].pending -= 1
                 self._collectors[job.key].attempts.append(result.attempt)
@@ -400,8 +419,10 @@ class FanOut:
         abandoned: list[Abandoned] = []
         for qid, job in {**live, **late}.items():
             col = self._collectors[job.key]
-            abandoned.append(Abandoned(qid, job.endpoint.account, job.endpoint.region, col.name, stopped.get(qid, True)))
-            col.attempts.append(Attempt(qid, status, error=f"{why}; query {qid} stopped"))
+            was_stopped = stopped.get(qid, False)  # one truth: StopQuery's own answer, for the line and the summary
+            abandoned.append(Abandoned(qid, job.endpoint.account, job.endpoint.region, col.name, was_stopped))
+            state = "stopped" if was_stopped else "could not be stopped and may still be running (--resume fetches it later)"
+            col.attempts.append(Attempt(qid, status, error=f"{why}; query {qid} {state}"))
         # Parts still queued after a LimitExceededException never started: the quota was full.
         refused = {job.key: job.retries for gate in self._gates.values() for job in gate.queue if job.retries}
         for key, col in self._collectors.items():
