@@ -25,7 +25,9 @@ T = TypeVar("T")
 
 # Calls per second per account+region: about a third (StartQuery) and a half (GetQueryResults,
 # polled more often) of the 10-TPS quotas, leaving the rest to the account's other users and tools.
-DEFAULT_RATES = {"StartQuery": 3.0, "GetQueryResults": 5.0, "StopQuery": 5.0}
+# ListLogGroups (discovery asks it twice per account+region): half of DescribeLogGroups' 10 TPS, whose
+# quota it is taken to share.
+DEFAULT_RATES = {"StartQuery": 3.0, "GetQueryResults": 5.0, "StopQuery": 5.0, "ListLogGroups": 5.0}
 DEFAULT_RATE = 3.0  # any other action (DescribeLogGroups, PutQueryDefinition, ...)
 MAX_ATTEMPTS = 8  # a cap as well as the deadline: a service that fails 8 times in a row is down
 

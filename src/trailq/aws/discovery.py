@@ -38,7 +38,8 @@ CLOUDTRAIL_DATA_SOURCE = "aws_cloudtrail"
 _EVENT_DATA_STORE_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 # When one group is found several ways, the most specific origin names it.
 _RANK = ("trail:", "lake", "managed", "data-source", "linked:", "prefix")
-DISCOVERY_WORKERS = 16
+# Every region at once: each has its own quotas, and a wave of 34 regions costs one round trip.
+DISCOVERY_WORKERS = 64
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,10 @@ def find_region(account: Account, region: str, buckets: Buckets, runtime: Runtim
     found = RegionFindings(account.key, region)
     own = account.account_id or ""
     try:
+        logs = Caller(account.client("logs", region), account.key, region, buckets, runtime)
+        # DescribeTrails sits between the two ListLogGroups calls: its round trip covers most of
+        # the spacing the ListLogGroups bucket keeps between them.
+        by_source = _paged(logs, "ListLogGroups", {"dataSources": [{"name": CLOUDTRAIL_DATA_SOURCE}], "includeLinkedAccounts": True}, "logGroups")
         trails_caller = Caller(account.client("cloudtrail", region), account.key, region, buckets, runtime)
         trails = trails_caller.call("DescribeTrails", {"includeShadowTrails": True}).get("trailList") or []
         found.trails_seen = len(trails)
@@ -145,9 +150,7 @@ def find_region(account: Account, region: str, buckets: Buckets, runtime: Runtim
             group_region, owner, name = parts
             group = name if owner in (own, "") else trail["CloudWatchLogsLogGroupArn"].removesuffix(":*")
             found.sources.append(Source(group, group_region, f"trail:{trail.get('Name', '?')}", owner or own, trail))
-        logs = Caller(account.client("logs", region), account.key, region, buckets, runtime)
         by_name = _paged(logs, "ListLogGroups", {"logGroupNamePattern": CLOUDTRAIL_NAME_PATTERN, "includeLinkedAccounts": True}, "logGroups")
-        by_source = _paged(logs, "ListLogGroups", {"dataSources": [{"name": CLOUDTRAIL_DATA_SOURCE}], "includeLinkedAccounts": True}, "logGroups")
     except CallFailed as failed:
         found.failure = failed
         found.reason = _why_not(account, region, failed, buckets, runtime)
