@@ -189,3 +189,38 @@ def test_discovery_calls_per_region_are_few(world):
     for _, _, _, action in world.calls:
         per_action[action] = per_action.get(action, 0) + 1
     assert per_action == {"DescribeRegions": 2, "DescribeTrails": 8, "ListLogGroups": 16}
+
+
+def test_flagship_command_against_moto_server_with_a_multi_region_trail(aws_env):
+    """moto implements DescribeTrails (with shadow trails) but not ListLogGroups (a 500 HTML page):
+    discovery falls back to DescribeLogGroups by name prefix there and says so, and the trail's group
+    is queried once, in its home region."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        aws_env.setenv("AWS_ENDPOINT_URL", f"http://{host}:{port}")
+        session = boto3.Session(profile_name="a")
+        logs = session.client("logs", region_name="us-east-1")
+        logs.create_log_group(logGroupName="aws-cloudtrail-logs-org")
+        logs.create_log_stream(logGroupName="aws-cloudtrail-logs-org", logStreamName="s")
+        now_ms = int(time.time() * 1000)
+        events = [{"timestamp": now_ms - 600_000 + i, "message": json.dumps({"eventName": "ConsoleLogin", "n": i})} for i in range(3)]
+        logs.put_log_events(logGroupName="aws-cloudtrail-logs-org", logStreamName="s", logEvents=events)
+        session.client("s3", region_name="us-east-1").create_bucket(Bucket="trail-bucket-org")
+        arn = logs.describe_log_groups()["logGroups"][0]["arn"]
+        session.client("cloudtrail", region_name="us-east-1").create_trail(
+            Name="org-trail", S3BucketName="trail-bucket-org", IsMultiRegionTrail=True,
+            CloudWatchLogsLogGroupArn=arn, CloudWatchLogsRoleArn="arn:aws:iam::123456789012:role/ct")
+        result = _invoke("run", "console-logins", "--since", "7d", "--region", "us-east-1,eu-west-1,ap-south-1",
+                         "--profile", "a", "--profile", "b", "--format", "json")
+        assert result.exit_code == 0, result.stderr
+        [only] = json.loads(result.stdout)
+        assert only["target"]["region"] == "us-east-1" and len(only["rows"]) == 3
+        assert only["coverage"]["searched"] == [{"where": "123456789012/us-east-1 aws-cloudtrail-logs-org", "origin": "trail:org-trail"}]
+        assert "ListLogGroups failed" in result.stderr and "both reach account" in result.stderr
+    finally:
+        server.stop()

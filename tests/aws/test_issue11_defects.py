@@ -246,3 +246,24 @@ def test_junit_hint_gives_the_full_command_reproducing_the_scope(served, tmp_pat
     assert "--start" in command and "--end" in command
     rerun = CliRunner().invoke(cli.main, command[1:] + ["--format", "json"])
     assert rerun.exit_code == 0 and len(json.loads(rerun.stdout)[0]["rows"]) == 240 + 7
+
+
+def test_a_query_left_running_by_a_network_failure_is_in_the_resume_list(monkeypatch):
+    from botocore.exceptions import EndpointConnectionError
+
+    import trailq.aws.budget as budget
+
+    monkeypatch.setattr(budget, "backoff_seconds", lambda attempt, rng, **kw: 0.001)
+    fake = FakeLogs(service_seconds=30.0)
+    _events(fake)
+
+    def unreachable(*args, **params):
+        raise EndpointConnectionError(endpoint_url="https://logs.us-east-1.amazonaws.com")
+
+    fake.get_query_results = unreachable
+    fake.stop_query = unreachable
+    outcome = fan_out([("q", LIST_QUERY)], endpoints(fake, [A], ["us-east-1"])).execute()
+    [left] = outcome.abandoned
+    assert left.stopped is False and fake.live_queries() == [left.query_id]
+    assert outcome.aborted is None and outcome.exit_code == 5
+    assert left.query_id in outcome.results[0].error and "may still be running" in outcome.results[0].error

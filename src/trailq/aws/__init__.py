@@ -48,7 +48,7 @@ from trailq.aws.fanout import Abandoned, Endpoint, FanOut, RunOutcome
 from trailq.aws.insights import Caller, PollRamp, wait_and_fetch
 from trailq.aws.session import Account, LazyClient, open_accounts
 from trailq.aws.shape import bounded_to_window
-from trailq.aws.discovery import DiscoveryCache, find_all
+from trailq.aws.discovery import DiscoveryCache, fallback_warnings, find_all
 from trailq.aws.targets import (
     EndpointPlan,
     distinct_accounts,
@@ -347,9 +347,11 @@ def discover(plan: AwsPlan, *, cancel: threading.Event | None = None) -> Discove
             except CallFailed as failed:
                 rows.append({"account": account.key, "region": None, "kind": "error", "error": str(failed)})
                 kinds.append(failed.kind)
-        for found in find_all(cache, work, buckets, runtime):
+        findings = find_all(cache, work, buckets, runtime)
+        for found in findings:
             kinds.append(found.failure.kind if found.failure is not None else None)
             rows.extend(_discover_rows(found))
+        warnings += fallback_warnings(findings)
     except Aborted:
         reason = _abort_reason(runtime)
         why = "interrupted" if reason == "interrupted" else f"its {plan.timeout_seconds:g}-second deadline passed"

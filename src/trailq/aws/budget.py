@@ -218,8 +218,10 @@ def call_with_retries(
     *,
     bucket: TokenBucket,
     runtime: Runtime,
+    max_attempts: int = MAX_ATTEMPTS,
 ) -> T:
-    """One AWS call, paced by `bucket`; throttling and transient faults retried with backoff.
+    """One AWS call, paced by `bucket`; throttling and transient faults retried with backoff
+    (at most `max_attempts` tries: a call with a fallback gives up sooner).
 
     LimitExceededException is returned to the caller (CallFailed, kind CONCURRENCY): fan-out
     answers it by shrinking its gate and queueing the query again, not by retrying here.
@@ -235,7 +237,7 @@ def call_with_retries(
             kind = classify(exc)
             retryable = kind in (Kind.THROTTLED, Kind.TRANSIENT)
             attempt += 1
-            if not retryable or attempt >= MAX_ATTEMPTS:
+            if not retryable or attempt >= max_attempts:
                 raise CallFailed(action, kind, exc) from exc
             delay = backoff_seconds(attempt, runtime.rng)
             if kind is Kind.THROTTLED:

@@ -33,6 +33,9 @@ from trailq.aws.session import Account
 
 # logGroupNamePattern: up to five `|`-separated regular expressions of 3-24 characters, case-sensitive.
 CLOUDTRAIL_NAME_PATTERN = "^aws/cloudtrail/|^/aws/cloudtrail/|^aws-cloudtrail-logs|^CloudTrail/"
+# The same names for DescribeLogGroups' logGroupNamePrefix, where ListLogGroups is not offered.
+CLOUDTRAIL_NAME_PREFIXES = ("aws/cloudtrail/", "/aws/cloudtrail/", "aws-cloudtrail-logs", "CloudTrail/")
+LIST_LOG_GROUPS_ATTEMPTS = 2
 # The data source name CloudWatch gives CloudTrail events (ListLogGroups `dataSources` filter).
 CLOUDTRAIL_DATA_SOURCE = "aws_cloudtrail"
 _EVENT_DATA_STORE_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -67,6 +70,7 @@ class RegionFindings:
     failure: CallFailed | None = None
     reason: str = ""  # the failure in words, e.g. "opt-in region not enabled for this account"
     trails_seen: int = 0
+    fallback: str = ""  # why ListLogGroups was not used here (DescribeLogGroups by prefix instead)
 
 
 def _rank(origin: str) -> int:
@@ -91,11 +95,11 @@ def _arn_parts(arn: str) -> tuple[str, str, str] | None:
     return parts[3], parts[4], name[:-2] if name.endswith(":*") else name
 
 
-def _paged(caller: Caller, action: str, params: dict[str, Any], key: str) -> list[dict[str, Any]]:
+def _paged(caller: Caller, action: str, params: dict[str, Any], key: str, attempts: int | None = None) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     token: str | None = None
     while True:
-        reply = caller.call(action, {**params, **({"nextToken": token} if token else {})})
+        reply = caller.call(action, {**params, **({"nextToken": token} if token else {})}, attempts=attempts)
         items.extend(reply.get(key) or [])
         token = reply.get("nextToken")
         if not token:
@@ -139,7 +143,7 @@ def find_region(account: Account, region: str, buckets: Buckets, runtime: Runtim
         logs = Caller(account.client("logs", region), account.key, region, buckets, runtime)
         # DescribeTrails sits between the two ListLogGroups calls: its round trip covers most of
         # the spacing the ListLogGroups bucket keeps between them.
-        by_source = _paged(logs, "ListLogGroups", {"dataSources": [{"name": CLOUDTRAIL_DATA_SOURCE}], "includeLinkedAccounts": True}, "logGroups")
+        by_source = _list_log_groups(logs, {"dataSources": [{"name": CLOUDTRAIL_DATA_SOURCE}]}, found)
         trails_caller = Caller(account.client("cloudtrail", region), account.key, region, buckets, runtime)
         trails = trails_caller.call("DescribeTrails", {"includeShadowTrails": True}).get("trailList") or []
         found.trails_seen = len(trails)
@@ -150,7 +154,11 @@ def find_region(account: Account, region: str, buckets: Buckets, runtime: Runtim
             group_region, owner, name = parts
             group = name if owner in (own, "") else trail["CloudWatchLogsLogGroupArn"].removesuffix(":*")
             found.sources.append(Source(group, group_region, f"trail:{trail.get('Name', '?')}", owner or own, trail))
-        by_name = _paged(logs, "ListLogGroups", {"logGroupNamePattern": CLOUDTRAIL_NAME_PATTERN, "includeLinkedAccounts": True}, "logGroups")
+        if found.fallback:
+            by_name = [g for prefix in CLOUDTRAIL_NAME_PREFIXES
+                       for g in _paged(logs, "DescribeLogGroups", {"logGroupNamePrefix": prefix}, "logGroups")]
+        else:
+            by_name = _list_log_groups(logs, {"logGroupNamePattern": CLOUDTRAIL_NAME_PATTERN}, found)
     except CallFailed as failed:
         found.failure = failed
         found.reason = _why_not(account, region, failed, buckets, runtime)
@@ -160,6 +168,32 @@ def find_region(account: Account, region: str, buckets: Buckets, runtime: Runtim
             found.sources.append(_listed(item, region, own, how))
     found.sources = _best_origin(found.sources)
     return found
+
+
+def fallback_warnings(findings: Sequence[RegionFindings]) -> list[str]:
+    """One warning per account and fallback reason, naming the regions (17 regions make one line)."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for found in findings:
+        if found.fallback and found.failure is None:
+            grouped.setdefault((found.account, found.fallback), []).append(found.region)
+    return [f"account {account} {', '.join(regions)}: {why}" for (account, why), regions in grouped.items()]
+
+
+def _list_log_groups(logs: Caller, params: dict[str, Any], found: RegionFindings) -> list[dict[str, Any]]:
+    """ListLogGroups with linked accounts; where the endpoint does not offer it (an emulator's 500
+    page, an unknown operation) — tried twice — the region falls back to DescribeLogGroups by name
+    prefix, and `found.fallback` says what that leaves out. Access failures are not hidden."""
+    if found.fallback:
+        return []
+    try:
+        return _paged(logs, "ListLogGroups", {**params, "includeLinkedAccounts": True}, "logGroups", attempts=LIST_LOG_GROUPS_ATTEMPTS)
+    except CallFailed as failed:
+        if failed.kind in (Kind.ACCESS, Kind.THROTTLED):
+            raise
+        found.fallback = (f"ListLogGroups failed ({failed.detail}); log groups found by DescribeTrails and "
+                          "DescribeLogGroups name prefixes only: groups known only by their CloudTrail data "
+                          "source or through linked accounts are not seen here")
+        return []
 
 
 def _listed(item: dict[str, Any], region: str, own: str, how: str | None) -> Source:

@@ -108,10 +108,12 @@ class Caller:
     buckets: Buckets
     runtime: Runtime
 
-    def call(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
+    def call(self, action: str, params: dict[str, Any], *, attempts: int | None = None) -> dict[str, Any]:
         method = getattr(self.client, _snake(action))
         bucket = self.buckets.get(self.account, self.region, action)
-        return call_with_retries(action, method, params, bucket=bucket, runtime=self.runtime)
+        if attempts is None:
+            return call_with_retries(action, method, params, bucket=bucket, runtime=self.runtime)
+        return call_with_retries(action, method, params, bucket=bucket, runtime=self.runtime, max_attempts=attempts)
 
 
 def _snake(action: str) -> str:

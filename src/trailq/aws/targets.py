@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from trailq.aws.budget import Buckets, CallFailed, Runtime
-from trailq.aws.discovery import DiscoveryCache, RegionFindings, find_all
+from trailq.aws.discovery import DiscoveryCache, fallback_warnings, find_all
 from trailq.aws.insights import Caller
 from trailq.aws.session import Account, requested_regions
 
@@ -186,15 +186,18 @@ def _discovered(per_account: list[tuple[Account, list[str]]], planned: list[Plan
     in_run = {a.account_id for a in accounts if a.account_id}
     by_key = {a.key: a for a in accounts}
     groups: dict[tuple[str, str], dict[str, str]] = {}  # (account key, region) -> group -> origin
-    warnings: list[str] = []
+    warnings: list[str] = fallback_warnings(findings)
     for found in findings:
         account = by_key[found.account]
         if found.failure is not None:
             planned.append(Planned(account, found.region, failure=found.failure, reason=found.reason))
             continue
         for source in found.sources:
-            if source.origin.startswith("linked:") and source.owner in in_run:
-                note = (f"account {found.account} {found.region}: {source.group} (linked from account {source.owner}) is "
+            if source.owner != account.account_id and source.owner in in_run:
+                # A linked source account's group, or an organisation trail's group in the management
+                # account: that account is in the run, so it is queried there, once.
+                how = "linked from" if source.origin.startswith("linked:") else f"{source.origin}, owned by"
+                note = (f"account {found.account} {found.region}: {source.group} ({how} account {source.owner}) is "
                         f"queried once, with account {source.owner}'s own credentials")
                 if note not in warnings:
                     warnings.append(note)
