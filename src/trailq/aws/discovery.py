@@ -222,7 +222,8 @@ def _why_not(account: Account, region: str, failed: CallFailed, buckets: Buckets
         return str(failed)
     try:
         ec2 = Caller(account.client("ec2", account.home_region), account.key, account.home_region, buckets, runtime)
-        listed = ec2.call("DescribeRegions", {"AllRegions": True, "RegionNames": [region]}).get("Regions") or []
+        # Only words for a gap already found: one try, no retries.
+        listed = ec2.call("DescribeRegions", {"AllRegions": True, "RegionNames": [region]}, attempts=1).get("Regions") or []
     except CallFailed:
         return f"access denied: {failed}"
     status = str(listed[0].get("OptInStatus", "")) if listed else ""
