@@ -63,7 +63,7 @@ def test_names_are_classified_by_what_created_them():
 
 
 def test_a_denied_region_is_a_failure_with_its_reason():
-    for status, reason in (("opt-in-not-required", "access denied"), ("not-opted-in", "opt-in region not enabled")):
+    for status, reason in (("opt-in-not-required", "denied ("), ("not-opted-in", "opt-in region not enabled")):
         account, logs, trails = _account()
         ec2 = account.session.client("ec2", region_name="us-east-1")
         account._clients[("ec2", "us-east-1", False)] = ec2

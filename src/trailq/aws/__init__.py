@@ -180,7 +180,7 @@ def run(
     endpoints = [
         Endpoint(p.account.key, p.region, p.log_groups,
                  p.account.client("logs", p.region) if p.region else None,
-                 _stop_client(p.account, p.region) if p.region else None, p.failure)
+                 _stop_client(p.account, p.region) if p.region else None, p.failure, p.reason)
         for p in planned
     ]
     start_s, end_s = _seconds(time_range)

@@ -217,7 +217,12 @@ def _best_origin(sources: list[Source]) -> list[Source]:
 
 
 def _why_not(account: Account, region: str, failed: CallFailed, buckets: Buckets, runtime: Runtime) -> str:
-    """The failure in words; an access failure in an opt-in region is checked against EC2's opt-in status."""
+    """The failure in words: denied, opt-in region not enabled (EC2's opt-in status, asked only
+    then), unreachable, throttled; the call and AWS's message in brackets."""
+    if failed.kind is Kind.TRANSIENT:
+        return f"unreachable or failing ({failed})"
+    if failed.kind is Kind.THROTTLED:
+        return f"throttled until the deadline ({failed})"
     if failed.kind is not Kind.ACCESS:
         return str(failed)
     try:
@@ -225,8 +230,8 @@ def _why_not(account: Account, region: str, failed: CallFailed, buckets: Buckets
         # Only words for a gap already found: one try, no retries.
         listed = ec2.call("DescribeRegions", {"AllRegions": True, "RegionNames": [region]}, attempts=1).get("Regions") or []
     except CallFailed:
-        return f"access denied: {failed}"
+        return f"denied ({failed})"
     status = str(listed[0].get("OptInStatus", "")) if listed else ""
     if status == "not-opted-in":
         return f"opt-in region not enabled for this account ({failed})"
-    return f"access denied: {failed}"
+    return f"denied ({failed})"

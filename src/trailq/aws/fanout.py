@@ -40,6 +40,7 @@ class Endpoint:
     client: Any
     stop_client: Any  # same credentials, short timeouts: used only for StopQuery on abort
     failure: CallFailed | None = None  # resolving this endpoint failed: a failed Result, no query
+    failure_reason: str = ""  # that failure in words ("opt-in region not enabled ...", "denied (...)")
 
     @property
     def target(self) -> Target:
@@ -207,7 +208,7 @@ class FanOut:
                 self._collectors[(qi, ei)] = col
                 self._order.append((qi, ei))
                 if ep.failure is not None:  # "DescribeRegions: UnauthorizedOperation: ...": the call that failed, named
-                    col.attempts.append(Attempt(None, ERROR, error=str(ep.failure), failure=ep.failure))
+                    col.attempts.append(Attempt(None, ERROR, error=ep.failure_reason or str(ep.failure), failure=ep.failure))
                     continue
                 batches = [ep.log_groups[i : i + BATCH_SIZE] for i in range(0, len(ep.log_groups), BATCH_SIZE)] or [()]
                 if chooses_own_log_groups(text, language):
