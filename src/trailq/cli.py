@@ -211,6 +211,9 @@ def explain(catalogs: tuple[str, ...], params: tuple[str, ...], name: str | None
         raise errors.UsageError("give a catalog query NAME or --query TEXT")
     if name is not None:
         query = catalog_mod.load(catalogs).get(name)
+        if query.language != "CWLI":  # SQL/PPL text is the service's: trailq's parser reads Logs Insights only
+            raise errors.UsageError(f"{name} is written in {query.language} (OpenSearch); `explain` reads Logs Insights queries only",
+                                    hint=f"`trailq show {name}` prints its text")
         text, origin = query.render(parse_assignments(params)), query.origin
     else:
         text, origin = query_text or "", "query"

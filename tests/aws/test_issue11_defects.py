@@ -267,3 +267,12 @@ def test_a_query_left_running_by_a_network_failure_is_in_the_resume_list(monkeyp
     assert left.stopped is False and fake.live_queries() == [left.query_id]
     assert outcome.aborted is None and outcome.exit_code == 5
     assert left.query_id in outcome.results[0].error and "may still be running" in outcome.results[0].error
+
+
+def test_explain_names_the_language_it_cannot_read(tmp_path):
+    catalog = tmp_path / "q.yaml"
+    catalog.write_text("version: 1\nqueries:\n  ppl-logins: {description: d, language: PPL, query: 'fields eventName'}\n")
+    result = CliRunner().invoke(cli.main, ["explain", "ppl-logins", "--catalog", str(catalog)])
+    assert result.exit_code == 2 and "PPL" in result.stderr
+    shown = CliRunner().invoke(cli.main, ["show", "ppl-logins", "--catalog", str(catalog)])
+    assert shown.exit_code == 0 and shown.stdout.strip() == "fields eventName"
