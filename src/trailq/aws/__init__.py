@@ -33,6 +33,7 @@ from trailq.aws.budget import (
     Aborted,
     Buckets,
     CallFailed,
+    Kind,
     RunAborted,
     Runtime,
     exit_code_for,
@@ -55,7 +56,6 @@ from trailq.aws.targets import (
     plan_endpoints,
     regions_of,
 )
-from trailq.aws.budget import Kind
 from trailq.errors import EXIT_ACCESS, EXIT_OK, EXIT_QUERY_FAILED, QueryFailedError, UsageError
 from trailq.result import CANCELLED, ERROR, TIMEOUT, Gap, ProgressEvent, Result, Searched, Target
 from trailq.timerange import TimeRange

@@ -86,16 +86,25 @@ def classify_name(name: str) -> str:
     return "prefix"
 
 
-def _arn_parts(arn: str) -> tuple[str, str, str] | None:
-    """`arn:aws:logs:REGION:ACCOUNT:log-group:NAME[:*]` → (region, account, name)."""
-    parts = arn.split(":", 5)
-    if len(parts) < 6 or parts[0] != "arn" or parts[2] != "logs" or not parts[5].startswith("log-group:"):
-        return None
-    name = parts[5][len("log-group:"):]
-    return parts[3], parts[4], name[:-2] if name.endswith(":*") else name
+@dataclass(frozen=True)
+class LogGroupArn:
+    region: str
+    account: str
+    name: str
+
+    @classmethod
+    def parse(cls, arn: str) -> "LogGroupArn | None":
+        """`arn:aws:logs:REGION:ACCOUNT:log-group:NAME[:*]` → parts (None when not a log-group ARN)."""
+        parts = arn.split(":", 5)
+        if len(parts) < 6 or parts[0] != "arn" or parts[2] != "logs" or not parts[5].startswith("log-group:"):
+            return None
+        name = parts[5][len("log-group:") :]
+        name = name[:-2] if name.endswith(":*") else name
+        return cls(parts[3], parts[4], name)
 
 
-def _paged(caller: Caller, action: str, params: dict[str, Any], key: str, attempts: int | None = None) -> list[dict[str, Any]]:
+def paged(caller: Caller, action: str, params: dict[str, Any], key: str, attempts: int | None = None) -> list[dict[str, Any]]:
+    """Every item of a nextToken-paged Describe*/List* call, each page through the shared bucket."""
     items: list[dict[str, Any]] = []
     token: str | None = None
     while True:
@@ -148,15 +157,14 @@ def find_region(account: Account, region: str, buckets: Buckets, runtime: Runtim
         trails = trails_caller.call("DescribeTrails", {"includeShadowTrails": True}).get("trailList") or []
         found.trails_seen = len(trails)
         for trail in trails:
-            parts = _arn_parts(trail.get("CloudWatchLogsLogGroupArn") or "")
-            if parts is None:
+            arn = LogGroupArn.parse(trail.get("CloudWatchLogsLogGroupArn") or "")
+            if arn is None:
                 continue
-            group_region, owner, name = parts
-            group = name if owner in (own, "") else trail["CloudWatchLogsLogGroupArn"].removesuffix(":*")
-            found.sources.append(Source(group, group_region, f"trail:{trail.get('Name', '?')}", owner or own, trail))
+            group = arn.name if arn.account in (own, "") else trail["CloudWatchLogsLogGroupArn"].removesuffix(":*")
+            found.sources.append(Source(group, arn.region, f"trail:{trail.get('Name', '?')}", arn.account or own, trail))
         if found.fallback:
             by_name = [g for prefix in CLOUDTRAIL_NAME_PREFIXES
-                       for g in _paged(logs, "DescribeLogGroups", {"logGroupNamePrefix": prefix}, "logGroups")]
+                       for g in paged(logs, "DescribeLogGroups", {"logGroupNamePrefix": prefix}, "logGroups")]
         else:
             by_name = _list_log_groups(logs, {"logGroupNamePattern": CLOUDTRAIL_NAME_PATTERN}, found)
     except CallFailed as failed:
@@ -186,7 +194,7 @@ def _list_log_groups(logs: Caller, params: dict[str, Any], found: RegionFindings
     if found.fallback:
         return []
     try:
-        return _paged(logs, "ListLogGroups", {**params, "includeLinkedAccounts": True}, "logGroups", attempts=LIST_LOG_GROUPS_ATTEMPTS)
+        return paged(logs, "ListLogGroups", {**params, "includeLinkedAccounts": True}, "logGroups", attempts=LIST_LOG_GROUPS_ATTEMPTS)
     except CallFailed as failed:
         if failed.kind in (Kind.ACCESS, Kind.THROTTLED):
             raise
@@ -199,11 +207,11 @@ def _list_log_groups(logs: Caller, params: dict[str, Any], found: RegionFindings
 def _listed(item: dict[str, Any], region: str, own: str, how: str | None) -> Source:
     name = str(item.get("logGroupName") or "")
     arn = str(item.get("logGroupArn") or item.get("arn") or "").removesuffix(":*")
-    parts = _arn_parts(arn) if arn else None
-    owner = parts[1] if parts else own
+    parsed = LogGroupArn.parse(arn) if arn else None
+    owner = parsed.account if parsed else own
     if owner and own and owner != own:  # a linked source account's group, seen from a monitoring account
         return Source(arn, region, f"linked:{owner}", owner)
-    return Source(name or (parts[2] if parts else arn), region, how or classify_name(name), owner or own)
+    return Source(name or (parsed.name if parsed else arn), region, how or classify_name(name), owner or own)
 
 
 def _best_origin(sources: list[Source]) -> list[Source]:

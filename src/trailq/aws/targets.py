@@ -10,29 +10,12 @@ while resolving raises budget.Aborted like anywhere else (the caller turns it in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Sequence
 
 from trailq.aws.budget import Buckets, CallFailed, Runtime
-from trailq.aws.discovery import DiscoveryCache, fallback_warnings, find_all
+from trailq.aws.discovery import DiscoveryCache, LogGroupArn, fallback_warnings, find_all, paged  # noqa: F401 - re-exported
 from trailq.aws.insights import Caller
 from trailq.aws.session import Account, requested_regions
-
-
-@dataclass(frozen=True)
-class LogGroupArn:
-    region: str
-    account: str
-    name: str
-
-    @classmethod
-    def parse(cls, arn: str) -> "LogGroupArn | None":
-        """`arn:aws:logs:REGION:ACCOUNT:log-group:NAME[:*]` → parts (None when not a log-group ARN)."""
-        parts = arn.split(":", 5)
-        if len(parts) < 6 or parts[0] != "arn" or parts[2] != "logs" or not parts[5].startswith("log-group:"):
-            return None
-        name = parts[5][len("log-group:") :]
-        name = name[:-2] if name.endswith(":*") else name
-        return cls(parts[3], parts[4], name)
 
 
 @dataclass
@@ -59,18 +42,6 @@ class EndpointPlan:
     nothing_to_search: list[str]
 
 
-def paged(caller: Caller, action: str, params: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    """Every item of a nextToken-paged Describe* call, each page through the shared bucket."""
-    items: list[dict[str, Any]] = []
-    token: str | None = None
-    while True:
-        reply = caller.call(action, {**params, **({"nextToken": token} if token else {})})
-        items.extend(reply.get(key) or [])
-        token = reply.get("nextToken")
-        if not token:
-            return items
-
-
 def expand_log_groups(caller: Caller, requested: Sequence[str], region: str) -> list[str]:
     """Names pass through; ARNs stay in their own region only; `prefix*` becomes the matching names."""
     out: list[str] = []
@@ -86,11 +57,6 @@ def expand_log_groups(caller: Caller, requested: Sequence[str], region: str) -> 
             continue
         out.append(value)
     return list(dict.fromkeys(out))
-
-
-def trails_in(caller: Caller) -> list[dict[str, Any]]:
-    """CloudTrail DescribeTrails with shadow trails (multi-region trails seen from another region)."""
-    return list(caller.call("DescribeTrails", {"includeShadowTrails": True}).get("trailList") or [])
 
 
 def regions_of(account: Account, requested: Sequence[str], buckets: Buckets, runtime: Runtime,
