@@ -89,6 +89,8 @@ def _change(time, who, kind, name, change, target, other, ip, *, agent=UA, error
 
 
 CREDENTIAL_CHANGES = [
+    _change(at(17, 0), "IAM/alice", "AssumedRole", "UpdateLoginProfile", "login-profile", "alice", "no",
+            "192.0.2.94"),  # G86: a session named after the user is the user
     _change(at(16, 30), "xavier", "IAMUser", "CreateAccessKey", "access-key", "xavier", "no", "192.0.2.93"),  # G74
     _change(at(16, 0), "wendy", "IAMUser", "ChangePassword", "password", "wendy", "no", "192.0.2.92",
             error="AccessDenied"),  # G72: a denied attempt is shown with its errorCode
@@ -137,14 +139,15 @@ FED_EC2 = {"@timestamp": at(12, 45), "eventName": "ConsoleLogin", "who": "WebSer
            "sourceIPAddress": "198.51.100.88", "awsRegion": "us-east-1", "userAgent": UA}  # G82
 FED_SCRIPT = {"@timestamp": at(12, 40), "eventName": "GetSigninToken", "who": "Deploy/ci-session", "identityType": "AssumedRole",
               "reason": "sign-in token requested by a non-browser client", "account": A, "sourceIPAddress": "198.51.100.88",
-              "awsRegion": "us-east-1", "userAgent": "python-requests/2.32.3"}  # G80; G81 (browser) is not reported
+              "awsRegion": "us-east-1", "userAgent": "python-requests/2.32.3"}
+# G80; not G81 (a browser) nor G85 (the Identity Center portal's Go client for an AWSReservedSSO_* role)
 
 # --- the first edition's queries over the attacks ----------------------------------------------------
 SIGNIN_EVENTS = [
     {"eventName": "ConsoleLogin", "outcome": "Failure", "events": "48"},  # G08's duplicate counted once; G03 by errorMessage
     {"eventName": "ConsoleLogin", "outcome": "Success", "events": "18"},
     {"eventName": "UserAuthentication", "outcome": "Success", "events": "4"},
-    {"eventName": "GetSigninToken", "outcome": "Success", "events": "2"},
+    {"eventName": "GetSigninToken", "outcome": "Success", "events": "3"},
     {"eventName": "PasswordRecoveryCompleted", "outcome": "Success", "events": "1"},  # read generically
     {"eventName": "PasswordRecoveryRequested", "outcome": "Success", "events": "1"},
 ]
@@ -187,11 +190,14 @@ BURSTS = [  # 5 failures in a 5-minute bin: gus's five straddle 09:25, erin's ar
      "firstSeen": at(11, 20), "lastSeen": at(11, 24)},
 ]
 
-FEDERATED = [
+FEDERATED = [  # G85 is in too: this inventory lists every federated session
     {"@timestamp": at(12, 50), "eventName": "ConsoleLogin", "who": "PowerUsers", "via": "identity-center", "outcome": "Success",
      "account": A, "sourceIPAddress": "192.0.2.71", "awsRegion": "us-east-1", "userAgent": UA},  # G83: by its path only
     {"@timestamp": at(12, 45), "eventName": "ConsoleLogin", "who": "WebServerRole/i-0abc123def4567890", "via": "role",
      "outcome": "Success", "account": A, "sourceIPAddress": "198.51.100.88", "awsRegion": "us-east-1", "userAgent": UA},
+    {"@timestamp": at(12, 42), "eventName": "GetSigninToken", "who": "AWSReservedSSO_Admin_0123456789abcdef/nora@example.com",
+     "via": "identity-center", "outcome": "Success", "account": A, "sourceIPAddress": "198.51.100.88", "awsRegion": "us-east-1",
+     "userAgent": "Go-http-client/2.0"},
     {"@timestamp": at(12, 41), "eventName": "GetSigninToken", "who": "Deploy/ci-session", "via": "role", "outcome": "Success",
      "account": A, "sourceIPAddress": "198.51.100.88", "awsRegion": "us-east-1", "userAgent": UA},
     {"@timestamp": at(12, 40), "eventName": "GetSigninToken", "who": "Deploy/ci-session", "via": "role", "outcome": "Success",

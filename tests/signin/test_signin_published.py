@@ -404,7 +404,12 @@ def suspicious_federation(r: dict) -> bool:
     kind = get(r, "userIdentity.type")
     if signin(r, "GetSigninToken"):
         agent = get(r, "userAgent")
-        return not (isinstance(agent, str) and re.match(r"(?:Mozilla|Jersey)/", agent))
+        arn = get(r, "userIdentity.arn")
+        role = re.search(r":assumed-role/([^/]+)/[^/]+$", arn) if isinstance(arn, str) else None
+        role_name = role.group(1) if role else get(r, "userIdentity.sessionContext.sessionIssuer.userName")
+        portal = isinstance(agent, str) and (re.match(r"(?:Mozilla|Jersey)/", agent) is not None or (
+            agent.startswith("Go-http-client/") and isinstance(role_name, str) and role_name.startswith("AWSReservedSSO_")))
+        return not portal
     if console_login(r) and kind in ("AssumedRole", "FederatedUser"):
         arn = get(r, "userIdentity.arn")
         session = re.search(r":assumed-role/[^/]+/([^/]+)$", arn) if isinstance(arn, str) else None
