@@ -402,18 +402,20 @@ def ic_without_mfa(r: dict) -> bool:
 
 def suspicious_federation(r: dict) -> bool:
     kind = get(r, "userIdentity.type")
+    arn = get(r, "userIdentity.arn")
+    session = re.search(r":assumed-role/[^/]+/([^/]+)$", arn) if isinstance(arn, str) else None
+    instance_session = bool(session and re.fullmatch(r"i-[0-9a-f]{8,17}", session.group(1)))
+    if signin(r, "GetSigninToken") and instance_session and kind in ("AssumedRole", "FederatedUser"):
+        return True
     if signin(r, "GetSigninToken"):
         agent = get(r, "userAgent")
-        arn = get(r, "userIdentity.arn")
         role = re.search(r":assumed-role/([^/]+)/[^/]+$", arn) if isinstance(arn, str) else None
         role_name = role.group(1) if role else get(r, "userIdentity.sessionContext.sessionIssuer.userName")
         portal = isinstance(agent, str) and (re.match(r"(?:Mozilla|Jersey)/", agent) is not None or (
             agent.startswith("Go-http-client/") and isinstance(role_name, str) and role_name.startswith("AWSReservedSSO_")))
         return not portal
     if console_login(r) and kind in ("AssumedRole", "FederatedUser"):
-        arn = get(r, "userIdentity.arn")
-        session = re.search(r":assumed-role/[^/]+/([^/]+)$", arn) if isinstance(arn, str) else None
-        return bool(session and re.fullmatch(r"i-[0-9a-f]{8,17}", session.group(1))) or kind == "FederatedUser"
+        return instance_session or kind == "FederatedUser"
     return False
 
 
