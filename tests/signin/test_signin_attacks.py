@@ -68,3 +68,12 @@ def test_a_sign_in_without_user_identity_is_one_person():
 def test_a_failure_with_only_the_cis_error_message_counts():
     dave = [r for r in rows_of("console-login-failures", {}) if r.get("who") == "dave"]
     assert [r["failures"] for r in dave] == ["5"]  # G03 has no responseElements
+
+
+def test_every_column_of_the_new_queries_is_documented():
+    from test_signin_queries import _documented_columns
+
+    documented = _documented_columns()
+    for case, (params, _rows) in CASES.items():
+        result = run_builtin(case.split("[")[0], [str(ATTACKS)], params)
+        assert {c for c in result.columns if c != "@ptr"} - documented == set(), case
