@@ -166,14 +166,17 @@ def distinct(keys: Iterable) -> int:
 
 
 def generic_outcome(r: dict):
-    """The first Success/Failure value directly inside responseElements or serviceEventDetails."""
-    for key, value in r.items():
-        if key in ("responseElements", "serviceEventDetails") and isinstance(value, dict):
-            for inner, text in value.items():
-                if re.fullmatch(r"[A-Za-z]+", inner) and text in ("Success", "Failure"):
-                    return text
-            if any(isinstance(v, dict) and any(isinstance(x, dict) for x in v.values()) for v in value.values()):
-                return None  # deeper nesting than the query's pattern reads
+    """The first Success/Failure value inside responseElements, else serviceEventDetails, that comes
+    before any nested object (the query reads the record's text and does not step over braces)."""
+    for place in ("responseElements", "serviceEventDetails"):
+        value = r.get(place)
+        if not isinstance(value, dict):
+            continue
+        for inner, text in value.items():
+            if isinstance(text, (dict, list)) and "{" in json.dumps(text):
+                break
+            if re.fullmatch(r"\w+", inner) and text in ("Success", "Failure"):
+                return text
     return None
 
 
