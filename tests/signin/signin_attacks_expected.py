@@ -137,6 +137,9 @@ IC_WITHOUT_MFA = [  # G78 (PASSWORD,TOTP) and G79 (EXTERNAL_IDP) are not reporte
 FED_EC2 = {"@timestamp": at(12, 45), "eventName": "ConsoleLogin", "who": "WebServerRole/i-0abc123def4567890",
            "identityType": "AssumedRole", "reason": "console sign-in with EC2 instance-role credentials", "account": A,
            "sourceIPAddress": "198.51.100.88", "awsRegion": "us-east-1", "userAgent": UA}  # G82
+FED_EC2_TOKEN = {"@timestamp": at(12, 44), "eventName": "GetSigninToken", "who": "WebServerRole/i-0abc123def4567890",
+                 "identityType": "AssumedRole", "reason": "console sign-in with EC2 instance-role credentials", "account": A,
+                 "sourceIPAddress": "198.51.100.88", "awsRegion": "us-east-1", "userAgent": UA}  # G87: a browser, but i-…
 FED_SCRIPT = {"@timestamp": at(12, 40), "eventName": "GetSigninToken", "who": "Deploy/ci-session", "identityType": "AssumedRole",
               "reason": "sign-in token requested by a non-browser client", "account": A, "sourceIPAddress": "198.51.100.88",
               "awsRegion": "us-east-1", "userAgent": "python-requests/2.32.3"}
@@ -146,8 +149,8 @@ FED_SCRIPT = {"@timestamp": at(12, 40), "eventName": "GetSigninToken", "who": "D
 SIGNIN_EVENTS = [
     {"eventName": "ConsoleLogin", "outcome": "Failure", "events": "48"},  # G08's duplicate counted once; G03 by errorMessage
     {"eventName": "ConsoleLogin", "outcome": "Success", "events": "18"},
+    {"eventName": "GetSigninToken", "outcome": "Success", "events": "4"},  # ties by name
     {"eventName": "UserAuthentication", "outcome": "Success", "events": "4"},
-    {"eventName": "GetSigninToken", "outcome": "Success", "events": "3"},
     {"eventName": "PasswordRecoveryCompleted", "outcome": "Success", "events": "1"},  # read generically
     {"eventName": "PasswordRecoveryRequested", "outcome": "Success", "events": "1"},
 ]
@@ -190,10 +193,12 @@ BURSTS = [  # 5 failures in a 5-minute bin: gus's five straddle 09:25, erin's ar
      "firstSeen": at(11, 20), "lastSeen": at(11, 24)},
 ]
 
-FEDERATED = [  # G85 is in too: this inventory lists every federated session
+FEDERATED = [  # G85 and G87 are in too: this inventory lists every federated session
     {"@timestamp": at(12, 50), "eventName": "ConsoleLogin", "who": "PowerUsers", "via": "identity-center", "outcome": "Success",
      "account": A, "sourceIPAddress": "192.0.2.71", "awsRegion": "us-east-1", "userAgent": UA},  # G83: by its path only
     {"@timestamp": at(12, 45), "eventName": "ConsoleLogin", "who": "WebServerRole/i-0abc123def4567890", "via": "role",
+     "outcome": "Success", "account": A, "sourceIPAddress": "198.51.100.88", "awsRegion": "us-east-1", "userAgent": UA},
+    {"@timestamp": at(12, 44), "eventName": "GetSigninToken", "who": "WebServerRole/i-0abc123def4567890", "via": "role",
      "outcome": "Success", "account": A, "sourceIPAddress": "198.51.100.88", "awsRegion": "us-east-1", "userAgent": UA},
     {"@timestamp": at(12, 42), "eventName": "GetSigninToken", "who": "AWSReservedSSO_Admin_0123456789abcdef/nora@example.com",
      "via": "identity-center", "outcome": "Success", "account": A, "sourceIPAddress": "198.51.100.88", "awsRegion": "us-east-1",
@@ -233,8 +238,8 @@ CASES: dict[str, tuple[dict[str, str], list[dict[str, str]]]] = {
     "account-takeover-chain": ({}, TAKEOVER),
     "account-takeover-chain[window=10m]": ({"window": "10m"}, TAKEOVER_10M),
     "identity-center-signins-without-mfa": ({}, IC_WITHOUT_MFA),
-    "suspicious-federation": ({}, [FED_EC2, FED_SCRIPT]),
-    "suspicious-federation[allowed_sessions]": ({"allowed_sessions": "Deploy/ci-session"}, [FED_EC2]),
+    "suspicious-federation": ({}, [FED_EC2, FED_EC2_TOKEN, FED_SCRIPT]),
+    "suspicious-federation[allowed_sessions]": ({"allowed_sessions": "Deploy/ci-session"}, [FED_EC2, FED_EC2_TOKEN]),
     "signin-events": ({}, SIGNIN_EVENTS),
     "root-activity": ({}, ROOT_ACTIVITY_LATE + ROOT_ACTIVITY_GUESSES),
     "root-activity[known_ips]": ({"known_ips": "198.51.100.30,198.51.100.31, 198.51.100.32"}, ROOT_ACTIVITY_LATE),
