@@ -252,6 +252,8 @@ CASES: dict[str, tuple[dict[str, str], list[dict[str, str]], list[str] | None]] 
     "console-logins[user=alice]": ({"user": "alice"}, CONSOLE_LOGINS_ALICE, CONSOLE_LOGINS_COLUMNS),
     "console-login-failures": ({}, CONSOLE_LOGIN_FAILURES, None),
     "console-logins-without-mfa": ({}, WITHOUT_MFA, WITHOUT_MFA_COLUMNS),
+    "console-logins-without-mfa[break_glass_users]": ({"break_glass_users": "dave, root"},
+                                                      [r for r in WITHOUT_MFA if r["who"] == "carol"], WITHOUT_MFA_COLUMNS),
     "root-activity": ({}, ROOT_ACTIVITY, ROOT_ACTIVITY_COLUMNS),
     # every root record of the shapes is a sign-in or an API call without invokedBy: both agree here
     "cis-root-usage": ({}, [_cis(row) for row in ROOT_ACTIVITY], CIS_ROOT_USAGE_COLUMNS),
