@@ -19,9 +19,13 @@ $(VENV)/.test: $(BIN)/python pyproject.toml
 	touch $@ $(VENV)/.demo
 
 # The sign-in audit on the bundled sample trail: one table per story, then the CI checks,
-# which must find the sample's planted problems (exit 1 = findings; anything else fails the demo).
+# which must find the sample's planted problems (root creating an access key in the console, a
+# password reset then sign-in then access key, spraying, brute force then success, a sign-in from a
+# new IP, sign-ins without MFA): exit 1 = findings; anything else, including 0, fails the demo.
 DEMO_QUERIES := console-login-regions failed-login-bursts console-login-failures console-logins-without-mfa \
-                root-console-logins switch-role identity-center-signins federated-console-logins
+                root-console-logins root-activity cis-root-usage switch-role identity-center-signins \
+                federated-console-logins password-spraying brute-force-success-by-ip brute-force-success-by-user \
+                multi-ip-console-logins credential-changes account-takeover-chain
 
 demo: $(VENV)/.demo
 	$(BIN)/trailq list

@@ -395,8 +395,11 @@ def root_story(trail: Trail) -> None:
     calls = [("iam.amazonaws.com", "GetAccountSummary", True), ("iam.amazonaws.com", "ListUsers", True),
              ("iam.amazonaws.com", "ListMFADevices", True), ("iam.amazonaws.com", "CreateAccessKey", False),
              ("iam.amazonaws.com", "DeleteAccessKey", False), ("billingconsole.amazonaws.com", "GetBillingDetails", True)]
+    # Calls made in the console carry invokedBy "signin.amazonaws.com": the CIS root-usage filter
+    # (invokedBy NOT EXISTS) does not see them, root-activity does.
+    in_console = dict(root(MGMT), invokedBy="signin.amazonaws.com")
     for i, (source, name, read_only) in enumerate(calls):
-        trail.add(envelope(trail, when + timedelta(minutes=2 + 3 * i), root(MGMT), source, name, "us-east-1", ip, CONSOLE_UA,
+        trail.add(envelope(trail, when + timedelta(minutes=2 + 3 * i), in_console, source, name, "us-east-1", ip, CONSOLE_UA,
                            MGMT, read_only=read_only, request={} if not read_only else None,
                            response={} if not read_only else None, extra={"sessionCredentialFromConsole": "true"}))
     trail.add(envelope(trail, when + timedelta(minutes=25), root(MGMT), "signin.amazonaws.com", "PasswordUpdated", "us-east-1",
@@ -516,7 +519,56 @@ def identity_center_story(trail: Trail) -> None:
                               "serviceEventDetails": {"CredentialVerification": "Failure"}}))
 
 
-STORIES = (user_sign_ins, failed_burst, unknown_user_failure, root_story, switch_role_story, identity_center_story)
+def takeover_story(trail: Trail) -> None:
+    """Story: bob resets contractor erin's console password; minutes later "erin" signs in from an
+    address never seen before, without MFA, and creates herself an access key."""
+    when = datetime(2025, 7, 17, 13, 5, 12, tzinfo=UTC)
+    bob = iam_user(MGMT, "bob", "AIDAQEXAMPLEBOB00002", "ASIAQEXAMPLEBOB00003")
+    trail.add(envelope(trail, when, bob, "iam.amazonaws.com", "UpdateLoginProfile", "us-east-1", "198.51.100.11", CONSOLE_UA,
+                       MGMT, read_only=False, request={"userName": "erin", "passwordResetRequired": False}))
+    erin = iam_user(MGMT, "erin", "AIDAQEXAMPLEERIN0005")
+    console_login(trail, when + timedelta(minutes=7, seconds=31), erin, MGMT, "us-east-1", "203.0.113.200",
+                  BROWSER_UA["linux"], success=True, mfa="No")
+    trail.add(envelope(trail, when + timedelta(minutes=14, seconds=2), dict(erin, invokedBy="signin.amazonaws.com"),
+                       "iam.amazonaws.com", "CreateAccessKey", "us-east-1", "203.0.113.200", CONSOLE_UA, MGMT,
+                       read_only=False, request={"userName": "erin"},
+                       response={"accessKey": {"userName": "erin", "accessKeyId": "AKIAQEXAMPLEERIN0001", "status": "Active",
+                                               "createDate": "Jul 17, 2025 1:19:14 PM"}}))
+
+
+def spraying_story(trail: Trail) -> None:
+    """Story: one address tries one password against six known user names within four minutes."""
+    start = datetime(2025, 7, 18, 3, 30, 9, tzinfo=UTC)
+    targets = [("alice", "AIDAQEXAMPLEALICE001"), ("bob", "AIDAQEXAMPLEBOB00002"), ("carol", "AIDAQEXAMPLECAROL003"),
+               ("svc-reporting", "AIDAQEXAMPLEREPORT04"), ("erin", "AIDAQEXAMPLEERIN0005"), ("dave", None)]
+    for i, (name, principal) in enumerate(targets):
+        console_login(trail, start + timedelta(seconds=i * 41 + trail.rng.randrange(7)), failed_user(MGMT, name, principal),
+                      MGMT, "us-east-1", "192.0.2.150", BROWSER_UA["scanner"], success=False, mfa="No")
+
+
+def brute_force_story(trail: Trail) -> None:
+    """Story: eight wrong passwords for svc-reporting (console password, no MFA) from one address on
+    Saturday night, then a successful sign-in from it."""
+    start = datetime(2025, 7, 19, 21, 0, 14, tzinfo=UTC)
+    ip = "198.51.100.201"
+    for i in range(8):
+        console_login(trail, start + timedelta(seconds=i * 55 + trail.rng.randrange(9)),
+                      failed_user(MGMT, "svc-reporting", "AIDAQEXAMPLEREPORT04"), MGMT, "us-east-1", ip,
+                      BROWSER_UA["scanner"], success=False, mfa="No")
+    console_login(trail, start + timedelta(minutes=8, seconds=20), iam_user(MGMT, "svc-reporting", "AIDAQEXAMPLEREPORT04"),
+                  MGMT, "us-east-1", ip, BROWSER_UA["scanner"], success=True, mfa="No")
+
+
+def new_ip_story(trail: Trail) -> None:
+    """Story: on Wednesday alice signs in as usual and, within the hour, again from an address she has
+    never used (a stolen session or password, or a VPN she forgot)."""
+    console_login(trail, datetime(2025, 7, 16, 8, 56, 40, tzinfo=UTC), iam_user(MGMT, "alice", "AIDAQEXAMPLEALICE001"), MGMT,
+                  "us-east-1", "203.0.113.150", BROWSER_UA["linux"], success=True, mfa="Yes",
+                  mfa_device=f"arn:aws:iam::{MGMT}:u2f/user/alice/alice-yubikey-KZ3QJ7TN2W5RXH4AB6CDEFGH")
+
+
+STORIES = (user_sign_ins, failed_burst, unknown_user_failure, root_story, switch_role_story, identity_center_story,
+           takeover_story, spraying_story, brute_force_story, new_ip_story)
 
 
 # --- S3 layout -----------------------------------------------------------------------------------

@@ -94,13 +94,19 @@ WITHOUT_MFA = [
 
 
 def _root(minute, source, name, kind, ip, agent, *, second=0, account=A):
-    row = {"@timestamp": ts(minute, second), "account": account, "eventSource": source, "eventName": name, "eventType": kind,
-           "awsRegion": "us-east-1", "sourceIPAddress": ip, "userAgent": agent}
+    row = {"@timestamp": ts(minute, second), "account": account, "session": "root-user", "eventSource": source,
+           "eventName": name, "eventType": kind, "awsRegion": "us-east-1", "sourceIPAddress": ip, "userAgent": agent}
     return {k: v for k, v in row.items() if v is not None}
 
 
-ROOT_ACTIVITY_COLUMNS = ["@timestamp", "account", "eventSource", "eventName", "eventType", "awsRegion", "sourceIPAddress",
-                         "userAgent", "errorCode"]
+def _cis(row: dict) -> dict:
+    return {k: v for k, v in row.items() if k != "session"}
+
+
+ROOT_ACTIVITY_COLUMNS = ["@timestamp", "account", "session", "eventSource", "eventName", "eventType", "invokedBy", "awsRegion",
+                         "sourceIPAddress", "userAgent", "errorCode"]
+CIS_ROOT_USAGE_COLUMNS = ["@timestamp", "account", "eventSource", "eventName", "eventType", "awsRegion", "sourceIPAddress",
+                          "userAgent", "errorCode"]
 ROOT_ACTIVITY = [  # F25 (invokedBy) and F26 (AwsServiceEvent) are excluded
     _root(61, "signin.amazonaws.com", "ConsoleLogin", "AwsConsoleSignIn", "203.0.113.66", BOT, second=55, account=P),  # F36
     _root(28, "signin.amazonaws.com", "ExternalIdPDirectoryLogin", "AwsConsoleSignIn", "192.0.2.30", UA),  # F29
@@ -246,7 +252,11 @@ CASES: dict[str, tuple[dict[str, str], list[dict[str, str]], list[str] | None]] 
     "console-logins[user=alice]": ({"user": "alice"}, CONSOLE_LOGINS_ALICE, CONSOLE_LOGINS_COLUMNS),
     "console-login-failures": ({}, CONSOLE_LOGIN_FAILURES, None),
     "console-logins-without-mfa": ({}, WITHOUT_MFA, WITHOUT_MFA_COLUMNS),
+    "console-logins-without-mfa[break_glass_users]": ({"break_glass_users": "dave, root"},
+                                                      [r for r in WITHOUT_MFA if r["who"] == "carol"], WITHOUT_MFA_COLUMNS),
     "root-activity": ({}, ROOT_ACTIVITY, ROOT_ACTIVITY_COLUMNS),
+    # every root record of the shapes is a sign-in or an API call without invokedBy: both agree here
+    "cis-root-usage": ({}, [_cis(row) for row in ROOT_ACTIVITY], CIS_ROOT_USAGE_COLUMNS),
     "root-console-logins": ({}, ROOT_CONSOLE_LOGINS, ROOT_CONSOLE_LOGINS_COLUMNS),
     "switch-role": ({}, SWITCH_ROLE, SWITCH_ROLE_COLUMNS),
     "federated-console-logins": ({}, FEDERATED, FEDERATED_COLUMNS),

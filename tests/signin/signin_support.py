@@ -19,7 +19,13 @@ BUILTIN_NAMES = (
     "console-logins", "console-login-failures", "console-logins-without-mfa", "root-activity", "root-console-logins",
     "switch-role", "federated-console-logins", "identity-center-signins", "signin-events", "login-summary-by-user",
     "login-summary-by-ip", "console-login-regions", "failed-login-bursts",
+    # second edition
+    "cis-root-usage", "brute-force-success-by-ip", "brute-force-success-by-user", "password-guessing", "password-spraying",
+    "multi-ip-console-logins", "signins-outside-allowed-networks", "signins-outside-working-hours", "credential-changes",
+    "account-takeover-chain", "identity-center-signins-without-mfa", "suspicious-federation",
 )
+ATTACKS = HERE / "fixtures" / "signin-attacks.json"
+UNTIMED = HERE / "fixtures" / "signin-untimed.json"
 
 
 def builtin() -> catalog.Catalog:

@@ -76,14 +76,22 @@ def run_sample(name: str, params: dict[str, str] | None = None):
 def test_story_burst_of_failed_sign_ins_from_one_ip():
     rows = run_sample("failed-login-bursts")
     assert [(r["sourceIPAddress"], r["failures"], r["timeBin"]) for r in rows] == [
-        ("203.0.113.77", "14", "2025-07-16 02:10:00.000")]
+        ("203.0.113.77", "14", "2025-07-16 02:10:00.000"),
+        ("192.0.2.150", "6", "2025-07-18 03:30:00.000"),  # the spraying story, seen as a burst too
+        ("198.51.100.201", "6", "2025-07-19 21:00:00.000"),  # the brute-force story's first five minutes
+    ]
 
 
 def test_story_root_console_sign_in_without_mfa():
     rows = run_sample("console-logins-without-mfa")
     assert {(r["who"], r["account"], r["awsRegion"]) for r in rows} == {
-        ("root", MGMT, "us-east-1"), ("svc-reporting", MGMT, "us-east-1")}
-    assert any(r["eventName"] == "CreateAccessKey" for r in run_sample("root-activity"))
+        ("root", MGMT, "us-east-1"), ("svc-reporting", MGMT, "us-east-1"), ("erin", MGMT, "us-east-1")}
+
+
+def test_story_root_creates_an_access_key_in_the_console():
+    in_console = [r for r in run_sample("root-activity") if r["eventName"] == "CreateAccessKey"]
+    assert [(r.get("invokedBy"), r["session"]) for r in in_console] == [("signin.amazonaws.com", "root-user")]
+    assert not any(r["eventName"] == "CreateAccessKey" for r in run_sample("cis-root-usage"))
 
 
 def test_story_iam_user_sign_ins_are_spread_over_regions():
@@ -113,6 +121,35 @@ def test_story_unknown_user_failure():
     rows = run_sample("console-logins", {"user": "HIDDEN_DUE_TO_SECURITY_REASONS"})
     lone = [r for r in rows if r["sourceIPAddress"] == "192.0.2.200"]
     assert [(r["errorMessage"], r["awsRegion"]) for r in lone] == [("No username found in supplied account", "us-east-2")]
+
+
+def test_story_password_reset_then_sign_in_then_access_key():
+    rows = run_sample("account-takeover-chain")
+    erin = [r for r in rows if r["who"] == "erin"]
+    assert [(r["account"], r["chain"]) for r in erin] == [(MGMT, "credential -> sign-in -> access key")]
+    reset = [r for r in run_sample("credential-changes") if r["eventName"] == "UpdateLoginProfile"]
+    assert [(r["who"], r["target"], r["forOther"]) for r in reset] == [("bob", "erin", "yes")]
+
+
+def test_story_password_spraying():
+    rows = run_sample("password-spraying")
+    assert [(r["sourceIPAddress"], r["account"], r["people"]) for r in rows] == [("192.0.2.150", MGMT, "6")]
+
+
+def test_story_brute_force_then_success():
+    by_ip = run_sample("brute-force-success-by-ip")
+    assert [(r["sourceIPAddress"], r["failures"], r["successes"]) for r in by_ip] == [("198.51.100.201", "8", "1")]
+    by_user = run_sample("brute-force-success-by-user")
+    assert [(r["who"], r["account"], r["failures"]) for r in by_user] == [("svc-reporting", MGMT, "8")]
+
+
+def test_story_sign_in_from_a_new_ip():
+    rows = run_sample("multi-ip-console-logins")
+    assert [(r["who"], r["sourceIPs"], r["timeBin"]) for r in rows] == [("alice", "2", "2025-07-16 08:00:00.000")]
+    usual = "198.51.100.0/24,203.0.113.0/28"  # alice's and bob's offices; carol's address is outside
+    outside = run_sample("signins-outside-allowed-networks", {"allowed_networks": usual})
+    assert ("alice", "203.0.113.150") in {(r["who"], r["sourceIPAddress"]) for r in outside}
+    assert run_sample("signins-outside-allowed-networks") == []  # no networks given: no check
 
 
 @pytest.mark.parametrize("name", ["signin-events", "login-summary-by-user", "login-summary-by-ip", "root-console-logins",
