@@ -1,11 +1,12 @@
 """What a parsed query does: fields read and written per command, aggregation, final sort
 and limit, output columns — and the static rules the service enforces (`check`).
 
-Rules checked (reference §3.6–3.9, §3.14): at most 10 stats; after a stats only the fields
-that stats defines (its `by` terms and aggregations) or that later commands create can be
-referenced; with several stats, sort and limit come after the last one; only `limit` may
-follow `dedup`; aggregation functions only inside stats, never nested, never in `by`;
-SOURCE first; `estimate` last; `topk` alone in its stats.
+Rules checked (reference §3.6–3.9, §3.14), each an error or a warning as docs/semantics.md
+("Static rules") lists: at most 10 stats; with several stats, sort and limit come after the
+last one; only `limit` may follow `dedup`; aggregation functions only inside stats, never
+nested, never in `by`; `estimate` last; `topk` alone in its stats (errors). After a stats, a
+field that stats does not define (its `by` terms and aggregations) nor a later command creates,
+and a SOURCE after a command other than SOURCE, are warnings (lang/diagnostics.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Iterator
 from trailq.errors import QueryError
 from trailq.lang import ast as A
 from trailq.lang import functions
+from trailq.lang.diagnostics import QueryWarning
 from trailq.source import Span
 
 MAX_STATS = 10
@@ -110,7 +112,8 @@ def expression_name(expr: A.Expr, query: A.Query | None = None) -> str:
 
 
 def projection_name(p: A.Projection, query: A.Query | None = None) -> str:
-    return p.output_name or expression_name(p.expr, query)
+    """An item's column: its alias, a bare field's name, else the item's own text as written."""
+    return p.output_name or (p.source_name if query is not None and p.source_name else expression_name(p.expr, query))
 
 
 def parse_outputs(command: A.Parse) -> tuple[str, ...]:
@@ -231,9 +234,14 @@ def _unique(names: list[str]) -> list[str]:
 
 
 class _Checker:
-    def __init__(self, query: A.Query, origin: str) -> None:
+    def __init__(self, query: A.Query, origin: str, warnings: list[QueryWarning] | None = None) -> None:
         self.query = query
         self.origin = origin
+        self.warnings: list[QueryWarning] = [] if warnings is None else warnings
+
+    def warn(self, rule: str, message: str, span: Span) -> None:
+        if not any(w.rule == rule and w.span == span for w in self.warnings):
+            self.warnings.append(QueryWarning(rule, message, span, self.query.text, self.origin))
 
     def fail(self, message: str, span: Span, hint: str | None = None) -> QueryError:
         return QueryError(message, category="semantic", span=span, text=self.query.text, origin=self.origin, hint=hint)
@@ -251,7 +259,7 @@ class _Checker:
             for expr in command_exprs(command):
                 for node in walk(expr):
                     if isinstance(node, A.In) and isinstance(node.items, A.Subquery):
-                        _Checker(node.items.query, self.origin).run()
+                        _Checker(node.items.query, self.origin, self.warnings).run()
             self.placement(i, command, last_stats, dedup_at)
             if isinstance(command, A.Dedup):
                 dedup_at = command
@@ -277,8 +285,9 @@ class _Checker:
 
     def placement(self, i: int, command: A.Command, last_stats: int, dedup_at: A.Command | None) -> None:
         word = self.query.text[command.keyword_span.start : command.keyword_span.end] or type(command).__name__.lower()
-        if isinstance(command, A.Source) and i > 0:
-            raise self.fail("SOURCE must be the first command", command.keyword_span)
+        if isinstance(command, A.Source) and any(not isinstance(c, A.Source) for c in self.query.commands[:i]):
+            # Dashboards chain `SOURCE 'a' | SOURCE 'b' | ...`; nothing documents SOURCE later on.
+            self.warn("source-not-first", "SOURCE after another command: AWS's pages put SOURCE first", command.keyword_span)
         if dedup_at is not None and not isinstance(command, (A.Limit, A.SavedQueryCall)):
             raise self.fail(f"only limit may follow dedup, found '{word}'", command.keyword_span)
         if i < last_stats and isinstance(command, (A.Sort, A.Limit)):
@@ -306,10 +315,12 @@ class _Checker:
         if any(".".join(parts[:n]) in available for n in range(1, len(parts) + 1)):
             return
         shown = ", ".join(sorted(available)) or "nothing"
-        raise self.fail(
-            f"'{name}' is not available after stats: only fields that stats defines can be used ({shown})",
+        # The Stats page says so, yet AWS's own samples sort on @timestamp after `stats ... by bin(5m)`.
+        self.warn(
+            "field-after-stats",
+            f"'{name}' is not defined by the stats before it ({shown}); the Stats page says only those "
+            "fields can be used after stats; locally the field is empty on every stats row",
             ref.span,
-            hint="carry it through the stats (e.g. in `by`, or `max(@timestamp) as @t`)",
         )
 
     def aggregates_only_in_stats(self, command: A.Command) -> None:
@@ -355,6 +366,9 @@ class _Checker:
             raise self.fail("topk() cannot be combined with by or other aggregations", topk[0].span)
 
 
-def check(query: A.Query, *, origin: str = "query") -> None:
-    """Raise QueryError(category="semantic") for the first rule the query breaks."""
-    _Checker(query, origin).run()
+def check(query: A.Query, *, origin: str = "query") -> list[QueryWarning]:
+    """Raise QueryError(category="semantic") for the first error rule the query breaks; return
+    the warnings (rules trailq infers, or that AWS's own published queries break)."""
+    checker = _Checker(query, origin)
+    checker.run()
+    return checker.warnings
