@@ -352,20 +352,27 @@ class _Place:
     def report(self, origin: str, name: str, text: str, span: Span, message: str) -> str:
         """`file:line:col: query 'name': message` and a caret under the text at fault, drawn under
         the file's line as it is in the file (indentation included) when the query is inline."""
+        content_end = len(text.rstrip())
+        if span.start > content_end:  # "end of query": after the last character, not past YAML's line break
+            span = Span(content_end, content_end)
         line, col = line_col(text, span.start)
         file_line_no, file_col = self.locate(line, col)
         return f"{origin}:{file_line_no}:{file_col}: query '{name}': {message}\n{self._caret(text, span, file_line_no, file_col)}"
 
     def _caret(self, text: str, span: Span, file_line_no: int, file_col: int) -> str:
-        if self.file_text:
-            file_lines = self.file_text.split("\n")
-            line_end = text.find("\n", span.start)
-            marked = text[span.start : min(span.end, len(text) if line_end < 0 else line_end)] or text[span.start : span.start + 1]
-            if 0 < file_line_no <= len(file_lines):
-                file_line = file_lines[file_line_no - 1]
-                start = file_col - 1
-                if file_line[start : start + len(marked)] == marked:
-                    return caret(file_line, Span(start, start + max(1, len(marked))))
+        """Under the file's own line when that line holds the query's line at the reported
+        column (an inline block: indented); else under the query's line."""
+        file_lines = self.file_text.split("\n") if self.file_text else []
+        if 0 < file_line_no <= len(file_lines):
+            _, col = line_col(text, span.start)
+            line_start = span.start - (col - 1)
+            line_end = text.find("\n", line_start)
+            query_line = text[line_start : len(text) if line_end < 0 else line_end]
+            file_line = file_lines[file_line_no - 1]
+            offset = file_col - col
+            if offset >= 0 and file_line[offset:].rstrip("\r") == query_line:
+                start = offset + col - 1
+                return caret(file_line, Span(start, start + max(0, min(span.end, line_start + len(query_line)) - span.start)))
         return caret(text, span)
 
 
