@@ -68,3 +68,12 @@ def test_fmt_keeps_the_quote_style_that_needs_no_escape() -> None:
     assert format_query("""filter msg like 'say "hi"'""") == """filter msg like 'say "hi"'\n"""
     assert format_query("filter a = 'plain'") == 'filter a = "plain"\n'
     assert format_query(r'filter a like "C:\temp"') == 'filter a like "C:\\temp"\n'
+
+
+def test_explain_lists_warnings_with_their_rule_and_source() -> None:
+    report = explaining.explain("stats count(*) by bin(1h)\n| sort by @timestamp")
+    assert [(w["rule"], w["line"], w["column"]) for w in report["warnings"]] == [
+        ("sort-by", 2, 8), ("field-after-stats", 2, 11)
+    ]
+    assert "Stats" in report["warnings"][1]["source"]
+    assert "warning:     2:8: 'sort by' is read as 'sort'" in explaining.to_text(report)

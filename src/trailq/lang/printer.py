@@ -369,7 +369,8 @@ def log_group_text(sel: A.SourceSelector) -> str:
     """A SOURCE log group name as it was written: bare, backquoted or quoted."""
     name = sel.args[0]
     value = name.value if isinstance(name, A.String) else None
-    if value is not None and sel.quote == "bare" and _BARE_LOG_GROUP.match(value) and value.lower() not in ("start", "end"):
+    bare_ok = value is not None and _BARE_LOG_GROUP.match(value) and not value.startswith("#")
+    if bare_ok and sel.quote == "bare" and value.lower() not in ("start", "end"):  # type: ignore[union-attr]
         return value
     if value is not None and sel.quote == "`" and "`" not in value and "\n" not in value:
         return f"`{value}`"
