@@ -22,6 +22,28 @@ PARAMETER_VALUES = (A.String, A.Number, A.Duration, A.ListLiteral, A.Regex, A.Pl
 BARE_LOG_GROUP = re.compile(r"[.\-_/#A-Za-z0-9]+")
 
 
+def collapse_spaces(text: str, start: int, end: int, expr: A.Expr) -> str:
+    """`text[start:end]` with each run of whitespace between tokens made one space; strings,
+    regexes and field names (backquoted ones may hold spaces) are kept exactly as written."""
+    from trailq.lang.analysis import walk
+
+    keep = sorted((n.span.start, n.span.end) for n in walk(expr) if isinstance(n, (A.String, A.Regex, A.Field)))
+    out: list[str] = []
+    pos = start
+    for lo, hi in keep:
+        if lo < pos:
+            continue
+        out.append(_squeeze(text[pos:lo]))
+        out.append(text[lo:hi])
+        pos = hi
+    out.append(_squeeze(text[pos:end]))
+    return "".join(out).strip()
+
+
+def _squeeze(gap: str) -> str:
+    return re.sub(r"\s+", " ", gap)
+
+
 class CommandParsers(ExpressionParser):
     """Projections, names and the body of every command after its keyword."""
 
@@ -66,7 +88,7 @@ class CommandParsers(ExpressionParser):
         source_name = ""
         if alias is None and not isinstance(expr, A.Field):
             # From the item's first token to its last: parentheses around it are part of its name.
-            source_name = " ".join(self.text[start:expr_end].split())
+            source_name = collapse_spaces(self.text, start, expr_end, expr)
         return A.Projection(expr, alias, span=self.span_from(start), source_name=source_name)
 
     def parse_name(self, what: str) -> str:
