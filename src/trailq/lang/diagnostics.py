@@ -26,7 +26,6 @@ RULES: dict[str, str] = {
     "double-equals": "inferred (operator tables list only '='; Internet Monitor's page filters with '==')",
     "sort-by": "inferred (CWL_QuerySyntax-Sort shows `sort field`, never `sort by field`)",
     "exponent-number": "inferred (no page shows a number in scientific notation)",
-    "regex-line-break": "inferred (every regex on AWS's pages is on one line)",
     "parse-without-as": "CWL_QuerySyntax-Parse writes `as`; the dashboard body example omits it",
 }
 

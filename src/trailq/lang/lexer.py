@@ -12,7 +12,7 @@ Lexical decisions (also in docs/semantics.md, "Language"):
   not contain a raw line break (an unclosed quote is reported at its line, not at the end of text).
 - `#` inside a string, a regex or a backtick name is literal; elsewhere it starts a comment.
 - Regex: /.../, normally on one line; `\\/` is an escaped slash and stays in the pattern as written.
-  A regex with no closing slash on its line may close on a later line (the parser warns).
+  A regex with no closing slash on its line may close on a later line (AWS's parse examples do).
 - Numbers may be written in scientific notation (`1e6`, `2.5E-3`; the parser warns).
 - `==` is an operator token (the parser reads it as `=`, with a warning).
 """

@@ -135,8 +135,6 @@ class ExpressionParser(TokenCursor):
         problem = regex_error(str(tok.value))
         if problem is not None:
             raise self.error(f"bad regex: {problem}", tok.span)
-        if "\n" in str(tok.value):
-            self.warn("regex-line-break", "this regex continues on the next line; the line break is part of the pattern", tok.span)
         return A.Regex(str(tok.value), span=tok.span)
 
     def list_literal(self) -> A.ListLiteral:
