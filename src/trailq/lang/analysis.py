@@ -4,9 +4,10 @@ and limit, output columns — and the static rules the service enforces (`check`
 Rules checked (reference §3.6–3.9, §3.14), each an error or a warning as docs/semantics.md
 ("Static rules") lists: at most 10 stats; with several stats, sort and limit come after the
 last one; only `limit` may follow `dedup`; aggregation functions only inside stats, never
-nested, never in `by`; `estimate` last; `topk` alone in its stats (errors). After a stats, a
-field that stats does not define (its `by` terms and aggregations) nor a later command creates,
-and a SOURCE after a command other than SOURCE, are warnings (lang/diagnostics.py).
+nested, never in `by`; `estimate` last; `topk` alone in its stats; a later stats reads only
+fields the stats before it defines (errors). In any other command after a stats, a field that
+stats does not define (its `by` terms and aggregations) nor a later command creates, and a
+SOURCE after a command other than SOURCE, are warnings (lang/diagnostics.py).
 """
 
 from __future__ import annotations
@@ -295,7 +296,7 @@ class _Checker:
         if isinstance(command, A.GenericCommand) and command.name == "estimate" and i != len(self.query.commands) - 1:
             raise self.fail("estimate must be the last command", command.keyword_span)
 
-    def require_all(self, expr: A.Expr, available: set[str]) -> None:
+    def require_all(self, expr: A.Expr, available: set[str], *, in_stats: bool = False) -> None:
         """Every field an expression reads must be available; a sub-expression spelled like a
         column of the stats (`sort bin(1d)` after `by bin(1d)`) is that column."""
         stack = [expr]
@@ -304,17 +305,26 @@ class _Checker:
             if not isinstance(node, A.Field) and expression_name(node, self.query) in available:
                 continue
             if isinstance(node, A.Field):
-                self.require(node, available)
+                self.require(node, available, in_stats=in_stats)
             elif isinstance(node, A.Call) and node.name == "bin":
-                self.require(A.Field("@timestamp", span=node.span), available)
+                self.require(A.Field("@timestamp", span=node.span), available, in_stats=in_stats)
             stack.extend(children(node))
 
-    def require(self, ref: A.Field, available: set[str]) -> None:
+    def require(self, ref: A.Field, available: set[str], *, in_stats: bool = False) -> None:
         name = ref.name
         parts = name.split(".")
         if any(".".join(parts[:n]) in available for n in range(1, len(parts) + 1)):
             return
         shown = ", ".join(sorted(available)) or "nothing"
+        if in_stats:
+            # The Stats page's own examples of invalid queries: a later stats reading @message, or
+            # bin() (@timestamp) that the stats before it did not carry forward.
+            raise self.fail(
+                f"'{name}' is not available in a stats after stats: it can only use fields the stats before it "
+                f"defines ({shown}); the Stats page calls such a query not valid",
+                ref.span,
+                hint="carry it through the earlier stats (e.g. in `by`, or `max(@timestamp) as @t`)",
+            )
         # The Stats page says so, yet AWS's own samples sort on @timestamp after `stats ... by bin(5m)`.
         self.warn(
             "field-after-stats",
@@ -344,7 +354,7 @@ class _Checker:
                                 raise self.fail(f"{sub.name}() cannot be nested inside {node.name}()", sub.span)
                     if available is not None:
                         for arg in node.args:
-                            self.require_all(arg, available)
+                            self.require_all(arg, available, in_stats=True)
             for ref in field_refs(p.expr, outside_aggregates=True):
                 if ref.name not in aliases:
                     raise self.fail(
@@ -360,7 +370,7 @@ class _Checker:
                 if isinstance(node, A.Call) and functions.is_aggregate(node.name):
                     raise self.fail(f"{node.name}() is an aggregation and cannot be a by term", node.span)
             if available is not None:
-                self.require_all(p.expr, available)
+                self.require_all(p.expr, available, in_stats=True)
         topk = [p for p in command.aggregations if isinstance(p.expr, A.Call) and p.expr.name == "topk"]
         if topk and (command.by or len(command.aggregations) > 1):
             raise self.fail("topk() cannot be combined with by or other aggregations", topk[0].span)
