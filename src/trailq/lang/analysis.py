@@ -239,6 +239,7 @@ class _Checker:
         self.query = query
         self.origin = origin
         self.warnings: list[QueryWarning] = [] if warnings is None else warnings
+        self.stats_exprs: set[A.Expr] = set()  # expressions the last stats computed
 
     def warn(self, rule: str, message: str, span: Span) -> None:
         if not any(w.rule == rule and w.span == span for w in self.warnings):
@@ -269,6 +270,8 @@ class _Checker:
                 self.check_stats(command, available)
                 available = {projection_name(p, self.query) for p in command.aggregations + command.by}
                 available |= {expression_name(p.expr, self.query) for p in command.aggregations + command.by}
+                # The same expression however it is spelled (`sort bin(5m)` after `by bin (5m)`).
+                self.stats_exprs = {p.expr for p in command.aggregations + command.by}
                 continue
             if isinstance(command, A.SavedQueryCall):
                 # Its definition is not known here: it may create any field or run its own stats.
@@ -302,7 +305,9 @@ class _Checker:
         stack = [expr]
         while stack:
             node = stack.pop()
-            if not isinstance(node, A.Field) and expression_name(node, self.query) in available:
+            if not isinstance(node, A.Field) and (
+                expression_name(node, self.query) in available or node in self.stats_exprs
+            ):
                 continue
             if isinstance(node, A.Field):
                 self.require(node, available, in_stats=in_stats)

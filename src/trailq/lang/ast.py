@@ -259,6 +259,8 @@ class SortKey:
     expr: Expr
     descending: bool | None = None
     span: Span = _span()
+    # As Projection.source_name: a key naming a stats column by its text keeps that spelling.
+    source_name: str = _meta("")  # type: ignore[assignment]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -145,10 +145,11 @@ class CommandParsers(ExpressionParser):
     def parse_sort_key(self) -> A.SortKey:
         start = self.tok.start
         expr = self.parse_expr()
+        source_name = "" if isinstance(expr, A.Field) else collapse_spaces(self.text, start, self.prev_end, expr)
         descending = None
         if self.at_word("asc", "desc"):
             descending = self.advance().word == "desc"
-        return A.SortKey(expr, descending, span=self.span_from(start))
+        return A.SortKey(expr, descending, span=self.span_from(start), source_name=source_name)
 
     def cmd_limit(self, word: str) -> tuple[type, dict]:
         any_ = False

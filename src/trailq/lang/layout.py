@@ -73,7 +73,7 @@ class Layout:
             node = c.expr if isinstance(c, A.Pattern) else c.condition
             return word + " " + self.expr(node, col + len(word) + 1, 0, 0)
         if isinstance(c, A.Sort):
-            keys = [P.expr_text(k.expr) + ("" if k.descending is None else " desc" if k.descending else " asc") for k in c.keys]
+            keys = [P.sort_key_text(k) for k in c.keys]
             return c.keyword + " " + self.fill(keys, col + len(c.keyword) + 1, STEP, 0, ",")
         if isinstance(c, A.Dedup):
             return "dedup " + self.fill([P.expr_text(f) for f in c.fields], col + 6, STEP, 0, ",")

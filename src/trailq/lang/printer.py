@@ -230,16 +230,21 @@ def string_text(node: A.String) -> str:
     return encode_string(node.value)
 
 
-def kept_spelling(p: A.Projection) -> str | None:
-    """The text an unaliased expression is printed as when the canonical text would rename its
-    column: its own source text (whitespace runs collapsed), if that reads back as the same
-    expression; else None (then the canonical text: a string holding a tab or a line break)."""
-    if p.alias is not None or not p.source_name:
+def kept_spelling(p: A.Projection | A.SortKey) -> str | None:
+    """The text an unaliased expression (or a sort key) is printed as when the canonical text
+    would rename its column: its own source text (whitespace runs collapsed between tokens), if
+    that reads back as the same expression; else None (then the canonical text)."""
+    if getattr(p, "alias", None) is not None or not p.source_name:
         return None
     canonical = expr_text(p.expr)
     if canonical == p.source_name:
         return None
     return p.source_name if _reads_back(p.source_name, p.expr) else None
+
+
+def sort_key_text(key: A.SortKey) -> str:
+    direction = "" if key.descending is None else (" desc" if key.descending else " asc")
+    return (kept_spelling(key) or expr_text(key.expr)) + direction
 
 
 def _reads_back(text: str, expr: A.Expr) -> bool:
@@ -283,11 +288,7 @@ def command_text(c: A.Command) -> str:
         text += " by " + projections_text(c.by) if c.by else ""
         return text + (" offset " + expr_text(c.offset) if c.offset is not None else "")
     if isinstance(c, A.Sort):
-        keys = []
-        for key in c.keys:
-            direction = "" if key.descending is None else (" desc" if key.descending else " asc")
-            keys.append(expr_text(key.expr) + direction)
-        return f"{c.keyword} " + ", ".join(keys)
+        return f"{c.keyword} " + ", ".join(sort_key_text(key) for key in c.keys)
     if isinstance(c, A.Limit):
         return f"{c.keyword} {'any ' if c.any else ''}{expr_text(c.count)}"
     if isinstance(c, A.Parse):
