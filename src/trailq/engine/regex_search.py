@@ -101,11 +101,11 @@ def search_test(pattern: str, compile_regex: Callable[[str], re.Pattern[str]]) -
         return lambda text: search(text) is not None
     if trail == 1:
         core += "(?=.)"
-    compiled = compile_regex(core)
-    search = compiled.search
+    search = compile_regex(core).search  # only search(text[, pos]) is used: any bounded matcher will do
     if lead < 1:
         return lambda text: search(text) is not None
-    dotall = bool(compiled.flags & re.DOTALL)
+    parsed = _items(pattern)
+    dotall = parsed is not None and bool(parsed[1] & re.DOTALL)
 
     def after_a_character(text: str) -> bool:
         pos = 0
