@@ -17,7 +17,7 @@ import yaml
 from trailq import lang, params as params_mod
 from trailq.errors import EXIT_QUERY_INVALID, CatalogError, QueryError
 from trailq.params import Param
-from trailq.source import caret, line_col
+from trailq.source import Span, caret, line_col
 
 SEVERITIES = ("low", "medium", "high", "critical")
 _TOP_KEYS = {"version", "defaults", "queries"}
@@ -62,6 +62,9 @@ class NamedQuery:
 class Catalog:
     queries: dict[str, NamedQuery] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    # Query text the service may run but trailq cannot be sure of (lang/diagnostics.py), each
+    # `file:line:col: query 'name': warning: ...` with its caret; never a reason to refuse.
+    warnings: list[str] = field(default_factory=list)
 
     def get(self, name: str) -> NamedQuery:
         try:
@@ -138,6 +141,7 @@ def load(
     for path in paths:
         queries, found = load_file(path, check_syntax=check_syntax)
         problems.extend(sorted(found.items, key=_line_of))
+        catalog.warnings.extend(found.warnings)
         syntax_only = syntax_only and found.syntax == len(found.items)
         catalog.queries.update({q.name: q for q in queries})
         catalog.files.append(str(path))
@@ -145,6 +149,7 @@ def load(
         error = CatalogError(problems, hint="fix the catalog; `trailq validate` lists every problem")
         if syntax_only:
             error.exit_code = EXIT_QUERY_INVALID  # only query text is wrong: the same code as any invalid query
+        error.warnings = catalog.warnings  # type: ignore[attr-defined]
         raise error
     return catalog
 
@@ -165,6 +170,7 @@ class _Problems:
         self.path = path
         self.items: list[str] = []
         self.syntax = 0  # how many items are query syntax errors (exit 3 when nothing else is wrong)
+        self.warnings: list[str] = []  # rendered QueryWarnings of this file's queries
 
     def add(self, node: yaml.Node | None, message: str, query: str | None = None, line: int | None = None) -> None:
         if line is None:
@@ -357,9 +363,36 @@ class _Place:
     lines: int = 0
     first_columns: int = 0
     columns: int = 0
+    file_text: str = ""  # the catalog file, for carets under an inline query's own lines
 
     def locate(self, line: int, col: int) -> tuple[int, int]:
         return line + self.lines, col + (self.first_columns if line == 1 else self.columns)
+
+    def report(self, origin: str, name: str, text: str, span: Span, message: str) -> str:
+        """`file:line:col: query 'name': message` and a caret under the text at fault, drawn under
+        the file's line as it is in the file (indentation included) when the query is inline."""
+        content_end = len(text.rstrip())
+        if span.start > content_end:  # "end of query": after the last character, not past YAML's line break
+            span = Span(content_end, content_end)
+        line, col = line_col(text, span.start)
+        file_line_no, file_col = self.locate(line, col)
+        return f"{origin}:{file_line_no}:{file_col}: query '{name}': {message}\n{self._caret(text, span, file_line_no, file_col)}"
+
+    def _caret(self, text: str, span: Span, file_line_no: int, file_col: int) -> str:
+        """Under the file's own line when that line holds the query's line at the reported
+        column (an inline block: indented); else under the query's line."""
+        file_lines = self.file_text.split("\n") if self.file_text else []
+        if 0 < file_line_no <= len(file_lines):
+            _, col = line_col(text, span.start)
+            line_start = span.start - (col - 1)
+            line_end = text.find("\n", line_start)
+            query_line = text[line_start : len(text) if line_end < 0 else line_end]
+            file_line = file_lines[file_line_no - 1]
+            offset = file_col - col
+            if offset >= 0 and file_line[offset:].rstrip("\r") == query_line:
+                start = offset + col - 1
+                return caret(file_line, Span(start, start + max(0, min(span.end, line_start + len(query_line)) - span.start)))
+        return caret(text, span)
 
 
 def _inline_place(node: yaml.Node) -> _Place:
@@ -369,9 +402,9 @@ def _inline_place(node: yaml.Node) -> _Place:
         following = (mark.buffer or "").split("\n")[mark.line + 1 :]
         content = next((line for line in following if line.strip()), "")
         indent = len(content) - len(content.lstrip(" "))
-        return _Place(mark.line + 1, indent, indent)
+        return _Place(mark.line + 1, indent, indent, (mark.buffer or "").rstrip("\0"))
     quoted = 1 if getattr(node, "style", None) in ("'", '"') else 0
-    return _Place(mark.line, mark.column + quoted, 0)
+    return _Place(mark.line, mark.column + quoted, 0, (mark.buffer or "").rstrip("\0"))
 
 
 def _query_text(name: str, key_node: yaml.Node, keys: dict[str, yaml.Node], path: Path, problems: _Problems) -> tuple[str | None, str, _Place]:
@@ -490,10 +523,13 @@ def _quoted_placeholders(text: str) -> list[str]:
 
 
 def _check_query_syntax(text: str, origin: str, place: _Place, name: str, problems: _Problems) -> None:
-    """Parse the text with its placeholders; a syntax error becomes a `file:line:col` problem."""
+    """Parse the text with its placeholders; a syntax error becomes a `file:line:col` problem,
+    each warning a `file:line:col` warning (never a problem)."""
     try:
-        lang.parse(text, origin=origin, placeholders=True)
+        query = lang.parse(text, origin=origin, placeholders=True)
     except QueryError as exc:
-        line, col = place.locate(*line_col(text, exc.span.start))
-        problems.items.append(f"{origin}:{line}:{col}: query '{name}': {exc.message}\n{caret(text, exc.span)}")
+        problems.items.append(place.report(origin, name, text, exc.span, exc.message))
         problems.syntax += 1
+        return
+    for warning in query.warnings:
+        problems.warnings.append(place.report(origin, name, text, warning.span, f"warning: {warning.message} [{warning.rule}]"))

@@ -163,16 +163,17 @@ def show(catalogs: tuple[str, ...], params: tuple[str, ...], name: str) -> None:
 @catalog_option
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 @click.option("--query", "query_text", help="Query text to check.")
-def validate(catalogs: tuple[str, ...], files: tuple[str, ...], query_text: str | None) -> None:
+@click.option("--strict", is_flag=True, help="Warnings (rules trailq infers, not documented by AWS) are errors: exit 3.")
+def validate(catalogs: tuple[str, ...], files: tuple[str, ...], query_text: str | None, strict: bool) -> None:
     """Offline: catalog schema and the syntax of every query; all errors, not the first.
 
     FILES are query files (.insights) or catalog files (.yaml/.yml). Exit 0 when all is
-    valid, 3 when query text is invalid, 6 when a catalog is.
+    valid (warnings are printed), 3 when query text is invalid, 6 when a catalog is.
     """
     from trailq import validation
 
-    report = validation.validate(catalogs=catalogs, files=files, query_text=query_text)
-    for line in report.messages:
+    report = validation.validate(catalogs=catalogs, files=files, query_text=query_text, strict=strict)
+    for line in report.messages + report.warnings:
         click.echo(line, err=True)
     if report.exit_code == 0:
         click.echo(report.summary)

@@ -227,6 +227,10 @@ def _execute(o: dict[str, Any], *, only_checks: bool, cat: catalog_mod.Catalog |
         query_file=o["query_file"], only_checks=only_checks,
     )
     queries = runs.select(cat, selection, parse_assignments(o["params"]))
+    from trailq.validation import query_warnings
+
+    # Warnings never block a run: the service may accept what trailq is unsure of.
+    _say([w for q in queries for w in query_warnings(q.text, q.origin)], o)
     progress = _progress(o)
     try:
         if o["sources"] or o["sample"]:

@@ -7,6 +7,7 @@ from typing import Any
 from trailq import lang
 from trailq.errors import UnsupportedLocally
 from trailq.lang import analysis, printer
+from trailq.source import line_col
 
 
 def explain(text: str, *, origin: str = "query") -> dict[str, Any]:
@@ -34,6 +35,12 @@ def explain(text: str, *, origin: str = "query") -> dict[str, Any]:
         "final_limit": limit,
         "local": local,
         "prefilter": prefilter.describe(query) if local["supported"] else None,
+        # Not errors: the service may run this text (docs/semantics.md, "Static rules").
+        "warnings": [
+            {"rule": w.rule, "message": w.message, "line": line_col(text, w.span.start)[0],
+             "column": line_col(text, w.span.start)[1], "source": w.source}
+            for w in query.warnings
+        ],
     }
 
 
@@ -55,4 +62,6 @@ def to_text(report: dict[str, Any]) -> str:
     lines.append("local:       supported" if local["supported"] else f"local:       not supported ({local['reason']})")
     if report["prefilter"] is not None:
         lines.append(f"prefilter:   {report['prefilter']}")
+    for warning in report.get("warnings", []):
+        lines.append(f"warning:     {warning['line']}:{warning['column']}: {warning['message']} [{warning['rule']}]")
     return "\n".join(lines)

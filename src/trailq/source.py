@@ -6,6 +6,7 @@ backend (which turns `queryCompileError` offsets into a span) point at character
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 
@@ -29,17 +30,32 @@ def line_col(text: str, offset: int) -> tuple[int, int]:
     return line, offset - line_start + 1
 
 
+def char_width(ch: str) -> int:
+    """Columns a terminal gives one character: 2 for wide East Asian characters and most emoji,
+    0 for combining marks and format characters (zero-width joiner, variation selectors), else 1."""
+    if ch < "\u0300":  # ASCII and Latin-1: one column (the common case, no table lookup)
+        return 1
+    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def _pad(text: str) -> str:
+    """Blank space as wide as `text` on a terminal; tabs stay tabs so the caret lines up under them."""
+    return "".join("\t" if ch == "\t" else " " * char_width(ch) for ch in text)
+
+
 def caret(text: str, span: Span) -> str:
-    """The line holding the span's start and a caret line under the span (cut at the line's end)."""
+    """The line holding the span's start and a caret line under the span (cut at the line's end).
+    Columns are counted in display width, so a caret after CJK text or emoji does not drift."""
     _, col = line_col(text, span.start)
     line_start = span.start - (col - 1)
     line_end = text.find("\n", line_start)
     line_end = len(text) if line_end < 0 else line_end
     line_text = text[line_start:line_end]
-    width = max(1, min(span.end, line_end) - span.start)
-    # Tabs keep their width in the caret line so the caret lines up under them.
-    pad = "".join("\t" if ch == "\t" else " " for ch in line_text[: col - 1])
-    return f"{line_text}\n{pad}{'^' * width}"
+    marked = text[span.start : min(span.end, line_end)]
+    width = max(1, sum(char_width(ch) for ch in marked))
+    return f"{line_text}\n{_pad(line_text[: col - 1])}{'^' * width}"
 
 
 def describe(origin: str, text: str, span: Span, message: str) -> str:

@@ -1,6 +1,8 @@
 """`trailq validate` and `trailq fmt`: offline checks and canonical formatting of query text.
 
-Both report every problem in one run and return an exit code; neither prints.
+Both report every problem in one run and return an exit code; neither prints. Static checks have
+three levels (lang/diagnostics.py): errors (exit 3), warnings (reported, exit 0; errors under
+`validate --strict`) and accepted text.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ CATALOG_SUFFIXES = (".yaml", ".yml")
 class Report:
     exit_code: int = EXIT_OK
     messages: list[str] = field(default_factory=list)  # problems, for stderr
+    warnings: list[str] = field(default_factory=list)  # for stderr; problems too under --strict
     summary: str = ""
     stdout: str | None = None  # fmt of stdin: the formatted text
 
@@ -29,21 +32,26 @@ class Report:
         self.exit_code = worst_exit_code(self.exit_code, code)
 
 
-def validate(*, catalogs: tuple[str, ...] = (), files: tuple[str, ...] = (), query_text: str | None = None) -> Report:
-    """The merged catalog (built-in, ./queries.yaml, --catalog and .yaml FILES), query FILES and --query."""
+def validate(
+    *, catalogs: tuple[str, ...] = (), files: tuple[str, ...] = (), query_text: str | None = None, strict: bool = False
+) -> Report:
+    """The merged catalog (built-in, ./queries.yaml, --catalog and .yaml FILES), query FILES and --query.
+    With `strict`, every warning is a problem (exit 3)."""
     report = Report()
     catalog_files = tuple(catalogs) + tuple(f for f in files if f.endswith(CATALOG_SUFFIXES))
     query_files = [f for f in files if not f.endswith(CATALOG_SUFFIXES)]
     checked = 0
     notes: list[str] = []
     try:
-        loaded = catalog_mod.load(catalog_files).queries.values()
-        checked += len(loaded)
+        loaded = catalog_mod.load(catalog_files)
+        checked += len(loaded.queries)
+        report.warnings.extend(loaded.warnings)
         # SQL and PPL (OpenSearch) text is the service's to judge: say so rather than pass it silently.
         notes = [f"{q.name}: language {q.language}: not checked offline (the service checks it when the query runs)"
-                 for q in loaded if q.language != "CWLI"]
+                 for q in loaded.queries.values() if q.language != "CWLI"]
     except CatalogError as exc:
         report.messages.extend(exc.problems)
+        report.warnings.extend(getattr(exc, "warnings", []))
         report.worsen(exc.exit_code)
     for name in query_files:
         checked += 1
@@ -57,21 +65,39 @@ def validate(*, catalogs: tuple[str, ...] = (), files: tuple[str, ...] = (), que
     if query_text is not None:
         checked += 1
         _parse_into(report, query_text, "query")
+    if strict and report.warnings:
+        report.messages.extend(w.replace(": warning: ", ": ", 1) for w in report.warnings)
+        report.warnings = []
+        report.worsen(EXIT_QUERY_INVALID)
     problems = len(report.messages)
     report.messages.extend(notes)
+    warned = len(report.warnings)
     # After a catalog problem the count of checked queries is unknown: only the problems are counted.
     report.summary = f"{problems} problem{'s' * (problems != 1)}" if problems else f"{checked} queries checked, all valid"
     if notes and not problems:
         report.summary = f"{checked - len(notes)} queries checked, all valid; {len(notes)} in SQL/PPL not checked offline"
+    if warned:
+        report.summary += f" ({warned} warning{'s' * (warned != 1)}; --strict makes them errors)"
     return report
 
 
 def _parse_into(report: Report, text: str, origin: str) -> None:
     try:
-        lang.parse(text, origin=origin, placeholders=True)
+        query = lang.parse(text, origin=origin, placeholders=True)
     except QueryError as exc:
         report.messages.append(exc.render())
         report.worsen(EXIT_QUERY_INVALID)
+        return
+    report.warnings.extend(warning.render() for warning in query.warnings)
+
+
+def query_warnings(text: str, origin: str = "query") -> list[str]:
+    """The rendered warnings of query text about to run (`run`, `check`); [] when it does not
+    parse here (the backend reports that in its own way)."""
+    try:
+        return [warning.render() for warning in lang.parse(text, origin=origin, placeholders=True).warnings]
+    except QueryError:
+        return []
 
 
 def format_files(files: tuple[str, ...], *, check_only: bool, stdin: TextIO) -> Report:

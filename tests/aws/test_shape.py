@@ -34,3 +34,13 @@ def test_bounded_to_window_says_when_it_cannot_cut_the_text():
 
     assert bounded_to_window("fields @message | newcmd x", 1000, 2000) is None
     assert "toMillis(@timestamp) >= 1000" in (bounded_to_window("fields @message", 1000, 2000) or "")
+
+
+def test_bounded_to_window_keeps_chained_sources_first():
+    # Dashboards chain one SOURCE per log group; the window filter goes after the last of them.
+    from trailq.aws.shape import bounded_to_window
+    from trailq.lang import parse
+
+    text = bounded_to_window("SOURCE 'a' | SOURCE `b`\n| filter x = 1", 1000, 2000) or ""
+    assert text.startswith("SOURCE 'a' | SOURCE `b`\n| filter toMillis(@timestamp) >= 1000")
+    assert not parse(text).warnings

@@ -119,4 +119,6 @@ def test_caret_of_a_broken_catalog_stays_aligned(tmp_path, monkeypatch):
     result = invoke("list")
     assert result.exit_code == 3
     lines = result.stderr.splitlines()
-    assert lines[1] == 'filter a = "x' and lines[2] == "           ^^"
+    # drawn under the catalog's own line, at the reported column (queries.yaml:5:23)
+    assert lines[0].startswith("queries.yaml:5:23: ")
+    assert lines[1] == '    query: filter a = "x' and lines[2] == "                      ^^"

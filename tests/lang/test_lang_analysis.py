@@ -134,10 +134,10 @@ def test_json_command_reads_its_field_and_writes_its_alias() -> None:
     assert command_io(json_command, q) == ({"doc"}, {"user"})
 
 
-def test_json_after_stats_must_read_a_stats_column() -> None:
-    with pytest.raises(QueryError) as info:
-        parse('stats count(*) as n by x | json field=doc "a" as y')
-    assert info.value.category == "semantic" and "'doc' is not available after stats" in info.value.message
+def test_json_after_stats_reading_a_field_stats_did_not_define_is_a_warning() -> None:
+    q = parse('stats count(*) as n by x | json field=doc "a" as y')
+    assert [(w.rule, w.text[w.span.start : w.span.end]) for w in q.warnings] == [("field-after-stats", "doc")]
+    assert "'doc' is not defined by the stats before it" in q.warnings[0].message
 
 
 def test_saved_query_invocation_is_opaque_to_static_checks() -> None:

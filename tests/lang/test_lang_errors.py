@@ -69,13 +69,18 @@ def test_sort_after_dedup() -> None:
     )
 
 
-def test_message_after_stats() -> None:
-    assert rendered("stats count(*) as n by eventName\n| display eventName, n, @message") == (
-        "query:2:25: '@message' is not available after stats: only fields that stats defines can be used "
-        "(count(*), eventName, n)\n"
+def test_message_after_stats_is_a_warning_with_a_caret() -> None:
+    q = parse("stats count(*) as n by eventName\n| display eventName, n, @message")
+    assert [w.render() for w in q.warnings] == [
+        "query:2:25: warning: '@message' is not defined by the stats before it (count(*), eventName, n); the "
+        "Stats page says only those fields can be used after stats; locally the field is empty on every stats "
+        "row [field-after-stats]\n"
         "| display eventName, n, @message\n"
         "                        ^^^^^^^^"
-    )
+    ]
+    with pytest.raises(QueryError) as info:
+        parse("stats count(*) as n by eventName\n| display eventName, n, @message", strict=True)
+    assert info.value.category == "semantic" and "[field-after-stats; an error under --strict]" in info.value.message
 
 
 def test_unknown_command_has_a_hint() -> None:
@@ -100,7 +105,6 @@ def test_fields_created_after_stats_are_usable() -> None:
     parse("stats count(*) as n by bin(1h) | sort bin(1h)")
 
 
-def test_parse_after_stats_may_only_read_stats_fields() -> None:
-    with pytest.raises(QueryError) as info:
-        parse("stats count(*) by a | parse @message 'x=*' as x")
-    assert info.value.category == "semantic"
+def test_parse_after_stats_of_a_field_stats_did_not_define_is_a_warning() -> None:
+    q = parse("stats count(*) by a | parse @message 'x=*' as x")
+    assert [w.rule for w in q.warnings] == ["field-after-stats"]

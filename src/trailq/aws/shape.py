@@ -88,7 +88,7 @@ def bounded_to_window(text: str, start_ms: int, end_ms: int) -> str | None:
     StartQuery takes whole seconds and does not document whether an end of E includes E.500;
     --state windows must tile exactly, so the service scans whole seconds around the window and
     this filter cuts it to the millisecond. A SOURCE command must stay first, so the filter goes
-    after it. None when the local parser cannot read the text: the caller sends it unchanged
+    after it (after the last of several). None when the local parser cannot read the text: the caller sends it unchanged
     (whole seconds only) and must say that the boundary second may be reported twice.
     """
     bound = f"filter toMillis(@timestamp) >= {start_ms} and toMillis(@timestamp) <= {end_ms}"
@@ -96,8 +96,10 @@ def bounded_to_window(text: str, start_ms: int, end_ms: int) -> str | None:
         query = parse(text, placeholders=False)
     except QueryError:
         return None
-    first = query.commands[0] if query.commands else None
-    if isinstance(first, ast.Source):
-        cut = first.span.end
+    leading = 0  # SOURCE commands stay first: dashboards chain `SOURCE 'a' | SOURCE 'b' | ...`
+    while leading < len(query.commands) and isinstance(query.commands[leading], ast.Source):
+        leading += 1
+    if leading:
+        cut = query.commands[leading - 1].span.end
         return f"{text[:cut]}\n| {bound}\n|{text[cut:].lstrip().removeprefix('|')}"
     return f"{bound}\n| {text}"

@@ -15,6 +15,7 @@ from typing import Callable
 from trailq.errors import UnsupportedLocally
 from trailq.lang import ast as A
 from trailq.engine.events import Event, field_getter
+from trailq.engine.regex_search import search_test
 from trailq.engine.functions import CONTEXT_FUNCTIONS, SCALARS, Period, compile_regex, engine_name, floor_period_ms, truth
 from trailq.engine.values import Timestamp, Value, compare_values, to_number, to_text
 
@@ -185,8 +186,7 @@ class Compiler:
         operand = self.compile(node.operand)
         pattern = node.pattern
         if isinstance(pattern, A.Regex):
-            test = compile_regex(pattern.pattern).search
-            matcher: Callable[[str], bool] = lambda text: test(text) is not None
+            matcher: Callable[[str], bool] = search_test(pattern.pattern, compile_regex)
         elif isinstance(pattern, A.String):
             needle = pattern.value
             matcher = lambda text: needle in text
@@ -209,11 +209,11 @@ class Compiler:
         if not isinstance(pattern, (A.Regex, A.String)):
             raise self.unsupported(pattern, "=~ needs a /regex/")
         source = pattern.pattern if isinstance(pattern, A.Regex) else pattern.value
-        test = compile_regex(source).search
+        test = search_test(source, compile_regex)
 
         def match(row: Row) -> Value:
             text = to_text(operand(row))
-            return text is not None and test(text) is not None
+            return text is not None and test(text)
 
         return match
 

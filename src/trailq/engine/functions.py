@@ -99,6 +99,8 @@ SCALARS: dict[str, Callable[..., Value]] = {
     "if": textfn.if_,
     "isnumeric": textfn.is_numeric,
     "messagesize": textfn.message_size,
+    # Local files carry no data-protection masking: unmask(x) is x itself (docs/semantics.md).
+    "unmask": lambda value: value,
     # IP addresses
     "isvalidip": lambda v: datafn.ip(v) is not None,
     "isvalidipv4": lambda v: datafn.ip(v, 4) is not None,

@@ -21,6 +21,7 @@ from trailq.lang import ast as A
 from trailq.engine.aggregates import AggregateState, make_state
 from trailq.engine.expressions import Compiled, Compiler, Row, RunContext, truth
 from trailq.engine.functions import compile_regex, engine_name
+from trailq.engine.globs import compile_glob
 from trailq.engine.values import Timestamp, Value, render_value, sort_key, to_text
 
 # The service returns at most this many rows when a query has no `limit` (reference §3.8).
@@ -142,16 +143,6 @@ def _projection_stage(compiler: Compiler, query: A.Query, items: tuple[A.Project
     return project
 
 
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    """A glob becomes an unanchored regex; every `*` is lazy except a final one, which runs to the end."""
-    pieces = pattern.split("*")
-    out = re.escape(pieces[0])
-    for i, piece in enumerate(pieces[1:], start=1):
-        last = i == len(pieces) - 1
-        out += ("(.*)" if last and piece == "" else "(.*?)") + re.escape(piece)
-    return re.compile(out, re.DOTALL)
-
-
 def _logfmt(text: str) -> dict[str, Value]:
     pairs: dict[str, Value] = {}
     for match in re.finditer(r'([^\s=]+)=("(?:[^"\\]|\\.)*"|\S*)', text):
@@ -189,7 +180,7 @@ def _parse_stage(compiler: Compiler, command: A.Parse) -> Stage:
     if command.mode == "glob":
         if not isinstance(command.pattern, A.String):
             raise compiler.unsupported(command, "parse needs a quoted glob pattern")
-        regex = _glob_regex(command.pattern.value)
+        regex = compile_glob(command.pattern.value)  # type: ignore[assignment]  # re.Pattern's parse-stage API
         names = aliases
     else:
         if not isinstance(command.pattern, A.Regex):

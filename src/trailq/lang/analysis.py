@@ -1,11 +1,13 @@
 """What a parsed query does: fields read and written per command, aggregation, final sort
 and limit, output columns — and the static rules the service enforces (`check`).
 
-Rules checked (reference §3.6–3.9, §3.14): at most 10 stats; after a stats only the fields
-that stats defines (its `by` terms and aggregations) or that later commands create can be
-referenced; with several stats, sort and limit come after the last one; only `limit` may
-follow `dedup`; aggregation functions only inside stats, never nested, never in `by`;
-SOURCE first; `estimate` last; `topk` alone in its stats.
+Rules checked (reference §3.6–3.9, §3.14), each an error or a warning as docs/semantics.md
+("Static rules") lists: at most 10 stats; with several stats, sort and limit come after the
+last one; only `limit` may follow `dedup`; aggregation functions only inside stats, never
+nested, never in `by`; `estimate` last; `topk` alone in its stats; a later stats reads only
+fields the stats before it defines (errors). In any other command after a stats, a field that
+stats does not define (its `by` terms and aggregations) nor a later command creates, and a
+SOURCE after a command other than SOURCE, are warnings (lang/diagnostics.py).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Iterator
 from trailq.errors import QueryError
 from trailq.lang import ast as A
 from trailq.lang import functions
+from trailq.lang.diagnostics import QueryWarning
 from trailq.source import Span
 
 MAX_STATS = 10
@@ -110,7 +113,8 @@ def expression_name(expr: A.Expr, query: A.Query | None = None) -> str:
 
 
 def projection_name(p: A.Projection, query: A.Query | None = None) -> str:
-    return p.output_name or expression_name(p.expr, query)
+    """An item's column: its alias, a bare field's name, else the item's own text as written."""
+    return p.output_name or (p.source_name if query is not None and p.source_name else expression_name(p.expr, query))
 
 
 def parse_outputs(command: A.Parse) -> tuple[str, ...]:
@@ -231,9 +235,15 @@ def _unique(names: list[str]) -> list[str]:
 
 
 class _Checker:
-    def __init__(self, query: A.Query, origin: str) -> None:
+    def __init__(self, query: A.Query, origin: str, warnings: list[QueryWarning] | None = None) -> None:
         self.query = query
         self.origin = origin
+        self.warnings: list[QueryWarning] = [] if warnings is None else warnings
+        self.stats_exprs: set[A.Expr] = set()  # expressions the last stats computed
+
+    def warn(self, rule: str, message: str, span: Span) -> None:
+        if not any(w.rule == rule and w.span == span for w in self.warnings):
+            self.warnings.append(QueryWarning(rule, message, span, self.query.text, self.origin))
 
     def fail(self, message: str, span: Span, hint: str | None = None) -> QueryError:
         return QueryError(message, category="semantic", span=span, text=self.query.text, origin=self.origin, hint=hint)
@@ -251,7 +261,7 @@ class _Checker:
             for expr in command_exprs(command):
                 for node in walk(expr):
                     if isinstance(node, A.In) and isinstance(node.items, A.Subquery):
-                        _Checker(node.items.query, self.origin).run()
+                        _Checker(node.items.query, self.origin, self.warnings).run()
             self.placement(i, command, last_stats, dedup_at)
             if isinstance(command, A.Dedup):
                 dedup_at = command
@@ -260,6 +270,8 @@ class _Checker:
                 self.check_stats(command, available)
                 available = {projection_name(p, self.query) for p in command.aggregations + command.by}
                 available |= {expression_name(p.expr, self.query) for p in command.aggregations + command.by}
+                # The same expression however it is spelled (`sort bin(5m)` after `by bin (5m)`).
+                self.stats_exprs = {p.expr for p in command.aggregations + command.by}
                 continue
             if isinstance(command, A.SavedQueryCall):
                 # Its definition is not known here: it may create any field or run its own stats.
@@ -277,8 +289,9 @@ class _Checker:
 
     def placement(self, i: int, command: A.Command, last_stats: int, dedup_at: A.Command | None) -> None:
         word = self.query.text[command.keyword_span.start : command.keyword_span.end] or type(command).__name__.lower()
-        if isinstance(command, A.Source) and i > 0:
-            raise self.fail("SOURCE must be the first command", command.keyword_span)
+        if isinstance(command, A.Source) and any(not isinstance(c, A.Source) for c in self.query.commands[:i]):
+            # Dashboards chain `SOURCE 'a' | SOURCE 'b' | ...`; nothing documents SOURCE later on.
+            self.warn("source-not-first", "SOURCE after another command: AWS's pages put SOURCE first", command.keyword_span)
         if dedup_at is not None and not isinstance(command, (A.Limit, A.SavedQueryCall)):
             raise self.fail(f"only limit may follow dedup, found '{word}'", command.keyword_span)
         if i < last_stats and isinstance(command, (A.Sort, A.Limit)):
@@ -286,30 +299,43 @@ class _Checker:
         if isinstance(command, A.GenericCommand) and command.name == "estimate" and i != len(self.query.commands) - 1:
             raise self.fail("estimate must be the last command", command.keyword_span)
 
-    def require_all(self, expr: A.Expr, available: set[str]) -> None:
+    def require_all(self, expr: A.Expr, available: set[str], *, in_stats: bool = False) -> None:
         """Every field an expression reads must be available; a sub-expression spelled like a
         column of the stats (`sort bin(1d)` after `by bin(1d)`) is that column."""
         stack = [expr]
         while stack:
             node = stack.pop()
-            if not isinstance(node, A.Field) and expression_name(node, self.query) in available:
+            if not isinstance(node, A.Field) and (
+                expression_name(node, self.query) in available or node in self.stats_exprs
+            ):
                 continue
             if isinstance(node, A.Field):
-                self.require(node, available)
+                self.require(node, available, in_stats=in_stats)
             elif isinstance(node, A.Call) and node.name == "bin":
-                self.require(A.Field("@timestamp", span=node.span), available)
+                self.require(A.Field("@timestamp", span=node.span), available, in_stats=in_stats)
             stack.extend(children(node))
 
-    def require(self, ref: A.Field, available: set[str]) -> None:
+    def require(self, ref: A.Field, available: set[str], *, in_stats: bool = False) -> None:
         name = ref.name
         parts = name.split(".")
         if any(".".join(parts[:n]) in available for n in range(1, len(parts) + 1)):
             return
         shown = ", ".join(sorted(available)) or "nothing"
-        raise self.fail(
-            f"'{name}' is not available after stats: only fields that stats defines can be used ({shown})",
+        if in_stats:
+            # The Stats page's own examples of invalid queries: a later stats reading @message, or
+            # bin() (@timestamp) that the stats before it did not carry forward.
+            raise self.fail(
+                f"'{name}' is not available in a stats after stats: it can only use fields the stats before it "
+                f"defines ({shown}); the Stats page calls such a query not valid",
+                ref.span,
+                hint="carry it through the earlier stats (e.g. in `by`, or `max(@timestamp) as @t`)",
+            )
+        # The Stats page says so, yet AWS's own samples sort on @timestamp after `stats ... by bin(5m)`.
+        self.warn(
+            "field-after-stats",
+            f"'{name}' is not defined by the stats before it ({shown}); the Stats page says only those "
+            "fields can be used after stats; locally the field is empty on every stats row",
             ref.span,
-            hint="carry it through the stats (e.g. in `by`, or `max(@timestamp) as @t`)",
         )
 
     def aggregates_only_in_stats(self, command: A.Command) -> None:
@@ -333,7 +359,7 @@ class _Checker:
                                 raise self.fail(f"{sub.name}() cannot be nested inside {node.name}()", sub.span)
                     if available is not None:
                         for arg in node.args:
-                            self.require_all(arg, available)
+                            self.require_all(arg, available, in_stats=True)
             for ref in field_refs(p.expr, outside_aggregates=True):
                 if ref.name not in aliases:
                     raise self.fail(
@@ -349,12 +375,15 @@ class _Checker:
                 if isinstance(node, A.Call) and functions.is_aggregate(node.name):
                     raise self.fail(f"{node.name}() is an aggregation and cannot be a by term", node.span)
             if available is not None:
-                self.require_all(p.expr, available)
+                self.require_all(p.expr, available, in_stats=True)
         topk = [p for p in command.aggregations if isinstance(p.expr, A.Call) and p.expr.name == "topk"]
         if topk and (command.by or len(command.aggregations) > 1):
             raise self.fail("topk() cannot be combined with by or other aggregations", topk[0].span)
 
 
-def check(query: A.Query, *, origin: str = "query") -> None:
-    """Raise QueryError(category="semantic") for the first rule the query breaks."""
-    _Checker(query, origin).run()
+def check(query: A.Query, *, origin: str = "query") -> list[QueryWarning]:
+    """Raise QueryError(category="semantic") for the first error rule the query breaks; return
+    the warnings (rules trailq infers, or that AWS's own published queries break)."""
+    checker = _Checker(query, origin)
+    checker.run()
+    return checker.warnings

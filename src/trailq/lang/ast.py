@@ -52,9 +52,11 @@ class Field:
 
 @dataclass(frozen=True)
 class String:
-    """A quoted string literal; `value` is decoded (escapes resolved)."""
+    """A quoted string literal; `value` is decoded (escapes resolved). `raw` is the literal as
+    written, quotes included (printing only: escapes AWS does not document are never added)."""
 
     value: str
+    raw: str = _meta("")  # type: ignore[assignment]
     span: Span = _span()
 
 
@@ -236,6 +238,9 @@ class Projection:
     # their own lines just before it, `trailing_comments` on the line of the comma after it.
     comments: tuple[str, ...] = _meta()  # type: ignore[assignment]
     trailing_comments: tuple[str, ...] = _meta()  # type: ignore[assignment]
+    # An unaliased expression's source text, whitespace runs collapsed: the service names its
+    # column by it, so the printer keeps this spelling (`count_distinct(x)`, `bin (1min)`).
+    source_name: str = _meta("")  # type: ignore[assignment]
 
     @property
     def output_name(self) -> str | None:
@@ -254,6 +259,8 @@ class SortKey:
     expr: Expr
     descending: bool | None = None
     span: Span = _span()
+    # As Projection.source_name: a key naming a stats column by its text keeps that spelling.
+    source_name: str = _meta("")  # type: ignore[assignment]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -392,6 +399,8 @@ class SourceSelector:
     args: tuple[Expr, ...] = ()
     named: tuple[tuple[str, Expr], ...] = ()
     span: Span = _span()
+    # How a log group name was written: "bare" (`SOURCE lg`), "`" (backquoted) or "" (a string).
+    quote: str = _meta("")  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -486,6 +495,8 @@ class Query:
     text: str = _meta("")  # type: ignore[assignment]
     trailing_comments: tuple[str, ...] = _meta()  # type: ignore[assignment]
     span: Span = _span()
+    # QueryWarnings (trailq.lang.diagnostics) found by parse(), in text order: not errors.
+    warnings: tuple = _meta()  # type: ignore[assignment]
 
     def source_text(self, node: object) -> str:
         """The source characters of a node of this query (empty for hand-built nodes)."""

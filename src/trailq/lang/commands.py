@@ -4,6 +4,7 @@ method table is COMMAND_PARSERS in parser.py."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from trailq.lang import ast as A
@@ -16,6 +17,31 @@ MAX_LIMIT = 100_000
 MAX_SAVED_QUERY_PARAMS = 20  # §3.19: "Parameter count exceeds the maximum of 20"
 # Values a saved-query parameter may take: literals only (the service substitutes them as text).
 PARAMETER_VALUES = (A.String, A.Number, A.Duration, A.ListLiteral, A.Regex, A.Placeholder)
+# A bare log group name after SOURCE (`SOURCE lg start=-1d`, logcompare page): the characters
+# StartQuery allows in a log group name (botocore model, LogGroupName pattern).
+BARE_LOG_GROUP = re.compile(r"[.\-_/#A-Za-z0-9]+")
+
+
+def collapse_spaces(text: str, start: int, end: int, expr: A.Expr) -> str:
+    """`text[start:end]` with each run of whitespace between tokens made one space; strings,
+    regexes and field names (backquoted ones may hold spaces) are kept exactly as written."""
+    from trailq.lang.analysis import walk
+
+    keep = sorted((n.span.start, n.span.end) for n in walk(expr) if isinstance(n, (A.String, A.Regex, A.Field)))
+    out: list[str] = []
+    pos = start
+    for lo, hi in keep:
+        if lo < pos:
+            continue
+        out.append(_squeeze(text[pos:lo]))
+        out.append(text[lo:hi])
+        pos = hi
+    out.append(_squeeze(text[pos:end]))
+    return "".join(out).strip()
+
+
+def _squeeze(gap: str) -> str:
+    return re.sub(r"\s+", " ", gap)
 
 
 class CommandParsers(ExpressionParser):
@@ -54,11 +80,16 @@ class CommandParsers(ExpressionParser):
     def parse_projection(self) -> A.Projection:
         start = self.tok.start
         expr = self.parse_expr()
+        expr_end = self.prev_end
         alias = None
         if self.at_word("as"):
             self.advance()
             alias = self.parse_name("an alias name")
-        return A.Projection(expr, alias, span=self.span_from(start))
+        source_name = ""
+        if alias is None and not isinstance(expr, A.Field):
+            # From the item's first token to its last: parentheses around it are part of its name.
+            source_name = collapse_spaces(self.text, start, expr_end, expr)
+        return A.Projection(expr, alias, span=self.span_from(start), source_name=source_name)
 
     def parse_name(self, what: str) -> str:
         tok = self.tok
@@ -103,6 +134,8 @@ class CommandParsers(ExpressionParser):
         raise self.unexpected("a time period such as 1h or 1d after 'offset'")
 
     def cmd_sort(self, word: str) -> tuple[type, dict]:
+        if self.at_word("by"):
+            self.warn("sort-by", f"'{word} by' is read as '{word}' (the Sort page writes `sort field`)", self.advance().span)
         keys = [self.parse_sort_key()]
         while self.tok.kind == T.COMMA:
             self.advance()
@@ -112,10 +145,11 @@ class CommandParsers(ExpressionParser):
     def parse_sort_key(self) -> A.SortKey:
         start = self.tok.start
         expr = self.parse_expr()
+        source_name = "" if isinstance(expr, A.Field) else collapse_spaces(self.text, start, self.prev_end, expr)
         descending = None
         if self.at_word("asc", "desc"):
             descending = self.advance().word == "desc"
-        return A.SortKey(expr, descending, span=self.span_from(start))
+        return A.SortKey(expr, descending, span=self.span_from(start), source_name=source_name)
 
     def cmd_limit(self, word: str) -> tuple[type, dict]:
         any_ = False
@@ -148,10 +182,15 @@ class CommandParsers(ExpressionParser):
         if tok.kind == T.STRING or tok.kind == T.PLACEHOLDER:
             self.advance()
             pattern: A.Expr | None = (
-                A.String(str(tok.value), span=tok.span) if tok.kind == T.STRING else A.Placeholder(str(tok.value), span=tok.span)
+                A.String(str(tok.value), raw=tok.text, span=tok.span)
+                if tok.kind == T.STRING
+                else A.Placeholder(str(tok.value), span=tok.span)
             )
             mode = "glob"
-            self.expect_word("as")
+            if self.tok.kind == T.IDENT and self.tok.word not in RESERVED:
+                self.warn("parse-without-as", "the names after the pattern are read as its aliases ('as' is missing)", self.tok.span)
+            else:
+                self.expect_word("as")
             aliases = self.parse_alias_list()
             if isinstance(pattern, A.String) and pattern.value.count("*") != len(aliases):
                 stars = pattern.value.count("*")
@@ -233,11 +272,22 @@ class CommandParsers(ExpressionParser):
                 bounds[str(tok.word)] = self.parse_expr(PREFIX_MINUS - 1)
             elif tok.kind == T.STRING:
                 self.advance()
-                selectors.append(A.SourceSelector("name", (A.String(str(tok.value), span=tok.span),), span=tok.span))
+                name = A.String(str(tok.value), raw=tok.text, span=tok.span)
+                selectors.append(A.SourceSelector("name", (name,), span=tok.span))
             elif tok.word in SOURCE_SELECTORS and self.peek().kind == T.LPAREN:
                 selectors.append(self.parse_source_selector(SOURCE_SELECTORS[str(tok.word)]))
+            elif tok.kind == T.IDENT and tok.text.startswith("`") and tok.text.endswith("`") and len(tok.segments) == 1:
+                self.advance()  # a backquoted log group name: `/aws/lambda/x`
+                name = A.String(str(tok.value), span=tok.span)
+                selectors.append(A.SourceSelector("name", (name,), span=tok.span, quote="`"))
             else:
-                raise self.unexpected("logGroups(...), dataSource(...), logGroupTags(...), a quoted log group, START= or END=")
+                bare = self.take_raw(BARE_LOG_GROUP)
+                if bare is None:
+                    raise self.unexpected(
+                        "logGroups(...), dataSource(...), logGroupTags(...), a log group name, START= or END="
+                    )
+                name = A.String(bare.text, span=bare.span)
+                selectors.append(A.SourceSelector("name", (name,), span=bare.span, quote="bare"))
         if not selectors and not bounds:
             raise self.unexpected("a log group selector after SOURCE")
         return A.Source, {"selectors": tuple(selectors), "start": bounds.get("start"), "end": bounds.get("end")}
@@ -283,7 +333,7 @@ class CommandParsers(ExpressionParser):
         source = A.Field(str(tok.value), segments=tok.segments, span=tok.span)
         tok = self.tok
         if tok.kind == T.STRING:
-            path: A.Expr = A.String(str(tok.value), span=tok.span)
+            path: A.Expr = A.String(str(tok.value), raw=tok.text, span=tok.span)
         elif tok.kind == T.PLACEHOLDER:
             path = A.Placeholder(str(tok.value), span=tok.span)
         else:

@@ -4,8 +4,11 @@ the span at fault. The expression and command parsers build on it (pratt.py, com
 
 from __future__ import annotations
 
+import re
+
 from trailq.errors import QueryError
 from trailq.lang import tokens as T
+from trailq.lang.diagnostics import QueryWarning
 from trailq.lang.lexer import Lexer
 from trailq.source import Span
 
@@ -22,6 +25,7 @@ class TokenCursor:
         self.any_consumed = False
         self.comments: list[tuple[T.Token, bool]] = []  # (comment, on its own line)
         self.depth = 0  # expression nesting, guarded by pratt.MAX_DEPTH
+        self.warnings: list[QueryWarning] = []  # text the service may run but trailq cannot be sure of
         self.tok = self._fetch(0)
 
     def _fetch(self, pos: int, regex: bool = False) -> T.Token:
@@ -53,6 +57,21 @@ class TokenCursor:
         """The current '/' opens a regex literal: lex it again as one."""
         if self.tok.kind == T.OP and self.tok.text == "/":
             self.tok = self.lexer.token_at(self.tok.start, regex=True)
+
+    def warn(self, rule: str, message: str, span: Span) -> None:
+        self.warnings.append(QueryWarning(rule, message, span, self.text, self.origin))
+
+    def take_raw(self, pattern: re.Pattern[str]) -> T.Token | None:
+        """Characters matching `pattern` from the current token's start, as one token of `kind`
+        IDENT (a bare log group name such as `/aws/lambda/x` is not made of ordinary tokens)."""
+        m = pattern.match(self.text, self.tok.start)
+        if m is None or m.end() == m.start():
+            return None
+        tok = T.Token(T.IDENT, m.group(0), m.start(), m.end(), m.group(0), (m.group(0),), True)
+        self.prev_end = tok.end
+        self.any_consumed = True
+        self.tok = self._fetch(tok.end)
+        return tok
 
     def error(self, message: str, span: Span, category: str = "syntax", hint: str | None = None) -> QueryError:
         return QueryError(message, category=category, span=span, text=self.text, origin=self.origin, hint=hint)

@@ -58,6 +58,7 @@ _SPECS: tuple[FunctionSpec, ...] = (
     _f("if", 3, 3, "scalar", "any"),
     _f("isNumeric", 1, 1, "scalar", "boolean"),
     _f("messageSize", 1, 1, "scalar", "number"),
+    _f("unmask", 1, 1, "scalar", "string"),  # data protection page, "View unmasked data": fields unmask(@message)
     _f("queryStartTime", 0, 0, "scalar", "number"),
     _f("queryEndTime", 0, 0, "scalar", "number"),
     _f("queryTimeRange", 0, 0, "scalar", "number"),

@@ -15,8 +15,8 @@ belongs to:
   keeps each condition with its value on one line when the pair fits.
 - lists (`in [...]`), sort keys, dedup fields: filled.
 
-Whatever cannot be broken (a long string, regex or field name) is printed whole: the line may
-then exceed the width.
+Whatever cannot be broken (a long string, regex or field name, an unaliased fields/display/stats
+expression, whose column is named by its text) is printed whole: the line may then exceed the width.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ class Layout:
             node = c.expr if isinstance(c, A.Pattern) else c.condition
             return word + " " + self.expr(node, col + len(word) + 1, 0, 0)
         if isinstance(c, A.Sort):
-            keys = [P.expr_text(k.expr) + ("" if k.descending is None else " desc" if k.descending else " asc") for k in c.keys]
+            keys = [P.sort_key_text(k) for k in c.keys]
             return c.keyword + " " + self.fill(keys, col + len(c.keyword) + 1, STEP, 0, ",")
         if isinstance(c, A.Dedup):
             return "dedup " + self.fill([P.expr_text(f) for f in c.fields], col + 6, STEP, 0, ",")
@@ -105,6 +105,9 @@ class Layout:
         return "\n".join(lines)
 
     def projection(self, p: A.Projection, col: int, indent: int, tail: int) -> str:
+        if p.alias is None and not isinstance(p.expr, A.Field):
+            # Never broken: the service names its column by its text, line breaks included.
+            return P.projection_text(p)
         alias = "" if p.alias is None else " as " + P.name_text(p.alias)
         return self.expr(p.expr, col, indent, tail + len(alias)) + alias
 

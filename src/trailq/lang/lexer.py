@@ -11,7 +11,10 @@ Lexical decisions (also in docs/semantics.md, "Language"):
   both characters (`"\\d"` is backslash + d), so regex-like text in strings survives. A string may
   not contain a raw line break (an unclosed quote is reported at its line, not at the end of text).
 - `#` inside a string, a regex or a backtick name is literal; elsewhere it starts a comment.
-- Regex: /.../ on one line; `\\/` is an escaped slash and stays in the pattern as written.
+- Regex: /.../, normally on one line; `\\/` is an escaped slash and stays in the pattern as written.
+  A regex with no closing slash on its line may close on a later line (AWS's parse examples do).
+- Numbers may be written in scientific notation (`1e6`, `2.5E-3`; the parser warns).
+- `==` is an operator token (the parser reads it as `=`, with a warning).
 """
 
 from __future__ import annotations
@@ -33,17 +36,18 @@ _MASTER = re.compile(
     (?P<ws>\s+)
   | (?P<comment>\#[^\n]*)
   | (?P<duration>\d+(?:\.\d+)?(?:{_UNITS})(?![A-Za-z0-9_@]))
-  | (?P<number>\d+(?:\.\d+)?)
+  | (?P<number>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
   | (?P<ident>@*{_FIRST}(?:\.{_SEG})*)
   | (?P<string>"(?:\\[^\n]|[^"\\\n])*"|'(?:\\[^\n]|[^'\\\n])*')
   | (?P<saved>\$(?:`[^`\n]*`|[A-Za-z_][A-Za-z0-9_]*))
   | (?P<placeholder>\{{\{{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}}\}})
-  | (?P<op>=~|!=|<=|>=|[=<>+\-*/%^!])
+  | (?P<op>==|=~|!=|<=|>=|[=<>+\-*/%^!])
   | (?P<punct>[|,:.()\[\]{{}}])
     """,
     re.VERBOSE,
 )
 _REGEX = re.compile(r"/((?:\\[^\n]|[^/\\\n])*)/")
+_REGEX_LINES = re.compile(r"/((?:\\.|[^/\\])*)/", re.DOTALL)  # a regex whose line break is part of it
 _SEGMENT = re.compile(_SEG)
 _ESCAPE = re.compile(r"\\(.)")
 _ESCAPES = {"\\": "\\", '"': '"', "'": "'", "n": "\n", "r": "\r", "t": "\t"}
@@ -145,7 +149,7 @@ class Lexer:
         if kind == "string":
             return T.Token(T.STRING, text, start, end, decode_string(text[1:-1]))
         if kind == "number":
-            value: object = float(text) if "." in text else int(text)
+            value: object = float(text) if "." in text or "e" in text.lower() else int(text)
             return T.Token(T.NUMBER, text, start, end, value)
         if kind == "duration":
             amount = re.match(r"\d+(?:\.\d+)?", text).group(0)  # type: ignore[union-attr]
@@ -166,7 +170,7 @@ class Lexer:
         return T.Token(text, text, start, end, text)  # punctuation: kind is the character
 
     def _regex(self, pos: int) -> T.Token:
-        m = _REGEX.match(self.text, pos)
+        m = _REGEX.match(self.text, pos) or _REGEX_LINES.match(self.text, pos)
         if m is None:
             line_end = self.text.find("\n", pos)
             raise self.error("unclosed regex: no closing '/' on this line", pos, len(self.text) if line_end < 0 else line_end)

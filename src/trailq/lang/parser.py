@@ -67,16 +67,23 @@ GENERIC_COMMANDS = {
 GENERIC_COMMANDS["count_frequent"] = "countFrequent"
 
 
-def parse(text: str, *, origin: str = "query", placeholders: bool = False) -> A.Query:
+def parse(text: str, *, origin: str = "query", placeholders: bool = False, strict: bool = False) -> A.Query:
     """Parse and statically check one query. Raises QueryError (syntax, unknown-command,
-    unknown-function, arity, semantic) pointing at the characters at fault."""
+    unknown-function, arity, semantic) pointing at the characters at fault. Warnings (text the
+    service may run, lang/diagnostics.py) are on `query.warnings`; with `strict` the first one
+    is raised as an error instead."""
+    from dataclasses import replace
+
     from trailq.lang.analysis import check
 
     if not isinstance(text, str):
         raise TypeError("query text must be a str")
-    query = Parser(text, origin=origin, placeholders=placeholders).parse_query()
-    check(query, origin=origin)
-    return query
+    parser = Parser(text, origin=origin, placeholders=placeholders)
+    query = parser.parse_query()
+    warnings = sorted(parser.warnings + check(query, origin=origin), key=lambda w: (w.span.start, w.span.end))
+    if strict and warnings:
+        raise warnings[0].as_error()
+    return replace(query, warnings=tuple(warnings)) if warnings else query
 
 
 class Parser(CommandParsers):

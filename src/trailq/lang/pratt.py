@@ -22,7 +22,7 @@ from trailq.source import Span
 BINDING: dict[str, int] = {
     "or": 10,
     "and": 20,
-    **dict.fromkeys(["=", "!=", "<", "<=", ">", ">=", "=~", "like", "in", "not"], 40),
+    **dict.fromkeys(["=", "==", "!=", "<", "<=", ">", ">=", "=~", "like", "in", "not"], 40),
     "+": 50,
     "-": 50,
     "*": 60,
@@ -81,6 +81,8 @@ class ExpressionParser(TokenCursor):
         kind = tok.kind
         if kind == T.NUMBER:
             self.advance()
+            if "e" in tok.text.lower():
+                self.warn("exponent-number", f"{tok.text} is in scientific notation, which no AWS page shows", tok.span)
             return A.Number(tok.value, text=tok.text, span=tok.span)  # type: ignore[arg-type]
         if kind == T.DURATION:
             self.advance()
@@ -88,7 +90,7 @@ class ExpressionParser(TokenCursor):
             return A.Duration(amount, unit, span=tok.span)
         if kind == T.STRING:
             self.advance()
-            return A.String(str(tok.value), span=tok.span)
+            return A.String(str(tok.value), raw=tok.text, span=tok.span)
         if kind == T.PLACEHOLDER:
             self.advance()
             return A.Placeholder(str(tok.value), span=tok.span)
@@ -229,6 +231,9 @@ class ExpressionParser(TokenCursor):
                 node = A.Member(node, segment, span=Span(start, name_tok.end))
             return node
         op = tok.text if tok.kind == T.OP else str(tok.word)
+        if op == "==":
+            self.warn("double-equals", "'==' is read as '=' (the operator tables list only '=')", tok.span)
+            op = "="
         negated = False
         if op == "not":
             negated = True

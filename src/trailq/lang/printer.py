@@ -3,9 +3,11 @@ back to an equal AST (`layout.py` breaks long commands over lines; `to_text` liv
 
 Canonical form: one command per line, continuation lines start with `| `; commands and
 keywords lower case (`SOURCE` and `OUTPUT` as documented); functions by canonical name;
-strings double-quoted; one space around binary operators; parentheses only where precedence
-needs them. Comments are printed back: leading comments on their own lines before the
-command, same-line comments after it.
+strings double-quoted unless that would need an escape the single-quoted original did not (a
+string with a backslash or a `"` keeps its spelling); one space around binary operators;
+parentheses only where precedence needs them. An unaliased fields/display/stats expression
+keeps its spelling (its column is named by it). Comments are printed back: leading comments
+on their own lines before the command, same-line comments after it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import re
 from collections.abc import Callable
 
 from trailq.lang import ast as A
-from trailq.lang.lexer import encode_string
+from trailq.lang.lexer import decode_string, encode_string
 from trailq.lang.parser import BINDING, PREFIX_MINUS, PREFIX_NOT, RESERVED, RIGHT_ASSOC
 
 _PLAIN_FIRST = re.compile(r"@*[A-Za-z_@][A-Za-z0-9_@]*\Z")
@@ -143,7 +145,7 @@ def expr_text(node: A.Expr) -> str:
     if isinstance(node, A.Field):
         return field_text(node)
     if isinstance(node, A.String):
-        return encode_string(node.value)
+        return string_text(node)
     if isinstance(node, A.Number):
         return number_text(node)
     if isinstance(node, A.Duration):
@@ -214,7 +216,54 @@ def number_text(node: A.Number) -> str:
     return number_literal(node.value)
 
 
+def string_text(node: A.String) -> str:
+    """A string literal: as written when it holds a backslash or a quote (escapes are not
+    documented, so none is added or removed), else double-quoted."""
+    raw = node.raw
+    if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"" and decode_string(raw[1:-1]) == node.value:
+        body = raw[1:-1]
+        if "\\" in body or '"' in body or "'" in body:
+            return raw
+        return f'"{body}"'
+    if '"' in node.value and "'" not in node.value and "\\" not in node.value and "\n" not in node.value:
+        return f"'{node.value}'"  # needs no escape in single quotes
+    return encode_string(node.value)
+
+
+def kept_spelling(p: A.Projection | A.SortKey) -> str | None:
+    """The text an unaliased expression (or a sort key) is printed as when the canonical text
+    would rename its column: its own source text (whitespace runs collapsed between tokens), if
+    that reads back as the same expression; else None (then the canonical text)."""
+    if getattr(p, "alias", None) is not None or not p.source_name:
+        return None
+    canonical = expr_text(p.expr)
+    if canonical == p.source_name:
+        return None
+    return p.source_name if _reads_back(p.source_name, p.expr) else None
+
+
+def sort_key_text(key: A.SortKey) -> str:
+    direction = "" if key.descending is None else (" desc" if key.descending else " asc")
+    return (kept_spelling(key) or expr_text(key.expr)) + direction
+
+
+def _reads_back(text: str, expr: A.Expr) -> bool:
+    from trailq.errors import QueryError
+    from trailq.lang.parser import Parser
+
+    try:
+        command = Parser("fields " + text, placeholders=True).parse_query().commands
+    except QueryError:
+        return False
+    return len(command) == 1 and isinstance(command[0], A.Fields) and len(command[0].items) == 1 and (
+        command[0].items[0].alias is None and command[0].items[0].expr == expr
+    )
+
+
 def projection_text(p: A.Projection) -> str:
+    kept = kept_spelling(p)
+    if kept is not None:
+        return kept
     text = expr_text(p.expr)
     return text if p.alias is None else f"{text} as {name_text(p.alias)}"
 
@@ -239,11 +288,7 @@ def command_text(c: A.Command) -> str:
         text += " by " + projections_text(c.by) if c.by else ""
         return text + (" offset " + expr_text(c.offset) if c.offset is not None else "")
     if isinstance(c, A.Sort):
-        keys = []
-        for key in c.keys:
-            direction = "" if key.descending is None else (" desc" if key.descending else " asc")
-            keys.append(expr_text(key.expr) + direction)
-        return f"{c.keyword} " + ", ".join(keys)
+        return f"{c.keyword} " + ", ".join(sort_key_text(key) for key in c.keys)
     if isinstance(c, A.Limit):
         return f"{c.keyword} {'any ' if c.any else ''}{expr_text(c.count)}"
     if isinstance(c, A.Parse):
@@ -307,7 +352,7 @@ def source_text(c: A.Source) -> str:
     parts = ["SOURCE"]
     for sel in c.selectors:
         if sel.kind == "name":
-            parts.append(expr_text(sel.args[0]))
+            parts.append(log_group_text(sel))
         else:
             args = [expr_text(a) for a in sel.args] + [f"{name_text(k)}: {expr_text(v)}" for k, v in sel.named]
             parts.append(f"{sel.kind}({', '.join(args)})")
@@ -316,6 +361,21 @@ def source_text(c: A.Source) -> str:
     if c.end is not None:
         parts.append("END=" + expr_text(c.end))
     return " ".join(parts)
+
+
+_BARE_LOG_GROUP = re.compile(r"[.\-_/#A-Za-z0-9]+\Z")
+
+
+def log_group_text(sel: A.SourceSelector) -> str:
+    """A SOURCE log group name as it was written: bare, backquoted or quoted."""
+    name = sel.args[0]
+    value = name.value if isinstance(name, A.String) else None
+    bare_ok = value is not None and _BARE_LOG_GROUP.match(value) and not value.startswith("#")
+    if bare_ok and sel.quote == "bare" and value.lower() not in ("start", "end"):  # type: ignore[union-attr]
+        return value
+    if value is not None and sel.quote == "`" and "`" not in value and "\n" not in value:
+        return f"`{value}`"
+    return expr_text(name)
 
 
 _NO_SPACE_BEFORE = {",", ")", "]", "}", ":", "=", "."}
