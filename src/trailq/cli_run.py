@@ -14,8 +14,9 @@ from typing import Any, Callable
 import click
 
 from trailq import catalog as catalog_mod, errors, runs
-from trailq.cli import aws_plan_from, catalog_option, main, option_group, param_option, signal_exit_code
-from trailq.fileio import check_writable, write_atomic
+from trailq.cli import aws_plan_from, write_stdout, catalog_option, main, option_group, param_option, signal_exit_code
+from trailq.destinations import ALLOW_FLAG, check_destinations
+from trailq.fileio import STDOUT, check_writable, write_atomic
 from trailq.output import DEFAULT_PRICE_PER_GB
 from trailq.params import parse_assignments
 from trailq.result import Result, exit_code_of
@@ -60,14 +61,24 @@ report_options = option_group(
                  help="USD per GB scanned, for --stats."),
     click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings on stderr (errors and truncation are still shown)."),
 )
+# Reports never overwrite or land among the records a run reads (destinations.py).
+allow_output_option = click.option(
+    ALLOW_FLAG, "allow_output_in_source", is_flag=True,
+    help="Allow --output/--junit/--state inside a --source folder (the next run over it reads them as input).",
+)
+_WRITE_HELP = " (atomically; - is stdout; a missing folder is created, and said on stderr)."
 check_output_options = option_group(
-    click.option("--output", "output_file", type=click.Path(dir_okay=False), help="Write the summary to FILE (atomically)."),
+    click.option("--output", "output_file", type=click.Path(dir_okay=False, allow_dash=True), help="Write the summary to FILE" + _WRITE_HELP),
+    allow_output_option,
     report_options,
 )
 output_options = option_group(
     click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv", "tsv", "markdown"]), default="table", show_default=True),
     click.option("--table-format", default=None, help="Any tabulate format name, for --format table."),
-    click.option("--output", "output_file", type=click.Path(dir_okay=False), help="Write the result to FILE (atomically)."),
+    click.option("--output", "output_file", type=click.Path(dir_okay=False, allow_dash=True), help="Write the result to FILE" + _WRITE_HELP),
+    allow_output_option,
+    click.option("--csv-raw", is_flag=True, help="csv/tsv: write cells as they are, without the guard against "
+                 "spreadsheet formulas (a cell starting with = + - @ tab or CR gets a leading ')."),
     click.option("--merge", is_flag=True, help="One table for every query and target, with query/account/region columns."),
     report_options,
     click.option("--show-ptr", is_flag=True, help="Show the @ptr column."),
@@ -89,8 +100,7 @@ def run(**o: Any) -> None:
     if o["resume_ids"]:
         sys.exit(_resume(o))
     options = _render_options(o)  # a bad --format/--tz/--table-format fails before anything runs
-    check_writable(o["output_file"], "--output")
-    check_writable(o["state_file"], "--state")
+    _check_destinations(o, {"--output": o["output_file"], "--state": o["state_file"]})
     execution = _execute(o, only_checks=False)
     _emit(execution.results, o, options)
     execution.commit_state()  # only now: the rows are out
@@ -113,7 +123,7 @@ def _resume(o: dict[str, Any]) -> int:
     if ignored:
         raise errors.UsageError(f"{ignored[0]} does not apply to --resume (the query already ran with its own)")
     options = _render_options(o)
-    check_writable(o["output_file"], "--output")
+    _check_destinations(o, {"--output": o["output_file"]})
     with cancel_on_signals() as signals:
         results = aws.resume(o["resume_ids"], aws_plan_from(o), cancel=signals.event)
     _emit(results, o, options)
@@ -137,9 +147,7 @@ def check(**o: Any) -> None:
     from trailq import checks
 
     cat = catalog_mod.load(o["catalogs"])
-    check_writable(o["output_file"], "--output")
-    check_writable(o["junit_file"], "--junit")
-    check_writable(o["state_file"], "--state")
+    _check_destinations(o, {"--output": o["output_file"], "--junit": o["junit_file"], "--state": o["state_file"]})
     execution = _execute(o, only_checks=True, cat=cat)
     verdicts = checks.evaluate(execution.results, {q.name: q.check for q in cat.queries.values() if q.check is not None})
     _write_text(o["output_file"], checks.summary_table(verdicts) + _findings(execution.results, verdicts, o))
@@ -153,6 +161,18 @@ def check(**o: Any) -> None:
     _report_statistics(execution.results, o)
     code = checks.exit_code(verdicts)
     sys.exit(code if execution.exit_code in (errors.EXIT_OK, errors.EXIT_QUERY_FAILED) else execution.exit_code)
+
+
+def _check_destinations(o: dict[str, Any], named: dict[str, str | None]) -> None:
+    """Before anything runs: each file writable, none a --source or inside one, no file named twice.
+
+    A folder that writing will create (a CI job's first `reports/`) is said on stderr.
+    """
+    for flag, path in named.items():
+        created = check_writable(path, flag)
+        if created is not None:
+            _say([f"note: {flag} {path}: folder {created} does not exist; it will be created"], o)
+    check_destinations(named, o["sources"], allow_in_source=o["allow_output_in_source"])
 
 
 def _findings(results: list[Result], verdicts: list[Any], o: dict[str, Any]) -> str:
@@ -174,7 +194,8 @@ def _findings(results: list[Result], verdicts: list[Any], o: dict[str, Any]) -> 
 
 
 def _terminal_width(o: dict[str, Any]) -> int | None:
-    return shutil.get_terminal_size().columns if sys.stdout.isatty() and not o["output_file"] else None
+    to_stdout = o["output_file"] in (None, STDOUT)
+    return shutil.get_terminal_size().columns if to_stdout and sys.stdout is not None and sys.stdout.isatty() else None
 
 
 @dataclass
@@ -291,6 +312,7 @@ def _render_options(o: dict[str, Any]) -> Any:
     return output.RenderOptions(
         format=o["fmt"], table_format=o["table_format"] or output.DEFAULT_TABLE_FORMAT,
         show_ptr=o["show_ptr"], tz=o["tz"], merge=o["merge"], width=_terminal_width(o),
+        csv_raw=o["csv_raw"],
     )
 
 
@@ -320,8 +342,7 @@ def _say(notices: list[str], o: dict[str, Any]) -> None:
 
 def _write_text(path: str | None, text: str) -> None:
     """Data goes out byte for byte: click.echo would strip escape sequences from piped output."""
-    if path:
+    if path and path != STDOUT:
         write_atomic(path, text)
     elif text:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-        sys.stdout.flush()
+        write_stdout(text if text.endswith("\n") else text + "\n")
