@@ -247,7 +247,8 @@ def _execute_local(queries: list[runs.QueryToRun], o: dict[str, Any], progress: 
     if o["state_file"]:
         # Periodic local audits need a start for their first window: the catalog's `since`.
         window = window or flags.window(queries[0].since or "24h")
-        state = runs.Windows(o["state_file"], _settle_seconds(o), flags.now)
+        state = runs.Windows(o["state_file"], _settle_seconds(o), flags.now,
+                             keys=runs.state_keys(queries), explicit_start=o["start"] is not None)
     stdin = sys.stdin.buffer if "-" in sources else None
     results, notices = runs.run_local(
         queries, sources=sources, label=label, window=window, strict=o["strict"], stdin=stdin,

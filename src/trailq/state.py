@@ -83,9 +83,14 @@ class StateFile:
             return {}  # first run: every window starts at the requested start
         except OSError as exc:
             raise UsageError(f"--state {self.path}: cannot read: {exc.strerror or exc}") from None
+        except UnicodeDecodeError:
+            raise UsageError(
+                f"--state {self.path}: not a trailq state file (binary, not UTF-8 text)",
+                hint="give another --state FILE; trailq writes a small JSON file there",
+            ) from None
         try:
             return _parse(json.loads(text))
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
             raise UsageError(
                 f"--state {self.path}: not a trailq state file ({exc})",
                 hint="delete it to start again from --since, or give another --state FILE",
@@ -140,15 +145,16 @@ class StateFile:
         if current is None or until > current:
             self._covered.setdefault(query, {})[target_key] = until
 
-    def record_result(self, result: Result, window: TimeRange) -> bool:
+    def record_result(self, result: Result, window: TimeRange, query_key: str | None = None) -> bool:
         """Record `window` for the result's query × target when the result is complete and whole.
 
-        A failed or truncated result is not recorded (its span will be read again); returns whether
-        the watermark was recorded.
+        `query_key` is the entry to record under (default: the result's query name; ad-hoc text
+        is keyed by a digest of its text). A failed or truncated result is not recorded (its span
+        will be read again); returns whether the watermark was recorded.
         """
         if not result.ok or result.truncated:
             return False
-        self.record(result.query, target_key(result.target), window)
+        self.record(query_key or result.query, target_key(result.target), window)
         return True
 
     def save(self) -> None:
