@@ -17,6 +17,7 @@ from trailq.lang import ast as A
 from trailq.engine.events import Event, field_getter
 from trailq.engine.functions import CONTEXT_FUNCTIONS, SCALARS, Period, compile_regex, engine_name, floor_period_ms, truth
 from trailq.engine.values import Timestamp, Value, compare_values, to_number, to_text
+from trailq.numbers import bounded, power
 
 __all__ = ["Row", "RunContext", "Compiler", "truth"]
 
@@ -152,7 +153,7 @@ class Compiler:
 
         def negate(row: Row) -> Value:
             number = to_number(operand(row))
-            return None if number is None else -number
+            return None if number is None else bounded(-number)
 
         return negate
 
@@ -175,9 +176,7 @@ class Compiler:
                 result = arithmetic(a, b)
             except (ZeroDivisionError, OverflowError, ValueError):
                 return None
-            if isinstance(result, float) and not math.isfinite(result):
-                return None
-            return result
+            return None if result is None else bounded(result)  # numbers.py: no unbounded integers
 
         return calculate
 
@@ -280,13 +279,36 @@ class Compiler:
         if function is None:
             raise self.unsupported(node, f"{node.name}() is not supported by the local engine")
         args = [self.compile(arg) for arg in node.args]
+        # A result no value can hold (a date past year 9999, a period of 10^20 days) is null, like a
+        # non-finite number (docs/semantics.md, "Numbers"), never an error that stops the run.
         if len(args) == 1:
             only = args[0]
-            return lambda row: function(only(row))
+
+            def call_one(row: Row) -> Value:
+                try:
+                    return function(only(row))
+                except _UNREPRESENTABLE:
+                    return None
+
+            return call_one
         if len(args) == 2:
             first, second = args
-            return lambda row: function(first(row), second(row))
-        return lambda row: function(*[arg(row) for arg in args])
+
+            def call_two(row: Row) -> Value:
+                try:
+                    return function(first(row), second(row))
+                except _UNREPRESENTABLE:
+                    return None
+
+            return call_two
+
+        def call_many(row: Row) -> Value:
+            try:
+                return function(*[arg(row) for arg in args])
+            except _UNREPRESENTABLE:
+                return None
+
+        return call_many
 
     def _context_call(self, node: A.Call, name: str) -> Compiled:
         context = self.context
@@ -355,11 +377,11 @@ def _divide(a: float, b: float) -> float:
     return a / b
 
 
-def _power(a: float, b: float) -> float:
-    result = a**b
-    if isinstance(result, complex):
-        raise ValueError("complex power")
-    return result
+def _power(a: float, b: float) -> float | None:
+    return power(a, b)
+
+
+_UNREPRESENTABLE = (OverflowError, ValueError)
 
 
 _ARITHMETIC: dict[str, Callable[[float, float], float]] = {

@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Callable
 
 from trailq.engine.values import Value, to_number, to_text
+from trailq.numbers import bounded
 from trailq.lang.lexer import regex_to_python
 
 
@@ -42,9 +43,7 @@ def number_args(fn: Callable[..., Value]) -> Callable[..., Value]:
             result = fn(*numbers)
         except (ValueError, OverflowError, ZeroDivisionError):
             return None
-        if isinstance(result, float) and not math.isfinite(result):
-            return None
-        return result
+        return None if result is None else bounded(result)  # numbers.py: big ints become doubles
 
     return wrapped
 
