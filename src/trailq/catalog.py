@@ -7,6 +7,7 @@ raised together as one CatalogError (exit 6). The built-in catalog ships in the 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -14,12 +15,16 @@ from typing import Any
 
 import yaml
 
-from trailq import lang, params as params_mod
+from trailq import lang, params as params_mod, yamlload
 from trailq.errors import EXIT_QUERY_INVALID, CatalogError, QueryError
 from trailq.params import Param
 from trailq.source import caret, line_col
 
 SEVERITIES = ("low", "medium", "high", "critical")
+# Query names become CloudWatch saved-query names (under a folder), file names and state keys:
+# a letter or digit first, then letters, digits, `_`, `.` and `-`; no `/`, no spaces, no `..` start.
+QUERY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+QUERY_NAME_RULE = "a letter or digit, then letters, digits, '_', '.' or '-' (at most 128 characters)"
 _TOP_KEYS = {"version", "defaults", "queries"}
 _DEFAULT_KEYS = {"since", "log_groups"}
 _QUERY_KEYS = {"description", "file", "query", "tags", "params", "check", "log_groups", "since"}
@@ -173,9 +178,12 @@ def load_file(path: Path, *, check_syntax: bool = True) -> tuple[list[NamedQuery
     problems = _Problems(str(path))
     try:
         text = path.read_text(encoding="utf-8")
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yamlload.compose(text)  # bounded: an alias bomb or deep nesting is refused at once
     except (OSError, UnicodeDecodeError) as exc:
         problems.add(None, f"cannot read: {exc}")
+        return [], problems
+    except yamlload.YamlLimitError as exc:
+        problems.add(None, exc.message, line=exc.line)
         return [], problems
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -198,7 +206,11 @@ def load_file(path: Path, *, check_syntax: bool = True) -> tuple[list[NamedQuery
     queries: list[NamedQuery] = []
     seen: dict[str, int] = {}
     for key_node, value_node in queries_node.value:
-        name = key_node.value
+        name = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+        if name is None or not QUERY_NAME.fullmatch(name):
+            shown = "a YAML list or mapping" if name is None else repr(name)
+            problems.add(key_node, f"query name {shown} is not a safe name: {QUERY_NAME_RULE}")
+            continue
         if name in seen:
             problems.add(key_node, f"duplicate query name (first defined on line {seen[name]})", name)
             continue
@@ -405,7 +417,7 @@ def _params(node: yaml.Node | None, problems: _Problems, name: str) -> dict[str,
         if ptype not in params_mod.PARAM_TYPES:
             problems.add(keys["type"], f"parameter '{param_name}': unknown type '{ptype}' (one of {', '.join(params_mod.PARAM_TYPES)})", name)
             continue
-        default = params_mod.default_text(_scalar(keys["default"])) if "default" in keys else None
+        default = _default(keys["default"], ptype, problems, param_name, name) if "default" in keys else None
         description = _typed(keys.get("description"), str, problems, f"parameter '{param_name}' description", name) or ""
         param = Param(param_name, ptype, default, description)
         if default is not None:
@@ -416,6 +428,31 @@ def _params(node: yaml.Node | None, problems: _Problems, name: str) -> dict[str,
                 param = Param(param_name, ptype, None, description)  # still declared: one problem, not two
         declared[param_name] = param
     return declared
+
+
+_DEFAULT_SCALARS = (str, int, float, bool)
+
+
+def _default(node: yaml.Node, ptype: str, problems: _Problems, param_name: str, query: str) -> str | None:
+    """A parameter's default as -p text. A list takes a list of plain values (or a comma string);
+    other types take one plain value. Nested lists, maps and null are problems, not Python reprs."""
+    value = _scalar(node)
+    what = f"parameter '{param_name}' default"
+    if ptype == "list" and isinstance(value, list):
+        bad = next((item for item in value if not isinstance(item, _DEFAULT_SCALARS)), _NO_ITEM)
+        if bad is not _NO_ITEM:
+            kind = "null" if bad is None else type(bad).__name__.replace("dict", "mapping")
+            problems.add(node, f"{what}: list items must be strings or numbers, not {kind}", query)
+            return None
+        return params_mod.default_text(value)
+    if not isinstance(value, _DEFAULT_SCALARS):
+        kind = "null" if value is None else type(value).__name__.replace("dict", "mapping")
+        problems.add(node, f"{what} must be a string or number{' (or a list of them)' if ptype == 'list' else ''}, not {kind}", query)
+        return None
+    return params_mod.default_text(value)
+
+
+_NO_ITEM = object()
 
 
 def _check(node: yaml.Node | None, problems: _Problems, name: str) -> Check | None:
