@@ -17,6 +17,7 @@ from trailq.lang import ast as A
 from trailq.engine.events import Event, field_getter
 from trailq.engine.functions import CONTEXT_FUNCTIONS, SCALARS, Period, compile_regex, engine_name, floor_period_ms, truth
 from trailq.engine.values import Timestamp, Value, compare_values, to_number, to_text
+from trailq.engine.regexes import RegexNotLinear, UserRegex
 from trailq.numbers import bounded, power
 
 __all__ = ["Row", "RunContext", "Compiler", "truth"]
@@ -104,6 +105,13 @@ class Compiler:
     def unsupported(self, node: object, message: str) -> UnsupportedLocally:
         return UnsupportedLocally(message, span=getattr(node, "span", A.NO_SPAN), text=self.context.query.text)
 
+    def user_regex(self, node: object, pattern: str) -> UserRegex:
+        """A regex from the query, compiled for RE2; one it cannot run is refused with a caret (exit 7)."""
+        try:
+            return compile_regex(pattern)
+        except RegexNotLinear as exc:
+            raise self.unsupported(node, exc.reason) from None
+
     def compile(self, node: A.Expr) -> Compiled:
         method = getattr(self, "_" + type(node).__name__, None)
         if method is None:
@@ -184,8 +192,7 @@ class Compiler:
         operand = self.compile(node.operand)
         pattern = node.pattern
         if isinstance(pattern, A.Regex):
-            test = compile_regex(pattern.pattern).search
-            matcher: Callable[[str], bool] = lambda text: test(text) is not None
+            matcher: Callable[[str], bool] = self.user_regex(pattern, pattern.pattern).test
         elif isinstance(pattern, A.String):
             needle = pattern.value
             matcher = lambda text: needle in text
@@ -208,11 +215,11 @@ class Compiler:
         if not isinstance(pattern, (A.Regex, A.String)):
             raise self.unsupported(pattern, "=~ needs a /regex/")
         source = pattern.pattern if isinstance(pattern, A.Regex) else pattern.value
-        test = compile_regex(source).search
+        test = self.user_regex(pattern, source).test
 
         def match(row: Row) -> Value:
             text = to_text(operand(row))
-            return text is not None and test(text) is not None
+            return text is not None and test(text)
 
         return match
 
@@ -278,6 +285,9 @@ class Compiler:
         function = SCALARS.get(name)
         if function is None:
             raise self.unsupported(node, f"{node.name}() is not supported by the local engine")
+        if name == "regexreplace" and len(node.args) > 1 and isinstance(node.args[1], (A.Regex, A.String)):
+            literal = node.args[1]
+            self.user_regex(literal, literal.pattern if isinstance(literal, A.Regex) else literal.value)
         args = [self.compile(arg) for arg in node.args]
         # A result no value can hold (a date past year 9999, a period of 10^20 days) is null, like a
         # non-finite number (docs/semantics.md, "Numbers"), never an error that stops the run.
