@@ -7,6 +7,7 @@ raised together as one CatalogError (exit 6). The built-in catalog ships in the 
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -205,6 +206,7 @@ def load_file(path: Path, *, check_syntax: bool = True) -> tuple[list[NamedQuery
         return [], problems
     queries: list[NamedQuery] = []
     seen: dict[str, int] = {}
+    lines = text.split("\n")  # once per file: where inline block queries start (see _inline_place)
     for key_node, value_node in queries_node.value:
         name = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
         if name is None or not QUERY_NAME.fullmatch(name):
@@ -215,7 +217,7 @@ def load_file(path: Path, *, check_syntax: bool = True) -> tuple[list[NamedQuery
             problems.add(key_node, f"duplicate query name (first defined on line {seen[name]})", name)
             continue
         seen[name] = key_node.start_mark.line + 1
-        query = _query(name, key_node, value_node, path, defaults, problems, check_syntax)
+        query = _query(name, key_node, value_node, path, defaults, problems, check_syntax, lines)
         if query is not None:
             queries.append(query)
     return queries, problems
@@ -235,15 +237,30 @@ def _mapping(node: yaml.MappingNode, problems: _Problems, allowed: set[str], wha
     return out
 
 
+class _TooDeep:
+    """A value nested deeper than Python's constructor can follow (libyaml allows 1,000 levels)."""
+
+    def __repr__(self) -> str:
+        return "a value nested too deeply"
+
+
 def _scalar(node: yaml.Node) -> Any:
-    """A node's Python value with safe_load semantics."""
-    return yaml.SafeLoader("").construct_document(node) if node is not None else None
+    """A node's Python value with safe_load semantics (a _TooDeep instance when nested too deeply)."""
+    if node is None:
+        return None
+    try:
+        return yaml.SafeLoader("").construct_document(node)
+    except RecursionError:
+        return _TooDeep()
 
 
 def _typed(node: yaml.Node | None, want: type | tuple[type, ...], problems: _Problems, what: str, query: str | None = None) -> Any:
     if node is None:
         return None
     value = _scalar(node)
+    if isinstance(value, _TooDeep):
+        problems.add(node, f"{what} is nested too deeply", query)
+        return None
     if isinstance(value, bool) and bool not in (want if isinstance(want, tuple) else (want,)):
         value = None  # YAML booleans are not numbers or strings here
     if not isinstance(value, want):
@@ -308,6 +325,7 @@ def _query(
     defaults: dict[str, Any],
     problems: _Problems,
     check_syntax: bool,
+    lines: list[str],
 ) -> NamedQuery | None:
     before = len(problems.items)
     if not isinstance(node, yaml.MappingNode):
@@ -317,7 +335,7 @@ def _query(
     description = _typed(keys.get("description"), str, problems, "description", name)
     if "description" not in keys:
         problems.add(key_node, "missing required key 'description'", name)
-    text, origin, place = _query_text(name, key_node, keys, path, problems)
+    text, origin, place = _query_text(name, key_node, keys, path, problems, lines)
     tags = _string_list(keys.get("tags"), problems, "tags", name) or ()
     declared = _params(keys.get("params"), problems, name)
     check = _check(keys.get("check"), problems, name)
@@ -355,11 +373,15 @@ class _Place:
         return line + self.lines, col + (self.first_columns if line == 1 else self.columns)
 
 
-def _inline_place(node: yaml.Node) -> _Place:
-    """An inline `query:`: a block scalar starts on the next line, indented; a flow scalar after the key."""
+def _inline_place(node: yaml.Node, lines: list[str]) -> _Place:
+    """An inline `query:`: a block scalar starts on the next line, indented; a flow scalar after the key.
+
+    `lines` is the file split once: splitting it again for every query made loading quadratic
+    (a 20,000-query catalog took over 30 s for any command).
+    """
     mark = node.start_mark
     if getattr(node, "style", None) in ("|", ">"):
-        following = (mark.buffer or "").split("\n")[mark.line + 1 :]
+        following = itertools.islice(lines, mark.line + 1, None)
         content = next((line for line in following if line.strip()), "")
         indent = len(content) - len(content.lstrip(" "))
         return _Place(mark.line + 1, indent, indent)
@@ -367,14 +389,16 @@ def _inline_place(node: yaml.Node) -> _Place:
     return _Place(mark.line, mark.column + quoted, 0)
 
 
-def _query_text(name: str, key_node: yaml.Node, keys: dict[str, yaml.Node], path: Path, problems: _Problems) -> tuple[str | None, str, _Place]:
+def _query_text(
+    name: str, key_node: yaml.Node, keys: dict[str, yaml.Node], path: Path, problems: _Problems, lines: list[str],
+) -> tuple[str | None, str, _Place]:
     """The query's text, the file it is in, and where in that file the text starts."""
     if ("file" in keys) == ("query" in keys):
         problems.add(key_node, "give exactly one of 'file' or 'query'", name)
         return None, str(path), _Place()
     if "query" in keys:
         node = keys["query"]
-        return _typed(node, str, problems, "query", name), str(path), _inline_place(node)
+        return _typed(node, str, problems, "query", name), str(path), _inline_place(node, lines)
     file_node = keys["file"]
     relative = _typed(file_node, str, problems, "file", name)
     if relative is None:
@@ -441,12 +465,12 @@ def _default(node: yaml.Node, ptype: str, problems: _Problems, param_name: str, 
     if ptype == "list" and isinstance(value, list):
         bad = next((item for item in value if not isinstance(item, _DEFAULT_SCALARS)), _NO_ITEM)
         if bad is not _NO_ITEM:
-            kind = "null" if bad is None else type(bad).__name__.replace("dict", "mapping")
+            kind = "null" if bad is None else type(bad).__name__.replace("dict", "mapping").replace("_TooDeep", "nested too deeply")
             problems.add(node, f"{what}: list items must be strings or numbers, not {kind}", query)
             return None
         return params_mod.default_text(value)
     if not isinstance(value, _DEFAULT_SCALARS):
-        kind = "null" if value is None else type(value).__name__.replace("dict", "mapping")
+        kind = "null" if value is None else type(value).__name__.replace("dict", "mapping").replace("_TooDeep", "nested too deeply")
         problems.add(node, f"{what} must be a string or number{' (or a list of them)' if ptype == 'list' else ''}, not {kind}", query)
         return None
     return params_mod.default_text(value)
