@@ -7,7 +7,6 @@ raised together as one CatalogError (exit 6). The built-in catalog ships in the 
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -381,8 +380,8 @@ def _inline_place(node: yaml.Node, lines: list[str]) -> _Place:
     """
     mark = node.start_mark
     if getattr(node, "style", None) in ("|", ">"):
-        following = itertools.islice(lines, mark.line + 1, None)
-        content = next((line for line in following if line.strip()), "")
+        # Indexed, not sliced: skipping to the line must not cost the lines before it.
+        content = next((lines[i] for i in range(mark.line + 1, len(lines)) if lines[i].strip()), "")
         indent = len(content) - len(content.lstrip(" "))
         return _Place(mark.line + 1, indent, indent)
     quoted = 1 if getattr(node, "style", None) in ("'", '"') else 0
