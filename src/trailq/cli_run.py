@@ -51,7 +51,7 @@ aws_options = option_group(
     click.option("--limit", type=click.IntRange(1, 100_000), help="Rows per query (StartQuery limit)."),
     click.option("--timeout", default="15m", show_default=True, help="Deadline for the whole run."),
     click.option("--concurrency", type=click.IntRange(1, 100), default=20, show_default=True, help="Queries running at once per account and region."),
-    click.option("--state", "state_file", type=click.Path(dir_okay=False), help="Remember where each window ended; the next run starts there."),
+    click.option("--state", "state_file", type=click.Path(dir_okay=False), help="Remember where each window ended; the next run starts there (and wins over --start, said on stderr)."),
     click.option("--settle", default="5m", show_default=True, help="With --state: keep the window's end this far behind now (ingestion delay)."),
 )
 # --stats and --quiet: what goes to stderr, for `run` and `check` alike.
@@ -140,7 +140,7 @@ _NOT_WITH_RESUME = {
 @main.command()
 @query_options
 @check_output_options
-@click.option("--junit", "junit_file", type=click.Path(dir_okay=False), help="Write a JUnit XML report to FILE.")
+@click.option("--junit", "junit_file", type=click.Path(dir_okay=False), help="Write a JUnit XML report to FILE (a missing folder is created, and said on stderr).")
 @click.option("--findings/--no-findings", default=True, show_default=True, help="Print the rows behind each failed check after the summary.")
 def check(**o: Any) -> None:
     """Run the queries that carry a check; exit 1 when a check finds something, 5 when a query could not run."""
@@ -169,6 +169,8 @@ def _check_destinations(o: dict[str, Any], named: dict[str, str | None]) -> None
     A folder that writing will create (a CI job's first `reports/`) is said on stderr.
     """
     for flag, path in named.items():
+        if path == STDOUT and flag != "--output":
+            raise errors.UsageError(f"{flag} -: give a file name (only --output writes to stdout)")
         created = check_writable(path, flag)
         if created is not None:
             _say([f"note: {flag} {path}: folder {created} does not exist; it will be created"], o)

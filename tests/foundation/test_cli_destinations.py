@@ -73,6 +73,8 @@ def test_output_dash_is_stdout_and_an_empty_name_is_a_usage_error(trail):
     assert not os.path.exists("-")
     empty = invoke("run", "--query", QUERY, "--source", str(trail), "--output", "")
     assert empty.exit_code == 2 and "--output" in empty.stderr
+    junit = invoke("check", "--source", str(trail), "--junit", "-")
+    assert junit.exit_code == 2 and "--junit -" in junit.stderr
 
 
 def test_a_missing_output_folder_is_created_and_said(tmp_path, trail):
