@@ -6,7 +6,6 @@ a hint) on stderr and its exit code here, and any other exception into a short b
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import sys
@@ -18,6 +17,7 @@ import orjson
 from tabulate import tabulate
 
 from trailq import __version__, catalog as catalog_mod, errors
+from trailq.streams import EXIT_BROKEN_PIPE, GuardedStdout, silence_stdout
 from trailq.timerange import parse_duration_seconds
 from trailq.params import parse_assignments
 
@@ -79,82 +79,17 @@ def _redact_args(args: list[str]) -> list[str]:
     return out
 
 
-# A reader that went away (`trailq run ... | head -1`): exit as a process killed by SIGPIPE would
-# (128 + 13), silently; the output is incomplete, so `set -o pipefail` should see it (docs/ci.md).
-EXIT_BROKEN_PIPE = 141
-
-
-class _GuardedStdout:
-    """sys.stdout for the commands: a closed or failing stdout becomes a WriteFailedError (exit 5).
-
-    `trailq list >&-` starts with no stdout at all (Python sets sys.stdout to None, and click.echo
-    then drops the text silently); `> /dev/full` fails on flush. Either way the data is lost, which
-    must be said. A broken pipe stays BrokenPipeError, handled by the group.
-    """
-
-    def __init__(self, stream: Any) -> None:
-        self._stream = stream
-
-    def _failed(self, exc: OSError | None) -> errors.WriteFailedError:
-        why = "it is closed" if exc is None else (exc.strerror or str(exc))
-        return errors.WriteFailedError(f"cannot write to stdout: {why}")
-
-    def write(self, text: str) -> int:
-        if self._stream is None:
-            raise self._failed(None)
-        try:
-            return self._stream.write(text)
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise self._failed(exc) from None
-
-    def flush(self) -> None:
-        if self._stream is None:
-            return
-        try:
-            self._stream.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise self._failed(exc) from None
-
-    def isatty(self) -> bool:
-        return self._stream is not None and self._stream.isatty()
-
-    def __getattr__(self, name: str) -> Any:
-        if self._stream is None:
-            raise AttributeError(name)
-        return getattr(self._stream, name)
-
-
-def write_stdout(text: str) -> None:
-    """Data to stdout as it is (click.echo would strip escape sequences from piped output)."""
-    sys.stdout.write(text)
-    sys.stdout.flush()
-
-
-def _silence_stdout() -> None:
-    """After a broken pipe: point stdout at /dev/null so the interpreter's final flush cannot fail again."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-        os.close(devnull)
-    except OSError:
-        pass
-
-
 class TrailqGroup(click.Group):
     """Maps errors to exit codes for every command."""
 
     def invoke(self, ctx: click.Context) -> Any:
         original = sys.stdout
-        if not isinstance(original, _GuardedStdout):
-            sys.stdout = _GuardedStdout(original)  # type: ignore[assignment]
+        if not isinstance(original, GuardedStdout):
+            sys.stdout = GuardedStdout(original)  # type: ignore[assignment]
         try:
             return self._invoke(ctx)
         finally:
-            if sys.stdout is not original and isinstance(sys.stdout, _GuardedStdout):
+            if sys.stdout is not original and isinstance(sys.stdout, GuardedStdout):
                 sys.stdout = original
 
     def _invoke(self, ctx: click.Context) -> Any:
@@ -171,7 +106,7 @@ class TrailqGroup(click.Group):
         except BrokenPipeError:
             # `trailq run ... | head`: the reader went away. Nothing to say (stderr may be the
             # same broken pipe); exit as SIGPIPE would.
-            _silence_stdout()
+            silence_stdout()
             ctx.exit(EXIT_BROKEN_PIPE)
         except Exception as exc:  # noqa: BLE001 — the last line of defence
             bug_report(exc)

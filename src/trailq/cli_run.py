@@ -14,9 +14,10 @@ from typing import Any, Callable
 import click
 
 from trailq import catalog as catalog_mod, errors, runs
-from trailq.cli import aws_plan_from, write_stdout, catalog_option, main, option_group, param_option, signal_exit_code
+from trailq.cli import aws_plan_from, catalog_option, main, option_group, param_option, signal_exit_code
 from trailq.destinations import ALLOW_FLAG, check_destinations
 from trailq.fileio import STDOUT, check_writable, write_atomic
+from trailq.streams import write_stdout
 from trailq.output import DEFAULT_PRICE_PER_GB
 from trailq.params import parse_assignments
 from trailq.result import Result, exit_code_of
