@@ -71,3 +71,10 @@ def test_a_deeply_nested_state_file_is_refused_not_a_crash(tmp_path):
     state.write_text("[" * 100_000)
     result = invoke("run", "--query", "fields eventID", "--source", str(path), "--state", str(state))
     assert result.exit_code == 2 and str(state) in result.stderr
+
+
+def test_a_device_as_state_file_is_refused_not_read_forever(tmp_path):
+    path = tmp_path / "events.jsonl"
+    _events(path)
+    result = invoke("run", "--query", "fields eventID", "--source", str(path), "--state", "/dev/zero")
+    assert result.exit_code == 2 and "/dev/zero" in result.stderr
