@@ -7,6 +7,8 @@ raised together as one CatalogError (exit 6). The built-in catalog ships in the 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -14,12 +16,16 @@ from typing import Any
 
 import yaml
 
-from trailq import lang, params as params_mod
+from trailq import lang, params as params_mod, yamlload
 from trailq.errors import EXIT_QUERY_INVALID, CatalogError, QueryError
 from trailq.params import Param
 from trailq.source import Span, caret, line_col
 
 SEVERITIES = ("low", "medium", "high", "critical")
+# Query names become CloudWatch saved-query names (under a folder), file names and state keys:
+# a letter or digit first, then letters, digits, `_`, `.` and `-`; no `/`, no spaces, no `..` start.
+QUERY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+QUERY_NAME_RULE = "a letter or digit, then letters, digits, '_', '.' or '-' (at most 128 characters)"
 _TOP_KEYS = {"version", "defaults", "queries"}
 _DEFAULT_KEYS = {"since", "log_groups"}
 _QUERY_KEYS = {"description", "file", "query", "tags", "params", "check", "log_groups", "since", "language"}
@@ -184,9 +190,12 @@ def load_file(path: Path, *, check_syntax: bool = True) -> tuple[list[NamedQuery
     problems = _Problems(str(path))
     try:
         text = path.read_text(encoding="utf-8")
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yamlload.compose(text)  # bounded: an alias bomb or deep nesting is refused at once
     except (OSError, UnicodeDecodeError) as exc:
         problems.add(None, f"cannot read: {exc}")
+        return [], problems
+    except yamlload.YamlLimitError as exc:
+        problems.add(None, exc.message, line=exc.line)
         return [], problems
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -208,13 +217,18 @@ def load_file(path: Path, *, check_syntax: bool = True) -> tuple[list[NamedQuery
         return [], problems
     queries: list[NamedQuery] = []
     seen: dict[str, int] = {}
+    lines = text.split("\n")  # once per file: where inline block queries start (see _inline_place)
     for key_node, value_node in queries_node.value:
-        name = key_node.value
+        name = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+        if name is None or not QUERY_NAME.fullmatch(name):
+            shown = "a YAML list or mapping" if name is None else repr(name)
+            problems.add(key_node, f"query name {shown} is not a safe name: {QUERY_NAME_RULE}")
+            continue
         if name in seen:
             problems.add(key_node, f"duplicate query name (first defined on line {seen[name]})", name)
             continue
         seen[name] = key_node.start_mark.line + 1
-        query = _query(name, key_node, value_node, path, defaults, problems, check_syntax)
+        query = _query(name, key_node, value_node, path, defaults, problems, check_syntax, lines)
         if query is not None:
             queries.append(query)
     return queries, problems
@@ -234,15 +248,30 @@ def _mapping(node: yaml.MappingNode, problems: _Problems, allowed: set[str], wha
     return out
 
 
+class _TooDeep:
+    """A value nested deeper than Python's constructor can follow (libyaml allows 1,000 levels)."""
+
+    def __repr__(self) -> str:
+        return "a value nested too deeply"
+
+
 def _scalar(node: yaml.Node) -> Any:
-    """A node's Python value with safe_load semantics."""
-    return yaml.SafeLoader("").construct_document(node) if node is not None else None
+    """A node's Python value with safe_load semantics (a _TooDeep instance when nested too deeply)."""
+    if node is None:
+        return None
+    try:
+        return yaml.SafeLoader("").construct_document(node)
+    except RecursionError:
+        return _TooDeep()
 
 
 def _typed(node: yaml.Node | None, want: type | tuple[type, ...], problems: _Problems, what: str, query: str | None = None) -> Any:
     if node is None:
         return None
     value = _scalar(node)
+    if isinstance(value, _TooDeep):
+        problems.add(node, f"{what} is nested too deeply", query)
+        return None
     if isinstance(value, bool) and bool not in (want if isinstance(want, tuple) else (want,)):
         value = None  # YAML booleans are not numbers or strings here
     if not isinstance(value, want):
@@ -307,6 +336,7 @@ def _query(
     defaults: dict[str, Any],
     problems: _Problems,
     check_syntax: bool,
+    lines: list[str],
 ) -> NamedQuery | None:
     before = len(problems.items)
     if not isinstance(node, yaml.MappingNode):
@@ -316,7 +346,7 @@ def _query(
     description = _typed(keys.get("description"), str, problems, "description", name)
     if "description" not in keys:
         problems.add(key_node, "missing required key 'description'", name)
-    text, origin, place = _query_text(name, key_node, keys, path, problems)
+    text, origin, place = _query_text(name, key_node, keys, path, problems, lines)
     tags = _string_list(keys.get("tags"), problems, "tags", name) or ()
     declared = _params(keys.get("params"), problems, name)
     check = _check(keys.get("check"), problems, name)
@@ -363,7 +393,8 @@ class _Place:
     lines: int = 0
     first_columns: int = 0
     columns: int = 0
-    file_text: str = ""  # the catalog file, for carets under an inline query's own lines
+    # The catalog file's lines (shared, never copied per query), for carets under an inline query's own lines.
+    file_lines: Sequence[str] = ()
 
     def locate(self, line: int, col: int) -> tuple[int, int]:
         return line + self.lines, col + (self.first_columns if line == 1 else self.columns)
@@ -381,7 +412,7 @@ class _Place:
     def _caret(self, text: str, span: Span, file_line_no: int, file_col: int) -> str:
         """Under the file's own line when that line holds the query's line at the reported
         column (an inline block: indented); else under the query's line."""
-        file_lines = self.file_text.split("\n") if self.file_text else []
+        file_lines = self.file_lines
         if 0 < file_line_no <= len(file_lines):
             _, col = line_col(text, span.start)
             line_start = span.start - (col - 1)
@@ -395,26 +426,32 @@ class _Place:
         return caret(text, span)
 
 
-def _inline_place(node: yaml.Node) -> _Place:
-    """An inline `query:`: a block scalar starts on the next line, indented; a flow scalar after the key."""
+def _inline_place(node: yaml.Node, lines: list[str]) -> _Place:
+    """An inline `query:`: a block scalar starts on the next line, indented; a flow scalar after the key.
+
+    `lines` is the file split once: splitting it again for every query made loading quadratic
+    (a 20,000-query catalog took over 30 s for any command).
+    """
     mark = node.start_mark
     if getattr(node, "style", None) in ("|", ">"):
-        following = (mark.buffer or "").split("\n")[mark.line + 1 :]
-        content = next((line for line in following if line.strip()), "")
+        # Indexed, not sliced: skipping to the line must not cost the lines before it.
+        content = next((lines[i] for i in range(mark.line + 1, len(lines)) if lines[i].strip()), "")
         indent = len(content) - len(content.lstrip(" "))
-        return _Place(mark.line + 1, indent, indent, (mark.buffer or "").rstrip("\0"))
+        return _Place(mark.line + 1, indent, indent, lines)
     quoted = 1 if getattr(node, "style", None) in ("'", '"') else 0
-    return _Place(mark.line, mark.column + quoted, 0, (mark.buffer or "").rstrip("\0"))
+    return _Place(mark.line, mark.column + quoted, 0, lines)
 
 
-def _query_text(name: str, key_node: yaml.Node, keys: dict[str, yaml.Node], path: Path, problems: _Problems) -> tuple[str | None, str, _Place]:
+def _query_text(
+    name: str, key_node: yaml.Node, keys: dict[str, yaml.Node], path: Path, problems: _Problems, lines: list[str],
+) -> tuple[str | None, str, _Place]:
     """The query's text, the file it is in, and where in that file the text starts."""
     if ("file" in keys) == ("query" in keys):
         problems.add(key_node, "give exactly one of 'file' or 'query'", name)
         return None, str(path), _Place()
     if "query" in keys:
         node = keys["query"]
-        return _typed(node, str, problems, "query", name), str(path), _inline_place(node)
+        return _typed(node, str, problems, "query", name), str(path), _inline_place(node, lines)
     file_node = keys["file"]
     relative = _typed(file_node, str, problems, "file", name)
     if relative is None:
@@ -457,7 +494,7 @@ def _params(node: yaml.Node | None, problems: _Problems, name: str) -> dict[str,
         if ptype not in params_mod.PARAM_TYPES:
             problems.add(keys["type"], f"parameter '{param_name}': unknown type '{ptype}' (one of {', '.join(params_mod.PARAM_TYPES)})", name)
             continue
-        default = params_mod.default_text(_scalar(keys["default"])) if "default" in keys else None
+        default = _default(keys["default"], ptype, problems, param_name, name) if "default" in keys else None
         description = _typed(keys.get("description"), str, problems, f"parameter '{param_name}' description", name) or ""
         param = Param(param_name, ptype, default, description)
         if default is not None:
@@ -468,6 +505,31 @@ def _params(node: yaml.Node | None, problems: _Problems, name: str) -> dict[str,
                 param = Param(param_name, ptype, None, description)  # still declared: one problem, not two
         declared[param_name] = param
     return declared
+
+
+_DEFAULT_SCALARS = (str, int, float, bool)
+
+
+def _default(node: yaml.Node, ptype: str, problems: _Problems, param_name: str, query: str) -> str | None:
+    """A parameter's default as -p text. A list takes a list of plain values (or a comma string);
+    other types take one plain value. Nested lists, maps and null are problems, not Python reprs."""
+    value = _scalar(node)
+    what = f"parameter '{param_name}' default"
+    if ptype == "list" and isinstance(value, list):
+        bad = next((item for item in value if not isinstance(item, _DEFAULT_SCALARS)), _NO_ITEM)
+        if bad is not _NO_ITEM:
+            kind = "null" if bad is None else type(bad).__name__.replace("dict", "mapping").replace("_TooDeep", "nested too deeply")
+            problems.add(node, f"{what}: list items must be strings or numbers, not {kind}", query)
+            return None
+        return params_mod.default_text(value)
+    if not isinstance(value, _DEFAULT_SCALARS):
+        kind = "null" if value is None else type(value).__name__.replace("dict", "mapping").replace("_TooDeep", "nested too deeply")
+        problems.add(node, f"{what} must be a string or number{' (or a list of them)' if ptype == 'list' else ''}, not {kind}", query)
+        return None
+    return params_mod.default_text(value)
+
+
+_NO_ITEM = object()
 
 
 def _check(node: yaml.Node | None, problems: _Problems, name: str) -> Check | None:

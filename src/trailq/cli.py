@@ -17,6 +17,7 @@ import orjson
 from tabulate import tabulate
 
 from trailq import __version__, catalog as catalog_mod, errors
+from trailq.streams import EXIT_BROKEN_PIPE, GuardedStdout, silence_stdout
 from trailq.timerange import parse_duration_seconds
 from trailq.params import parse_assignments
 
@@ -82,6 +83,16 @@ class TrailqGroup(click.Group):
     """Maps errors to exit codes for every command."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        original = sys.stdout
+        if not isinstance(original, GuardedStdout):
+            sys.stdout = GuardedStdout(original)  # type: ignore[assignment]
+        try:
+            return self._invoke(ctx)
+        finally:
+            if sys.stdout is not original and isinstance(sys.stdout, GuardedStdout):
+                sys.stdout = original
+
+    def _invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except errors.TrailqError as exc:
@@ -93,9 +104,10 @@ class TrailqGroup(click.Group):
             fail("interrupted")
             ctx.exit(errors.EXIT_INTERRUPTED)
         except BrokenPipeError:
-            # `trailq run ... | head`: the reader went away; that is not an error of ours.
-            sys.stderr.close()
-            ctx.exit(0)
+            # `trailq run ... | head`: the reader went away. Nothing to say (stderr may be the
+            # same broken pipe); exit as SIGPIPE would.
+            silence_stdout()
+            ctx.exit(EXIT_BROKEN_PIPE)
         except Exception as exc:  # noqa: BLE001 — the last line of defence
             bug_report(exc)
             ctx.exit(errors.EXIT_INTERNAL)

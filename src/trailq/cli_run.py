@@ -15,7 +15,9 @@ import click
 
 from trailq import catalog as catalog_mod, errors, runs
 from trailq.cli import aws_plan_from, catalog_option, main, option_group, param_option, signal_exit_code
-from trailq.fileio import check_writable, write_atomic
+from trailq.destinations import ALLOW_FLAG, check_destinations
+from trailq.fileio import STDOUT, check_writable, write_atomic
+from trailq.streams import write_stdout
 from trailq.output import DEFAULT_PRICE_PER_GB
 from trailq.params import parse_assignments
 from trailq.result import Result, exit_code_of
@@ -52,7 +54,7 @@ aws_options = option_group(
     click.option("--limit", type=click.IntRange(1, 100_000), help="Rows per query (StartQuery limit)."),
     click.option("--timeout", default="15m", show_default=True, help="Deadline for the whole run."),
     click.option("--concurrency", type=click.IntRange(1, 100), default=20, show_default=True, help="Queries running at once per account and region."),
-    click.option("--state", "state_file", type=click.Path(dir_okay=False), help="Remember where each window ended; the next run starts there."),
+    click.option("--state", "state_file", type=click.Path(dir_okay=False), help="Remember where each window ended; the next run starts there (and wins over --start, said on stderr)."),
     click.option("--settle", default="5m", show_default=True, help="With --state: keep the window's end this far behind now (ingestion delay)."),
 )
 # --stats and --quiet: what goes to stderr, for `run` and `check` alike.
@@ -62,14 +64,24 @@ report_options = option_group(
                  help="USD per GB scanned, for --stats."),
     click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings on stderr (errors and truncation are still shown)."),
 )
+# Reports never overwrite or land among the records a run reads (destinations.py).
+allow_output_option = click.option(
+    ALLOW_FLAG, "allow_output_in_source", is_flag=True,
+    help="Allow --output/--junit/--state inside a --source folder (the next run over it reads them as input).",
+)
+_WRITE_HELP = " (atomically; - is stdout; a missing folder is created, and said on stderr)."
 check_output_options = option_group(
-    click.option("--output", "output_file", type=click.Path(dir_okay=False), help="Write the summary to FILE (atomically)."),
+    click.option("--output", "output_file", type=click.Path(dir_okay=False, allow_dash=True), help="Write the summary to FILE" + _WRITE_HELP),
+    allow_output_option,
     report_options,
 )
 output_options = option_group(
     click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv", "tsv", "markdown"]), default="table", show_default=True),
     click.option("--table-format", default=None, help="Any tabulate format name, for --format table."),
-    click.option("--output", "output_file", type=click.Path(dir_okay=False), help="Write the result to FILE (atomically)."),
+    click.option("--output", "output_file", type=click.Path(dir_okay=False, allow_dash=True), help="Write the result to FILE" + _WRITE_HELP),
+    allow_output_option,
+    click.option("--csv-raw", is_flag=True, help="csv/tsv: write cells as they are, without the guard against "
+                 "spreadsheet formulas (a cell starting with = + - @ tab or CR gets a leading ')."),
     click.option("--merge", is_flag=True, help="One table for every query and target, with query/account/region columns."),
     report_options,
     click.option("--show-ptr", is_flag=True, help="Show the @ptr column."),
@@ -91,8 +103,7 @@ def run(**o: Any) -> None:
     if o["resume_ids"]:
         sys.exit(_resume(o))
     options = _render_options(o)  # a bad --format/--tz/--table-format fails before anything runs
-    check_writable(o["output_file"], "--output")
-    check_writable(o["state_file"], "--state")
+    _check_destinations(o, {"--output": o["output_file"], "--state": o["state_file"]})
     execution = _execute(o, only_checks=False)
     _emit(execution.results, o, options)
     execution.commit_state()  # only now: the rows are out
@@ -115,7 +126,7 @@ def _resume(o: dict[str, Any]) -> int:
     if ignored:
         raise errors.UsageError(f"{ignored[0]} does not apply to --resume (the query already ran with its own)")
     options = _render_options(o)
-    check_writable(o["output_file"], "--output")
+    _check_destinations(o, {"--output": o["output_file"]})
     with cancel_on_signals() as signals:
         results = aws.resume(o["resume_ids"], aws_plan_from(o), cancel=signals.event)
     _emit(results, o, options)
@@ -132,16 +143,14 @@ _NOT_WITH_RESUME = {
 @main.command()
 @query_options
 @check_output_options
-@click.option("--junit", "junit_file", type=click.Path(dir_okay=False), help="Write a JUnit XML report to FILE.")
+@click.option("--junit", "junit_file", type=click.Path(dir_okay=False), help="Write a JUnit XML report to FILE (a missing folder is created, and said on stderr).")
 @click.option("--findings/--no-findings", default=True, show_default=True, help="Print the rows behind each failed check after the summary.")
 def check(**o: Any) -> None:
     """Run the queries that carry a check; exit 1 when a check finds something, 5 when a query could not run."""
     from trailq import checks
 
     cat = catalog_mod.load(o["catalogs"])
-    check_writable(o["output_file"], "--output")
-    check_writable(o["junit_file"], "--junit")
-    check_writable(o["state_file"], "--state")
+    _check_destinations(o, {"--output": o["output_file"], "--junit": o["junit_file"], "--state": o["state_file"]})
     execution = _execute(o, only_checks=True, cat=cat)
     verdicts = checks.evaluate(execution.results, {q.name: q.check for q in cat.queries.values() if q.check is not None})
     _write_text(o["output_file"], checks.summary_table(verdicts) + _findings(execution.results, verdicts, o))
@@ -188,6 +197,20 @@ def reproduce_command(name: str, o: dict[str, Any], window: TimeRange | None = N
     return shlex.join(args)
 
 
+def _check_destinations(o: dict[str, Any], named: dict[str, str | None]) -> None:
+    """Before anything runs: each file writable, none a --source or inside one, no file named twice.
+
+    A folder that writing will create (a CI job's first `reports/`) is said on stderr.
+    """
+    for flag, path in named.items():
+        if path == STDOUT and flag != "--output":
+            raise errors.UsageError(f"{flag} -: give a file name (only --output writes to stdout)")
+        created = check_writable(path, flag)
+        if created is not None:
+            _say([f"note: {flag} {path}: folder {created} does not exist; it will be created"], o)
+    check_destinations(named, o["sources"], allow_in_source=o["allow_output_in_source"])
+
+
 def _findings(results: list[Result], verdicts: list[Any], o: dict[str, Any]) -> str:
     """The rows behind each failed check, as titled tables after the summary (CI logs show them)."""
     from trailq import output
@@ -207,7 +230,8 @@ def _findings(results: list[Result], verdicts: list[Any], o: dict[str, Any]) -> 
 
 
 def _terminal_width(o: dict[str, Any]) -> int | None:
-    return shutil.get_terminal_size().columns if sys.stdout.isatty() and not o["output_file"] else None
+    to_stdout = o["output_file"] in (None, STDOUT)
+    return shutil.get_terminal_size().columns if to_stdout and sys.stdout is not None and sys.stdout.isatty() else None
 
 
 @dataclass
@@ -263,7 +287,8 @@ def _execute_local(queries: list[runs.QueryToRun], o: dict[str, Any], progress: 
     if o["state_file"]:
         # Periodic local audits need a start for their first window: the catalog's `since`.
         window = window or flags.window(queries[0].since or "24h")
-        state = runs.Windows(o["state_file"], _settle_seconds(o), flags.now)
+        state = runs.Windows(o["state_file"], _settle_seconds(o), flags.now,
+                             keys=runs.state_keys(queries), explicit_start=o["start"] is not None)
     stdin = sys.stdin.buffer if "-" in sources else None
     results, notices = runs.run_local(
         queries, sources=sources, label=label, window=window, strict=o["strict"], stdin=stdin,
@@ -329,6 +354,7 @@ def _render_options(o: dict[str, Any]) -> Any:
     return output.RenderOptions(
         format=o["fmt"], table_format=o["table_format"] or output.DEFAULT_TABLE_FORMAT,
         show_ptr=o["show_ptr"], tz=o["tz"], merge=o["merge"], width=_terminal_width(o),
+        csv_raw=o["csv_raw"],
     )
 
 
@@ -358,8 +384,7 @@ def _say(notices: list[str], o: dict[str, Any]) -> None:
 
 def _write_text(path: str | None, text: str) -> None:
     """Data goes out byte for byte: click.echo would strip escape sequences from piped output."""
-    if path:
+    if path and path != STDOUT:
         write_atomic(path, text)
     elif text:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-        sys.stdout.flush()
+        write_stdout(text if text.endswith("\n") else text + "\n")

@@ -65,6 +65,15 @@ class QueryFailedError(TrailqError):
     exit_code = EXIT_QUERY_FAILED
 
 
+class WriteFailedError(TrailqError):
+    """An output file (`--output`, `--junit`, `--state`, stdout) could not be written after the run.
+
+    Exit 5, not 2: the flags were fine when checked before the run; the results are what was lost.
+    """
+
+    exit_code = EXIT_QUERY_FAILED
+
+
 class CatalogError(TrailqError):
     """The catalog is invalid, a query name is unknown, or a parameter is bad.
 

@@ -22,6 +22,13 @@ How every option behaves in every format (the CLI contract; tests/output/test_ma
   value is an empty field. Lines end with CRLF (RFC 4180), which makes the csv module quote a
   value holding a lone CR. TSV uses the same quoting as CSV (round-trips through `csv` with
   `delimiter="\\t"`).
+- `csv` and `tsv` guard against formula injection (log fields are attacker-controlled: a userAgent
+  of `=HYPERLINK(...)` runs when the file is opened in a spreadsheet). A cell that starts with `=`,
+  `+`, `-`, `@`, tab or CR is written with a leading `'` and quoted (OWASP's CSV-injection advice),
+  unless the whole cell is a plain number (`-5`, `+1.5e3`): a number cannot run, and rewriting it
+  would turn numeric columns into text. Header cells get the same guard, except plain field names
+  (`@timestamp`, `@query`), which come from the query, not the log data. `csv_raw` writes every
+  cell as it is (for programs that read the file, not spreadsheets).
 - `json`: one array of `Result.to_dict()` objects (the DESIGN.md shape), `merge` does not apply.
 - `jsonl`: one object per row; rows of a run with several results start with `@query`,
   `@account`, `@region` (and `@source` for local sources). A missing value is a missing key.
@@ -34,7 +41,6 @@ How every option behaves in every format (the CLI contract; tests/output/test_ma
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from dataclasses import dataclass, field
@@ -75,6 +81,7 @@ class RenderOptions:
     tz: str = "UTC"
     merge: bool = False
     width: int | None = None  # terminal width; None means never shorten values
+    csv_raw: bool = False  # csv/tsv: no guard against spreadsheet formulas (see above)
 
     def __post_init__(self) -> None:
         if self.format not in FORMATS:
@@ -310,29 +317,53 @@ def _render_jsonl(tables: list[_Table], options: RenderOptions) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def _render_delimited(tables: list[_Table], delimiter: str) -> str:
+# OWASP's CSV-injection list: a spreadsheet evaluates a cell that starts with one of these.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
+_PLAIN_FIELD_NAME = re.compile(r"@?[A-Za-z_][A-Za-z0-9_.@]*")
+
+
+def formula_safe(value: str) -> str | None:
+    """The guarded spelling of a cell a spreadsheet would run (`'` + value), or None when it is safe."""
+    if value.startswith(_FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return None
+
+
+def _delimited_line(cells: list[str], delimiter: str, guard: bool, header: bool = False) -> str:
+    """One RFC 4180 line. Guarded cells are always quoted; others only when they must be (as the csv module does)."""
+    out = []
+    for cell in cells:
+        guarded = formula_safe(cell) if guard and not (header and _PLAIN_FIELD_NAME.fullmatch(cell)) else None
+        text = cell if guarded is None else guarded
+        # Quote a field holding the delimiter, a quote or a line end (a lone CR too: with CRLF line
+        # ends a bare CR would otherwise split the row in some readers); a lone empty cell is `""`.
+        if guarded is not None or any(ch in text for ch in (delimiter, '"', "\r", "\n")) or (text == "" and len(cells) == 1):
+            text = '"' + text.replace('"', '""') + '"'
+        out.append(text)
+    return delimiter.join(out) + "\r\n"
+
+
+def _render_delimited(tables: list[_Table], delimiter: str, options: RenderOptions) -> str:
     if len(tables) == 1:
         columns, rows = tables[0].columns, tables[0].rows
     else:
         columns, rows = _merged(tables)
     if not columns:
         return ""
-    buffer = io.StringIO()
-    # RFC 4180 line ends: the csv module quotes a field holding any lineterminator character,
-    # so with "\r\n" a value holding a lone "\r" is quoted too (with "\n" it would split the row).
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow(columns)
+    guard = not options.csv_raw
+    lines = [_delimited_line(list(columns), delimiter, guard, header=True)]
     for row in rows:
-        writer.writerow(["" if row.get(c) is None else row[c] for c in columns])
-    return buffer.getvalue()
+        lines.append(_delimited_line(["" if row.get(c) is None else row[c] for c in columns], delimiter, guard))
+    return "".join(lines)
 
 
 def _render_csv(tables: list[_Table], options: RenderOptions) -> str:
-    return _render_delimited(tables, ",")
+    return _render_delimited(tables, ",", options)
 
 
 def _render_tsv(tables: list[_Table], options: RenderOptions) -> str:
-    return _render_delimited(tables, "\t")
+    return _render_delimited(tables, "\t", options)
 
 
 def _render_table(tables: list[_Table], options: RenderOptions) -> str:

@@ -7,11 +7,12 @@ time range, and calling the local engine or the CloudWatch backend. Returns Resu
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Callable, Sequence
+from typing import TYPE_CHECKING, BinaryIO, Callable, Mapping, Sequence
 
 from trailq import lang
 from trailq.catalog import Catalog
@@ -19,7 +20,7 @@ from trailq.errors import EXIT_OK, CatalogError, UnsupportedLocally, UsageError,
 from trailq.source import Span
 from trailq.result import ProgressEvent, Result, Target
 from trailq.state import StateFile, nothing_new, target_key
-from trailq.timerange import TimeRange, resolve
+from trailq.timerange import TimeRange, iso_seconds, resolve
 
 if TYPE_CHECKING:
     from trailq.aws import AwsPlan
@@ -37,6 +38,34 @@ class QueryToRun:
     log_groups: tuple[str, ...] = ()
     origin: str = "query"
     language: str = "CWLI"  # the catalog's `language`: CWLI (Logs Insights), SQL or PPL (OpenSearch)
+    adhoc: bool = False  # --query / --query-file: no catalog name to key --state by
+
+    @property
+    def state_key(self) -> str:
+        """The --state entry of this query: its catalog name, or for ad-hoc text a digest of the text.
+
+        Two different `--query` texts must not share a watermark (the second would start where the
+        first stopped and miss everything before), and the same text must find its own again.
+        The digest is of the canonical text (`lang.to_text`), so spacing and line breaks do not
+        matter; text the parser cannot read is taken with its runs of whitespace collapsed.
+        """
+        if not self.adhoc:
+            return self.name
+        return f"{ADHOC_NAME}:{hashlib.sha256(_canonical(self.text).encode()).hexdigest()[:16]}"
+
+
+def _canonical(text: str) -> str:
+    from trailq.errors import QueryError
+
+    try:
+        return lang.to_text(lang.parse(text))
+    except QueryError:
+        return " ".join(text.split())
+
+
+def state_keys(queries: Sequence[QueryToRun]) -> dict[str, str]:
+    """Query name → --state entry, for `Windows`."""
+    return {q.name: q.state_key for q in queries}
 
 
 @dataclass(frozen=True)
@@ -97,11 +126,11 @@ def _adhoc(selection: Selection) -> QueryToRun | None:
     if selection.query_text is not None and selection.query_file is not None:
         raise UsageError("give --query or --query-file, not both")
     if selection.query_text is not None:
-        return QueryToRun(ADHOC_NAME, selection.query_text)
+        return QueryToRun(ADHOC_NAME, selection.query_text, adhoc=True)
     if selection.query_file is not None:
         path = Path(selection.query_file)
         try:
-            return QueryToRun(path.stem, path.read_text(encoding="utf-8"), origin=str(path))
+            return QueryToRun(path.stem, path.read_text(encoding="utf-8"), origin=str(path), adhoc=True)
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"--query-file {path}: cannot read: {exc}") from None
     return None
@@ -177,6 +206,8 @@ def run_local(
             tree, name=q.name, sources=sources, time_range=query_window, strict=strict, stdin=stdin,
             on_progress=on_progress, label=label,
         ))
+    if state is not None:
+        notices.extend(state.notices)
     return results, notices
 
 
@@ -187,15 +218,35 @@ class Windows:
     never overwrites another group's watermarks.
     """
 
-    def __init__(self, path: str, settle_seconds: float, now: datetime | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        settle_seconds: float,
+        now: datetime | None = None,
+        *,
+        keys: Mapping[str, str] | None = None,
+        explicit_start: bool = False,
+    ) -> None:
         self.file = StateFile(path)
         self.settle_seconds = settle_seconds
         self.now = now
+        self.keys = dict(keys or {})  # query name → state entry (ad-hoc text is keyed by its digest)
+        self.explicit_start = explicit_start  # --start was given: say when a recorded point overrides it
         self.used: dict[tuple[str, str], TimeRange] = {}
+        self.notices: list[str] = []
 
     def window_for(self, query: str, target: Target, requested: TimeRange) -> TimeRange | None:
         key = target_key(target)
-        window = self.file.window(query, key, requested, self.settle_seconds, now=self.now)
+        entry = self.keys.get(query, query)
+        recorded = self.file.covered_until(entry, key)
+        window = self.file.window(entry, key, requested, self.settle_seconds, now=self.now)
+        if recorded is not None and self.explicit_start:
+            # The state file wins (docs/ci.md): a scheduled job must not re-read or skip time
+            # because of a flag left in its command line; say so, as the flag was explicit.
+            self.notices.append(
+                f"note: {query} on {target.label()}: --start ignored; --state {self.file.path} continues "
+                f"after {iso_seconds(recorded)} (delete that entry to start again from --start)"
+            )
         if window is not None:
             self.used[(query, key)] = window
         return window
@@ -209,7 +260,7 @@ class Windows:
         for result in results:
             window = self.used.get((result.query, target_key(result.target)))
             if window is not None:
-                self.file.record_result(result, window)
+                self.file.record_result(result, window, self.keys.get(result.query))
         self.file.save()
 
 
@@ -258,7 +309,9 @@ def run_aws(
         own = catalog_log_groups and q.log_groups and not (discover_default and q.log_groups == aws.BUILTIN_LOG_GROUPS)
         key = (None if flags.given else q.since, q.log_groups if own else (), q.language)
         groups.setdefault(key, []).append(q)
-    run = AwsRun(state=Windows(state_path, settle_seconds, flags.now) if state_path else None)
+    run = AwsRun(state=Windows(
+        state_path, settle_seconds, flags.now, keys=state_keys(queries), explicit_start=flags.start is not None,
+    ) if state_path else None)
     cache = aws.DiscoveryCache()
     for (default_since, log_groups, language), group in groups.items():
         window = flags.window(default_since or "24h")
@@ -287,4 +340,6 @@ def run_aws(
         run.exit_code = worst_exit_code(run.exit_code, outcome.exit_code)
         if outcome.aborted:
             break
+    if run.state is not None:
+        run.notices.extend(run.state.notices)
     return run

@@ -38,6 +38,7 @@ from trailq.result import Result, Target
 from trailq.timerange import ISO_SECONDS, TimeRange, iso_seconds, utc_now
 
 STATE_VERSION = 1
+MAX_STATE_BYTES = 64 * 2**20  # a state file holds one line per query × target: far below this
 DEFAULT_SETTLE_SECONDS = 300.0
 _LAST_MICROSECOND = timedelta(microseconds=999_999)
 
@@ -78,18 +79,33 @@ class StateFile:
 
     def _load(self) -> dict[str, dict[str, datetime]]:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            text = self._read_bounded()
         except FileNotFoundError:
             return {}  # first run: every window starts at the requested start
         except OSError as exc:
             raise UsageError(f"--state {self.path}: cannot read: {exc.strerror or exc}") from None
+        except UnicodeDecodeError:
+            raise UsageError(
+                f"--state {self.path}: not a trailq state file (binary, not UTF-8 text)",
+                hint="give another --state FILE; trailq writes a small JSON file there",
+            ) from None
         try:
             return _parse(json.loads(text))
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
             raise UsageError(
                 f"--state {self.path}: not a trailq state file ({exc})",
                 hint="delete it to start again from --since, or give another --state FILE",
             ) from None
+
+    def _read_bounded(self) -> str:
+        """The file's text; a device, a FIFO (`/dev/zero` never ends) or a huge file is refused, not read."""
+        if self.path.exists() and not self.path.is_file():
+            raise UsageError(f"--state {self.path}: not a regular file", hint="give a file path; trailq writes a small JSON file there")
+        with open(self.path, "rb") as handle:
+            data = handle.read(MAX_STATE_BYTES + 1)
+        if len(data) > MAX_STATE_BYTES:
+            raise UsageError(f"--state {self.path}: not a trailq state file (larger than {MAX_STATE_BYTES // 2**20} MB)")
+        return data.decode("utf-8")
 
     def covered_until(self, query: str, target_key: str) -> datetime | None:
         """The last whole second recorded for this query × target (covered through its .999999), if any."""
@@ -140,15 +156,16 @@ class StateFile:
         if current is None or until > current:
             self._covered.setdefault(query, {})[target_key] = until
 
-    def record_result(self, result: Result, window: TimeRange) -> bool:
+    def record_result(self, result: Result, window: TimeRange, query_key: str | None = None) -> bool:
         """Record `window` for the result's query × target when the result is complete and whole.
 
-        A failed or truncated result is not recorded (its span will be read again); returns whether
-        the watermark was recorded.
+        `query_key` is the entry to record under (default: the result's query name; ad-hoc text
+        is keyed by a digest of its text). A failed or truncated result is not recorded (its span
+        will be read again); returns whether the watermark was recorded.
         """
         if not result.ok or result.truncated:
             return False
-        self.record(result.query, target_key(result.target), window)
+        self.record(query_key or result.query, target_key(result.target), window)
         return True
 
     def save(self) -> None:

@@ -1,4 +1,4 @@
-"""write_atomic: replaces whole files, keeps modes, reports unwritable paths as usage errors."""
+"""write_atomic: replaces whole files, keeps modes, reports unwritable paths (exit 5 after a run)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import stat
 
 import pytest
 
-from trailq.errors import UsageError
-from trailq.fileio import write_atomic
+from trailq.errors import UsageError, WriteFailedError
+from trailq.fileio import check_writable, write_atomic
 
 
 def test_creates_and_replaces(tmp_path):
@@ -37,12 +37,31 @@ def test_new_files_follow_the_umask_not_0600(tmp_path):
     assert stat.S_IMODE((tmp_path / "new.json").stat().st_mode) == 0o644
 
 
-def test_unwritable_destination_is_a_usage_error_naming_the_file(tmp_path):
+def test_unwritable_destination_is_a_usage_error_before_the_run_and_exit_5_after_it(tmp_path):
     (tmp_path / "a-file").write_text("x")
     target = tmp_path / "a-file" / "out.json"  # its "folder" is a file: nothing can be created there
-    with pytest.raises(UsageError) as caught:
+    with pytest.raises(UsageError) as checked:
+        check_writable(target, "--output")
+    assert str(target) in checked.value.message and checked.value.exit_code == 2
+    with pytest.raises(WriteFailedError) as caught:
         write_atomic(target, "{}")
-    assert str(target) in caught.value.message and caught.value.exit_code == 2
+    assert str(target) in caught.value.message and caught.value.exit_code == 5
+
+
+def test_a_full_device_names_the_path_and_exits_5():
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    with pytest.raises(WriteFailedError) as caught:
+        write_atomic("/dev/full", "x" * 100_000)
+    assert "/dev/full" in caught.value.message and caught.value.exit_code == 5
+
+
+def test_check_writable_reports_the_folder_it_will_create(tmp_path):
+    assert check_writable(tmp_path / "reports" / "2026" / "out.xml", "--junit") == tmp_path / "reports"
+    assert check_writable(tmp_path / "out.xml", "--junit") is None
+    assert check_writable("-", "--output") is None
+    with pytest.raises(UsageError, match="--output needs a file name"):
+        check_writable("", "--output")
 
 
 def test_missing_folders_are_created(tmp_path):
@@ -53,6 +72,6 @@ def test_missing_folders_are_created(tmp_path):
 
 def test_a_folder_in_the_way_is_reported_and_cleaned_up(tmp_path):
     (tmp_path / "out").mkdir()
-    with pytest.raises(UsageError):
+    with pytest.raises(WriteFailedError):
         write_atomic(tmp_path / "out", "x")
     assert [p.name for p in tmp_path.iterdir()] == ["out"]

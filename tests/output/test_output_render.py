@@ -44,18 +44,26 @@ def _nasty_result() -> Result:
     return Result("q", Target(ACCOUNT, "us-east-1"), ["@timestamp", "value", "n"], rows)
 
 
-def test_csv_round_trips_every_value():
+def test_csv_round_trips_every_value_with_csv_raw():
     result = _nasty_result()
-    text = render([result], RenderOptions(format="csv")).text
+    text = render([result], RenderOptions(format="csv", csv_raw=True)).text
     parsed = list(csv.DictReader(io.StringIO(text, newline="")))
     assert parsed == result.rows
 
 
-def test_tsv_round_trips_every_value():
+def test_tsv_round_trips_every_value_with_csv_raw():
     result = _nasty_result()
-    text = render([result], RenderOptions(format="tsv")).text
+    text = render([result], RenderOptions(format="tsv", csv_raw=True)).text
     parsed = list(csv.DictReader(io.StringIO(text, newline=""), delimiter="\t"))
     assert parsed == result.rows
+
+
+def test_csv_round_trips_every_value_but_formulas_which_gain_a_quote_prefix():
+    result = _nasty_result()
+    for fmt, delimiter in (("csv", ","), ("tsv", "\t")):
+        parsed = list(csv.DictReader(io.StringIO(render([result], RenderOptions(format=fmt)).text, newline=""), delimiter=delimiter))
+        expected = [{**row, "value": "'" + row["value"] if row["value"] == "=SUM(A1)" else row["value"]} for row in result.rows]
+        assert parsed == expected
 
 
 def test_json_round_trips_the_result_shape():
@@ -80,8 +88,8 @@ values = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=
 @given(st.lists(st.dictionaries(st.sampled_from(["a", "b", "c d", "@message"]), values, min_size=4), min_size=1, max_size=5))
 def test_machine_formats_lose_nothing(rows):
     result = Result("q", Target(source="sample"), ["a", "b", "c d", "@message"], rows)
-    as_csv = list(csv.DictReader(io.StringIO(render([result], RenderOptions(format="csv")).text, newline="")))
-    as_tsv = list(csv.DictReader(io.StringIO(render([result], RenderOptions(format="tsv")).text, newline=""), delimiter="\t"))
+    as_csv = list(csv.DictReader(io.StringIO(render([result], RenderOptions(format="csv", csv_raw=True)).text, newline="")))
+    as_tsv = list(csv.DictReader(io.StringIO(render([result], RenderOptions(format="tsv", csv_raw=True)).text, newline=""), delimiter="\t"))
     as_json = json.loads(render([result], RenderOptions(format="json")).text)[0]["rows"]
     as_jsonl = [json.loads(line) for line in render([result], RenderOptions(format="jsonl")).text.splitlines()]
     assert as_csv == rows and as_tsv == rows and as_json == rows and as_jsonl == rows

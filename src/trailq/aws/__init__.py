@@ -47,7 +47,7 @@ from trailq.aws.definitions import (
 )
 from trailq.aws.fanout import Abandoned, Endpoint, FanOut, RunOutcome
 from trailq.aws.insights import Caller, PollRamp, wait_and_fetch
-from trailq.aws.session import Account, LazyClient, open_accounts
+from trailq.aws.session import Account, LazyClient, open_accounts, validate_role_flags
 from trailq.aws.shape import bounded_to_window
 from trailq.aws.discovery import DiscoveryCache, fallback_warnings, find_all
 from trailq.aws.targets import (
@@ -102,6 +102,7 @@ class AwsPlan:
     ramp: PollRamp = PollRamp()
 
     def __post_init__(self) -> None:
+        validate_role_flags(self.role_arns, self.external_id, self.role_session_name)  # before any call
         if self.limit is not None and not 1 <= self.limit <= MAX_LIMIT:
             raise UsageError(f"--limit {self.limit}: must be between 1 and {MAX_LIMIT}")
         if self.concurrency < 1:

@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Callable, TypeVar
 
-from trailq.aws.session import CREDENTIAL_ERRORS, NETWORK_ERRORS, error_code, error_message, http_status
+from trailq.aws.session import (
+    CREDENTIAL_ERRORS, NETWORK_ERRORS, PERMANENT_NETWORK_ERRORS, error_code, error_message, http_status,
+)
 from trailq.errors import EXIT_ACCESS, EXIT_INTERRUPTED, EXIT_QUERY_FAILED, EXIT_QUERY_INVALID, QueryFailedError
 
 T = TypeVar("T")
@@ -84,6 +86,8 @@ def classify(exc: BaseException) -> Kind:
     """What to do about an error from one AWS call."""
     if isinstance(exc, CREDENTIAL_ERRORS):
         return Kind.ACCESS
+    if isinstance(exc, PERMANENT_NETWORK_ERRORS):
+        return Kind.PERMANENT
     if isinstance(exc, NETWORK_ERRORS):
         return Kind.TRANSIENT
     code = error_code(exc)

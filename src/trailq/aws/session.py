@@ -22,13 +22,19 @@ from botocore.config import Config
 from trailq.errors import AccessError, QueryFailedError, UsageError
 
 ClientError = botocore.exceptions.ClientError
-# Errors raised before any HTTP response: the network, or the credential chain.
+# Errors raised before any HTTP response, by botocore's base classes so that every subclass is
+# covered (a proxy refusing the connection is a ProxyConnectionError, a ConnectionError): the
+# connection could not be made (ConnectionError: endpoint, proxy, connect timeout, TLS) or broke
+# during the exchange (HTTPClientError: read timeout, connection closed, streaming).
 NETWORK_ERRORS: tuple[type[Exception], ...] = (
-    botocore.exceptions.EndpointConnectionError,
-    botocore.exceptions.ConnectTimeoutError,
-    botocore.exceptions.ReadTimeoutError,
-    botocore.exceptions.ConnectionClosedError,
+    botocore.exceptions.ConnectionError,
+    botocore.exceptions.HTTPClientError,
 )
+# A TLS failure (an untrusted certificate, an intercepting proxy) does not heal by retrying.
+PERMANENT_NETWORK_ERRORS: tuple[type[Exception], ...] = (botocore.exceptions.SSLError,)
+# Anything else botocore raises before a response (bad proxy configuration, an endpoint it cannot
+# resolve, parameters it rejects): one line naming it, never a traceback.
+BOTOCORE_ERROR = botocore.exceptions.BotoCoreError
 CREDENTIAL_ERRORS: tuple[type[Exception], ...] = (
     botocore.exceptions.NoCredentialsError,
     botocore.exceptions.PartialCredentialsError,
@@ -123,6 +129,38 @@ def _unreachable(label: str, exc: Exception) -> QueryFailedError:
     return QueryFailedError(f"{label}: cannot reach AWS ({exc})", hint="check the network or proxy, and AWS_ENDPOINT_URL if set")
 
 
+def _botocore_failed(label: str, exc: Exception) -> QueryFailedError:
+    return QueryFailedError(f"{label}: {type(exc).__name__}: {exc}")
+
+
+# --- --role-arn, --role-session-name, --external-id: checked before any call -------------------
+# Limits of STS AssumeRole (botocore's sts model: RoleArn 20-2048 characters, RoleSessionName
+# 2-64 of [\w+=,.@-], ExternalId 2-1224 of [\w+=,.@:/-]); the role ARN shape is IAM's
+# (arn:PARTITION:iam::ACCOUNT:role/PATH/NAME, names of [\w+=,.@-]).
+_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/(?:[\w+=,.@-]+/)*[\w+=,.@-]+", re.ASCII)
+_SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
+_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII)
+
+
+def validate_role_flags(role_arns: Sequence[str], external_id: str | None, role_session_name: str) -> None:
+    """Raise UsageError naming the flag when a value cannot be sent to STS AssumeRole as it is."""
+    for arn in role_arns:
+        if not 20 <= len(arn) <= 2048 or not _ROLE_ARN.fullmatch(arn):
+            raise UsageError(
+                f"--role-arn {arn!r}: not an IAM role ARN",
+                hint="arn:aws:iam::123456789012:role/NAME (20 to 2048 characters)",
+            )
+    if not _SESSION_NAME.fullmatch(role_session_name or ""):
+        raise UsageError(
+            f"--role-session-name {role_session_name!r}: must be 2 to 64 characters of letters, digits and +=,.@_-",
+        )
+    if external_id is not None and not _EXTERNAL_ID.fullmatch(external_id):
+        raise UsageError(
+            "--external-id: must be 2 to 1224 characters of letters, digits and +=,.@:/_-",
+            hint="the value is not shown: an external id is a shared secret",
+        )
+
+
 def _caller_account(session: Any, label: str) -> str:
     region = session.region_name or DEFAULT_REGION
     try:
@@ -133,6 +171,8 @@ def _caller_account(session: Any, label: str) -> str:
         raise AccessError(f"{label}: credentials rejected by STS: {error_message(exc)}") from None
     except NETWORK_ERRORS as exc:
         raise _unreachable(label, exc) from None
+    except BOTOCORE_ERROR as exc:
+        raise _botocore_failed(label, exc) from None
 
 
 def _assume(base: Any, role_arn: str, external_id: str | None, session_name: str) -> Any:
@@ -148,6 +188,8 @@ def _assume(base: Any, role_arn: str, external_id: str | None, session_name: str
         raise AccessError(f"--role-arn {role_arn}: AssumeRole failed: {error_message(exc)}") from None
     except NETWORK_ERRORS as exc:
         raise _unreachable(f"--role-arn {role_arn}", exc) from None
+    except BOTOCORE_ERROR as exc:
+        raise _botocore_failed(f"--role-arn {role_arn}", exc) from None
     return _new_session(
         aws_access_key_id=creds["AccessKeyId"],
         aws_secret_access_key=creds["SecretAccessKey"],
@@ -164,6 +206,7 @@ def open_accounts(
     role_session_name: str = "trailq",
 ) -> list[Account]:
     """One Account per --profile, then one per --role-arn (assumed from the first profile or the default chain)."""
+    validate_role_flags(role_arns, external_id, role_session_name)
     accounts: list[Account] = []
     for profile in profiles or ([None] if not role_arns else []):
         session = _base_session(profile)

@@ -15,9 +15,10 @@ from typing import Callable
 from trailq.errors import UnsupportedLocally
 from trailq.lang import ast as A
 from trailq.engine.events import Event, field_getter
-from trailq.engine.regex_search import search_test
 from trailq.engine.functions import CONTEXT_FUNCTIONS, SCALARS, Period, compile_regex, engine_name, floor_period_ms, truth
 from trailq.engine.values import Timestamp, Value, compare_values, to_number, to_text
+from trailq.engine.regexes import RegexNotLinear, UserRegex
+from trailq.numbers import bounded, power
 
 __all__ = ["Row", "RunContext", "Compiler", "truth"]
 
@@ -104,6 +105,13 @@ class Compiler:
     def unsupported(self, node: object, message: str) -> UnsupportedLocally:
         return UnsupportedLocally(message, span=getattr(node, "span", A.NO_SPAN), text=self.context.query.text)
 
+    def user_regex(self, node: object, pattern: str) -> UserRegex:
+        """A regex from the query, compiled for RE2; one it cannot run is refused with a caret (exit 7)."""
+        try:
+            return compile_regex(pattern)
+        except RegexNotLinear as exc:
+            raise self.unsupported(node, exc.reason) from None
+
     def compile(self, node: A.Expr) -> Compiled:
         method = getattr(self, "_" + type(node).__name__, None)
         if method is None:
@@ -153,7 +161,7 @@ class Compiler:
 
         def negate(row: Row) -> Value:
             number = to_number(operand(row))
-            return None if number is None else -number
+            return None if number is None else bounded(-number)
 
         return negate
 
@@ -176,9 +184,7 @@ class Compiler:
                 result = arithmetic(a, b)
             except (ZeroDivisionError, OverflowError, ValueError):
                 return None
-            if isinstance(result, float) and not math.isfinite(result):
-                return None
-            return result
+            return None if result is None else bounded(result)  # numbers.py: no unbounded integers
 
         return calculate
 
@@ -186,7 +192,7 @@ class Compiler:
         operand = self.compile(node.operand)
         pattern = node.pattern
         if isinstance(pattern, A.Regex):
-            matcher: Callable[[str], bool] = search_test(pattern.pattern, compile_regex)
+            matcher: Callable[[str], bool] = self.user_regex(pattern, pattern.pattern).test
         elif isinstance(pattern, A.String):
             needle = pattern.value
             matcher = lambda text: needle in text
@@ -209,7 +215,7 @@ class Compiler:
         if not isinstance(pattern, (A.Regex, A.String)):
             raise self.unsupported(pattern, "=~ needs a /regex/")
         source = pattern.pattern if isinstance(pattern, A.Regex) else pattern.value
-        test = search_test(source, compile_regex)
+        test = self.user_regex(pattern, source).test
 
         def match(row: Row) -> Value:
             text = to_text(operand(row))
@@ -279,14 +285,40 @@ class Compiler:
         function = SCALARS.get(name)
         if function is None:
             raise self.unsupported(node, f"{node.name}() is not supported by the local engine")
+        if name == "regexreplace" and len(node.args) > 1 and isinstance(node.args[1], (A.Regex, A.String)):
+            literal = node.args[1]
+            self.user_regex(literal, literal.pattern if isinstance(literal, A.Regex) else literal.value)
         args = [self.compile(arg) for arg in node.args]
+        # A result no value can hold (a date past year 9999, a period of 10^20 days) is null, like a
+        # non-finite number (docs/semantics.md, "Numbers"), never an error that stops the run.
         if len(args) == 1:
             only = args[0]
-            return lambda row: function(only(row))
+
+            def call_one(row: Row) -> Value:
+                try:
+                    return function(only(row))
+                except _UNREPRESENTABLE:
+                    return None
+
+            return call_one
         if len(args) == 2:
             first, second = args
-            return lambda row: function(first(row), second(row))
-        return lambda row: function(*[arg(row) for arg in args])
+
+            def call_two(row: Row) -> Value:
+                try:
+                    return function(first(row), second(row))
+                except _UNREPRESENTABLE:
+                    return None
+
+            return call_two
+
+        def call_many(row: Row) -> Value:
+            try:
+                return function(*[arg(row) for arg in args])
+            except _UNREPRESENTABLE:
+                return None
+
+        return call_many
 
     def _context_call(self, node: A.Call, name: str) -> Compiled:
         context = self.context
@@ -355,11 +387,11 @@ def _divide(a: float, b: float) -> float:
     return a / b
 
 
-def _power(a: float, b: float) -> float:
-    result = a**b
-    if isinstance(result, complex):
-        raise ValueError("complex power")
-    return result
+def _power(a: float, b: float) -> float | None:
+    return power(a, b)
+
+
+_UNREPRESENTABLE = (OverflowError, ValueError)
 
 
 _ARITHMETIC: dict[str, Callable[[float, float], float]] = {

@@ -11,12 +11,11 @@ import base64
 import binascii
 import hashlib
 import math
-import re
-from functools import lru_cache
 from typing import Callable
 
 from trailq.engine.values import Value, to_number, to_text
-from trailq.lang.lexer import regex_to_python
+from trailq.numbers import bounded
+from trailq.engine.regexes import RegexNotLinear, UserRegex, compile_user_regex
 
 
 def text_args(fn: Callable[..., Value]) -> Callable[..., Value]:
@@ -42,17 +41,14 @@ def number_args(fn: Callable[..., Value]) -> Callable[..., Value]:
             result = fn(*numbers)
         except (ValueError, OverflowError, ZeroDivisionError):
             return None
-        if isinstance(result, float) and not math.isfinite(result):
-            return None
-        return result
+        return None if result is None else bounded(result)  # numbers.py: big ints become doubles
 
     return wrapped
 
 
-@lru_cache(maxsize=512)
-def compile_regex(pattern: str) -> re.Pattern[str]:
-    """A query regex for Python's re, converted by the lexer's rule (an escaped `\\(?<` stays literal)."""
-    return re.compile(regex_to_python(pattern))
+def compile_regex(pattern: str) -> UserRegex:
+    """A query regex, compiled for RE2 (linear time on log data: engine/regexes.py). Raises RegexNotLinear."""
+    return compile_user_regex(pattern)
 
 
 # --- strings ---------------------------------------------------------------------------------
@@ -123,9 +119,9 @@ def regex_replace(text: str, pattern: Value, repl: Value) -> Value:
     if source is None or replacement is None:
         return None
     try:
-        return compile_regex(source).sub(replacement.replace("\\", "\\\\"), text)
-    except re.error:
-        return None
+        return compile_regex(source).replace(text, replacement)
+    except RegexNotLinear:
+        return None  # a pattern built at run time that RE2 cannot run; literal patterns are refused up front
 
 
 def startswith(text: str, prefix: Value) -> Value:

@@ -13,14 +13,14 @@ import csv
 import heapq
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from trailq.errors import UnsupportedLocally
 from trailq.lang import analysis
 from trailq.lang import ast as A
 from trailq.engine.aggregates import AggregateState, make_state
 from trailq.engine.expressions import Compiled, Compiler, Row, RunContext, truth
-from trailq.engine.functions import compile_regex, engine_name
+from trailq.engine.functions import engine_name
 from trailq.engine.globs import compile_glob
 from trailq.engine.values import Timestamp, Value, render_value, sort_key, to_text
 
@@ -185,11 +185,11 @@ def _parse_stage(compiler: Compiler, command: A.Parse) -> Stage:
     else:
         if not isinstance(command.pattern, A.Regex):
             raise compiler.unsupported(command, "parse needs a /regex/")
-        regex = compile_regex(command.pattern.pattern)
+        regex = compiler.user_regex(command.pattern, command.pattern.pattern)
         names = aliases or list(regex.groupindex)
     named_groups = bool(regex.groupindex) and not aliases
 
-    def groups_of(match: re.Match[str]) -> list[tuple[str, Value]]:
+    def groups_of(match: Any) -> list[tuple[str, Value]]:  # an re (glob) or RE2 (regex) match
         if named_groups:
             return [(name, match.group(name)) for name in names]
         found = match.groups()

@@ -25,6 +25,7 @@ from typing import Any, Union
 
 import orjson
 
+from trailq.numbers import INT_LIMIT, bounded, from_text
 from trailq.ordering import text_sort_key
 
 __all__ = [
@@ -136,7 +137,11 @@ def parse_event_time_ms_general(text: Any) -> int | None:
 
 def _render_number(number: int | float) -> str | None:
     if isinstance(number, int):
-        return str(number)
+        if -INT_LIMIT < number < INT_LIMIT:
+            return str(number)
+        number = bounded(number)  # an aggregate grown past 2^63: a double (numbers.py)
+        if number is None:
+            return None
     if not math.isfinite(number):
         return None
     if number == int(number) and abs(number) < _INTEGRAL_RENDER_LIMIT:
@@ -159,7 +164,10 @@ def render_value(value: Value) -> str | None:
     if isinstance(value, (int, float)):
         return _render_number(value)
     if isinstance(value, Timestamp):
-        return format_timestamp_ms(value.epoch_ms)
+        try:
+            return format_timestamp_ms(value.epoch_ms)
+        except (OverflowError, ValueError, OSError):
+            return None  # a time outside years 1-9999 cannot be written: null, like a non-finite number
     if isinstance(value, (dict, list)):
         return orjson.dumps(value, default=_json_default).decode()
     return str(value)
@@ -189,10 +197,9 @@ def to_number(value: Value) -> int | float | None:
     if isinstance(value, Timestamp):
         return value.epoch_ms
     if isinstance(value, str) and _NUMERIC_TEXT.fullmatch(value):
-        if _INT_TEXT.fullmatch(value):
-            return int(value)
-        number = float(value)
-        return number if math.isfinite(number) else None
+        # numbers.py: integers beyond 2^63 (and 5,000-digit text) are doubles, inf is no number.
+        number = from_text(value)
+        return number if not isinstance(number, float) or math.isfinite(number) else None
     return None
 
 

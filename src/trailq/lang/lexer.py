@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from trailq.numbers import from_text
 from trailq.errors import QueryError
 from trailq.lang import tokens as T
 from trailq.lang.ast import DURATION_UNITS
@@ -149,12 +150,12 @@ class Lexer:
         if kind == "string":
             return T.Token(T.STRING, text, start, end, decode_string(text[1:-1]))
         if kind == "number":
-            value: object = float(text) if "." in text or "e" in text.lower() else int(text)
+            value: object = float(text) if "." in text else from_text(text)  # numbers.py: no unbounded ints
             return T.Token(T.NUMBER, text, start, end, value)
         if kind == "duration":
             amount = re.match(r"\d+(?:\.\d+)?", text).group(0)  # type: ignore[union-attr]
             unit = text[len(amount) :].lower()
-            number = float(amount) if "." in amount else int(amount)
+            number = float(amount) if "." in amount else from_text(amount)
             return T.Token(T.DURATION, text, start, end, (number, unit))
         if kind == "comment":
             return T.Token(T.COMMENT, text, start, end, text.rstrip())

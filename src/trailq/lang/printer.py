@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from trailq.numbers import from_text
 from trailq.lang import ast as A
 from trailq.lang.lexer import decode_string, encode_string
 from trailq.lang.parser import BINDING, PREFIX_MINUS, PREFIX_NOT, RESERVED, RIGHT_ASSOC
@@ -209,7 +210,7 @@ def number_text(node: A.Number) -> str:
     text = node.text
     if text:
         try:
-            if (float(text) if "." in text else int(text)) == node.value:
+            if (float(text) if "." in text else from_text(text)) == node.value:
                 return text
         except ValueError:
             pass
