@@ -147,6 +147,8 @@ class SqlCompiler:
             items.append(exp.alias_(value, name, quoted=True))
             self.columns[name] = TEXT
         select = exp.select(*items).from_(self.shape.source())
+        for predicate in getattr(self.shape, "scope", lambda: [])():
+            select = select.where(predicate)
         self.unwindowed = select.copy()
         if self.time_range is not None:
             for predicate in self.shape.window(self.time_range):
