@@ -42,7 +42,11 @@ def compile_aggregate(c: ExpressionCompiler, node: A.Call) -> Typed:
         return Typed(build(this=exp.Cast(this=numeric, to=DOUBLE)), NUMBER)
     if name in ("min", "max"):
         build = exp.Min if name == "min" else exp.Max
-        return Typed(build(this=value.sql), value.kind if value.kind != NULL else TEXT)
+        if value.kind != TEXT:
+            return Typed(build(this=value.sql), value.kind if value.kind != NULL else TEXT)
+        # Numbers first (the text of the smallest/largest numeric value), then text (by code point in SQL).
+        by_number = (exp.ArgMin if name == "min" else exp.ArgMax)(this=value.sql, expression=exp.TryCast(this=value.sql, to=DOUBLE))
+        return Typed(exp.Coalesce(this=by_number, expressions=[build(this=value.sql)]), TEXT)
     if name in ("earliest", "latest"):
         timestamp = c.columns.get("@timestamp")
         if timestamp is None:

@@ -216,8 +216,13 @@ class SqlCompiler:
         offset_ms = self.offset_ms(command)
         by_compiler = self.expressions(bin_offset_ms=offset_ms)
         by = [(analysis.projection_name(p, self.query), by_compiler.compile(p.expr)) for p in command.by]
-        aggregations = [(analysis.projection_name(p, self.query), self.expressions(in_stats=True).compile(p.expr))
-                        for p in command.aggregations]
+        aggregations: list[tuple[str, Typed]] = []
+        stats_compiler = self.expressions(in_stats=True)
+        for p in command.aggregations:
+            value = stats_compiler.compile(p.expr)
+            aggregations.append((analysis.projection_name(p, self.query), value))
+            if p.alias:
+                stats_compiler.stats_aliases[p.alias] = value
         items = [exp.alias_(v.sql, n, quoted=True) for n, v in by + aggregations]
         select = self.from_current(*items)
         if by:

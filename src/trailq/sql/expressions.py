@@ -27,8 +27,6 @@ NUMERIC_KINDS = (NUMBER, TIME, BOOL)
 FIXED_UNITS_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 7 * 86_400_000}
 # Epoch day 0 (1970-01-01) is a Thursday; weeks start on Monday, four days later.
 WEEK_ANCHOR_MS = 4 * 86_400_000
-# Documented caps of bin(): a bin shorter than a minute is a minute.
-MIN_BIN_MS = 60_000
 
 
 class NotCompilable(UnsupportedLocally):
@@ -93,6 +91,8 @@ class ExpressionCompiler:
 
     def __init__(self, query: A.Query, dialect: Dialect, columns: dict[str, str], *, in_stats: bool = False,
                  bin_offset_ms: int = 0) -> None:
+        # In stats: earlier aggregations of the same stats by alias (`count(*) as n, ..., n - errors`).
+        self.stats_aliases: dict[str, Typed] = {}
         self.query = query
         self.dialect = dialect
         self.columns = columns
@@ -159,6 +159,8 @@ class ExpressionCompiler:
     # -- leaves -------------------------------------------------------------------------------
 
     def _Field(self, node: A.Field) -> Typed:
+        if self.in_stats and node.name in self.stats_aliases:
+            return self.stats_aliases[node.name]
         kind = self.columns.get(node.name)
         if kind is None:
             return Typed(exp.Null(), NULL)
@@ -270,12 +272,16 @@ class ExpressionCompiler:
     def time_floor(self, epoch_ms: exp.Expression, period: A.Expr, offset_ms: int = 0) -> exp.Expression:
         if not isinstance(period, A.Duration):
             raise self.refuse(period, "a time period such as 5m is needed here")
-        unit = period.canonical_unit
+        from trailq.engine.functions_time import Period, capped
+
+        # The documented caps of bin() apply (bin(300s) acts as 60 seconds), as in the interpreter.
+        effective = capped(Period(period.amount, period.canonical_unit))
+        unit, amount = effective.unit, effective.amount
         if unit in ("mo", "q", "y"):
-            if period.amount != 1 or offset_ms:
+            if amount != 1 or offset_ms:
                 raise self.refuse(period, "calendar periods other than 1mo, 1q, 1y cannot be compiled to SQL")
             return self.dialect.calendar_floor_ms(epoch_ms, unit)
-        size = max(int(period.amount * FIXED_UNITS_MS[unit]), 1)
+        size = max(int(amount * FIXED_UNITS_MS[unit]), 1)
         anchor = WEEK_ANCHOR_MS if unit == "w" else 0
         anchor = (anchor + offset_ms) % size
         shifted = exp.Sub(this=epoch_ms, expression=number(anchor)) if anchor else epoch_ms
@@ -335,6 +341,15 @@ def _text_function(build: Callable[[exp.Expression], exp.Expression]) -> Callabl
     return compile_call
 
 
+def _one_argument(compile_call: Callable[[ExpressionCompiler, A.Call], Typed]) -> Callable[[ExpressionCompiler, A.Call], Typed]:
+    def checked(c: ExpressionCompiler, node: A.Call) -> Typed:
+        if len(node.args) > 1:
+            raise c.refuse(node.args[1], f"{node.name}() with a character list cannot be compiled to SQL")
+        return compile_call(c, node)
+
+    return checked
+
+
 def _concat(c: ExpressionCompiler, node: A.Call) -> Typed:
     # Missing arguments are skipped; all missing is null (semantics.md, concat).
     texts = [c.as_text(v) for v in c.args(node)]
@@ -390,11 +405,7 @@ def _bin(c: ExpressionCompiler, node: A.Call) -> Typed:
     timestamp = c.columns.get("@timestamp")
     if timestamp is None:
         return Typed(exp.Null(), NULL)
-    period = node.args[0]
-    if isinstance(period, A.Duration) and period.canonical_unit in FIXED_UNITS_MS and period.milliseconds < MIN_BIN_MS:
-        period = A.Duration(1, "m", span=period.span)
-    offset = c.bin_offset_ms
-    return Typed(c.time_floor(exp.column("@timestamp", quoted=True), period, offset), TIME)
+    return Typed(c.time_floor(exp.column("@timestamp", quoted=True), node.args[0], c.bin_offset_ms), TIME)
 
 
 def _datefloor(c: ExpressionCompiler, node: A.Call) -> Typed:
@@ -442,9 +453,9 @@ SCALARS: dict[str, Callable[[ExpressionCompiler, A.Call], Typed]] = {
     "case": _case,
     "tolower": _text_function(lambda t: exp.Lower(this=t)),
     "toupper": _text_function(lambda t: exp.Upper(this=t)),
-    "trim": _text_function(lambda t: exp.Trim(this=t)),
-    "ltrim": _text_function(lambda t: call("ltrim", t)),
-    "rtrim": _text_function(lambda t: call("rtrim", t)),
+    "trim": _one_argument(_text_function(lambda t: exp.Trim(this=t))),
+    "ltrim": _one_argument(_text_function(lambda t: call("ltrim", t))),
+    "rtrim": _one_argument(_text_function(lambda t: call("rtrim", t))),
     "concat": _concat,
     "strlen": _strlen,
     "substr": _substr,
