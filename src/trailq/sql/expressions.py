@@ -438,7 +438,7 @@ def _ip_in_subnet(c: ExpressionCompiler, node: A.Call) -> Typed:
     octets = [exp.TryCast(this=c.dialect.split_part(text, ".", i), to=BIGINT) for i in range(1, 5)]
     value: exp.Expression = octets[0]
     for octet in octets[1:]:
-        value = exp.Add(this=exp.Mul(this=value, expression=number(256)), expression=octet)
+        value = exp.Paren(this=exp.Add(this=exp.Mul(this=value, expression=number(256)), expression=octet))
     dotted = c.dialect.regex_like(text, r"^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$")
     inside = exp.Between(this=value, low=number(int(network.network_address)), high=number(int(network.broadcast_address)))
     return Typed(coalesce(exp.And(this=dotted, expression=inside), exp.false()), BOOL)
