@@ -78,7 +78,10 @@ output_options = option_group(
 
 
 # What to run, when, and where: shared by `run` and `check`.
-query_options = option_group(catalog_option, param_option, selection_options, time_options, local_options, aws_options)
+from trailq.cli_sql import athena_options  # noqa: E402  (run/check --athena)
+
+query_options = option_group(catalog_option, param_option, selection_options, time_options, local_options, aws_options,
+                             athena_options)
 
 
 @main.command()
@@ -198,6 +201,10 @@ def _execute(o: dict[str, Any], *, only_checks: bool, cat: catalog_mod.Catalog |
     queries = runs.select(cat, selection, parse_assignments(o["params"]))
     progress = _progress(o)
     try:
+        if o["athena_table"]:
+            from trailq.cli_sql import execute_athena
+
+            return execute_athena(queries, o, progress)  # type: ignore[return-value]
         if o["sources"] or o["sample"]:
             return _execute_local(queries, o, progress)
         return _execute_aws(queries, o, progress)

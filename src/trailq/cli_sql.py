@@ -89,3 +89,83 @@ def athena_setup(bucket: str, organization: str | None, database: str, table: st
     outcome = athena.run_statement(statement, workgroup=workgroup, output_location=output_location, profile=profile, region=region)
     click.echo(f"created {database}.{table} (Athena query {outcome})", err=True)
     sys.exit(errors.EXIT_OK)
+
+
+# --- run/check --athena: the options and the execution (cli_run dispatches here) -----------------
+
+def _athena_options(command):  # type: ignore[no-untyped-def]
+    from trailq.cli import option_group
+
+    return option_group(
+        click.option("--athena", "athena_table", metavar="DATABASE.TABLE",
+                     help="Run on Athena over the trail's S3 archive (the table of `trailq athena setup`)."),
+        click.option("--workgroup", help="Athena: the workgroup."),
+        click.option("--output-location", metavar="s3://...", help="Athena: where query results are written."),
+        click.option("--account", "athena_accounts", multiple=True, metavar="ID",
+                     help="Athena: only these accounts (partition predicate; repeatable)."),
+        click.option("--price-per-tb", type=click.FloatRange(min=0), default=5.0, show_default=True,
+                     help="Athena: USD per TB scanned, for --stats."),
+    )(command)
+
+
+athena_options = _athena_options
+
+_NOT_WITH_ATHENA = {"--log-group": "log_groups", "--discover": "discover", "--source": "sources", "--sample": "sample",
+                    "--strict": "strict", "--limit": "limit", "--console-url": "console_url"}
+
+
+def execute_athena(queries: list, o: dict, progress: object) -> object:
+    """`run/check --athena TABLE`: every selected query on Athena, one after the other."""
+    from trailq import runs
+    from trailq.aws import athena
+    from trailq.aws.interrupts import cancel_on_signals
+    from trailq.aws.session import open_accounts, requested_regions
+    from trailq.cli import signal_exit_code
+    from trailq.cli_run import Execution, _settle_seconds, _time_flags
+    from trailq.result import Target
+    from trailq.timerange import parse_duration_seconds
+
+    used = [flag for flag, key in _NOT_WITH_ATHENA.items() if o.get(key)]
+    if used:
+        raise errors.UsageError(f"{used[0]} does not apply to --athena runs")
+    if o.get("engine", "interpreter") != "interpreter":
+        raise errors.UsageError("--engine applies to --source/--sample runs")
+    flags = _time_flags(o)
+    window = flags.window(default_since=queries[0].since or "24h")
+    regions = tuple(r for given in o["regions"] for r in given.split(",") if r) if "all" not in o["regions"] else ()
+    plan = athena.AthenaPlan(
+        table=o["athena_table"], workgroup=o["workgroup"], output_location=o["output_location"],
+        accounts=tuple(o["athena_accounts"]), regions=tuple(requested_regions(regions)) if regions else (),
+        timeout_seconds=parse_duration_seconds(o["timeout"], "--timeout"), price_per_tb=o["price_per_tb"],
+    )
+    trees = [(q.name, lang.parse(q.text, origin=q.origin)) for q in queries]
+    athena.compile_all(trees, plan, window)  # refuse what SQL cannot express before any call
+    state = runs.Windows(o["state_file"], _settle_seconds(o), flags.now) if o["state_file"] else None
+    windows = {}
+    notices: list[str] = []
+    if state is not None:
+        for name, _ in trees:
+            windows[name] = state.window_for(name, Target(source=f"athena:{plan.table}"), window)
+        for name in [n for n, w in windows.items() if w is None]:
+            from trailq.state import nothing_new
+
+            notices.append(nothing_new(name, f"athena:{plan.table}"))
+        trees = [(n, t) for n, t in trees if windows.get(n) is not None]
+    account = open_accounts(o["profiles"][:1], o["role_arns"][:1], external_id=o["external_id"],
+                            role_session_name=o["role_session_name"])[0]
+    where = account.home_region
+    with cancel_on_signals() as signals:
+        outcome = athena.run(trees, plan, window, client=account.client("athena", where),
+                             stop_client=account.client("athena", where, for_stop=True), region=where,
+                             cancel=signals.event, windows=windows or None)
+    notices += outcome.notices if o["show_stats"] else []
+    if outcome.stopped:
+        notices.append("error: Athena queries stopped by the abort: " + "; ".join(outcome.stopped))
+    if outcome.still_running:
+        notices.append("error: Athena queries that could not be stopped and may still be running: " + "; ".join(outcome.still_running))
+    for result in outcome.results:
+        if result.error:
+            notices.append(f"error: {result.query}: {result.error}")
+    o["price_per_gb"] = o["price_per_tb"] / 1024  # --stats prices bytes per GB; Athena's price is per TB
+    commit = (lambda: state.record(outcome.results)) if state is not None and not outcome.aborted else (lambda: None)
+    return Execution(outcome.results, notices, signal_exit_code(outcome.exit_code, signals), {}, commit)
