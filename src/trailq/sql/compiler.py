@@ -39,25 +39,10 @@ class CompiledQuery:
     columns: list[tuple[str, str]]  # output name, kind (text/number/bool/time/null)
     row_limit: int  # rows the query may return; with `default_limit`, one more than DEFAULT_ROWS is fetched
     default_limit: bool
-    base: exp.Select  # the `records` CTE without the time window: one row per record, the fields read
     time_range: TimeRange | None = None
 
     def sql(self, pretty: bool = True) -> str:
         return self.dialect.sql(self.tree, pretty=pretty)
-
-    def over_table(self, table: str) -> exp.Select:
-        """The query reading `base` from a table already filled with it (DuckDB's run counts the
-        records it read there, then runs the rest of the query on the table)."""
-        records = exp.select(exp.Star()).from_(exp.to_table(table, quoted=True))
-        if self.time_range is not None:
-            from trailq.sql.shapes import time_between
-
-            records = records.where(time_between(exp.column("@timestamp", quoted=True), self.time_range))
-        tree = self.tree.copy()
-        for cte in tree.args["with_"].expressions:
-            if cte.alias == "records":
-                cte.set("this", records)
-        return tree
 
 
 class SqlCompiler:
@@ -133,7 +118,10 @@ class SqlCompiler:
 
     def base(self) -> None:
         items = []
-        for name in self.base_fields():
+        names = self.base_fields()
+        if hasattr(self.shape, "for_fields"):
+            self.shape = self.shape.for_fields([*names, "eventTime"])  # the shape reads only what the query needs
+        for name in names:
             if name == "@timestamp":
                 items.append(exp.alias_(self.shape.timestamp_ms(), name, quoted=True))
                 self.columns[name] = TIME
@@ -149,7 +137,6 @@ class SqlCompiler:
         select = exp.select(*items).from_(self.shape.source())
         for predicate in getattr(self.shape, "scope", lambda: [])():
             select = select.where(predicate)
-        self.unwindowed = select.copy()
         if self.time_range is not None:
             for predicate in self.shape.window(self.time_range):
                 select = select.where(predicate)
@@ -305,7 +292,7 @@ class SqlCompiler:
         for name, cte in self.ctes:
             select = select.with_(exp.to_identifier(name, quoted=True), as_=cte)
         return CompiledQuery(select, self.dialect, kinds, DEFAULT_ROWS if default_limit else int(limit or 0), default_limit,
-                             self.unwindowed, self.time_range)
+                             self.time_range)
 
 
 def compile_query(query: A.Query, shape: Shape, time_range: TimeRange | None = None) -> CompiledQuery:

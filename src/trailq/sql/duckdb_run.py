@@ -7,8 +7,11 @@ the rest of the query runs on it. Returns the same Result as the interpreter; ne
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
 import time
+import zlib
 from typing import Any, Sequence
 
 from trailq.errors import QueryFailedError, UsageError
@@ -20,7 +23,6 @@ from trailq.sql.shapes import DuckDBFiles
 from trailq.timerange import TimeRange
 
 EXTRA_HINT = "pip install 'trailq[duckdb]'"
-RECORDS_TABLE = "trailq_records"
 
 
 def import_duckdb() -> Any:
@@ -31,8 +33,27 @@ def import_duckdb() -> Any:
     return duckdb
 
 
-def compile_for_files(query: Query, files: Sequence[str], time_range: TimeRange | None) -> CompiledQuery:
-    return compile_query(query, DuckDBFiles(tuple(files)), time_range)
+def compile_for_files(query: Query, files: Sequence[str], time_range: TimeRange | None,
+                      groups: tuple = ()) -> CompiledQuery:
+    return compile_query(query, DuckDBFiles(tuple(files), groups), time_range)
+
+
+def file_groups(files: Sequence[str]) -> tuple[tuple[tuple[str, ...], bool, bool], ...]:
+    """Files grouped by (JSON lines?, gzip?), decided from their bytes as the interpreter decides."""
+    from trailq.engine.sources import sniff
+
+    grouped: dict[tuple[bool, bool], list[str]] = {}
+    for path in files:
+        try:
+            with open(path, "rb") as raw:
+                gz = raw.read(2) == b"\x1f\x8b"
+            with (gzip.open(path, "rb") if gz else open(path, "rb")) as stream:
+                lines = sniff(stream.readline)[1]
+        except (OSError, EOFError, zlib.error) as exc:
+            raise QueryFailedError(f"{path}: unreadable: {exc}",
+                                   hint="the interpreter (the default engine) skips unreadable files and reports them") from None
+        grouped.setdefault((lines, gz), []).append(path)
+    return tuple((tuple(paths), lines, gz) for (lines, gz), paths in grouped.items())
 
 
 def connect() -> Any:
@@ -59,23 +80,24 @@ def run_duckdb(
     import_duckdb()
     if "-" in sources:
         raise UsageError("--engine duckdb reads files; stdin (--source -) needs the interpreter")
+    compile_for_files(query, ["-"], time_range)  # refuses before reading anything
     collected = collect_sources(sources)
-    compiled = compile_for_files(query, collected.files or ["-"], time_range)  # refuses before reading
     target = Target(source=label or source_label(sources))
     coverage = Coverage(searched=[Searched(s, "file" if os.path.isfile(s) else "folder") for s in dict.fromkeys(sources)])
     warnings = collected.warnings()
+    compiled = compile_for_files(query, collected.files or ["-"], time_range, file_groups(collected.files))
     if not collected.files:
         coverage.add_gap(Gap("input", source_label(sources), "no CloudTrail file found"))
         return Result(query=name, target=target, columns=[n for n, _ in compiled.columns], status=COMPLETE,
                       warnings=warnings + ["no CloudTrail file found"], text=query.text, coverage=coverage)
     connection = connect()
     try:
-        dialect = compiled.dialect
-        connection.execute(f"CREATE TEMP TABLE {RECORDS_TABLE} AS {dialect.sql(compiled.base, pretty=False)}")
-        total, untimed, in_window = connection.execute(_counts_sql(compiled, time_range)).fetchone()
-        rows = connection.execute(dialect.sql(compiled.over_table(RECORDS_TABLE), pretty=False)).fetchall()
+        # The profile's operator counts say how many records were read, without a second pass.
+        connection.execute("SET enable_profiling = 'no_output'")
+        rows = connection.execute(compiled.sql(pretty=False)).fetchall()
+        records = records_read(connection)
     except Exception as exc:  # duckdb.Error: unreadable or corrupt input, named by DuckDB
-        if not type(exc).__module__.startswith("duckdb") and "duckdb" not in type(exc).__module__:
+        if "duckdb" not in type(exc).__module__:
             raise
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise QueryFailedError(f"duckdb could not read the input: {first}",
@@ -87,14 +109,11 @@ def run_duckdb(
         rows = rows[:DEFAULT_ROWS]
         warnings.append(f"more than {DEFAULT_ROWS} rows matched; showing the first {DEFAULT_ROWS}, as the service would "
                         "(add `| limit N` to choose, up to 100000)")
-    if untimed and time_range is not None:
-        coverage.add_gap(Gap("record", target.label(), f"{untimed} records without a parsable eventTime could not be placed in the time range"))
-        warnings.append(f"{untimed} records have no parsable eventTime and were skipped (a time range was given)")
     coverage.files_read = len(collected.files)
-    coverage.records_read = int(total)
+    coverage.records_read = records
     statistics = Statistics(
-        records_matched=float(in_window),
-        records_scanned=float(total),
+        records_matched=float(len(rows)),
+        records_scanned=float(records),
         bytes_scanned=float(sum(os.path.getsize(f) for f in collected.files if os.path.exists(f))),
         elapsed_seconds=time.monotonic() - started,
     )
@@ -104,17 +123,17 @@ def run_duckdb(
     )
 
 
-def _counts_sql(compiled: CompiledQuery, time_range: TimeRange | None) -> str:
-    from sqlglot import exp
-
-    from trailq.sql.expressions import is_null
-    from trailq.sql.shapes import time_between
-
-    moment = exp.column("@timestamp", quoted=True)
-    in_window = time_between(moment, time_range) if time_range is not None else exp.true()
-    select = exp.select(
-        exp.Count(this=exp.Star()),
-        exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=is_null(moment))),
-        exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=in_window)),
-    ).from_(exp.to_table(RECORDS_TABLE, quoted=True))
-    return compiled.dialect.sql(select, pretty=False)
+def records_read(connection: Any) -> int:
+    """Records the last query read: the rows of the UNNEST above each JSON scan (one per record,
+    a `Records` wrapper counting its records), from DuckDB's profile of that query."""
+    profile = json.loads(connection.get_profiling_information(format="json"))
+    total = 0
+    stack = list(profile.get("children") or profile.get("operator") or [])
+    while stack:
+        node = stack.pop()
+        children = node.get("children") or []
+        if node.get("type") == "UNNEST" and any(c.get("type") == "TABLE_SCAN" for c in children):
+            total += int(node.get("intermediate_rows") or node.get("operator_cardinality") or 0)
+            continue
+        stack.extend(children)
+    return total
