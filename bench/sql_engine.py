@@ -38,14 +38,44 @@ def child(kind: str, key: str, data: str) -> None:
     print(len(result.rows), int(result.coverage.records_read or result.statistics.records_scanned))
 
 
+def in_process(data: str, repeat: int) -> None:
+    """The SQL alone: hand-written SQL and run_duckdb alternating in one process, after the imports."""
+    import time
+
+    import duckdb
+
+    from trailq.lang import parse
+    from trailq.sql.duckdb_run import run_duckdb
+
+    print("| query | --engine duckdb s | hand-written DuckDB s | engine/hand |")
+    print("|---|---|---|---|")
+    for key in QUERIES:
+        best = {"engine": float("inf"), "hand": float("inf")}
+        for _ in range(repeat):
+            connection = duckdb.connect()
+            connection.execute("SET threads = 2")
+            started = time.perf_counter()
+            connection.execute(DUCKDB_SQL[key].replace("{path}", data)).fetchall()
+            best["hand"] = min(best["hand"], time.perf_counter() - started)
+            connection.close()
+            started = time.perf_counter()
+            run_duckdb(parse(QUERIES[key]), name="bench", sources=[data], time_range=None)
+            best["engine"] = min(best["engine"], time.perf_counter() - started)
+        print(f"| ({key}) | {best['engine']:.2f} | {best['hand']:.2f} | {best['engine'] / best['hand']:.2f} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", default=str(Path(__file__).parent / "data" / "trail.jsonl"))
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--child", nargs=2, metavar=("KIND", "KEY"))
+    parser.add_argument("--in-process", action="store_true", help="Time the queries alone (imports excluded).")
     args = parser.parse_args()
     if args.child:
         child(args.child[0], args.child[1], args.data)
+        return
+    if args.in_process:
+        in_process(args.data, args.repeat)
         return
     print(f"data: {args.data} ({os.path.getsize(args.data) / 1e9:.2f} GB), cores: {len(os.sched_getaffinity(0))}")
     print("| query | interpreter s | --engine duckdb s | hand-written DuckDB s | engine/hand | interpreter/engine | rows (engine, hand) |")
