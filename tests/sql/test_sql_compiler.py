@@ -134,3 +134,49 @@ def test_athena_refuses_fields_its_table_does_not_have() -> None:
         compile_query(parse("fields @message"), AthenaTable("db.trail"))
     with pytest.raises(NotCompilable):
         compile_query(parse("fields userIdentity.noSuchMember"), AthenaTable("db.trail"))
+
+
+def test_a_time_window_keeps_the_same_records_as_the_interpreter(tmp_path: Path) -> None:
+    pytest.importorskip("duckdb")
+    from trailq.engine import run_local
+    from trailq.sql.duckdb_run import run_duckdb
+
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(b"\n".join(orjson.dumps(e) for e in EVENTS) + b"\n")
+    # Both ends inclusive: 10:00:00.000 and 10:05:00.000 are inside, 10:00:01.250 too.
+    window = resolve(start="2024-05-01T10:00:00Z", end="2024-05-01T10:05:00Z")
+    query = parse("fields eventName | sort @timestamp asc")
+    interpreted = run_local(query, name="q", sources=[str(path)], time_range=window, workers=1)
+    compiled = run_duckdb(query, name="q", sources=[str(path)], time_range=window)
+    strip = lambda rows: [{k: v for k, v in r.items() if k != "@ptr"} for r in rows]  # noqa: E731
+    assert strip(compiled.rows) == strip(interpreted.rows) == [
+        {"eventName": "ConsoleLogin"}, {"eventName": "consolelogin"}, {"eventName": "GetObject"}]
+    narrow = resolve(start="2024-05-01T10:00:01Z", end="2024-05-01T10:04:59Z")
+    assert strip(run_duckdb(query, name="q", sources=[str(path)], time_range=narrow).rows) == [{"eventName": "consolelogin"}]
+
+
+def test_corrupt_input_stops_the_duckdb_engine_with_exit_5_naming_the_file(tmp_path: Path) -> None:
+    pytest.importorskip("duckdb")
+    from trailq.errors import QueryFailedError
+    from trailq.sql.duckdb_run import run_duckdb
+
+    path = tmp_path / "broken.jsonl"
+    path.write_bytes(b'{"eventTime": "2024-05-01T10:00:00Z", "eventName": "A"}\n{"eventName": \n')
+    with pytest.raises(QueryFailedError) as caught:
+        run_duckdb(parse("fields eventName"), name="q", sources=[str(path)], time_range=None)
+    assert caught.value.exit_code == 5 and "duckdb could not read the input" in caught.value.message
+    assert "interpreter" in (caught.value.hint or "")
+
+
+def test_records_wrapped_in_a_records_document_and_gzip_are_read(tmp_path: Path) -> None:
+    import gzip
+
+    pytest.importorskip("duckdb")
+    from trailq.sql.duckdb_run import run_duckdb
+
+    (tmp_path / "a.json.gz").write_bytes(gzip.compress(orjson.dumps({"Records": EVENTS[:2]}, option=orjson.OPT_INDENT_2)))
+    (tmp_path / "b.jsonl").write_bytes(orjson.dumps(EVENTS[2]) + b"\n" + orjson.dumps({"Records": [{"eventTime": "2024-05-01T12:00:00Z", "eventName": "Wrapped"}]}) + b"\n")
+    result = run_duckdb(parse("stats count(*) as n by eventName | sort eventName asc"), name="q", sources=[str(tmp_path)], time_range=None)
+    assert result.rows == [{"eventName": "ConsoleLogin", "n": "1"}, {"eventName": "GetObject", "n": "1"},
+                           {"eventName": "Wrapped", "n": "1"}, {"eventName": "consolelogin", "n": "1"}]
+    assert result.coverage.files_read == 2 and result.coverage.records_read == 4
