@@ -195,3 +195,17 @@ def test_athena_flags_that_do_not_apply_are_refused() -> None:
     assert result.exit_code == 2 and "--sample does not apply to --athena" in result.output
     refused = CliRunner().invoke(cli.main, ["run", "--query", "fields @message", "--athena", "a.b"])
     assert refused.exit_code == 7 and "cannot be read from Athena" in refused.output
+
+
+def test_check_on_athena_writes_junit_and_state(moto_athena: str, tmp_path) -> None:
+    header = ["@timestamp", "account", "outcome", "mfa", "sourceIPAddress", "awsRegion", "userAgent", "errorMessage", "@ptr"]
+    _seed(moto_athena, [header, ["1752453282000", "111122223333", "Success", "No", "192.0.2.1", "us-east-1", "ua", "", "e-1"]])
+    junit, state = tmp_path / "junit.xml", tmp_path / "state.json"
+    result = CliRunner().invoke(cli.main, [
+        "check", "root-console-logins", "--athena", "audit.trail", "--output-location", "s3://results/",
+        "--account", "111122223333", "--since", "1d", "--junit", str(junit), "--state", str(state),
+    ])
+    assert result.exit_code == 1, result.output  # the seeded root sign-in is a finding
+    assert "root-console-logins" in junit.read_text() and "<failure" in junit.read_text()
+    recorded = json.loads(state.read_text())
+    assert "athena:audit.trail" in json.dumps(recorded)
