@@ -115,7 +115,7 @@ def test_athena_columns_structs_and_json_strings() -> None:
                                    "and responseElements.ConsoleLogin = 'Success' | fields eventName"), AthenaTable("db.trail"))
     text = compiled.sql()
     assert '"useridentity"."sessioncontext"."sessionissuer"."username"' in text
-    assert "JSON_EXTRACT_SCALAR(\"responseelements\", '$.ConsoleLogin')" in text
+    assert "json_extract_scalar(\"responseelements\", '$.ConsoleLogin')" in text
     assert 'FROM "db"."trail"' in text and '"eventname" AS "eventName"' in text
 
 

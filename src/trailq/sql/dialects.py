@@ -39,7 +39,8 @@ class Dialect:
         return "athena" if self.name == ATHENA else "duckdb"
 
     def sql(self, tree: exp.Expression, pretty: bool = True) -> str:
-        return tree.sql(dialect=self.sqlglot_name, pretty=pretty, identify=True)
+        # Function names in lower case, as AWS's Athena examples write them (json_extract_scalar, ...).
+        return tree.sql(dialect=self.sqlglot_name, pretty=pretty, identify=True, normalize_functions="lower")
 
     # -- regular expressions ------------------------------------------------------------------
 
