@@ -72,6 +72,7 @@ def test_a_query_runs_pages_and_renders_like_getqueryresults() -> None:
     assert result.statistics.bytes_scanned == 2048 and result.query_ids == ["q-1"]
     assert "athena:audit.trail accounts 111122223333 regions us-east-1" in result.coverage.searched[0].where
     assert "q-1 scanned 2,048 bytes" in outcome.notices[0] and "$5/TB" in outcome.notices[0]
+    assert "engine time 0.9s" in outcome.notices[0]
 
 
 def test_failed_with_a_syntax_message_is_exit_3_with_the_service_message() -> None:

@@ -103,7 +103,7 @@ def run(
         started = runtime.clock()
         try:
             query_id = str(caller.call("StartQueryExecution", plan.start_params(query.sql(pretty=False)))["QueryExecutionId"])
-            result = _wait_and_read(caller, query_id, name, tree, query, target, plan, ramp, started)
+            result, engine_ms = _wait_and_read(caller, query_id, name, tree, query, target, plan, ramp, started)
         except CallFailed as failed:
             result = _call_failed(name, target, tree, query_id, failed)
         except Aborted:
@@ -118,16 +118,17 @@ def run(
                                           text=tree.text))
             break
         if result.ok:
-            engine = result.statistics.elapsed_seconds
             outcome.notices.append(f"athena: {name}: query {query_id} scanned {int(result.statistics.bytes_scanned):,} bytes "
                                    f"(est. ${result.statistics.bytes_scanned / BYTES_PER_TB * plan.price_per_tb:.4f} at "
-                                   f"${plan.price_per_tb:g}/TB), {engine:.1f}s")
+                                   f"${plan.price_per_tb:g}/TB), engine time {engine_ms / 1000:.1f}s, "
+                                   f"wall {result.statistics.elapsed_seconds:.1f}s")
         outcome.results.append(result)
     return outcome
 
 
 def _wait_and_read(caller: Caller, query_id: str, name: str, tree: Query, query: CompiledQuery, target: Target,
-                   plan: AthenaPlan, ramp: PollRamp, started: float) -> Result:
+                   plan: AthenaPlan, ramp: PollRamp, started: float) -> tuple[Result, float]:
+    """The query's Result and Athena's engine time in ms (EngineExecutionTimeInMillis)."""
     delays = ramp.delays()
     while True:
         caller.runtime.pause(next(delays))
@@ -137,13 +138,14 @@ def _wait_and_read(caller: Caller, query_id: str, name: str, tree: Query, query:
         if state in LIVE_STATES:
             continue
         statistics = _statistics(execution, caller.runtime.clock() - started)
+        engine_ms = float((execution.get("Statistics") or {}).get("EngineExecutionTimeInMillis", 0) or 0)
         if state == "SUCCEEDED":
             break
         reason = str(status.get("StateChangeReason") or (status.get("AthenaError") or {}).get("ErrorMessage") or state)
         code = _failure_exit_code(status, reason) if state == "FAILED" else EXIT_QUERY_FAILED
         return Result(name, target, statistics=statistics, status=FAILED if state == "FAILED" else CANCELLED,
                       error=f"athena query {query_id} {state.lower()}: {reason}", error_exit_code=code,
-                      query_ids=[query_id], text=tree.text)
+                      query_ids=[query_id], text=tree.text), engine_ms
     rows = _read_all(caller, query_id)
     warnings: list[str] = []
     truncated = query.default_limit and len(rows) > DEFAULT_ROWS
@@ -154,7 +156,7 @@ def _wait_and_read(caller: Caller, query_id: str, name: str, tree: Query, query:
     coverage = Coverage(searched=[Searched(_searched(plan, query), "athena")])
     return Result(name, target, columns=[n for n, _ in query.columns], rows=render_rows(rows, query.columns),
                   statistics=statistics, status=COMPLETE, truncated=truncated, warnings=warnings, query_ids=[query_id],
-                  text=tree.text, coverage=coverage)
+                  text=tree.text, coverage=coverage), engine_ms
 
 
 def _searched(plan: AthenaPlan, query: CompiledQuery) -> str:
