@@ -48,13 +48,13 @@ def test_athena_setup_prints_the_table_for_an_organization_trail() -> None:
     text = result.output
     assert text.startswith("CREATE EXTERNAL TABLE IF NOT EXISTS `audit`.`trail` (")
     assert "'s3://trail-bucket/prefix/AWSLogs/o-abcdef1234/${account}/CloudTrail/${region}/${timestamp}'" in text
-    assert "'projection.account.values' = '111122223333'" in text and "PARTITIONED BY (`account` STRING" in text
+    assert "'projection.account.values'='111122223333'" in text and "PARTITIONED BY (`account` STRING" in text
     assert "`useridentity` STRUCT<" in text and "`requestparameters` STRING" in text
 
 
 def test_athena_setup_single_account_and_bad_input() -> None:
     result = invoke("athena", "setup", "--bucket", "s3://trail-bucket")
-    assert "LOCATION 's3://trail-bucket/AWSLogs/'" in result.output and "'projection.account.type' = 'injected'" in result.output
+    assert "LOCATION 's3://trail-bucket/AWSLogs/'" in result.output and "'projection.account.type'='injected'" in result.output
     bad = CliRunner().invoke(cli.main, ["athena", "setup", "--bucket", "s3://b/x'; DROP TABLE t; --"])
     assert bad.exit_code == 2 and "--bucket" in bad.output
     assert CliRunner().invoke(cli.main, ["athena", "setup", "--bucket", "s3://bkt", "--organization", "org"]).exit_code == 2

@@ -108,6 +108,6 @@ def create_table(spec: TableSpec) -> str:
     lines.append("OUTPUTFORMAT " + _literal("org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"))
     lines.append("LOCATION " + _literal(root))
     lines.append("TBLPROPERTIES (")
-    lines += [f"  {_literal(k)} = {_literal(v)}" + ("," if i < len(properties) - 1 else "") for i, (k, v) in enumerate(properties)]
+    lines += [f"  {_literal(k)}={_literal(v)}" + ("," if i < len(properties) - 1 else "") for i, (k, v) in enumerate(properties)]
     lines.append(")")
     return "\n".join(lines)
