@@ -370,3 +370,4 @@ def signal_exit_code(code: int, signals: Any) -> int:
 
 # run and check live in cli_run.py; importing it registers them on `main`.
 from trailq import cli_run  # noqa: E402,F401
+from trailq import cli_sql  # noqa: E402,F401  (sql, athena setup)

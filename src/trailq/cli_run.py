@@ -40,6 +40,8 @@ local_options = option_group(
     click.option("--source", "sources", multiple=True, metavar="PATH", help="Run locally on CloudTrail files: file, folder, glob, - for stdin (repeatable)."),
     click.option("--sample", is_flag=True, help="Run locally on the bundled sample trail."),
     click.option("--strict", is_flag=True, help="Local: an unreadable file or line is an error (exit 5), not a warning."),
+    click.option("--engine", type=click.Choice(runs.LOCAL_ENGINES), default=runs.LOCAL_ENGINES[0], show_default=True,
+                 help="Local: the interpreter (the reference) or DuckDB on the compiled SQL (pip install 'trailq[duckdb]')."),
 )
 aws_options = option_group(
     click.option("--log-group", "log_groups", multiple=True, metavar="NAME|ARN|PREFIX*", help="Log group(s) to query (repeatable)."),
@@ -90,7 +92,10 @@ output_options = option_group(
 
 
 # What to run, when, and where: shared by `run` and `check`.
-query_options = option_group(catalog_option, param_option, selection_options, time_options, local_options, aws_options)
+from trailq.cli_sql import athena_options  # noqa: E402  (run/check --athena)
+
+query_options = option_group(catalog_option, param_option, selection_options, time_options, local_options, aws_options,
+                             athena_options)
 
 
 @main.command()
@@ -257,6 +262,10 @@ def _execute(o: dict[str, Any], *, only_checks: bool, cat: catalog_mod.Catalog |
     _say([w for q in queries for w in query_warnings(q.text, q.origin)], o)
     progress = _progress(o)
     try:
+        if o["athena_table"]:
+            from trailq.cli_sql import execute_athena
+
+            return execute_athena(queries, o, progress)  # type: ignore[return-value]
         if o["sources"] or o["sample"]:
             return _execute_local(queries, o, progress)
         return _execute_aws(queries, o, progress)
@@ -292,7 +301,7 @@ def _execute_local(queries: list[runs.QueryToRun], o: dict[str, Any], progress: 
     stdin = sys.stdin.buffer if "-" in sources else None
     results, notices = runs.run_local(
         queries, sources=sources, label=label, window=window, strict=o["strict"], stdin=stdin,
-        on_progress=progress, state=state,
+        on_progress=progress, state=state, engine=o["engine"],
     )
     commit = (lambda: state.record(results)) if state is not None else (lambda: None)
     return Execution(results, notices, exit_code_of(results), {}, commit)
@@ -309,6 +318,8 @@ def _execute_aws(queries: list[runs.QueryToRun], o: dict[str, Any], progress: An
 
     if o["strict"]:
         raise errors.UsageError("--strict applies to --source/--sample runs")
+    if o["engine"] != runs.LOCAL_ENGINES[0]:
+        raise errors.UsageError("--engine applies to --source/--sample runs")
     flags = _time_flags(o)
     flags.window(default_since=queries[0].since or "24h")  # bad flags fail before any call
     plan = aws_plan_from(o)

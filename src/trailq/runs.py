@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from trailq.aws import AwsPlan
 
 ADHOC_NAME = "query"
+# Local engines: the interpreter (default, the reference) and DuckDB on the compiled SQL.
+LOCAL_ENGINES = ("interpreter", "duckdb")
 
 
 @dataclass(frozen=True)
@@ -173,13 +175,14 @@ def run_local(
     stdin: BinaryIO | None = None,
     on_progress: Callable[[ProgressEvent], None] | None = None,
     state: Windows | None = None,
+    engine: str = LOCAL_ENGINES[0],
 ) -> tuple[list[Result], list[str]]:
     """Every query over the same local sources, and run-level notices. Query errors raise before anything is read.
 
     With `state`, windows come from it (starting from `window`); recording them is left to the
     caller, after the output is written (a run whose output was lost must be read again).
     """
-    from trailq import engine
+    from trailq import engine as interpreter
 
     other = next((q for q in queries if q.language != "CWLI"), None)
     if other is not None:
@@ -190,7 +193,13 @@ def run_local(
                                  hint="drop --source/--sample to run it on CloudWatch Logs")
     parsed = [(q, lang.parse(q.text, origin=q.origin)) for q in queries]
     for _, tree in parsed:
-        engine.check_supported(tree)
+        if engine == "duckdb":
+            from trailq.sql.duckdb_run import compile_for_files, import_duckdb
+
+            import_duckdb()
+            compile_for_files(tree, ["-"], window)  # what SQL cannot express is refused before anything runs
+        else:
+            interpreter.check_supported(tree)
     if stdin is not None and len(parsed) > 1 and "-" in sources:
         raise UsageError("stdin (--source -) can be read by one query only", hint="save it to a file first")
     results: list[Result] = []
@@ -202,7 +211,14 @@ def run_local(
             if query_window is None:
                 notices.append(nothing_new(q.name, label))
                 continue
-        results.append(engine.run_local(
+        if engine == "duckdb":
+            from trailq.sql.duckdb_run import run_duckdb
+
+            if strict:
+                raise UsageError("--strict applies to the interpreter; --engine duckdb stops at the first unreadable input")
+            results.append(run_duckdb(tree, name=q.name, sources=sources, time_range=query_window, label=label))
+            continue
+        results.append(interpreter.run_local(
             tree, name=q.name, sources=sources, time_range=query_window, strict=strict, stdin=stdin,
             on_progress=on_progress, label=label,
         ))
