@@ -20,6 +20,8 @@ from trailq import __version__, catalog as catalog_mod, errors
 from trailq.timerange import parse_duration_seconds
 from trailq.params import parse_assignments
 
+# --timeout on CloudWatch when none is given (locally a run has no deadline unless asked).
+DEFAULT_AWS_TIMEOUT = "15m"
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -239,7 +241,7 @@ def aws_plan_from(o: dict[str, Any]) -> Any:
     }
     if "timeout" in o:  # run and check; discover and sync take the plan's defaults
         given.update(discover=o["discover"], limit=o["limit"], concurrency=o["concurrency"],
-                     timeout_seconds=parse_duration_seconds(o["timeout"], "--timeout"))
+                     timeout_seconds=parse_duration_seconds(o["timeout"] or DEFAULT_AWS_TIMEOUT, "--timeout"))
         if o["log_groups"]:
             given["log_groups"] = tuple(o["log_groups"])
     return aws.AwsPlan(**given)

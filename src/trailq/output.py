@@ -45,7 +45,7 @@ import orjson
 from tabulate import tabulate, tabulate_formats
 
 from trailq.errors import UsageError
-from trailq.result import Result, Target
+from trailq.result import Coverage, Result, Target
 
 FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown")
 DEFAULT_TABLE_FORMAT = "simple"
@@ -498,7 +498,38 @@ def format_statistics(results: Iterable[Result], price_per_gb: float = DEFAULT_P
         rows.append(["total", f"{len(results)} results", "", *_stat_cells(scanned, matched, scanned_bytes, elapsed, price_per_gb)])
     text = tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True,
                     colalign=("left", "left", "left", "right", "right", "right", "right", "right"))
-    return f"{text}\n(cost estimated at ${price_per_gb:g} per GB scanned)"
+    inputs = [f"input {title(r)}: {coverage_line(r.coverage)}" for r in results if has_coverage(r.coverage)]
+    return "\n".join([text, *inputs, f"(cost estimated at ${price_per_gb:g} per GB scanned)"])
+
+
+def has_coverage(coverage: Coverage) -> bool:
+    """Whether a backend filled this coverage (one that did not leaves it empty, which is not "nothing read")."""
+    return bool(coverage.searched or coverage.files_read or coverage.records_read or coverage.gaps_total)
+
+
+def skipped_summary(coverage: Coverage) -> str:
+    """`N skipped` with what they were: `3 skipped (1 folder, 2 records)`."""
+    kinds: dict[str, int] = {}
+    for gap in coverage.gaps:
+        kinds[gap.kind] = kinds.get(gap.kind, 0) + 1
+    shown = ", ".join(f"{n} {kind}{'s' * (n != 1)}" for kind, n in kinds.items())
+    more = coverage.gaps_total - len(coverage.gaps)
+    return f"{coverage.gaps_total} skipped ({shown}{f', {more} more' if more else ''})"
+
+
+def first_gaps(coverage: Coverage, count: int = 3) -> str:
+    shown = "; ".join(f"{g.where}: {g.reason}" for g in coverage.gaps[:count])
+    return shown + (" ..." if coverage.gaps_total > count else "")
+
+
+def coverage_line(coverage: Coverage) -> str:
+    """One line on what a result read and skipped."""
+    read = f"{coverage.files_read:,} file{'s' * (coverage.files_read != 1)}, {coverage.records_read:,} record{'s' * (coverage.records_read != 1)} read"
+    if coverage.complete:
+        return f"{read}; nothing skipped"
+    return f"{read}; {skipped_summary(coverage)}: {first_gaps(coverage)}"
+
+
 
 
 def _stat_cells(scanned: float, matched: float, scanned_bytes: float, elapsed_seconds: float, price_per_gb: float) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Callable, Sequence
 
@@ -18,7 +18,7 @@ from trailq.catalog import Catalog
 from trailq.errors import EXIT_OK, CatalogError, UsageError, worst_exit_code
 from trailq.result import ProgressEvent, Result, Target
 from trailq.state import StateFile, nothing_new, target_key
-from trailq.timerange import TimeRange, resolve
+from trailq.timerange import TimeRange, iso_seconds, resolve
 
 if TYPE_CHECKING:
     from trailq.aws import AwsPlan
@@ -124,6 +124,32 @@ class TimeFlags:
         return resolve(since=self.since, start=self.start, end=self.end, default_since=default_since or "24h", now=self.now)
 
 
+def local_window(flags: TimeFlags, state_since: str | None) -> tuple[TimeRange | None, list[str]]:
+    """A local run's window and, for any part of it the user did not ask for, a notice saying so.
+
+    Local runs have no default window. `--end` alone reads every event up to it. With --state and
+    no --since/--start, the first window starts at the catalog's `since` (`state_since`) before
+    now: a periodic audit needs a start, and reading the whole archive every first run is not
+    what a schedule wants; the notice gives the window so the user sees what was left out."""
+    if flags.since is None and flags.start is None and flags.end is not None:
+        end = flags.window(default_since=None)
+        assert end is not None
+        window = TimeRange(_EARLIEST, end.end)
+        return window, [f"note: --end without --since/--start: reading every event up to {iso_seconds(end.end)} "
+                        "(local runs have no default window)"]
+    window = flags.window(default_since=None)
+    if window is None and state_since is not None:
+        window = flags.window(state_since)
+        assert window is not None
+        return window, [f"note: --state without --since/--start: the first window is the catalog's since ({state_since}) "
+                        f"before now, {window.describe()}; events before it are not read (give --since or --start to choose)"]
+    return window, []
+
+
+# Before any CloudTrail event (CloudTrail started in 2013): the start of an open-ended local window.
+_EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
 def source_label(sources: Sequence[str], sample: bool) -> str:
     """How a local target is named: `sample` for the bundled trail alone, else the engine's label."""
     from trailq.engine import source_label as engine_label
@@ -141,6 +167,7 @@ def run_local(
     stdin: BinaryIO | None = None,
     on_progress: Callable[[ProgressEvent], None] | None = None,
     state: Windows | None = None,
+    deadline: float | None = None,
 ) -> tuple[list[Result], list[str]]:
     """Every query over the same local sources, and run-level notices. Query errors raise before anything is read.
 
@@ -152,8 +179,11 @@ def run_local(
     parsed = [(q, lang.parse(q.text, origin=q.origin)) for q in queries]
     for _, tree in parsed:
         engine.check_supported(tree)
-    if stdin is not None and len(parsed) > 1 and "-" in sources:
-        raise UsageError("stdin (--source -) can be read by one query only", hint="save it to a file first")
+    streams = [s for s in sources if engine.is_stream(s)]
+    if len(parsed) > 1 and streams:
+        name = "stdin (--source -)" if streams[0] == "-" else f"--source {streams[0]} (a stream: a FIFO or pipe)"
+        raise UsageError(f"{name} can be read by one query only, and {len(parsed)} queries were selected",
+                         hint="save it to a file first, or run one query")
     results: list[Result] = []
     notices: list[str] = []
     for q, tree in parsed:
@@ -165,7 +195,7 @@ def run_local(
                 continue
         results.append(engine.run_local(
             tree, name=q.name, sources=sources, time_range=query_window, strict=strict, stdin=stdin,
-            on_progress=on_progress, label=label,
+            on_progress=on_progress, label=label, deadline=deadline,
         ))
     return results, notices
 

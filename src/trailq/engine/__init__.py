@@ -24,9 +24,9 @@ from trailq.engine.events import ReadOptions, ReadReport
 from trailq.engine.sources import SourceFiles, collect_sources
 from trailq.engine.expressions import RunContext
 from trailq.engine.interpreter import check_supported, finish, plan_query, render_rows
-from trailq.engine.scan import scan
+from trailq.engine.scan import is_stream, scan
 
-__all__ = ["run_local", "check_supported", "sample_sources"]
+__all__ = ["run_local", "check_supported", "sample_sources", "is_stream"]
 
 
 class SampleMissing(UsageError):

@@ -348,7 +348,7 @@ def _read_stream(stream: BinaryIO, label: str, options: ReadOptions, report: Rea
     except orjson.JSONDecodeError as exc:
         line = data.count(b"\n", 0, getattr(exc, "pos", 0)) + 1
         detail = exc.msg if hasattr(exc, "msg") else str(exc)
-        what = text_kind(data[:64]) if line == 1 else "not valid JSON"
+        what = text_kind(data[:64], label) if line == 1 else "not valid JSON"
         # Nothing of a document that does not parse is read: the whole file is a gap.
         report.unread_file(f"{label}:{line}", f"{what} ({detail}); the file was not read", options.strict)
         return

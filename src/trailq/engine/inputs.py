@@ -82,12 +82,13 @@ def _with_hint(kind: str) -> str:
     return f"{kind}, not read: {hint}" if hint else f"{kind}, not read"
 
 
-def text_kind(head: bytes) -> str:
+def text_kind(head: bytes, name: str = "") -> str:
     """A name for text that is not JSON, for the message of a file that could not be read at all."""
     start = head.lstrip()
-    if start.startswith(b"<"):
-        return "XML or HTML, not JSON"
-    return "not valid JSON"
+    kind = "XML or HTML, not JSON" if start.startswith(b"<") else "not valid JSON"
+    if name.lower().endswith((".gz", ".gzip", ".tgz")):
+        return f"not gzip-compressed despite its name, and {kind}"
+    return kind
 
 
 class _Replay(io.RawIOBase):

@@ -103,14 +103,15 @@ def _regular_size(path: str) -> int:
     return info.st_size if stat.S_ISREG(info.st_mode) else 0
 
 
-def _is_stream(path: str) -> bool:
+def is_stream(path: str) -> bool:
     """stdin, a FIFO, /dev/fd/N: bytes that can be read only once, by this process."""
     if path == "-":
         return True
     try:
-        return not stat.S_ISREG(os.stat(path).st_mode)
+        mode = os.stat(path).st_mode
     except OSError:
         return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
 def plan_units(files: list[str], workers: int) -> list[Unit]:
@@ -259,7 +260,7 @@ def scan(plan: Plan, files: list[str], options: E.ReadOptions, stdin: BinaryIO |
 
     Streams (stdin, FIFOs, /dev/fd/N) are read here, once, so a run holding one stays in this process."""
     total_bytes = sum(_regular_size(f) for f in files)
-    parallel = workers > 1 and total_bytes >= PARALLEL_MIN_BYTES and not any(_is_stream(f) for f in files)
+    parallel = workers > 1 and total_bytes >= PARALLEL_MIN_BYTES and not any(is_stream(f) for f in files)
     if not parallel:
         report = E.ReadReport()
         return reduce_events(plan, E.read_events(files, options, report, stdin=stdin), report)
