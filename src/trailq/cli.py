@@ -6,7 +6,24 @@ a hint) on stderr and its exit code here, and any other exception into a short b
 
 from __future__ import annotations
 
-import re
+import os
+import signal
+import threading
+
+
+def _interrupted_while_starting(signum: int, frame: object) -> None:
+    """Ctrl-C while the command line is still being imported: the same one line and 130 as later."""
+    os.write(2, b"trailq: error: interrupted\n")
+    os._exit(130)
+
+
+# Imports and option parsing take a moment; a Ctrl-C during them would print an import traceback
+# or click's "Aborted!". Restored when a command starts (`_restore_sigint`).
+_STARTING = threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+if _STARTING:
+    signal.signal(signal.SIGINT, _interrupted_while_starting)
+
+import re  # noqa: E402
 import shutil
 import sys
 import traceback
@@ -84,6 +101,7 @@ class TrailqGroup(click.Group):
     """Maps errors to exit codes for every command."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        _restore_sigint()
         try:
             return super().invoke(ctx)
         except errors.TrailqError as exc:
@@ -344,3 +362,11 @@ def signal_exit_code(code: int, signals: Any) -> int:
 
 # run and check live in cli_run.py; importing it registers them on `main`.
 from trailq import cli_run  # noqa: E402,F401
+
+
+def _restore_sigint() -> None:
+    """From here on a Ctrl-C is a KeyboardInterrupt, which `TrailqGroup.invoke` turns into exit 130."""
+    global _STARTING
+    if _STARTING and threading.current_thread() is threading.main_thread():
+        _STARTING = False
+        signal.signal(signal.SIGINT, signal.default_int_handler)

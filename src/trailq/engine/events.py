@@ -91,7 +91,7 @@ class ReadReport:
     def stop_reading(self, where: str) -> None:
         """The run's --timeout passed while `where` was being read."""
         self.timed_out = True
-        self.gaps.add_gap(Gap("file", where, "not read to the end: the run's --timeout passed"))
+        self.problem(where, "not read to the end: the run's --timeout passed", False, kind="file")
 
     def digest(self, where: str) -> None:
         self.digest_count += 1
