@@ -241,7 +241,8 @@ def sniff(readline: Callable[[], bytes]) -> tuple[bytes, bool]:
             return b"".join(head), True
         # A complete value that is not an object (`"x"`, `42`, `[]`): one document only when
         # nothing follows it (anything after a complete value would make the document invalid).
-        return b"".join(head), next_body() is not None
+        more = next_body() is not None
+        return b"".join(head), more
     for _ in range(SNIFF_LINES):
         body = next_body()
         if body is None:
