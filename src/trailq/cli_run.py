@@ -213,7 +213,7 @@ def _execute(o: dict[str, Any], *, only_checks: bool, cat: catalog_mod.Catalog |
     progress = _progress(o)
     try:
         if o["sources"] or o["sample"]:
-            return _execute_local(queries, o, progress)
+            return _execute_local(queries, o, progress, only_checks)
         return _execute_aws(queries, o, progress)
     finally:
         if progress is not None:
@@ -228,7 +228,7 @@ def _settle_seconds(o: dict[str, Any]) -> float:
     return parse_duration_seconds(o["settle"], "--settle", allow_zero=True)
 
 
-def _execute_local(queries: list[runs.QueryToRun], o: dict[str, Any], progress: Any) -> Execution:
+def _execute_local(queries: list[runs.QueryToRun], o: dict[str, Any], progress: Any, only_checks: bool = False) -> Execution:
     from trailq import engine
 
     aws_only = [flag for flag, key in _AWS_ONLY_FLAGS.items() if o.get(key)]
@@ -245,7 +245,7 @@ def _execute_local(queries: list[runs.QueryToRun], o: dict[str, Any], progress: 
     stdin = sys.stdin.buffer if "-" in sources else None
     results, notices = runs.run_local(
         queries, sources=sources, label=label, window=window, strict=o["strict"], stdin=stdin,
-        on_progress=progress, state=state, deadline=deadline,
+        on_progress=progress, state=state, deadline=deadline, parse_every_line=only_checks,
     )
     notices = window_notices + notices
     commit = (lambda: state.record(results)) if state is not None else (lambda: None)

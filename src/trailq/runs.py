@@ -168,6 +168,7 @@ def run_local(
     on_progress: Callable[[ProgressEvent], None] | None = None,
     state: Windows | None = None,
     deadline: float | None = None,
+    parse_every_line: bool = False,
 ) -> tuple[list[Result], list[str]]:
     """Every query over the same local sources, and run-level notices. Query errors raise before anything is read.
 
@@ -195,7 +196,7 @@ def run_local(
                 continue
         results.append(engine.run_local(
             tree, name=q.name, sources=sources, time_range=query_window, strict=strict, stdin=stdin,
-            on_progress=on_progress, label=label, deadline=deadline,
+            on_progress=on_progress, label=label, deadline=deadline, parse_every_line=parse_every_line,
         ))
     return results, notices
 

@@ -68,12 +68,14 @@ def run_local(
     workers: int | None = None,
     label: str | None = None,
     deadline: float | None = None,
+    parse_every_line: bool = False,
 ) -> Result:
     """Run one parsed query over local sources. Raises TrailqError subclasses; never prints.
 
     `label` names the target in output (e.g. "sample"); by default the sources are listed.
     `deadline` (time.monotonic()) stops reading: the Result is then a Timeout with the rows of
-    the part read, and its coverage names what was not read.
+    the part read, and its coverage names what was not read. `parse_every_line` turns the
+    prefilter off so that coverage counts every corrupt line (checks need that; see semantics.md).
     """
     started = time.monotonic()
     now_ms = int(datetime.now(timezone.utc).timestamp() * 1000)
@@ -89,10 +91,13 @@ def run_local(
     if strict and collected.gaps:
         first = collected.gaps[0]
         raise QueryFailedError(f"unreadable input: {first.where}: {first.reason}", hint="drop --strict to skip and report bad input")
-    # Under --strict every line is parsed, so that corrupt input is found even where it could not match.
+    # Under --strict, and for checks (`parse_every_line`), every line is parsed, so that corrupt input
+    # is found even where it could not match: the prefilter would count a broken line that lacks the
+    # query's literals as read, and a verdict must not rest on a line nobody could read.
     prefilter = _prefilter.build(query)
-    matcher = None if strict else prefilter.matcher()
-    options = ReadOptions(strict=strict, time_range=time_range, prefilter=matcher, needles=None if strict else prefilter.needles(),
+    parse_all = strict or parse_every_line
+    matcher = None if parse_all else prefilter.matcher()
+    options = ReadOptions(strict=strict, time_range=time_range, prefilter=matcher, needles=None if parse_all else prefilter.needles(),
                           deadline=deadline)
     if on_progress is not None:
         on_progress(ProgressEvent(name, target, "Running", Statistics(), 0.0))
