@@ -311,3 +311,17 @@ def test_a_stream_read_by_several_queries_is_refused_before_anything_blocks(tmp_
 def test_stdin_with_a_bom_and_gzip(tmp_path: Path) -> None:
     data = gzip.compress(b"\xef\xbb\xbf" + jsonl(EVENTS[:4]))
     assert count(run(["-"], stdin=io.BytesIO(data))) == 4
+
+
+def test_split_scans_report_the_same_coverage_as_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    scan = importlib.import_module("trailq.engine.scan")
+    body = b"".join(jsonl(EVENTS) + b"{broken %d\n" % i for i in range(30))
+    path = write(tmp_path / "big.jsonl", body)
+    monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 1)
+    single, multi = run([path], workers=1), run([path], workers=2)
+    assert len(scan.plan_units([path], 2)) > 1
+    assert multi.coverage.counts() == single.coverage.counts() == {
+        "files_read": 1, "records_read": 30 * len(EVENTS), "files_skipped": 0, "records_skipped": 30}
+    assert sorted(g.where for g in multi.coverage.gaps) == sorted(g.where for g in single.coverage.gaps)

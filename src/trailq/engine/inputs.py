@@ -107,6 +107,9 @@ class _Replay(io.RawIOBase):
             buffer[:n] = self._head[:n]
             self._head = self._head[n:]
             return n
+        readinto = getattr(self._handle, "readinto", None)
+        if readinto is not None:  # no copy: straight into the reader's buffer
+            return readinto(buffer) or 0
         data = self._handle.read(len(buffer))
         n = len(data)
         buffer[:n] = data
