@@ -45,6 +45,8 @@ def test_ctrl_c_during_a_multi_process_scan_exits_130_with_one_line(big_file: st
         child = subprocess.Popen(
             [sys.executable, "-c", CHILD, "run", "--query", QUERY, "--source", big_file],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+            # A test run started in the background inherits an ignored SIGINT; a terminal's child does not.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         workers: list[int] = []
         deadline = time.monotonic() + 30
