@@ -6,12 +6,16 @@ time range, and calling the local engine or the CloudWatch backend. Returns Resu
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
+import shutil
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Callable, Sequence
+from typing import TYPE_CHECKING, BinaryIO, Callable, Iterator, Sequence
 
 from trailq import lang
 from trailq.catalog import Catalog
@@ -180,11 +184,46 @@ def run_local(
     parsed = [(q, lang.parse(q.text, origin=q.origin)) for q in queries]
     for _, tree in parsed:
         engine.check_supported(tree)
-    streams = [s for s in sources if engine.is_stream(s)]
-    if len(parsed) > 1 and streams:
-        name = "stdin (--source -)" if streams[0] == "-" else f"--source {streams[0]} (a stream: a FIFO or pipe)"
-        raise UsageError(f"{name} can be read by one query only, and {len(parsed)} queries were selected",
-                         hint="save it to a file first, or run one query")
+    streams = [s for s in dict.fromkeys(sources) if engine.is_stream(s)] if len(parsed) > 1 else []
+    with spooled_streams(streams, stdin) as spooled:
+        return _run_local_queries(parsed, sources, label, window, strict, stdin, on_progress, state, deadline,
+                                  parse_every_line, spooled)
+
+
+@contextlib.contextmanager
+def spooled_streams(streams: Sequence[str], stdin: BinaryIO | None) -> Iterator[dict[str, str]]:
+    """Each stream (stdin, a FIFO, /dev/fd/N) copied once to a temporary file, so that several queries
+    can read it (a stream can be read only once); the copies are removed afterwards."""
+    spooled: dict[str, str] = {}
+    try:
+        for stream in streams:
+            handle, copy = tempfile.mkstemp(prefix="trailq-stream-", suffix=".spool")
+            spooled[stream] = copy
+            with os.fdopen(handle, "wb") as out:
+                if stream == "-":
+                    if stdin is None:
+                        raise UsageError("--source -: no standard input to read")
+                    shutil.copyfileobj(stdin, out, 1 << 20)
+                else:
+                    try:
+                        with open(stream, "rb") as source:
+                            shutil.copyfileobj(source, out, 1 << 20)
+                    except OSError as exc:
+                        raise UsageError(f"--source {stream}: cannot read: {exc.strerror or exc}") from None
+        yield spooled
+    finally:
+        for copy in spooled.values():
+            with contextlib.suppress(OSError):
+                os.unlink(copy)
+
+
+def _run_local_queries(
+    parsed: list, sources: Sequence[str], label: str, window: TimeRange | None, strict: bool, stdin: BinaryIO | None,
+    on_progress: Callable[[ProgressEvent], None] | None, state: Windows | None, deadline: float | None,
+    parse_every_line: bool, spooled: dict[str, str],
+) -> tuple[list[Result], list[str]]:
+    from trailq import engine
+
     results: list[Result] = []
     notices: list[str] = []
     for q, tree in parsed:
@@ -196,7 +235,7 @@ def run_local(
                 continue
         results.append(engine.run_local(
             tree, name=q.name, sources=sources, time_range=query_window, strict=strict, stdin=stdin,
-            on_progress=on_progress, label=label, deadline=deadline, parse_every_line=parse_every_line,
+            on_progress=on_progress, label=label, deadline=deadline, parse_every_line=parse_every_line, spooled=spooled,
         ))
     return results, notices
 

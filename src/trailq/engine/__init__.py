@@ -69,6 +69,7 @@ def run_local(
     label: str | None = None,
     deadline: float | None = None,
     parse_every_line: bool = False,
+    spooled: dict[str, str] | None = None,
 ) -> Result:
     """Run one parsed query over local sources. Raises TrailqError subclasses; never prints.
 
@@ -76,6 +77,8 @@ def run_local(
     `deadline` (time.monotonic()) stops reading: the Result is then a Timeout with the rows of
     the part read, and its coverage names what was not read. `parse_every_line` turns the
     prefilter off so that coverage counts every corrupt line (checks need that; see semantics.md).
+    `spooled` maps a stream source (`-`, a FIFO) to a file holding a copy of its bytes, read in its
+    place and named as the stream (runs.spooled_streams: several queries over one stream).
     """
     started = time.monotonic()
     now_ms = int(datetime.now(timezone.utc).timestamp() * 1000)
@@ -87,7 +90,8 @@ def run_local(
     )
     plan = plan_query(query, context)  # raises UnsupportedLocally first, before reading anything
     target = Target(source=label or source_label(sources))
-    collected = collect_sources(sources)
+    spooled = dict(spooled or {})
+    collected = collect_sources([spooled.get(s, s) for s in sources])
     if strict and collected.gaps:
         first = collected.gaps[0]
         raise QueryFailedError(f"unreadable input: {first.where}: {first.reason}", hint="drop --strict to skip and report bad input")
@@ -98,7 +102,7 @@ def run_local(
     parse_all = strict or parse_every_line
     matcher = None if parse_all else prefilter.matcher()
     options = ReadOptions(strict=strict, time_range=time_range, prefilter=matcher, needles=None if parse_all else prefilter.needles(),
-                          deadline=deadline)
+                          deadline=deadline, names={copy: "stdin" if given == "-" else given for given, copy in spooled.items()})
     if on_progress is not None:
         on_progress(ProgressEvent(name, target, "Running", Statistics(), 0.0))
     partial = scan(plan, collected.files, options, stdin, workers or _default_workers())

@@ -279,15 +279,21 @@ class ReadOptions:
     needles: tuple[bytes, ...] | None = None
     # time.monotonic() after which reading stops (--timeout); None: no deadline.
     deadline: float | None = None
+    # How a file read under another path is named in messages: a stream spooled to a temporary
+    # file (runs.spooled_streams) keeps the name the user gave (`stdin`, `/dev/fd/63`).
+    names: dict[str, str] = field(default_factory=dict)
+
+    def name_of(self, path: str) -> str:
+        return "stdin" if path == "-" else self.names.get(path, path)
 
 
 def read_events(files: list[str], options: ReadOptions, report: ReadReport, stdin: BinaryIO | None = None) -> Iterator[Event]:
     """Every event of every file, in file order; problems go to `report` (or raise under strict)."""
     for position, path in enumerate(files):
-        label = "stdin" if path == "-" else path
+        label = options.name_of(path)
         if past_deadline(options):
             for rest in files[position:]:
-                report.problem("stdin" if rest == "-" else rest, "not read: the run's --timeout passed", False, kind="file")
+                report.problem(options.name_of(rest), "not read: the run's --timeout passed", False, kind="file")
             report.timed_out = True
             return
         report.files += 1

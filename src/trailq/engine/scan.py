@@ -177,7 +177,8 @@ def reduce_events(plan: Plan, events: Iterator[E.Event], report: E.ReadReport) -
 
 def _range_events(unit: Unit, options: E.ReadOptions, report: E.ReadReport) -> Iterator[E.Event]:
     report.files += 1 if unit.start == 0 else 0
-    where = f"{unit.path} (bytes {unit.start:,}-{unit.end or 0:,})"
+    label = options.name_of(unit.path)
+    where = f"{label} (bytes {unit.start:,}-{unit.end or 0:,})"
     if E.past_deadline(options):
         report.problem(where, "not read: the run's --timeout passed", False, kind="file")
         report.timed_out = True
@@ -187,11 +188,11 @@ def _range_events(unit: Unit, options: E.ReadOptions, report: E.ReadReport) -> I
         if E.BLOCK_READER:
             with open(unit.path, "rb", buffering=0) as raw:
                 blocks = E.until_deadline(range_blocks(raw, unit.start, unit.end or 0), where, options, report)
-                yield from E.read_blocks(blocks, unit.path, options, report, first_line)
+                yield from E.read_blocks(blocks, label, options, report, first_line)
             return
         with open(unit.path, "rb", buffering=_READ_CHUNK) as handle:
             lines = E.until_deadline(_range_lines(handle, unit.start, unit.end or 0), where, options, report)
-            yield from E.read_lines(lines, unit.path, options, report, first_line=first_line)
+            yield from E.read_lines(lines, label, options, report, first_line=first_line)
     except OSError as exc:
         report.problem(where, f"read error: {exc.strerror or exc}", options.strict, kind="file")
 
