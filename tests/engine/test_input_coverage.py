@@ -341,3 +341,21 @@ def test_split_scans_report_the_same_coverage_as_one_process(tmp_path: Path, mon
     assert multi.coverage.counts() == single.coverage.counts() == {
         "files_read": 1, "records_read": 30 * len(EVENTS), "files_skipped": 0, "records_skipped": 30}
     assert sorted(g.where for g in multi.coverage.gaps) == sorted(g.where for g in single.coverage.gaps)
+
+
+@pytest.mark.parametrize("pattern", ["**/*.jsonl", "*/*.jsonl", "a*/*.jsonl"])
+def test_a_glob_reports_the_folders_it_cannot_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pattern: str) -> None:
+    write(tmp_path / "t" / "ok" / "a.jsonl", jsonl(EVENTS[:2]))
+    write(tmp_path / "t" / "acct" / "b.jsonl", jsonl(EVENTS[2:5]))
+    locked = str(tmp_path / "t" / "acct")
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if str(path) == locked:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(sources_mod.os, "scandir", scandir)
+    monkeypatch.setattr(sources_mod.glob.os, "scandir", scandir)
+    result = run([str(tmp_path / "t" / pattern)])
+    assert [g.where for g in result.coverage.gaps if g.kind == "folder"] == [locked], gap_text(result)

@@ -9,6 +9,7 @@ every folder or file a walk could not reach reported as a gap.
 from __future__ import annotations
 
 import errno
+import fnmatch
 import glob
 import os
 import stat
@@ -129,11 +130,47 @@ Add = Callable[[str, bool], None]
 
 
 def _add_glob(pattern: str, collected: SourceFiles, add: Add, walked: set[tuple[int, int]]) -> None:
+    # Python's glob passes over folders it cannot list without a word: look for them first.
+    collected.gaps.extend(_unlistable_on_the_way(pattern))
     matches = sorted(glob.glob(pattern, recursive=True))
-    if not matches:
+    if not matches and not collected.gaps:
         raise UsageError(f"--source {pattern}: the pattern matches no file")
     for match in matches:
         _add_entry(match, collected, add, walked)
+
+
+def _unlistable_on_the_way(pattern: str) -> list[Gap]:
+    """Folders a glob would have to list to match `pattern` but cannot (permission denied).
+
+    From the pattern's fixed leading folder, down as many levels as the pattern has folder parts
+    (every level under a `**`), each folder that matches the pattern's part at its level is listed."""
+    parts = pattern.replace(os.sep, "/").split("/")
+    fixed = 0
+    while fixed < len(parts) - 1 and not glob.has_magic(parts[fixed]):
+        fixed += 1
+    root = "/".join(parts[:fixed]) or ("/" if pattern.startswith("/") else ".")
+    folder_parts = parts[fixed:-1]  # the last part names files (or folders to walk, listed later)
+    gaps: list[Gap] = []
+
+    def visit(folder: str, level: int) -> None:
+        try:
+            with os.scandir(folder) as listing:
+                subfolders = sorted(e.path for e in listing if e.is_dir())
+        except OSError as exc:
+            gaps.append(Gap("folder", folder, f"cannot be listed: {exc.strerror or exc}"))
+            return
+        if level >= len(folder_parts):
+            return
+        part = folder_parts[level]
+        for sub in subfolders:
+            if part == "**":
+                visit(sub, level)  # `**` matches any depth: every folder below is listed
+            elif fnmatch.fnmatchcase(os.path.basename(sub), part):
+                visit(sub, level + 1)
+
+    if os.path.isdir(root):
+        visit(root, 0)
+    return gaps
 
 
 def _why_missing(path: str, exc: OSError) -> str:
