@@ -63,7 +63,7 @@ report_options = option_group(
     click.option("--stats", "show_stats", is_flag=True, help="Records scanned and matched, bytes, estimated cost, time (stderr)."),
     click.option("--price-per-gb", type=click.FloatRange(min=0), default=DEFAULT_PRICE_PER_GB, show_default=True,
                  help="USD per GB scanned, for --stats."),
-    click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings on stderr (errors and truncation are still shown)."),
+    click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings on stderr (errors, truncation, skipped input and windows nobody asked for are still shown)."),
 )
 check_output_options = option_group(
     click.option("--output", "output_file", type=click.Path(dir_okay=False), help="Write the summary to FILE (atomically)."),
@@ -328,9 +328,10 @@ def _report_statistics(results: list[Result], o: dict[str, Any]) -> None:
 
 
 def _say(notices: list[str], o: dict[str, Any]) -> None:
-    """Notices to stderr; --quiet keeps errors and lost rows (a failed target or a truncated result is never silent)."""
+    """Notices to stderr; --quiet keeps errors and lost data (a failed target, a truncated result, skipped
+    input and a window nobody asked for are never silent)."""
     for notice in notices:
-        if not o["quiet"] or notice.startswith(("error:", "trailq: error:")) or "truncated" in notice:
+        if not o["quiet"] or notice.startswith(("error:", "trailq: error:", "note:")) or "truncated" in notice or "skipped" in notice:
             click.echo(notice, err=True)
 
 

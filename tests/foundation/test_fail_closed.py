@@ -199,3 +199,9 @@ def test_timeout_is_honoured_locally_with_what_was_read(tmp_path: Path) -> None:
     assert any("--timeout" in g["reason"] for g in document["coverage"]["gaps"])
     checked = invoke("check", "root-console-logins", "--source", source, "--timeout", "1ms")
     assert checked.exit_code == 5
+
+
+def test_quiet_still_says_what_was_skipped(tmp_path: Path) -> None:
+    source = trail(tmp_path / "t", [QUIET], UNREADABLE)
+    result = invoke("run", "--query", "stats count(*) as n", "--source", source, "--quiet")
+    assert "archive.json.bz2" in result.stderr
