@@ -359,3 +359,24 @@ def test_a_glob_reports_the_folders_it_cannot_list(tmp_path: Path, monkeypatch: 
     monkeypatch.setattr(sources_mod.glob.os, "scandir", scandir)
     result = run([str(tmp_path / "t" / pattern)])
     assert [g.where for g in result.coverage.gaps if g.kind == "folder"] == [locked], gap_text(result)
+
+
+def test_a_bom_file_split_across_workers_loses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    scan = importlib.import_module("trailq.engine.scan")
+    monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 1)
+    path = write(tmp_path / "bom.jsonl", b"\xef\xbb\xbf" + jsonl(EVENTS * 20))
+    result = run([path], workers=2)
+    assert count(result) == 20 * len(EVENTS) and result.coverage.complete, gap_text(result)
+
+
+def test_a_tar_gz_is_named(tmp_path: Path) -> None:
+    import tarfile
+
+    inner = write(tmp_path / "in" / "a.jsonl", jsonl(EVENTS[:3]))
+    archive = tmp_path / "trail.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(inner, arcname="a.jsonl")
+    result = run([str(archive)])
+    assert "tar archive" in gap_text(result)

@@ -61,6 +61,8 @@ def unreadable_kind(head: bytes) -> str | None:
     for magic, kind in _MAGIC:
         if head.startswith(magic) and (magic != b"BZh" or head[3:4].isdigit()):
             return _with_hint(kind)
+    if head[257:262] == b"ustar":
+        return "a tar archive, not read: extract it (tar -xf FILE) and give the folder"
     if b"\x00" in head:
         return _with_hint(_nul_pattern(head))
     return None

@@ -20,6 +20,7 @@ import orjson
 from trailq.lang import ast as A
 from trailq.engine import events as E
 from trailq.engine.blocks import range_blocks
+from trailq.engine.inputs import GZIP_MAGIC, HEAD_BYTES, UTF8_BOM, unreadable_kind
 from trailq.engine.sources import sniff
 from trailq.engine.fastagg import aggregate_events, fast_stats
 from trailq.engine.expressions import Row, RunContext
@@ -68,7 +69,10 @@ def _is_splittable(path: str) -> bool:
     too_long = False
     try:
         with open(path, "rb") as handle:
-            if handle.read(2) == E._GZIP_MAGIC:
+            head = handle.read(HEAD_BYTES)
+            # Byte ranges read raw bytes: gzip, a byte order mark or a format read whole (or named as
+            # unreadable) by inputs.open_input must go through it, as one unit.
+            if head.startswith((GZIP_MAGIC, UTF8_BOM)) or unreadable_kind(head) is not None:
                 return False
             handle.seek(0)
 
