@@ -522,9 +522,19 @@ def first_gaps(coverage: Coverage, count: int = 3) -> str:
     return shown + (" ..." if coverage.gaps_total > count else "")
 
 
+# Where a local run's inputs come from (engine._origin); other origins are log groups or tables.
+LOCAL_ORIGINS = frozenset({"folder", "file", "glob", "stdin", "stream"})
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'s' * (count != 1)}"
+
+
 def coverage_line(coverage: Coverage) -> str:
-    """One line on what a result read and skipped."""
-    read = f"{coverage.files_read:,} file{'s' * (coverage.files_read != 1)}, {coverage.records_read:,} record{'s' * (coverage.records_read != 1)} read"
+    """One line on what a result read and skipped: files for local input, places searched otherwise."""
+    local = coverage.files_read or coverage.files_skipped or any(s.origin in LOCAL_ORIGINS for s in coverage.searched)
+    where = _plural(coverage.files_read, "file") if local or not coverage.searched else f"{len(coverage.searched):,} searched"
+    read = f"{where}, {_plural(coverage.records_read, 'record')} read"
     if coverage.complete:
         return f"{read}; nothing skipped"
     return f"{read}; {skipped_summary(coverage)}: {first_gaps(coverage)}"

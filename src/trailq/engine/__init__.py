@@ -160,6 +160,8 @@ def _coverage(sources: Sequence[str], collected: SourceFiles, report: ReadReport
 def _origin(source: str) -> str:
     if source == "-":
         return "stdin"
+    if is_stream(source):
+        return "stream"
     if os.path.isdir(source):
         return "folder"
     if os.path.exists(source):
