@@ -5,12 +5,15 @@ Part of the command line (it prints and exits); the work itself is in runs.py an
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import shutil
+import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import click
 
@@ -243,13 +246,32 @@ def _execute_local(queries: list[runs.QueryToRun], o: dict[str, Any], progress: 
     window, window_notices = runs.local_window(flags, state_since=(queries[0].since or "24h") if o["state_file"] else None)
     state = runs.Windows(o["state_file"], _settle_seconds(o), flags.now) if o["state_file"] else None
     stdin = sys.stdin.buffer if "-" in sources else None
-    results, notices = runs.run_local(
-        queries, sources=sources, label=label, window=window, strict=o["strict"], stdin=stdin,
-        on_progress=progress, state=state, deadline=deadline, parse_every_line=only_checks,
-    )
+    with _sigterm_fails_the_run():
+        results, notices = runs.run_local(
+            queries, sources=sources, label=label, window=window, strict=o["strict"], stdin=stdin,
+            on_progress=progress, state=state, deadline=deadline, parse_every_line=only_checks,
+        )
     notices = window_notices + notices
     commit = (lambda: state.record(results)) if state is not None else (lambda: None)
     return Execution(results, notices, exit_code_of(results), {}, commit)
+
+
+@contextlib.contextmanager
+def _sigterm_fails_the_run() -> Iterator[None]:
+    """SIGTERM (a CI job's timeout) during a local run: stop, clean up (workers, temporary copies)
+    and exit 5 with one line, as a CloudWatch run does; not a silent kill."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminated(signum: int, frame: object) -> None:
+        raise errors.QueryFailedError("terminated (SIGTERM) while reading local sources; nothing was written")
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 _AWS_ONLY_FLAGS = {

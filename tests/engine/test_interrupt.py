@@ -69,3 +69,27 @@ def test_ctrl_c_during_a_multi_process_scan_exits_130_with_one_line(big_file: st
         assert time.monotonic() - sent < 10
         for pid in workers:  # reaped: no <defunct> worker and nothing still scanning
             assert not Path(f"/proc/{pid}").exists() or "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc to see the workers")
+def test_sigterm_during_a_multi_process_scan_exits_5_with_one_line(big_file: str) -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, "run", "--query", QUERY, "--source", big_file],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+    )
+    workers: list[int] = []
+    deadline = time.monotonic() + 30
+    while len(workers) < 2 and time.monotonic() < deadline and child.poll() is None:
+        workers = _children(child.pid)
+        time.sleep(0.005)
+    if len(workers) < 2:
+        child.kill()
+        pytest.fail(f"the scan did not start its workers: {child.communicate()}")
+    os.killpg(child.pid, signal.SIGTERM)  # as a CI runner stops a job
+    try:
+        _, err = child.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        pytest.fail("hung after SIGTERM")
+    assert child.returncode == 5, err
+    assert err.decode().startswith("trailq: error: terminated (SIGTERM)") and "Traceback" not in err.decode(), err

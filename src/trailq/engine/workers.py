@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.connection
+import os
 import pickle
 import signal
 import traceback
 from typing import Any, Callable
+
+from trailq.errors import QueryFailedError
 
 __all__ = ["run_forked", "WorkerCrashed"]
 
@@ -58,7 +61,7 @@ def run_forked(work: Callable[[int], Any], count: int, workers: int) -> list[Any
                 try:
                     message = pipe.recv()
                 except EOFError:
-                    raise WorkerCrashed("a scan worker process ended without its answers") from None
+                    raise _died(processes[pipes.index(pipe)]) from None
                 if message[0] == _DONE:
                     waiting.remove(pipe)
                 elif message[0] == "error":
@@ -76,11 +79,24 @@ def run_forked(work: Callable[[int], Any], count: int, workers: int) -> list[Any
             pipe.close()
 
 
+def _died(process: Any) -> QueryFailedError:
+    """A worker that ended without its answers was killed from outside (the OOM killer, a signal)."""
+    process.join(timeout=1)
+    code = process.exitcode
+    how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit status {code}"
+    return QueryFailedError(f"a scan worker process died ({how}); the local run is incomplete",
+                            hint="run again; with little memory, give fewer files at once")
+
+
 def _worker(work: Callable[[int], Any], count: int, counter: Any, send: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's SIGTERM handler is not the worker's
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    parent = os.getppid()
     try:
         while True:
+            if os.getppid() != parent:
+                os._exit(1)  # the parent is gone (killed): stop scanning for nobody
             with counter.get_lock():
                 index = counter.value
                 counter.value = index + 1
@@ -88,8 +104,13 @@ def _worker(work: Callable[[int], Any], count: int, counter: Any, send: Any) -> 
                 break
             send.send((index, work(index)))
         send.send((_DONE, None))
+    except (BrokenPipeError, ConnectionError):
+        os._exit(1)  # the parent is gone: nothing to tell, and nothing to print
     except BaseException as exc:  # noqa: BLE001 - sent to the parent, which raises it; nothing printed here
-        send.send(("error", _sendable(exc)))
+        try:
+            send.send(("error", _sendable(exc)))
+        except OSError:
+            os._exit(1)
     finally:
         send.close()
 
