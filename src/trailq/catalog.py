@@ -22,7 +22,10 @@ from trailq.source import caret, line_col
 SEVERITIES = ("low", "medium", "high", "critical")
 _TOP_KEYS = {"version", "defaults", "queries"}
 _DEFAULT_KEYS = {"since", "log_groups"}
-_QUERY_KEYS = {"description", "file", "query", "tags", "params", "check", "log_groups", "since"}
+_QUERY_KEYS = {"description", "file", "query", "tags", "params", "check", "log_groups", "since", "language"}
+# `language`: Logs Insights (CWLI, the default) or OpenSearch SQL/PPL, sent as StartQuery's queryLanguage.
+# SQL and PPL text is kept as written: trailq's parser, local runs and offline checks are Logs Insights only.
+LANGUAGES = ("CWLI", "SQL", "PPL")
 _PARAM_KEYS = {"type", "default", "description"}
 _CHECK_KEYS = {"max_rows", "min_rows", "severity"}
 
@@ -48,6 +51,7 @@ class NamedQuery:
     log_groups: tuple[str, ...] = ()
     since: str | None = None
     catalog_file: str = ""
+    language: str = "CWLI"  # CWLI, SQL or PPL
 
     def render(self, given: dict[str, str] | None = None) -> str:
         """The exact text sent to the service, every placeholder replaced by a typed literal."""
@@ -91,6 +95,7 @@ def describe(query: NamedQuery) -> dict[str, Any]:
         },
         "log_groups": list(query.log_groups),
         "since": query.since,
+        "language": query.language,
         "catalog": query.catalog_file,
     }
 
@@ -311,9 +316,10 @@ def _query(
     check = _check(keys.get("check"), problems, name)
     log_groups = _string_list(keys.get("log_groups"), problems, "log_groups", name)
     since = _since(keys["since"], problems, name) if "since" in keys else None
+    language = _language(keys.get("language"), problems, name)
     if text is not None:
         _check_placeholders(text, declared, keys, key_node, problems, name)
-        if check_syntax and len(problems.items) == before:
+        if check_syntax and language == "CWLI" and len(problems.items) == before:
             _check_query_syntax(text, origin, place, name, problems)
     if len(problems.items) > before or text is None:
         return None
@@ -328,7 +334,20 @@ def _query(
         log_groups=tuple(log_groups or defaults.get("log_groups") or ()),
         since=since or defaults.get("since"),
         catalog_file=str(path),
+        language=language,
     )
+
+
+def _language(node: yaml.Node | None, problems: _Problems, name: str) -> str:
+    if node is None:
+        return "CWLI"
+    value = _typed(node, str, problems, "language", name)
+    if value is None:
+        return "CWLI"
+    if value.upper() not in LANGUAGES:
+        problems.add(node, f"language '{value}' is not one of {', '.join(LANGUAGES)}", name)
+        return "CWLI"
+    return value.upper()
 
 
 @dataclass(frozen=True)

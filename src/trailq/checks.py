@@ -182,11 +182,13 @@ def _xml_text(text: str) -> str:
     return _XML_INVALID.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
-def junit_xml(verdicts: list[Verdict]) -> str:
+def junit_xml(verdicts: list[Verdict], commands: Mapping[str, str] | None = None) -> str:
     """JUnit XML: one <testsuite> per query, one <testcase> per query × target.
 
     A failed check is a <failure> whose text lists the offending rows; a query that could not run
     is an <error>. Jenkins, GitLab and GitHub test reporters read this layout natively.
+    `commands` maps a query name to the full `trailq run ...` that reproduces the check's scope
+    (regions, accounts, window, log groups), named when rows had to be left out.
     """
     tally = counts(verdicts)
     root = ET.Element("testsuites", {
@@ -207,12 +209,12 @@ def junit_xml(verdicts: list[Verdict]) -> str:
             "time": _seconds(sum(v.elapsed_seconds for v in group)),
         })
         for verdict in group:
-            _testcase(suite, verdict)
+            _testcase(suite, verdict, (commands or {}).get(verdict.query))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def _testcase(suite: ET.Element, verdict: Verdict) -> None:
+def _testcase(suite: ET.Element, verdict: Verdict, command: str | None = None) -> None:
     case = ET.SubElement(suite, "testcase", {
         "classname": _xml_text(f"trailq.{verdict.query}"),
         "name": _xml_text(verdict.target.label()),
@@ -222,7 +224,7 @@ def _testcase(suite: ET.Element, verdict: Verdict) -> None:
         _coverage_properties(case, verdict.coverage)
     if verdict.outcome == FAIL:
         element = ET.SubElement(case, "failure", {"message": _xml_text(verdict.reason), "type": verdict.severity})
-        element.text = _xml_text(_failure_text(verdict))
+        element.text = _xml_text(_failure_text(verdict, command))
     elif verdict.outcome == ERROR:
         kind = "InputIncomplete" if verdict.reason.startswith("could not judge") else "QueryFailed"
         element = ET.SubElement(case, "error", {"message": _xml_text(verdict.reason), "type": kind})
@@ -247,14 +249,14 @@ def _gap_lines(coverage: Coverage) -> str:
     return "".join(lines) + (f"\n... and {more} more" if more else "")
 
 
-def _failure_text(verdict: Verdict) -> str:
+def _failure_text(verdict: Verdict, command: str | None = None) -> str:
     lines = [f"{verdict.name}: {verdict.reason} (severity {verdict.severity})"]
     if verdict.offending_rows:
         shown = verdict.offending_rows[:MAX_ROWS_IN_JUNIT]
         lines.append(_plain_rows(verdict.columns, shown))
         left_out = len(verdict.offending_rows) - len(shown)
         if left_out:
-            lines.append(f"... and {left_out} more rows (run `trailq run {verdict.query}` to see them all)")
+            lines.append(f"... and {left_out} more rows (run `{command or 'trailq run ' + verdict.query}` to see them all)")
     return "\n".join(lines)
 
 

@@ -231,6 +231,9 @@ def explain(catalogs: tuple[str, ...], params: tuple[str, ...], name: str | None
         raise errors.UsageError("give a catalog query NAME or --query TEXT")
     if name is not None:
         query = catalog_mod.load(catalogs).get(name)
+        if query.language != "CWLI":  # SQL/PPL text is the service's: trailq's parser reads Logs Insights only
+            raise errors.UsageError(f"{name} is written in {query.language} (OpenSearch); `explain` reads Logs Insights queries only",
+                                    hint=f"`trailq show {name}` prints its text")
         text, origin = query.render(parse_assignments(params)), query.origin
     else:
         text, origin = query_text or "", "query"
@@ -258,11 +261,17 @@ def aws_plan_from(o: dict[str, Any]) -> Any:
         "role_session_name": o["role_session_name"], "regions": tuple(o["regions"]),
     }
     if "timeout" in o:  # run and check; discover and sync take the plan's defaults
-        given.update(discover=o["discover"], limit=o["limit"], concurrency=o["concurrency"],
+        given.update(discover=discovery_wanted(o), limit=o["limit"], concurrency=o["concurrency"],
                      timeout_seconds=parse_duration_seconds(o["timeout"] or DEFAULT_AWS_TIMEOUT, "--timeout"))
         if o["log_groups"]:
             given["log_groups"] = tuple(o["log_groups"])
     return aws.AwsPlan(**given)
+
+
+def discovery_wanted(o: dict[str, Any]) -> bool:
+    """--discover forces discovery, --no-discover turns it off; by default it is on unless --log-group names groups."""
+    flag = o.get("discover")
+    return bool(flag) if flag is not None else not o.get("log_groups")
 
 
 # --- discover and sync: CloudWatch housekeeping ---------------------------------------------------
@@ -281,27 +290,33 @@ account_options = option_group(
 @account_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def discover(catalogs: tuple[str, ...], fmt: str, **o: Any) -> None:
-    """Trails per region and the log group each streams to (CloudTrail DescribeTrails)."""
+    """Every CloudTrail log group per account and region, and how each was found (trails, managed
+    aws/cloudtrail groups, Lake imports, the CloudTrail data source, linked accounts, name prefixes)."""
     from trailq import aws
     from trailq.aws.interrupts import cancel_on_signals
 
     with cancel_on_signals() as signals:
         try:
-            rows = aws.discover(aws_plan_from(o), cancel=signals.event)
+            outcome = aws.discover(aws_plan_from(o), cancel=signals.event)
         except aws.RunAborted as exc:
             exc.exit_code = signal_exit_code(exc.exit_code, signals)
             raise
+    rows = outcome.rows
     if fmt == "json":
         click.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
     else:
-        columns = ["account", "region", "trail", "home_region", "multi_region", "log_group", "log_group_region", "error"]
+        columns = ["account", "region", "kind", "log_group", "log_group_region", "trail", "home_region", "multi_region", "error"]
         columns = columns[:3] + [c for c in columns[3:] if any(row.get(c) not in (None, "") for row in rows)]
         click.echo(tabulate([[_cell(row.get(c)) for c in columns] for row in rows], headers=columns, tablefmt="simple"))
-    failed = [row for row in rows if row.get("error")]
-    for row in failed:
-        click.echo(f"error: account {row['account']} {row['region']}: {row['error']}", err=True)
-    # A region that could not be asked may hold a trail: the listing is incomplete.
-    sys.exit(errors.EXIT_QUERY_FAILED if failed else errors.EXIT_OK)
+    for warning in outcome.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for row in rows:
+        if row.get("error"):
+            where = f"account {row['account']} {row['region']}" if row.get("region") else f"account {row['account']}"
+            click.echo(f"error: {where}: {row['error']}", err=True)
+    # A region that could not be asked may hold CloudTrail events: the listing is incomplete
+    # (4 when everything asked was denied, as `run` exits for the same denial; else 5).
+    sys.exit(outcome.exit_code)
 
 
 def _cell(value: Any) -> str:
@@ -328,7 +343,7 @@ def sync(catalogs: tuple[str, ...], folder: str, prune: bool, dry_run: bool, **o
     cat = catalog_mod.load(catalogs)
     specs = [
         DefinitionSpec(
-            name=q.name, query_text=q.text, log_groups=q.log_groups,
+            name=q.name, query_text=q.text, log_groups=q.log_groups, language=q.language,
             # Saved-query parameters are expanded as text, so defaults are stored as typed literals.
             parameters=tuple(
                 Parameter(p.name, None if p.default is None else literal(p, p.default), p.description or None)

@@ -23,7 +23,7 @@ from trailq.fileio import check_writable, write_atomic
 from trailq.output import DEFAULT_PRICE_PER_GB
 from trailq.params import parse_assignments
 from trailq.result import Result, exit_code_of
-from trailq.timerange import TimeRange, parse_duration_seconds, utc_now
+from trailq.timerange import TimeRange, iso_seconds, parse_duration_seconds, utc_now
 
 
 selection_options = option_group(
@@ -48,7 +48,9 @@ local_options = option_group(
 )
 aws_options = option_group(
     click.option("--log-group", "log_groups", multiple=True, metavar="NAME|ARN|PREFIX*", help="Log group(s) to query (repeatable)."),
-    click.option("--discover", is_flag=True, help="Query the log groups CloudTrail trails stream to."),
+    click.option("--discover/--no-discover", default=None,
+                 help="Find every CloudTrail log group per account and region (the default without --log-group); "
+                      "--no-discover queries the catalog's log groups as named."),
     click.option("--region", "regions", multiple=True, help="Region(s): repeatable, comma lists, or all."),
     click.option("--profile", "profiles", multiple=True, help="AWS profile, one account each (repeatable)."),
     click.option("--role-arn", "role_arns", multiple=True, help="Role to assume from the base credentials (repeatable)."),
@@ -163,7 +165,8 @@ def check(**o: Any) -> None:
                                allow_partial=o["allow_partial"])
     _write_text(o["output_file"], checks.summary_table(verdicts) + _findings(execution.results, verdicts, o))
     if o["junit_file"]:
-        write_atomic(o["junit_file"], checks.junit_xml(verdicts))
+        commands = {r.query: reproduce_command(r.query, o, execution.windows.get(r.query)) for r in execution.results}
+        write_atomic(o["junit_file"], checks.junit_xml(verdicts, commands))
     notices = checks.append_github_step_summary(verdicts)
     execution.commit_state()  # last: the findings are in the summary, the JUnit file and the step summary
     for result in execution.results:
@@ -172,6 +175,36 @@ def check(**o: Any) -> None:
     _report_statistics(execution.results, o)
     code = checks.exit_code(verdicts)
     sys.exit(code if execution.exit_code in (errors.EXIT_OK, errors.EXIT_QUERY_FAILED) else execution.exit_code)
+
+
+def reproduce_command(name: str, o: dict[str, Any], window: TimeRange | None = None) -> str:
+    """The `trailq run NAME ...` that shows the same query over the same scope: catalogs, parameters,
+    sources, accounts, regions, log groups, discovery and the exact window the check covered."""
+    import shlex
+
+    args = ["trailq", "run", name]
+    repeated = [("--catalog", "catalogs"), ("-p", "params"), ("--source", "sources"), ("--profile", "profiles"),
+                ("--role-arn", "role_arns"), ("--region", "regions"), ("--log-group", "log_groups")]
+    for flag, key in repeated:
+        for value in o.get(key) or ():
+            args += [flag, value]
+    if o.get("external_id"):
+        args += ["--external-id", "EXTERNAL_ID"]  # a shared secret: not written into reports
+    if o.get("role_session_name") not in (None, "trailq"):
+        args += ["--role-session-name", o["role_session_name"]]
+    if o.get("discover") is not None:
+        args.append("--discover" if o["discover"] else "--no-discover")
+    if o.get("sample"):
+        args.append("--sample")
+    if window is not None:  # the exact window: a relative --since would cover another one tomorrow
+        args += ["--start", iso_seconds(window.start), "--end", iso_seconds(window.end)]
+    else:
+        for flag in ("since", "start", "end"):
+            if o.get(flag):
+                args += [f"--{flag}", o[flag]]
+    if o.get("limit"):
+        args += ["--limit", str(o["limit"])]
+    return shlex.join(args)
 
 
 def _findings(results: list[Result], verdicts: list[Any], o: dict[str, Any]) -> str:
@@ -294,6 +327,7 @@ def _execute_aws(queries: list[runs.QueryToRun], o: dict[str, Any], progress: An
             cancel=signals.event, on_progress=progress,
             # Each query's own catalog log groups, unless the command line names some (or --discover).
             catalog_log_groups=not o["log_groups"] and not o["discover"],
+            discover_default=o["discover"] is None and not o["log_groups"],
         )
     exit_code = signal_exit_code(outcome.exit_code, signals)
     notices = list(outcome.notices)

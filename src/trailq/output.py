@@ -252,6 +252,9 @@ def _notices(results: list[Result], tables: list[_Table], options: RenderOptions
         if result.truncated:
             notices.append(f"warning: {name}: results truncated at {len(result.rows)} rows (more rows matched)")
         notices.extend(f"warning: {name}: {w}" for w in result.warnings)
+        if result.rows and not options.show_ptr and not _visible_columns(result, False):
+            notices.append(f"warning: {name}: {len(result.rows)} row(s) whose only column is {PTR}, which is hidden; "
+                           "pass --show-ptr to see it")
     if options.format in ("table", "markdown"):
         # Merged or not, say which query × target found nothing: a missing block is easy to overlook.
         empty = [t for t in tables if t.result.ok and not t.rows]
@@ -499,7 +502,7 @@ def format_statistics(results: Iterable[Result], price_per_gb: float = DEFAULT_P
     text = tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True,
                     colalign=("left", "left", "left", "right", "right", "right", "right", "right"))
     inputs = [f"input {title(r)}: {coverage_line(r.coverage)}" for r in results if has_coverage(r.coverage)]
-    return "\n".join([text, *inputs, f"(cost estimated at ${price_per_gb:g} per GB scanned)"])
+    return "\n".join([text, *inputs, f"(cost estimated at ${price_per_gb:g} per GB scanned)"]) + _extra_statistics(results)
 
 
 def has_coverage(coverage: Coverage) -> bool:
@@ -540,6 +543,14 @@ def coverage_line(coverage: Coverage) -> str:
     return f"{read}; {skipped_summary(coverage)}: {first_gaps(coverage)}"
 
 
+def _extra_statistics(results: list[Result]) -> str:
+    """Statistics beyond the table's (field-index skips, log groups scanned, any new one), one line per result."""
+    lines = []
+    for r in results:
+        if r.statistics.extra:
+            figures = ", ".join(f"{name} {value:,.0f}" for name, value in sorted(r.statistics.extra.items()))
+            lines.append(f"{r.query} on {r.target.label()}: {figures}")
+    return "".join("\n" + line for line in lines)
 
 
 def _stat_cells(scanned: float, matched: float, scanned_bytes: float, elapsed_seconds: float, price_per_gb: float) -> list[str]:

@@ -49,6 +49,9 @@ class Statistics:
     records_scanned: float = 0.0
     bytes_scanned: float = 0.0
     elapsed_seconds: float = 0.0
+    # Any other statistic the service reports, under its own name: today the field-index figures
+    # (estimatedRecordsSkipped, estimatedBytesSkipped, logGroupsScanned) and resultCount.
+    extra: dict[str, float] = field(default_factory=dict)
 
     def add(self, other: "Statistics") -> None:
         """Accumulate another run's figures (splits, batches, merged windows)."""
@@ -56,6 +59,8 @@ class Statistics:
         self.records_scanned += other.records_scanned
         self.bytes_scanned += other.bytes_scanned
         self.elapsed_seconds = max(self.elapsed_seconds, other.elapsed_seconds)
+        for name, value in other.extra.items():
+            self.extra[name] = self.extra.get(name, 0.0) + value
 
 
 # How many skipped inputs a Coverage keeps by name; the counts stay exact past it.

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, BinaryIO, Callable, Iterator, Sequence
 
 from trailq import lang
 from trailq.catalog import Catalog
-from trailq.errors import EXIT_OK, CatalogError, UsageError, worst_exit_code
+from trailq.errors import EXIT_OK, CatalogError, UnsupportedLocally, UsageError, worst_exit_code
+from trailq.source import Span
 from trailq.result import ProgressEvent, Result, Target
 from trailq.state import StateFile, nothing_new, target_key
 from trailq.timerange import TimeRange, iso_seconds, resolve
@@ -39,6 +40,7 @@ class QueryToRun:
     since: str | None = None
     log_groups: tuple[str, ...] = ()
     origin: str = "query"
+    language: str = "CWLI"  # the catalog's `language`: CWLI (Logs Insights), SQL or PPL (OpenSearch)
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ def select(catalog: Catalog, selection: Selection, params: dict[str, str]) -> li
             since=q.since,
             log_groups=q.log_groups,
             origin=q.origin,
+            language=q.language,
         )
         for q in chosen
     ]
@@ -181,6 +184,13 @@ def run_local(
     """
     from trailq import engine
 
+    other = next((q for q in queries if q.language != "CWLI"), None)
+    if other is not None:
+        first_line = len(other.text.split("\n", 1)[0])
+        raise UnsupportedLocally(f"{other.name} is written in {other.language} (OpenSearch); it runs on CloudWatch only, "
+                                 "the local interpreter reads Logs Insights (CWLI) queries",
+                                 span=Span(0, first_line), text=other.text, origin=other.origin,
+                                 hint="drop --source/--sample to run it on CloudWatch Logs")
     parsed = [(q, lang.parse(q.text, origin=q.origin)) for q in queries]
     for _, tree in parsed:
         engine.check_supported(tree)
@@ -302,27 +312,35 @@ def run_aws(
     cancel: threading.Event | None,
     on_progress: Callable[[ProgressEvent], None] | None = None,
     catalog_log_groups: bool = False,
+    discover_default: bool = False,
 ) -> AwsRun:
-    """Run on CloudWatch. Queries whose window or log groups differ run as separate groups.
+    """Run on CloudWatch. Queries whose window, log groups or language differ run as separate groups.
 
     With `catalog_log_groups`, each query runs on its own catalog log groups (the command line
-    named none); otherwise every query runs on the plan's.
+    named none); otherwise every query runs on the plan's. With `discover_default` (no --log-group,
+    no --discover/--no-discover), a query whose catalog log groups are the built-in default is run
+    on every CloudTrail log group discovery finds instead; one discovery cache serves the whole run.
     """
     from trailq import aws
 
-    groups: dict[tuple[str | None, tuple[str, ...]], list[QueryToRun]] = {}
+    groups: dict[tuple[str | None, tuple[str, ...], str], list[QueryToRun]] = {}
     for q in queries:
-        key = (None if flags.given else q.since, q.log_groups if catalog_log_groups and q.log_groups else ())
+        own = catalog_log_groups and q.log_groups and not (discover_default and q.log_groups == aws.BUILTIN_LOG_GROUPS)
+        key = (None if flags.given else q.since, q.log_groups if own else (), q.language)
         groups.setdefault(key, []).append(q)
     run = AwsRun(state=Windows(state_path, settle_seconds, flags.now) if state_path else None)
-    for (default_since, log_groups), group in groups.items():
+    cache = aws.DiscoveryCache()
+    for (default_since, log_groups, language), group in groups.items():
         window = flags.window(default_since or "24h")
         assert window is not None
         state = run.state
-        group_plan = dataclasses.replace(plan, log_groups=log_groups) if log_groups else plan
+        group_plan = dataclasses.replace(plan, language=language)
+        if log_groups:
+            group_plan = dataclasses.replace(group_plan, log_groups=log_groups, discover=False, log_groups_origin="catalog")
         outcome = aws.run(
             [(q.name, q.text) for q in group], group_plan, window, cancel=cancel, on_progress=on_progress,
             window_for=(lambda name, target, w=window: state.window_for(name, target, w)) if state else None,
+            cache=cache,
         )
         error = outcome.query_error()
         if error is not None:

@@ -103,6 +103,11 @@ class FakeLogs:
         self.trails: dict[tuple[str, str], list[dict]] = defaultdict(list)
         self.definitions: dict[tuple[str, str], dict[str, dict]] = defaultdict(dict)
         self.regions_failures: dict[str, FakeError] = {}  # account -> ec2:DescribeRegions raises
+        # Every logs/cloudtrail call in (account or None for all, region) raises: a region-deny SCP.
+        self.region_failures: dict[tuple[str | None, str], FakeError] = {}
+        self.disabled_regions: set[str] = set()  # opt-in regions not enabled: every call is refused there
+        self.data_sources: dict[tuple[str, str, str], str] = {}  # (account, region, group) -> data source name
+        self.linked: dict[str, list[str]] = {}  # monitoring account -> its linked source accounts
         self._recent: dict[tuple[str, str, str], deque[float]] = defaultdict(deque)
         self._lock = threading.RLock()
 
@@ -119,6 +124,18 @@ class FakeLogs:
 
     def add_group(self, account: str, region: str, group: str) -> None:
         self.groups[(account, region)].setdefault(group, _Group())
+
+    def add_trail(self, account: str, home: str, name: str, group: str, *, multi_region: bool = True,
+                  group_account: str | None = None, organization: bool = False) -> None:
+        """A trail streaming to `group` in its home region; a multi-region trail shows up (as a
+        shadow trail) in DescribeTrails of every region, its group still in the home region only."""
+        owner = group_account or account
+        trail = {"Name": name, "HomeRegion": home, "IsMultiRegionTrail": multi_region, "IsOrganizationTrail": organization,
+                 "TrailARN": f"arn:aws:cloudtrail:{home}:{owner}:trail/{name}",
+                 "CloudWatchLogsLogGroupArn": f"arn:aws:logs:{home}:{owner}:log-group:{group}:*"}
+        for region in (self.regions if multi_region else (home,)):
+            self.trails[(account, region)].append(dict(trail))
+        self.add_group(owner, home, group)
 
     def client(self, account: str = DEFAULT_ACCOUNT, region: str = "us-east-1") -> "FakeClient":
         return FakeClient(self, account, region)
@@ -139,6 +156,11 @@ class FakeLogs:
         now = self.clock()
         with self._lock:
             self.calls.append((now, account, region, action))
+            if region in self.disabled_regions:
+                raise FakeError("UnrecognizedClientException", "The security token included in the request is invalid.")
+            failure = self._fail_for(self.region_failures, account, region)
+            if failure is not None:
+                raise failure
             limit = self.tps.get(action)
             if limit is None:
                 return
@@ -171,20 +193,52 @@ class FakeLogs:
             raise FakeError("MalformedQueryException", "mismatched input '!!'", extra={
                 "queryCompileError": {"location": {"startCharOffset": bad, "endCharOffset": bad + 1},
                                       "message": "mismatched input '!!' expecting {K_FILTER, K_STATS}"}})
-        names = list(p.get("logGroupNames") or []) + [i.split(":log-group:")[-1] for i in p.get("logGroupIdentifiers") or []]
-        if not names:
+        given = [(account, n) for n in p.get("logGroupNames") or []] + [self._identifier(account, i) for i in p.get("logGroupIdentifiers") or []]
+        if given and text.lstrip().upper().startswith("SOURCE"):
+            raise FakeError("InvalidParameterException", "a query with SOURCE must not also name log groups")
+        if not given and text.lstrip().upper().startswith("SOURCE"):
+            given = [(account, n) for n in self.groups.get((account, region), {})]
+        if not given:
             raise FakeError("InvalidParameterException", "no log groups given")
-        groups = self.groups.get((account, region), {})
-        for name in names:
-            if name not in groups:
-                raise FakeError("ResourceNotFoundException", f"Log group {name} does not exist in {region}")
+        for owner, name in given:
+            if name not in self.groups.get((owner, region), {}):
+                raise FakeError("ResourceNotFoundException", "The specified log group does not exist.")
+        found = [self.groups[(owner, region)][name] for owner, name in given]
         with self._lock:
             if len(self.live_queries(account, region)) >= self.max_concurrent:
                 self.limit_exceeded += 1
                 raise FakeError("LimitExceededException", f"Account maximum query concurrency limit of [{self.max_concurrent}] reached.")
-            q = self._plan(account, region, text, [groups[n] for n in names], p)
+            q = self._plan(account, region, text, found, p)
             self.queries[q.query_id] = q
         return {"queryId": q.query_id}
+
+    def _identifier(self, account: str, identifier: str) -> tuple[str, str]:
+        """A name, or an ARN: another account's group only when it is linked to this monitoring account."""
+        if not identifier.startswith("arn:"):
+            return account, identifier
+        if identifier.endswith(":*"):
+            raise FakeError("InvalidParameterException", "log group identifiers must not end in *")
+        owner, name = identifier.split(":")[4], identifier.split(":log-group:")[-1]
+        if owner != account and owner not in self.linked.get(account, []):
+            raise FakeError("AccessDeniedException", f"account {account} cannot query {identifier}")
+        return owner, name
+
+    def list_log_groups(self, account: str, region: str, **p: Any) -> dict:
+        self._admit(account, region, "ListLogGroups")
+        owners = [account]
+        if p.get("includeLinkedAccounts"):
+            owners += [a for a in self.linked.get(account, []) if a in (p.get("accountIdentifiers") or self.linked[account])]
+        pattern = p.get("logGroupNamePattern")
+        wanted_sources = {d["name"] for d in p.get("dataSources") or []}
+        out = []
+        for owner in owners:
+            for name in sorted(self.groups.get((owner, region), {})):
+                if pattern and not any(re.search(part, name) for part in pattern.split("|")):
+                    continue
+                if wanted_sources and self.data_sources.get((owner, region, name)) not in wanted_sources:
+                    continue
+                out.append({"logGroupName": name, "logGroupArn": f"arn:aws:logs:{region}:{owner}:log-group:{name}"})
+        return {"logGroups": out}
 
     def _plan(self, account: str, region: str, text: str, groups: list[_Group], p: dict) -> _Query:
         lo_ms, hi_ms = int(p["startTime"]) * 1000, int(p["endTime"]) * 1000 + 999  # both ends inclusive
@@ -371,7 +425,13 @@ class _Handler(BaseHTTPRequestHandler):
             failure = self.fake.regions_failures.get(account)
             if failure is not None:
                 raise failure
-            items = "".join(f"<item><regionName>{r}</regionName><regionEndpoint>x</regionEndpoint></item>" for r in self.fake.regions)
+            every = form.get("AllRegions", ["false"])[0].lower() == "true"
+            named = [v[0] for k, v in form.items() if k.startswith("RegionName.")]
+            listed = [r for r in (*self.fake.regions, *sorted(self.fake.disabled_regions))
+                      if (every or r not in self.fake.disabled_regions) and (not named or r in named)]
+            items = "".join(f"<item><regionName>{r}</regionName><regionEndpoint>x</regionEndpoint><optInStatus>"
+                            f"{'not-opted-in' if r in self.fake.disabled_regions else 'opt-in-not-required'}</optInStatus></item>"
+                            for r in listed)
             body = f'<DescribeRegionsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId><regionInfo>{items}</regionInfo></DescribeRegionsResponse>'
             self._send(200, body.encode(), "text/xml")
             return

@@ -52,12 +52,17 @@ def test_discover_lists_trails_and_runs_on_their_log_group(served):
     served.trails[(A, "eu-west-1")].append({
         "Name": "org", "HomeRegion": "us-east-1", "IsMultiRegionTrail": True,
         "CloudWatchLogsLogGroupArn": f"arn:aws:logs:us-east-1:{A}:log-group:CloudTrail/Default:*"})
-    rows = aws.discover(fast_plan(profiles=("a",), regions=("eu-west-1", "us-west-2")))
-    by_region = {r["region"]: r for r in rows}
-    assert by_region["eu-west-1"]["log_group"] == "CloudTrail/Default" and by_region["eu-west-1"]["log_group_region"] == "us-east-1"
-    assert by_region["us-west-2"]["trail"] is None
-    outcome = aws.run([("q", "fields @message")], fast_plan(profiles=("a",), regions=("eu-west-1",), discover=True), WINDOW)
-    assert [(r.target.region, len(r.rows)) for r in outcome.results] == [("us-east-1", 7)]
+    outcome = aws.discover(fast_plan(profiles=("a",), regions=("eu-west-1", "us-west-2")))
+    trail = [r for r in outcome.rows if r["kind"] == "trail"]
+    assert [(r["region"], r["log_group"], r["log_group_region"], r["trail"]) for r in trail] == [
+        ("eu-west-1", "CloudTrail/Default", "us-east-1", "org")]
+    # The fake's own CloudTrail/Default groups match the name prefix in every region.
+    assert {(r["region"], r["kind"]) for r in outcome.rows if r["kind"] == "prefix"} == {("eu-west-1", "prefix"), ("us-west-2", "prefix")}
+    assert outcome.exit_code == 0
+    run = aws.run([("q", "fields @message")], fast_plan(profiles=("a",), regions=("eu-west-1",), discover=True), WINDOW)
+    assert sorted((r.target.region, len(r.rows)) for r in run.results) == [("eu-west-1", 7), ("us-east-1", 7)]
+    origins = {s.where: s.origin for r in run.results for s in r.coverage.searched}
+    assert origins == {f"{A}/us-east-1 CloudTrail/Default": "trail:org", f"{A}/eu-west-1 CloudTrail/Default": "prefix"}
 
 
 def test_resume_fetches_an_earlier_query(served):

@@ -106,10 +106,12 @@ def test_the_same_account_reached_twice_is_queried_once_with_a_warning(served):
 
 
 def test_discover_finding_nothing_does_not_suggest_discover(served):
+    served.groups[(A, "us-east-1")].clear()  # no CloudTrail log group of any kind
     try:
         aws.run(QUERIES, plan(profiles=("a",), regions=("us-east-1",), discover=True), WINDOW)
     except aws.QueryFailedError as err:
-        assert "--discover" not in (err.hint or "") and "no trail" in err.message
+        assert "--discover" not in (err.hint or "") and "no CloudTrail log group" in err.message
+        assert f"{A}/us-east-1" in err.message
     else:
         raise AssertionError("expected QueryFailedError")
 

@@ -11,7 +11,7 @@ Public API (the CLI calls only these; nothing here prints or exits):
     outcome.aborted            # None, "interrupted" or "deadline" (also while resolving regions/log groups)
     outcome.warnings           # run-level: regions skipped because nothing matched a prefix, ...
     resume(["QUERY_ID"], plan, cancel=event) -> list[Result]
-    discover(plan, cancel=event) -> list[dict]  # per account+region: trails and their log groups; RunAborted
+    discover(plan, cancel=event) -> DiscoverOutcome  # rows per account+region: each source and its kind; RunAborted
     sync(specs, plan, folder="trailq/", prune=False, dry_run=False, cancel=event) -> SyncOutcome
     interrupts.cancel_on_signals()          # context manager: SIGINT/SIGTERM set an Event
 
@@ -33,6 +33,7 @@ from trailq.aws.budget import (
     Aborted,
     Buckets,
     CallFailed,
+    Kind,
     RunAborted,
     Runtime,
     exit_code_for,
@@ -48,23 +49,29 @@ from trailq.aws.fanout import Abandoned, Endpoint, FanOut, RunOutcome
 from trailq.aws.insights import Caller, PollRamp, wait_and_fetch
 from trailq.aws.session import Account, LazyClient, open_accounts
 from trailq.aws.shape import bounded_to_window
+from trailq.aws.discovery import DiscoveryCache, fallback_warnings, find_all
 from trailq.aws.targets import (
-    LogGroupArn,
+    EndpointPlan,
     distinct_accounts,
     plan_endpoints,
     regions_of,
-    trails_in,
 )
-from trailq.errors import EXIT_QUERY_FAILED, QueryFailedError, UsageError
-from trailq.result import CANCELLED, ERROR, TIMEOUT, ProgressEvent, Result, Target
+from trailq.errors import EXIT_ACCESS, EXIT_OK, EXIT_QUERY_FAILED, QueryFailedError, UsageError
+from trailq.result import CANCELLED, ERROR, TIMEOUT, Gap, ProgressEvent, Result, Searched, Target
 from trailq.timerange import TimeRange
 
 __all__ = [
-    "Abandoned", "AwsPlan", "Change", "DefinitionSpec", "PollRamp", "QueryFailedError", "RunAborted", "RunOutcome",
+    "Abandoned", "AwsPlan", "DiscoverOutcome", "BUILTIN_LOG_GROUPS", "Change", "DefinitionSpec", "DiscoveryCache", "PollRamp", "QueryFailedError", "RunAborted", "RunOutcome",
     "SyncFailure", "SyncOutcome", "discover", "resume", "run", "sync",
 ]
 
 MAX_LIMIT = 100_000
+# The catalog's built-in default: with it (and no --log-group), a run discovers where CloudTrail is.
+BUILTIN_LOG_GROUPS = ("CloudTrail/DefaultLogGroup",)
+QUERY_LANGUAGES = ("CWLI", "SQL", "PPL")
+# Concurrent queries per account and region: OpenSearch PPL and SQL have their own quota of 15
+# (CloudWatch Logs "View running queries"), well under Logs Insights' 100; a third of it, like 20/100.
+OPENSEARCH_CONCURRENCY = 5
 
 
 @dataclass(frozen=True)
@@ -85,7 +92,9 @@ class AwsPlan:
     role_session_name: str = "trailq"
     regions: tuple[str, ...] = ()  # repeatable, comma lists, "all"; empty = the session's region
     log_groups: tuple[str, ...] = ("CloudTrail/DefaultLogGroup",)  # names, ARNs, or `prefix*`
-    discover: bool = False  # use the log groups CloudTrail streams to (DescribeTrails)
+    discover: bool = False  # find every CloudTrail log group per account+region (discovery.py)
+    log_groups_origin: str = "flag"  # where explicit log groups came from: "flag" or "catalog"
+    language: str = "CWLI"  # StartQuery queryLanguage: CWLI, SQL or PPL (OpenSearch)
     limit: int | None = None  # StartQuery `limit` (rows per query before splitting); None = service default
     timeout_seconds: float = 900.0  # one deadline for the whole run
     concurrency: int = 20  # concurrent queries per account+region (shrinks on LimitExceeded)
@@ -103,6 +112,13 @@ class AwsPlan:
             raise UsageError("API rates must be positive")
         if not self.discover and not self.log_groups:
             raise UsageError("no log group to query", hint="pass --log-group NAME, or --discover")
+        if self.language not in QUERY_LANGUAGES:
+            raise UsageError(f"query language {self.language!r}: must be one of {', '.join(QUERY_LANGUAGES)}")
+
+    @property
+    def effective_concurrency(self) -> int:
+        """--concurrency, capped for OpenSearch PPL/SQL, whose concurrent-query quota is lower."""
+        return self.concurrency if self.language == "CWLI" else min(self.concurrency, OPENSEARCH_CONCURRENCY)
 
 
 def _runtime(plan: AwsPlan, cancel: threading.Event | None) -> Runtime:
@@ -128,6 +144,7 @@ def run(
     cancel: threading.Event | None = None,
     on_progress: Callable[[ProgressEvent], None] | None = None,
     window_for: Callable[[str, Target], TimeRange | None] | None = None,
+    cache: DiscoveryCache | None = None,
 ) -> RunOutcome:
     """Run every (name, text) query on every account × region; never raises for a failing target.
 
@@ -139,23 +156,31 @@ def run(
     outcome with `aborted` set and one Cancelled/Timeout Result per query (no query started).
     Raises AccessError when no account's credentials work, UsageError for a bad plan, and
     QueryFailedError when no log group matched anywhere. `on_progress` is called from worker
-    threads, one call at a time.
+    threads, one call at a time. `cache` keeps discovery's findings for later calls of the same run.
+    Every Result's coverage names the log groups searched (with how each was found), the regions
+    with nothing to search, and, for a target that could not be asked, the gap and why.
     """
     runtime = _runtime(plan, cancel)
     buckets = Buckets(plan.rates, runtime.clock)
     accounts, warnings = _accounts(plan)
     try:
-        planned, found = plan_endpoints(accounts, plan.regions, plan.log_groups, discover=plan.discover, buckets=buckets, runtime=runtime)
+        endpoint_plan = plan_endpoints(accounts, plan.regions, plan.log_groups, discover=plan.discover, buckets=buckets,
+                                       runtime=runtime, cache=cache, origin=plan.log_groups_origin)
     except Aborted:
         return _aborted_while_planning(queries, _abort_reason(runtime), warnings)
-    warnings += found
+    planned = endpoint_plan.planned
+    warnings += endpoint_plan.warnings
     if not planned:
-        hint = ("pass --log-group NAME, or check --region" if plan.discover else "check --log-group and --region, or try --discover")
-        raise QueryFailedError("no log group to query in any region: " + "; ".join(found), hint=hint)
+        if plan.discover:
+            raise QueryFailedError("no CloudTrail log group found in any region asked: nothing to search in "
+                                   + ", ".join(endpoint_plan.nothing_to_search),
+                                   hint="send a trail to CloudWatch Logs, or pass --log-group NAME")
+        hint = "check --log-group and --region, or try --discover"
+        raise QueryFailedError("no log group to query in any region: " + "; ".join(endpoint_plan.warnings), hint=hint)
     endpoints = [
         Endpoint(p.account.key, p.region, p.log_groups,
                  p.account.client("logs", p.region) if p.region else None,
-                 _stop_client(p.account, p.region) if p.region else None, p.failure)
+                 _stop_client(p.account, p.region) if p.region else None, p.failure, p.reason)
         for p in planned
     ]
     start_s, end_s = _seconds(time_range)
@@ -176,12 +201,34 @@ def run(
         return (*_seconds(window), text if bounded is None else bounded)
 
     fan = FanOut(queries, endpoints, start_seconds=start_s, end_seconds=end_s, runtime=runtime, limit=plan.limit,
-                 concurrency=plan.concurrency, ramp=plan.ramp, on_progress=on_progress, cancel=cancel,
+                 concurrency=plan.effective_concurrency, ramp=plan.ramp, on_progress=on_progress, cancel=cancel,
                  buckets=buckets,  # one budget for resolution and queries alike
-                 windows=windows if window_for is not None else None)
+                 windows=windows if window_for is not None else None, language=plan.language)
     outcome = fan.execute()
     outcome.warnings[:0] = warnings + uncut
+    fill_coverage(outcome.results, endpoint_plan)
     return outcome
+
+
+def fill_coverage(results: Sequence[Result], endpoint_plan: EndpointPlan) -> None:
+    """Each Result: the log groups it searched and how each was found, the regions that hold nothing
+    to search (on every Result, so a merged view lists them once), and its gap when it failed."""
+    by_target = {(p.account.key, p.region): p for p in endpoint_plan.planned}
+    for result in results:
+        planned = by_target.get((result.target.account or "", result.target.region))
+        coverage = result.coverage
+        coverage.nothing_to_search.extend(n for n in endpoint_plan.nothing_to_search if n not in coverage.nothing_to_search)
+        if planned is None:
+            continue
+        where = f"{planned.account.key}/{planned.region}" if planned.region else f"account {planned.account.key}"
+        if planned.failure is not None:
+            kind = "region" if planned.region else "account"
+            coverage.add_gap(Gap(kind, where, planned.reason or str(planned.failure)))
+            continue
+        if result.ok:
+            coverage.searched.extend(Searched(f"{where} {g}", planned.origin_of(g)) for g in planned.log_groups)
+        else:
+            coverage.add_gap(Gap("region", where, result.error or result.status))
 
 
 def _aborted_while_planning(queries: Sequence[tuple[str, str]], reason: str, warnings: list[str]) -> RunOutcome:
@@ -270,8 +317,17 @@ def _not_found(query_id: str, misses: list[tuple[str, CallFailed]]) -> Result:
                   error=f"query {query_id} not found: {answers}", error_exit_code=exit_code_for(kind))
 
 
-def discover(plan: AwsPlan, *, cancel: threading.Event | None = None) -> list[dict[str, Any]]:
-    """Per account and region: each trail, its home region, multi-region or not, and its log group.
+@dataclass
+class DiscoverOutcome:
+    """`trailq discover`: one row per source found (with its kind), per empty region, per failure."""
+
+    rows: list[dict[str, Any]]
+    warnings: list[str]
+    exit_code: int  # 0 · 4 when everything asked was denied (as `run` exits) · 5 when anything failed
+
+
+def discover(plan: AwsPlan, *, cancel: threading.Event | None = None) -> DiscoverOutcome:
+    """Per account and region, every CloudTrail log group discovery finds and how (discovery.py).
 
     A region (or an account's region list) that fails is a row with `error`. Raises RunAborted
     (exit 130 interrupted, 5 deadline) on cancel or deadline: discover changes nothing, so there
@@ -280,43 +336,50 @@ def discover(plan: AwsPlan, *, cancel: threading.Event | None = None) -> list[di
     runtime = _runtime(plan, cancel)
     buckets = Buckets(plan.rates, runtime.clock)
     rows: list[dict[str, Any]] = []
-    accounts, _ = _accounts(plan)
+    kinds: list[Kind | None] = []  # one per place asked: None answered, else the failure's kind
+    accounts, warnings = _accounts(plan)
+    cache = DiscoveryCache()
     try:
+        work = []
         for account in accounts:
             try:
-                regions = regions_of(account, plan.regions, buckets, runtime)
+                work.extend((account, region) for region in regions_of(account, plan.regions, buckets, runtime, cache))
             except CallFailed as failed:
-                rows.append({"account": account.account_id, "region": None, "trail": None, "error": str(failed)})
-                continue
-            for region in regions:
-                rows.extend(_trails_row(account, region, buckets, runtime))
+                rows.append({"account": account.key, "region": None, "kind": "error", "error": str(failed)})
+                kinds.append(failed.kind)
+        findings = find_all(cache, work, buckets, runtime)
+        for found in findings:
+            kinds.append(found.failure.kind if found.failure is not None else None)
+            rows.extend(_discover_rows(found))
+        warnings += fallback_warnings(findings)
     except Aborted:
         reason = _abort_reason(runtime)
         why = "interrupted" if reason == "interrupted" else f"its {plan.timeout_seconds:g}-second deadline passed"
         raise RunAborted(f"discover: {why} after {len(rows)} of the regions answered; nothing printed", reason) from None
-    return rows
+    failed = [k for k in kinds if k is not None]
+    code = EXIT_OK if not failed else (EXIT_ACCESS if len(failed) == len(kinds) and set(failed) == {Kind.ACCESS} else EXIT_QUERY_FAILED)
+    return DiscoverOutcome(rows, warnings, code)
 
 
-def _trails_row(account: Account, region: str, buckets: Buckets, runtime: Runtime) -> list[dict[str, Any]]:
-    caller = Caller(account.client("cloudtrail", region), account.key, region, buckets, runtime)
-    base = {"account": account.account_id, "region": region}
-    try:
-        trails = trails_in(caller)
-    except CallFailed as failed:
-        return [{**base, "trail": None, "error": failed.detail}]
-    if not trails:
-        return [{**base, "trail": None, "home_region": None, "multi_region": None, "log_group": None, "log_group_region": None}]
+def _discover_rows(found: Any) -> list[dict[str, Any]]:
+    base = {"account": found.account, "region": found.region}
+    if found.failure is not None:
+        return [{**base, "kind": "error", "error": found.reason or str(found.failure)}]
+    if not found.sources:
+        return [{**base, "kind": "nothing to search"}]
     rows = []
-    for trail in trails:
-        arn = LogGroupArn.parse(trail.get("CloudWatchLogsLogGroupArn") or "")
+    for source in found.sources:
+        trail = source.trail or {}
         rows.append({
             **base,
+            "kind": source.kind,
+            "origin": source.origin,
+            "log_group": source.group,
+            "log_group_region": source.region,
             "trail": trail.get("Name"),
             "home_region": trail.get("HomeRegion"),
-            "multi_region": bool(trail.get("IsMultiRegionTrail")),
-            "organization": bool(trail.get("IsOrganizationTrail")),
-            "log_group": arn.name if arn else None,
-            "log_group_region": arn.region if arn else None,
+            "multi_region": bool(trail.get("IsMultiRegionTrail")) if trail else None,
+            "organization": bool(trail.get("IsOrganizationTrail")) if trail else None,
         })
     return rows
 

@@ -25,7 +25,9 @@ T = TypeVar("T")
 
 # Calls per second per account+region: about a third (StartQuery) and a half (GetQueryResults,
 # polled more often) of the 10-TPS quotas, leaving the rest to the account's other users and tools.
-DEFAULT_RATES = {"StartQuery": 3.0, "GetQueryResults": 5.0, "StopQuery": 5.0}
+# ListLogGroups (discovery asks it twice per account+region): half of DescribeLogGroups' 10 TPS, whose
+# quota it is taken to share.
+DEFAULT_RATES = {"StartQuery": 3.0, "GetQueryResults": 5.0, "StopQuery": 5.0, "ListLogGroups": 5.0}
 DEFAULT_RATE = 3.0  # any other action (DescribeLogGroups, PutQueryDefinition, ...)
 MAX_ATTEMPTS = 8  # a cap as well as the deadline: a service that fails 8 times in a row is down
 
@@ -216,8 +218,10 @@ def call_with_retries(
     *,
     bucket: TokenBucket,
     runtime: Runtime,
+    max_attempts: int = MAX_ATTEMPTS,
 ) -> T:
-    """One AWS call, paced by `bucket`; throttling and transient faults retried with backoff.
+    """One AWS call, paced by `bucket`; throttling and transient faults retried with backoff
+    (at most `max_attempts` tries: a call with a fallback gives up sooner).
 
     LimitExceededException is returned to the caller (CallFailed, kind CONCURRENCY): fan-out
     answers it by shrinking its gate and queueing the query again, not by retrying here.
@@ -233,7 +237,7 @@ def call_with_retries(
             kind = classify(exc)
             retryable = kind in (Kind.THROTTLED, Kind.TRANSIENT)
             attempt += 1
-            if not retryable or attempt >= MAX_ATTEMPTS:
+            if not retryable or attempt >= max_attempts:
                 raise CallFailed(action, kind, exc) from exc
             delay = backoff_seconds(attempt, runtime.rng)
             if kind is Kind.THROTTLED:

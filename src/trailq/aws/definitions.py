@@ -53,6 +53,7 @@ class DefinitionSpec:
     query_text: str
     log_groups: tuple[str, ...] = ()
     parameters: tuple[Parameter, ...] = ()
+    language: str = "CWLI"  # PutQueryDefinition queryLanguage: CWLI, SQL or PPL
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ def _folder(folder: str) -> str:
 
 def _wanted(spec: DefinitionSpec, full_name: str, log_groups: list[str]) -> dict[str, Any]:
     return {
+        "queryLanguage": spec.language,
         "name": full_name,
         "queryString": spec.query_text,
         "logGroupNames": log_groups,
@@ -120,6 +122,7 @@ def _same(existing: dict[str, Any], wanted: dict[str, Any]) -> bool:
 
     return (
         existing.get("queryString") == wanted["queryString"]
+        and existing.get("queryLanguage", "CWLI") == wanted["queryLanguage"]
         and sorted(existing.get("logGroupNames") or []) == sorted(wanted["logGroupNames"])
         and params(existing.get("parameters")) == params(wanted["parameters"])
     )
@@ -158,7 +161,7 @@ def sync_definitions(
         current = existing.get(full_name)
         if current is not None and _same(current, wanted):
             continue
-        params = {**wanted, "queryLanguage": "CWLI"}
+        params = dict(wanted)
         action = "create" if current is None else "update"
         definition_id = None if current is None else current["queryDefinitionId"]
         if definition_id:

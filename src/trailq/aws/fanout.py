@@ -16,7 +16,8 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Sequence
 
 from trailq.aws.budget import Aborted, Buckets, CallFailed, Kind, Runtime, backoff_seconds, exit_code_for
-from trailq.aws.insights import Attempt, Caller, PollRamp, QueryRequest, start, stop, wait_and_fetch
+from trailq.aws.insights import Attempt, Caller, PollRamp, QueryRequest, chooses_own_log_groups, start, stop, wait_and_fetch
+from trailq.aws.session import error_code
 from trailq.aws.shape import QueryShape, apply_final_sort_limit, shape_of
 from trailq.errors import EXIT_INTERRUPTED, EXIT_QUERY_FAILED, EXIT_QUERY_INVALID, QueryError
 from trailq.result import CANCELLED, COMPLETE, ERROR, TIMEOUT, ProgressEvent, Result, Statistics, Target, exit_code_of
@@ -39,6 +40,7 @@ class Endpoint:
     client: Any
     stop_client: Any  # same credentials, short timeouts: used only for StopQuery on abort
     failure: CallFailed | None = None  # resolving this endpoint failed: a failed Result, no query
+    failure_reason: str = ""  # that failure in words ("opt-in region not enabled ...", "denied (...)")
 
     @property
     def target(self) -> Target:
@@ -100,6 +102,7 @@ class _Done:
     attempt: Attempt | None = None
     query_id: str | None = None
     aborted: bool = False
+    stopped: bool | None = None  # a late starter stopped its own query: StopQuery's outcome
 
 
 class _Gate:
@@ -174,6 +177,7 @@ class FanOut:
         on_progress: Callable[[ProgressEvent], None] | None = None,
         cancel: threading.Event | None = None,
         windows: Callable[[str, str, Target], tuple[int, int, str] | None] | None = None,
+        language: str = "CWLI",
     ) -> None:
         self.runtime = runtime
         self.buckets = buckets  # the run's budget, shared with endpoint resolution
@@ -189,6 +193,8 @@ class FanOut:
         self._query_errors: list[QueryError] = []
         self._order: list[tuple[int, int]] = []
         self.skipped: list[str] = []  # query × target with no new time to cover (--state)
+        self._left: list[Abandoned] = []  # queries whose polling failed and that StopQuery could not stop
+        self.language = language
         for qi, (name, text) in enumerate(queries):
             shape = shape_of(text)
             for ei, ep in enumerate(endpoints):
@@ -202,13 +208,15 @@ class FanOut:
                 self._collectors[(qi, ei)] = col
                 self._order.append((qi, ei))
                 if ep.failure is not None:  # "DescribeRegions: UnauthorizedOperation: ...": the call that failed, named
-                    col.attempts.append(Attempt(None, ERROR, error=str(ep.failure), failure=ep.failure))
+                    col.attempts.append(Attempt(None, ERROR, error=ep.failure_reason or str(ep.failure), failure=ep.failure))
                     continue
                 batches = [ep.log_groups[i : i + BATCH_SIZE] for i in range(0, len(ep.log_groups), BATCH_SIZE)] or [()]
+                if chooses_own_log_groups(text, language):
+                    batches = [()]  # SOURCE ... / SQL: the text picks the log groups, once per target
                 col.batches = len(batches)
                 for batch in batches:
                     col.pending += 1
-                    request = QueryRequest(window[2], tuple(batch), window[0], window[1], limit)
+                    request = QueryRequest(window[2], tuple(batch), window[0], window[1], limit, language)
                     gate.queue.append(_Job((qi, ei), ep, request))
 
     # -- the scheduler loop (main thread) -------------------------------------------------------
@@ -231,6 +239,7 @@ class FanOut:
         abandoned = self._abort(aborted, running) if aborted else []
         pool.shutdown(wait=not aborted, cancel_futures=True)
         results = [self._build(key) for key in self._order]
+        abandoned += [a for a in self._left if a.query_id not in {b.query_id for b in abandoned}]
         return RunOutcome(results, abandoned, aborted, query_errors=list(self._query_errors), warnings=list(self.skipped))
 
     def _schedule(self, pool: ThreadPoolExecutor, running: dict[Future[_Done], _Job]) -> str | None:
@@ -290,12 +299,12 @@ class FanOut:
         try:
             query_id = start(caller, job.request)
         except CallFailed as failed:
-            return _Done(attempt=Attempt(None, ERROR, error=failed.detail, failure=failed))
+            return _Done(attempt=Attempt(None, ERROR, error=_start_error(failed, job.request), failure=failed))
         except Aborted:
             return _Done(aborted=True)
         if not self._registry.add(query_id, job):
-            stop(ep.stop_client, query_id)  # started just as the abort began
-            return _Done(query_id=query_id, aborted=True)
+            stopped = stop(ep.stop_client, query_id)  # started just as the abort began
+            return _Done(query_id=query_id, aborted=True, stopped=stopped)
         self._progress(col, "Scheduled", Statistics(), 0.0)
         try:
             attempt = wait_and_fetch(
@@ -305,7 +314,20 @@ class FanOut:
         except Aborted:
             return _Done(query_id=query_id, aborted=True)  # still registered: the abort stops it
         self._registry.discard(query_id)
+        if attempt.status == ERROR and attempt.failure is not None:
+            self._left_behind(job, col, attempt)
         return _Done(attempt=attempt, query_id=query_id)
+
+    def _left_behind(self, job: _Job, col: _Collector, attempt: Attempt) -> None:
+        """Polling failed (the network went, or access was lost) with the query perhaps still running:
+        stop it; when that fails too, it joins the "still running, --resume" list."""
+        query_id = str(attempt.query_id)
+        if stop(job.endpoint.stop_client, query_id):
+            attempt.error = f"{attempt.error}; query {query_id} was stopped"
+            return
+        attempt.error = f"{attempt.error}; query {query_id} could not be stopped and may still be running"
+        with self._progress_lock:
+            self._left.append(Abandoned(query_id, job.endpoint.account, str(job.endpoint.region), col.name, False))
 
     def _progress(self, col: _Collector, status: str, stats: Statistics, elapsed: float) -> None:
         if self._on_progress is None:
@@ -364,7 +386,7 @@ class FanOut:
         gate = self._gates[(job.endpoint.account, job.endpoint.region)]
         for lo, hi in ((middle, req.end_seconds), (req.start_seconds, middle)):
             col.pending += 1
-            child = QueryRequest(req.text, req.log_groups, lo, hi, req.limit)
+            child = QueryRequest(req.text, req.log_groups, lo, hi, req.limit, req.language)
             gate.queue.appendleft(_Job(job.key, job.endpoint, child))
         return True
 
@@ -388,6 +410,8 @@ class FanOut:
             result = future.result()
             if result.query_id and result.query_id not in live and result.aborted:
                 late[result.query_id] = job
+                if result.stopped is not None:
+                    stopped[result.query_id] = result.stopped
             if result.attempt is not None and not result.aborted:
                 self._collectors[job.key].pending -= 1
                 self._collectors[job.key].attempts.append(result.attempt)
@@ -396,8 +420,10 @@ class FanOut:
         abandoned: list[Abandoned] = []
         for qid, job in {**live, **late}.items():
             col = self._collectors[job.key]
-            abandoned.append(Abandoned(qid, job.endpoint.account, job.endpoint.region, col.name, stopped.get(qid, True)))
-            col.attempts.append(Attempt(qid, status, error=f"{why}; query {qid} stopped"))
+            was_stopped = stopped.get(qid, False)  # one truth: StopQuery's own answer, for the line and the summary
+            abandoned.append(Abandoned(qid, job.endpoint.account, job.endpoint.region, col.name, was_stopped))
+            state = "stopped" if was_stopped else "could not be stopped and may still be running (--resume fetches it later)"
+            col.attempts.append(Attempt(qid, status, error=f"{why}; query {qid} {state}"))
         # Parts still queued after a LimitExceededException never started: the quota was full.
         refused = {job.key: job.retries for gate in self._gates.values() for job in gate.queue if job.retries}
         for key, col in self._collectors.items():
@@ -480,6 +506,14 @@ def _query_error(name: str, text: str, failure: CallFailed) -> QueryError:
     end_at = max(start_at, min(end_at + 1 if end_at >= start_at else start_at, len(text)))
     message = compile_error.get("message") or response.get("Error", {}).get("Message") or "the service rejected the query"
     return QueryError(f"CloudWatch rejected the query: {message}", category="service", span=Span(start_at, end_at), text=text, origin=name)
+
+
+def _start_error(failed: CallFailed, request: QueryRequest) -> str:
+    """StartQuery's error; "log group does not exist" names none, so say which ones were asked for."""
+    if error_code(failed.cause) == "ResourceNotFoundException" and request.log_groups:
+        groups = ", ".join(request.log_groups)
+        return f"{failed.detail} (log group{'s' * (len(request.log_groups) != 1)} asked for: {groups})"
+    return failed.detail
 
 
 def _unsplittable(shape: QueryShape) -> str:

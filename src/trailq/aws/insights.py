@@ -7,6 +7,7 @@ only until the run's deadline; every other non-Complete status ends the query wi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -45,15 +46,16 @@ class QueryRequest:
     start_seconds: int  # inclusive, epoch seconds
     end_seconds: int  # inclusive, epoch seconds
     limit: int | None = None  # StartQuery `limit`; None lets the service default (10,000) apply
+    language: str = "CWLI"  # StartQuery queryLanguage: CWLI, SQL or PPL
 
     def start_params(self) -> dict[str, Any]:
         params: dict[str, Any] = {
-            "queryLanguage": "CWLI",
+            "queryLanguage": self.language,
             "startTime": self.start_seconds,
             "endTime": self.end_seconds,
             "queryString": self.text,
         }
-        if self.log_groups:
+        if self.log_groups and not chooses_own_log_groups(self.text, self.language):
             # ARNs only work as identifiers; plain names go as logGroupNames, which every
             # implementation (including moto and LocalStack) understands.
             if any(g.startswith("arn:") for g in self.log_groups):
@@ -63,6 +65,19 @@ class QueryRequest:
         if self.limit is not None:
             params["limit"] = self.limit
         return params
+
+
+_SOURCE_FIRST = re.compile(r"\A(?:\s*#[^\n]*\n|\s+)*SOURCE\b", re.IGNORECASE)
+
+
+def chooses_own_log_groups(text: str, language: str = "CWLI") -> bool:
+    """The query names its log groups itself, so StartQuery must get none.
+
+    StartQuery takes exactly one of logGroupName/logGroupNames/logGroupIdentifiers, except when
+    the query text selects them: a Logs Insights query starting with `SOURCE logGroups(...)`,
+    `dataSource(...)` or `logGroupTags(...)`, and OpenSearch SQL, which names them in its FROM.
+    """
+    return language == "SQL" or (language == "CWLI" and _SOURCE_FIRST.match(text) is not None)
 
 
 def _strip_arn_star(identifier: str) -> str:
@@ -93,10 +108,12 @@ class Caller:
     buckets: Buckets
     runtime: Runtime
 
-    def call(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
+    def call(self, action: str, params: dict[str, Any], *, attempts: int | None = None) -> dict[str, Any]:
         method = getattr(self.client, _snake(action))
         bucket = self.buckets.get(self.account, self.region, action)
-        return call_with_retries(action, method, params, bucket=bucket, runtime=self.runtime)
+        if attempts is None:
+            return call_with_retries(action, method, params, bucket=bucket, runtime=self.runtime)
+        return call_with_retries(action, method, params, bucket=bucket, runtime=self.runtime, max_attempts=attempts)
 
 
 def _snake(action: str) -> str:
@@ -174,13 +191,23 @@ def _add_rows(attempt: Attempt, results: list[list[dict[str, str]]]) -> None:
         attempt.rows.append(row)
 
 
+_CORE_STATISTICS = ("recordsMatched", "recordsScanned", "bytesScanned")
+
+
 def statistics_of(reply: dict[str, Any], elapsed_seconds: float) -> Statistics:
+    """The service's statistics; any beyond the three core ones (field-index skips, logGroupsScanned,
+    whatever the service adds next) are kept by name in `extra`, never dropped."""
     raw = reply.get("statistics") or {}
+    extra = {}
+    for name, value in raw.items():
+        if name not in _CORE_STATISTICS and isinstance(value, (int, float)) and not isinstance(value, bool):
+            extra[name] = float(value)
     return Statistics(
         records_matched=float(raw.get("recordsMatched", 0.0)),
         records_scanned=float(raw.get("recordsScanned", 0.0)),
         bytes_scanned=float(raw.get("bytesScanned", 0.0)),
         elapsed_seconds=elapsed_seconds,
+        extra=extra,
     )
 
 

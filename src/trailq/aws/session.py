@@ -8,6 +8,7 @@ AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_CLOUDWATCH_LOGS (pinned by tests/aws/test_
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
@@ -108,6 +109,9 @@ def _base_session(profile: str | None) -> Any:
     try:
         session = _new_session(profile_name=profile) if profile else _new_session()
         session.region_name  # botocore looks the profile up lazily; make a missing one fail here, by name
+        # With AWS_DEFAULT_REGION set the region needs no profile, so ask for the profile itself.
+        if profile and profile not in session.available_profiles:
+            raise botocore.exceptions.ProfileNotFound(profile=profile)
     except botocore.exceptions.ProfileNotFound as exc:
         name = profile or getattr(exc, "kwargs", {}).get("profile", "?")
         flag = f"--profile {name}" if profile else f"AWS_PROFILE={name}"
@@ -196,12 +200,33 @@ def error_code(exc: BaseException) -> str:
 
 
 def error_message(exc: BaseException) -> str:
+    """`Code: message` on one line. A body that is markup (a proxy's HTML 500 page, an XML 403 that
+    botocore could not parse) becomes its text, trimmed, with the HTTP status."""
     response = getattr(exc, "response", None) or {}
     err = response.get("Error", {})
     code, message = err.get("Code"), err.get("Message")
-    if code:
-        return f"{code}: {message}" if message else str(code)
-    return str(exc)
+    if not code:
+        return one_line(str(exc))
+    if _looks_like_markup(str(code)) or _looks_like_markup(str(message or "")):
+        text = one_line(_MARKUP.sub(" ", f"{code if _looks_like_markup(str(code)) else ''} {message or ''}"))
+        status = http_status(exc)
+        return f"HTTP {status or '?'}: {text or 'an HTML/XML error page with no text'}"
+    return one_line(f"{code}: {message}" if message else str(code))
+
+
+_MARKUP = re.compile(r"<[^>]*>")
+MAX_MESSAGE_CHARS = 200
+
+
+def _looks_like_markup(text: str) -> bool:
+    head = text.lstrip()[:200].lower()
+    return head.startswith("<") or "<html" in head or "<?xml" in head
+
+
+def one_line(text: str) -> str:
+    """Whitespace (newlines included) collapsed; cut at MAX_MESSAGE_CHARS with an ellipsis."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= MAX_MESSAGE_CHARS else flat[: MAX_MESSAGE_CHARS - 1] + "…"
 
 
 def http_status(exc: BaseException) -> int:

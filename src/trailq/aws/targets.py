@@ -10,28 +10,12 @@ while resolving raises budget.Aborted like anywhere else (the caller turns it in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Sequence
 
 from trailq.aws.budget import Buckets, CallFailed, Runtime
+from trailq.aws.discovery import DiscoveryCache, LogGroupArn, fallback_warnings, find_all, paged  # noqa: F401 - re-exported
 from trailq.aws.insights import Caller
 from trailq.aws.session import Account, requested_regions
-
-
-@dataclass(frozen=True)
-class LogGroupArn:
-    region: str
-    account: str
-    name: str
-
-    @classmethod
-    def parse(cls, arn: str) -> "LogGroupArn | None":
-        """`arn:aws:logs:REGION:ACCOUNT:log-group:NAME[:*]` → parts (None when not a log-group ARN)."""
-        parts = arn.split(":", 5)
-        if len(parts) < 6 or parts[0] != "arn" or parts[2] != "logs" or not parts[5].startswith("log-group:"):
-            return None
-        name = parts[5][len("log-group:") :]
-        name = name[:-2] if name.endswith(":*") else name
-        return cls(parts[3], parts[4], name)
 
 
 @dataclass
@@ -42,18 +26,20 @@ class Planned:
     region: str | None  # None: the account's regions could not be listed (see failure)
     log_groups: tuple[str, ...] = ()
     failure: CallFailed | None = None
+    origins: tuple[str, ...] = ()  # how each log group was found ("flag", "trail:NAME", "managed", ...)
+    reason: str = ""  # the failure in words, for the coverage gap
+
+    def origin_of(self, group: str) -> str:
+        return dict(zip(self.log_groups, self.origins)).get(group, "flag")
 
 
-def paged(caller: Caller, action: str, params: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    """Every item of a nextToken-paged Describe* call, each page through the shared bucket."""
-    items: list[dict[str, Any]] = []
-    token: str | None = None
-    while True:
-        reply = caller.call(action, {**params, **({"nextToken": token} if token else {})})
-        items.extend(reply.get(key) or [])
-        token = reply.get("nextToken")
-        if not token:
-            return items
+@dataclass
+class EndpointPlan:
+    """Every endpoint of a run, the regions that hold nothing to search, and run-level warnings."""
+
+    planned: list[Planned]
+    warnings: list[str]
+    nothing_to_search: list[str]
 
 
 def expand_log_groups(caller: Caller, requested: Sequence[str], region: str) -> list[str]:
@@ -73,17 +59,17 @@ def expand_log_groups(caller: Caller, requested: Sequence[str], region: str) -> 
     return list(dict.fromkeys(out))
 
 
-def trails_in(caller: Caller) -> list[dict[str, Any]]:
-    """CloudTrail DescribeTrails with shadow trails (multi-region trails seen from another region)."""
-    return list(caller.call("DescribeTrails", {"includeShadowTrails": True}).get("trailList") or [])
-
-
-def regions_of(account: Account, requested: Sequence[str], buckets: Buckets, runtime: Runtime) -> list[str]:
+def regions_of(account: Account, requested: Sequence[str], buckets: Buckets, runtime: Runtime,
+               cache: DiscoveryCache | None = None) -> list[str]:
     """This account's regions for the `--region` values: `all` is the regions it has enabled.
 
-    EC2 DescribeRegions without AllRegions lists exactly the enabled ones. Raises CallFailed when
-    the account cannot list them, budget.Aborted on cancel or deadline.
+    EC2 DescribeRegions without AllRegions lists exactly the enabled ones (an opt-in region the
+    account has not enabled is not part of `all`). Raises CallFailed when the account cannot list
+    them, budget.Aborted on cancel or deadline. With a cache, asked once per account for the run.
     """
+    key = (account.key, tuple(requested))
+    if cache is not None and key in cache.regions:
+        return list(cache.regions[key])
     out: list[str] = []
     for name in requested_regions(requested) or [account.home_region]:
         if name.lower() == "all":
@@ -92,6 +78,8 @@ def regions_of(account: Account, requested: Sequence[str], buckets: Buckets, run
         else:
             found = [name]
         out.extend(r for r in found if r not in out)
+    if cache is not None:
+        cache.regions[key] = list(out)
     return out
 
 
@@ -121,54 +109,72 @@ def plan_endpoints(
     discover: bool,
     buckets: Buckets,
     runtime: Runtime,
-) -> tuple[list[Planned], list[str]]:
+    cache: DiscoveryCache | None = None,
+    origin: str = "flag",
+) -> EndpointPlan:
     """Every (account, region) to query, with its log groups; plus run-level warnings.
 
-    Raises budget.Aborted when the run is cancelled or out of time while resolving.
+    `origin` names where explicit log groups came from ("flag" or "catalog"); discovered ones
+    carry their own. Raises budget.Aborted when the run is cancelled or out of time while resolving.
     """
+    cache = cache or DiscoveryCache()
     planned: list[Planned] = []
     warnings: list[str] = []
+    per_account: list[tuple[Account, list[str]]] = []
     for account in accounts:
         try:
-            account_regions = regions_of(account, regions, buckets, runtime)
+            per_account.append((account, regions_of(account, regions, buckets, runtime, cache)))
         except CallFailed as failed:
-            planned.append(Planned(account, None, failure=failed))
-            continue
+            planned.append(Planned(account, None, failure=failed, reason=str(failed)))
+    if discover:
+        return _discovered(per_account, planned, accounts, buckets, runtime, cache)
+    for account, account_regions in per_account:
         for region in account_regions:
-            if discover:
-                _discover_into(planned, warnings, account, region, buckets, runtime)
-                continue
             caller = Caller(account.client("logs", region), account.key, region, buckets, runtime)
             try:
                 groups = expand_log_groups(caller, log_groups, region)
             except CallFailed as failed:
-                planned.append(Planned(account, region, failure=failed))
+                planned.append(Planned(account, region, failure=failed, reason=str(failed)))
                 continue
             if not groups:
                 warnings.append(f"account {account.key} {region}: no log group matches {', '.join(log_groups)}; region skipped")
                 continue
-            planned.append(Planned(account, region, tuple(groups)))
-    return _merge_same_endpoint(planned), warnings
+            kinds = tuple(origin if g in log_groups else "prefix" for g in groups)
+            planned.append(Planned(account, region, tuple(groups), origins=kinds))
+    return EndpointPlan(_merge_same_endpoint(planned), warnings, [])
 
 
-def _discover_into(planned: list[Planned], warnings: list[str], account: Account, region: str, buckets: Buckets, runtime: Runtime) -> None:
-    """A multi-region trail streams to one log group in its home region: query it there, once."""
-    caller = Caller(account.client("cloudtrail", region), account.key, region, buckets, runtime)
-    try:
-        trails = trails_in(caller)
-    except CallFailed as failed:
-        planned.append(Planned(account, region, failure=failed))
-        return
-    found = False
-    for trail in trails:
-        arn = LogGroupArn.parse(trail.get("CloudWatchLogsLogGroupArn") or "")
-        if arn is None:
+def _discovered(per_account: list[tuple[Account, list[str]]], planned: list[Planned], accounts: Sequence[Account],
+                buckets: Buckets, runtime: Runtime, cache: DiscoveryCache) -> EndpointPlan:
+    """Endpoints from discovery: each group once, in the region it lives in; empty regions listed."""
+    work = [(account, region) for account, account_regions in per_account for region in account_regions]
+    findings = find_all(cache, work, buckets, runtime)
+    in_run = {a.account_id for a in accounts if a.account_id}
+    by_key = {a.key: a for a in accounts}
+    groups: dict[tuple[str, str], dict[str, str]] = {}  # (account key, region) -> group -> origin
+    warnings: list[str] = fallback_warnings(findings)
+    for found in findings:
+        account = by_key[found.account]
+        if found.failure is not None:
+            planned.append(Planned(account, found.region, failure=found.failure, reason=found.reason))
             continue
-        found = True
-        group = arn.name if arn.account in (account.account_id, "") else trail["CloudWatchLogsLogGroupArn"]
-        planned.append(Planned(account, arn.region, (group,)))
-    if not found:
-        warnings.append(f"account {account.key} {region}: no trail sends events to CloudWatch Logs here")
+        for source in found.sources:
+            if source.owner != account.account_id and source.owner in in_run:
+                # A linked source account's group, or an organisation trail's group in the management
+                # account: that account is in the run, so it is queried there, once.
+                how = "linked from" if source.origin.startswith("linked:") else f"{source.origin}, owned by"
+                note = (f"account {found.account} {found.region}: {source.group} ({how} account {source.owner}) is "
+                        f"queried once, with account {source.owner}'s own credentials")
+                if note not in warnings:
+                    warnings.append(note)
+                continue
+            groups.setdefault((found.account, source.region), {}).setdefault(source.group, source.origin)
+    failed = {(p.account.key, p.region) for p in planned}
+    nothing = [f"{f.account}/{f.region}" for f in findings
+               if f.failure is None and (f.account, f.region) not in groups and (f.account, f.region) not in failed]
+    for (key, region), found_groups in groups.items():
+        planned.append(Planned(by_key[key], region, tuple(found_groups), origins=tuple(found_groups.values())))
+    return EndpointPlan(_merge_same_endpoint(planned), warnings, nothing)
 
 
 def _merge_same_endpoint(planned: list[Planned]) -> list[Planned]:
@@ -179,6 +185,7 @@ def _merge_same_endpoint(planned: list[Planned]) -> list[Planned]:
         if key not in merged:
             merged[key] = item
         elif item.failure is None and merged[key].failure is None:
+            origins = {**dict(zip(item.log_groups, item.origins)), **dict(zip(merged[key].log_groups, merged[key].origins))}
             groups = tuple(dict.fromkeys(merged[key].log_groups + item.log_groups))
-            merged[key] = Planned(item.account, item.region, groups)
+            merged[key] = Planned(item.account, item.region, groups, origins=tuple(origins.get(g, "flag") for g in groups))
     return list(merged.values())
