@@ -20,6 +20,7 @@ import multiprocessing.connection
 import os
 import pickle
 import signal
+import time
 import traceback
 from typing import Any, Callable
 
@@ -83,6 +84,10 @@ def _died(process: Any) -> QueryFailedError:
     """A worker that ended without its answers was killed from outside (the OOM killer, a signal)."""
     process.join(timeout=1)
     code = process.exitcode
+    if code is not None and -code in (signal.SIGTERM, signal.SIGHUP):
+        # A signal sent to the whole process group (a CI job stopped) may reach this process a moment
+        # after the worker: give its own handler the chance to say so before calling it a crash.
+        time.sleep(0.5)
     how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit status {code}"
     return QueryFailedError(f"a scan worker process died ({how}); the local run is incomplete",
                             hint="run again; with little memory, give fewer files at once")
