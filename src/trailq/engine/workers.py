@@ -88,6 +88,7 @@ def _died(process: Any) -> QueryFailedError:
         # A signal sent to the whole process group (a CI job stopped) may reach this process a moment
         # after the worker: give its own handler the chance to say so before calling it a crash.
         time.sleep(0.5)
+        return QueryFailedError(f"terminated ({signal.Signals(-code).name}): a scan worker was stopped; the local run is incomplete")
     how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit status {code}"
     return QueryFailedError(f"a scan worker process died ({how}); the local run is incomplete",
                             hint="run again; with little memory, give fewer files at once")
