@@ -11,6 +11,7 @@ printed `Process ForkPoolWorker-N:` with a traceback, and now and then the pool'
 deadlocked on a queue lock a dying worker held. Here the workers ignore SIGINT (it is blocked
 while they are forked, so none can catch one before it is ignored), the parent alone gets the
 KeyboardInterrupt, and it kills and reaps every worker without touching a shared lock first.
+SIGTERM is held the same way: a worker dies of it silently, the parent reports it.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ from trailq.errors import QueryFailedError
 __all__ = ["run_forked", "WorkerCrashed"]
 
 _DONE = "done"
+# Held while the workers are forked: a worker must not meet these before it has its own handling
+# (Ctrl-C ignored, SIGTERM ends it silently); the parent gets them once the forks are done.
+_HELD = {signal.SIGINT, signal.SIGTERM}
 
 
 class WorkerCrashed(RuntimeError):
@@ -44,7 +48,7 @@ def run_forked(work: Callable[[int], Any], count: int, workers: int) -> list[Any
     processes: list[Any] = []
     pipes: list[Any] = []
     answers: dict[int, Any] = {}
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
     try:
         try:
             for _ in range(max(1, min(workers, count))):
@@ -97,7 +101,7 @@ def _died(process: Any) -> QueryFailedError:
 def _worker(work: Callable[[int], Any], count: int, counter: Any, send: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's SIGTERM handler is not the worker's
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
     parent = os.getppid()
     try:
         while True:
