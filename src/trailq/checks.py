@@ -4,7 +4,11 @@ A catalog query with `check: {max_rows: 0}` is an audit: any row is a finding. E
 a query (one per query × target) gets one Verdict: pass, fail (the rows broke max_rows/min_rows)
 or error (the query could not run there, so the audit is incomplete).
 
-Exit code (docs/ci.md): 5 when any query could not run — even if another check failed, because
+Fail closed (docs/ci.md): a check that finds nothing on input with gaps (skipped files, folders,
+records, regions, or no record read at all) "could not judge": an error, unless the user accepts
+partial input (`--allow-partial`).
+
+Exit code (docs/ci.md): 5 when any query could not run or could not judge — even if another check failed, because
 then "every check ran and some found rows" (exit 1) would be a false statement —, else 1 when any
 check failed, else 0. Severity is reported everywhere but does not change the exit code.
 """
@@ -15,14 +19,14 @@ import os
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tabulate import tabulate
 
 from trailq.catalog import Check
 from trailq.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_QUERY_FAILED
-from trailq.output import markdown_cell
-from trailq.result import Result, Target
+from trailq.output import coverage_line, first_gaps, has_coverage, markdown_cell, skipped_summary
+from trailq.result import Coverage, Result, Target
 
 PASS = "pass"
 FAIL = "fail"
@@ -48,20 +52,38 @@ class Verdict:
     columns: tuple[str, ...] = ()
     offending_rows: tuple[dict[str, str], ...] = ()
     elapsed_seconds: float = 0.0
+    coverage: Coverage | None = None  # what the result read and skipped
 
     @property
     def name(self) -> str:
         return f"{self.query} · {self.target.label()}"
 
 
-def evaluate(results: list[Result], checks_by_query_name: Mapping[str, Check]) -> list[Verdict]:
-    """A Verdict for every Result whose query carries a check, in the results' order."""
+def evaluate(results: list[Result], checks_by_query_name: Mapping[str, Check], allow_partial: bool = False) -> list[Verdict]:
+    """A Verdict for every Result whose query carries a check, in the results' order.
+
+    Fail closed: a check that found nothing wrong on a Result whose coverage has gaps (input
+    skipped, or no record read at all) could not judge (ERROR), unless `allow_partial`; then it
+    passes and says how much input it accepted to miss. Findings fail whatever the coverage."""
     verdicts = []
     for result in results:
         check = checks_by_query_name.get(result.query)
         if check is not None:
-            verdicts.append(_judge(result, check))
+            verdicts.append(_fail_closed(_judge(result, check), result, check, allow_partial))
     return verdicts
+
+
+def _fail_closed(verdict: Verdict, result: Result, check: Check, allow_partial: bool) -> Verdict:
+    coverage = result.coverage
+    if coverage.complete or verdict.outcome == ERROR:
+        return verdict
+    found_too_many = check.max_rows is not None and (verdict.row_count or 0) > check.max_rows
+    if verdict.outcome == FAIL and found_too_many:
+        return replace(verdict, reason=f"{verdict.reason} (on partial input: {skipped_summary(coverage)})")
+    if allow_partial:
+        return replace(verdict, reason=f"{verdict.reason}; partial input accepted: {skipped_summary(coverage)}")
+    return replace(verdict, outcome=ERROR, offending_rows=(),
+                   reason=f"could not judge: input incomplete ({skipped_summary(coverage)}): {first_gaps(coverage)}")
 
 
 def _judge(result: Result, check: Check) -> Verdict:
@@ -70,6 +92,7 @@ def _judge(result: Result, check: Check) -> Verdict:
         "target": result.target,
         "severity": check.severity,
         "elapsed_seconds": result.statistics.elapsed_seconds,
+        "coverage": result.coverage,
     }
     if not result.ok:
         reason = f"query did not complete ({result.status})" + (f": {result.error}" if result.error else "")
@@ -128,7 +151,24 @@ def summary_table(verdicts: list[Verdict]) -> str:
     ]
     table = tabulate(rows, headers=["query", "target", "severity", "rows", "verdict", "detail"],
                      tablefmt="simple", disable_numparse=True)
-    return f"{table}\n{summary_line(verdicts)}" if verdicts else summary_line(verdicts)
+    if not verdicts:
+        return summary_line(verdicts)
+    inputs = [f"input {label}: {coverage_line(coverage)}" for label, coverage in input_coverage(verdicts)]
+    return "\n".join([table, *inputs, summary_line(verdicts)])
+
+
+def input_coverage(verdicts: list[Verdict]) -> list[tuple[str, Coverage]]:
+    """Each target's coverage once (the queries of a local run read the same sources): the one
+    with the most gaps, so that nothing skipped by any query is hidden."""
+    by_target: dict[str, Coverage] = {}
+    for verdict in verdicts:
+        if verdict.coverage is None or not has_coverage(verdict.coverage):
+            continue
+        label = verdict.target.label()
+        known = by_target.get(label)
+        if known is None or verdict.coverage.gaps_total > known.gaps_total:
+            by_target[label] = verdict.coverage
+    return list(by_target.items())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -180,12 +220,33 @@ def _testcase(suite: ET.Element, verdict: Verdict, command: str | None = None) -
         "name": _xml_text(verdict.target.label()),
         "time": _seconds(verdict.elapsed_seconds),
     })
+    if verdict.coverage is not None and has_coverage(verdict.coverage):
+        _coverage_properties(case, verdict.coverage)
     if verdict.outcome == FAIL:
         element = ET.SubElement(case, "failure", {"message": _xml_text(verdict.reason), "type": verdict.severity})
         element.text = _xml_text(_failure_text(verdict, command))
     elif verdict.outcome == ERROR:
-        element = ET.SubElement(case, "error", {"message": _xml_text(verdict.reason), "type": "QueryFailed"})
+        kind = "InputIncomplete" if verdict.reason.startswith("could not judge") else "QueryFailed"
+        element = ET.SubElement(case, "error", {"message": _xml_text(verdict.reason), "type": kind})
         element.text = _xml_text(verdict.reason)
+    if verdict.coverage is not None and has_coverage(verdict.coverage):
+        out = ET.SubElement(case, "system-out")
+        out.text = _xml_text("input: " + coverage_line(verdict.coverage) + _gap_lines(verdict.coverage))
+
+
+def _coverage_properties(case: ET.Element, coverage: Coverage) -> None:
+    """The input counts as JUnit properties (GitLab, Jenkins and pytest use this element)."""
+    properties = ET.SubElement(case, "properties")
+    values = {"coverage.complete": str(coverage.complete).lower(), **{f"coverage.{k}": str(v) for k, v in coverage.counts().items()},
+              "coverage.gaps_total": str(coverage.gaps_total)}
+    for name, value in values.items():
+        ET.SubElement(properties, "property", {"name": name, "value": value})
+
+
+def _gap_lines(coverage: Coverage) -> str:
+    lines = [f"\nskipped {g.kind} {g.where}: {g.reason}" for g in coverage.gaps]
+    more = coverage.gaps_total - len(coverage.gaps)
+    return "".join(lines) + (f"\n... and {more} more" if more else "")
 
 
 def _failure_text(verdict: Verdict, command: str | None = None) -> str:
@@ -235,6 +296,11 @@ def github_step_summary(verdicts: list[Verdict]) -> str:
         rows = "-" if v.row_count is None else str(v.row_count)
         cells = [v.query, v.target.label(), v.severity, rows, _MARK[v.outcome], v.reason]
         lines.append("| " + " | ".join(markdown_cell(c) for c in cells) + " |")
+    inputs = input_coverage(verdicts)
+    if inputs:
+        lines.extend(["", "**Input coverage**", ""])
+        for label, coverage in inputs:
+            lines.append(f"- {markdown_cell(label)}: {markdown_cell(coverage_line(coverage))}")
     for v in verdicts:
         if v.outcome == FAIL and v.offending_rows:
             lines.extend(["", f"<details><summary>{_html(v.name)}: {_html(v.reason)}</summary>", "", *_markdown_rows(v), "", "</details>"])

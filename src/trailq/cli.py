@@ -6,7 +6,24 @@ a hint) on stderr and its exit code here, and any other exception into a short b
 
 from __future__ import annotations
 
-import re
+import os
+import signal
+import threading
+
+
+def _interrupted_while_starting(signum: int, frame: object) -> None:
+    """Ctrl-C while the command line is still being imported: the same one line and 130 as later."""
+    os.write(2, b"trailq: error: interrupted\n")
+    os._exit(130)
+
+
+# Imports and option parsing take a moment; a Ctrl-C during them would print an import traceback
+# or click's "Aborted!". Restored when a command starts (`_restore_sigint`).
+_STARTING = threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+if _STARTING:
+    signal.signal(signal.SIGINT, _interrupted_while_starting)
+
+import re  # noqa: E402
 import shutil
 import sys
 import traceback
@@ -21,6 +38,8 @@ from trailq.streams import EXIT_BROKEN_PIPE, GuardedStdout, silence_stdout
 from trailq.timerange import parse_duration_seconds
 from trailq.params import parse_assignments
 
+# --timeout on CloudWatch when none is given (locally a run has no deadline unless asked).
+DEFAULT_AWS_TIMEOUT = "15m"
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -83,6 +102,7 @@ class TrailqGroup(click.Group):
     """Maps errors to exit codes for every command."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        _restore_sigint()
         original = sys.stdout
         if not isinstance(original, GuardedStdout):
             sys.stdout = GuardedStdout(original)  # type: ignore[assignment]
@@ -255,7 +275,7 @@ def aws_plan_from(o: dict[str, Any]) -> Any:
     }
     if "timeout" in o:  # run and check; discover and sync take the plan's defaults
         given.update(discover=discovery_wanted(o), limit=o["limit"], concurrency=o["concurrency"],
-                     timeout_seconds=parse_duration_seconds(o["timeout"], "--timeout"))
+                     timeout_seconds=parse_duration_seconds(o["timeout"] or DEFAULT_AWS_TIMEOUT, "--timeout"))
         if o["log_groups"]:
             given["log_groups"] = tuple(o["log_groups"])
     return aws.AwsPlan(**given)
@@ -371,3 +391,11 @@ def signal_exit_code(code: int, signals: Any) -> int:
 # run and check live in cli_run.py; importing it registers them on `main`.
 from trailq import cli_run  # noqa: E402,F401
 from trailq import cli_sql  # noqa: E402,F401  (sql, athena setup)
+
+
+def _restore_sigint() -> None:
+    """From here on a Ctrl-C is a KeyboardInterrupt, which `TrailqGroup.invoke` turns into exit 130."""
+    global _STARTING
+    if _STARTING and threading.current_thread() is threading.main_thread():
+        _STARTING = False
+        signal.signal(signal.SIGINT, signal.default_int_handler)

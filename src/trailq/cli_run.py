@@ -5,11 +5,15 @@ Part of the command line (it prints and exits); the work itself is in runs.py an
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import shutil
+import signal
 import sys
+import threading
+import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import click
 
@@ -32,14 +36,17 @@ selection_options = option_group(
     click.option("--query-file", type=click.Path(dir_okay=False), help="Ad-hoc query text from a file."),
 )
 time_options = option_group(
-    click.option("--since", help="Window ending now: 15m, 12h, 7d, 2w. [default: on CloudWatch the catalog's (24h); locally, no time filter]"),
+    click.option("--since", help="Window ending now: 15m, 12h, 7d, 2w. [default: on CloudWatch the catalog's (24h); locally, "
+                 "no time filter, except a first --state window, which starts at the catalog's since (stated on stderr)]"),
     click.option("--start", help="Window start: ISO 8601 (naive = UTC) or relative (2h)."),
-    click.option("--end", help="Window end: ISO 8601, relative, or now."),
+    click.option("--end", help="Window end: ISO 8601, relative, or now. Alone: on CloudWatch the catalog's since (24h) "
+                 "before it; locally every event up to it (stated on stderr)."),
 )
 local_options = option_group(
     click.option("--source", "sources", multiple=True, metavar="PATH", help="Run locally on CloudTrail files: file, folder, glob, - for stdin (repeatable)."),
     click.option("--sample", is_flag=True, help="Run locally on the bundled sample trail."),
-    click.option("--strict", is_flag=True, help="Local: an unreadable file or line is an error (exit 5), not a warning."),
+    click.option("--strict", is_flag=True, help="Local: any skipped input (an unreadable folder, file or line, a record "
+                 "without a time in a window) is an error (exit 5), not a warning."),
     click.option("--engine", type=click.Choice(runs.LOCAL_ENGINES), default=runs.LOCAL_ENGINES[0], show_default=True,
                  help="Local: the interpreter (the reference) or DuckDB on the compiled SQL (pip install 'trailq[duckdb]')."),
 )
@@ -54,7 +61,8 @@ aws_options = option_group(
     click.option("--external-id", help="External id for --role-arn."),
     click.option("--role-session-name", default="trailq", show_default=True),
     click.option("--limit", type=click.IntRange(1, 100_000), help="Rows per query (StartQuery limit)."),
-    click.option("--timeout", default="15m", show_default=True, help="Deadline for the whole run."),
+    click.option("--timeout", default=None, help="Deadline for the whole run. [default: 15m on CloudWatch; none locally] "
+                 "Locally, reading stops there: exit 5 with the rows of the part read, the rest reported unread."),
     click.option("--concurrency", type=click.IntRange(1, 100), default=20, show_default=True, help="Queries running at once per account and region."),
     click.option("--state", "state_file", type=click.Path(dir_okay=False), help="Remember where each window ended; the next run starts there (and wins over --start, said on stderr)."),
     click.option("--settle", default="5m", show_default=True, help="With --state: keep the window's end this far behind now (ingestion delay)."),
@@ -64,7 +72,7 @@ report_options = option_group(
     click.option("--stats", "show_stats", is_flag=True, help="Records scanned and matched, bytes, estimated cost, time (stderr)."),
     click.option("--price-per-gb", type=click.FloatRange(min=0), default=DEFAULT_PRICE_PER_GB, show_default=True,
                  help="USD per GB scanned, for --stats."),
-    click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings on stderr (errors and truncation are still shown)."),
+    click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings on stderr (errors, truncation, skipped input and windows nobody asked for are still shown)."),
 )
 # Reports never overwrite or land among the records a run reads (destinations.py).
 allow_output_option = click.option(
@@ -150,14 +158,25 @@ _NOT_WITH_RESUME = {
 @check_output_options
 @click.option("--junit", "junit_file", type=click.Path(dir_okay=False), help="Write a JUnit XML report to FILE (a missing folder is created, and said on stderr).")
 @click.option("--findings/--no-findings", default=True, show_default=True, help="Print the rows behind each failed check after the summary.")
+@click.option("--allow-partial", is_flag=True,
+              help="Accept partial input: a check that found nothing passes even though input was skipped "
+                   "(unreadable files, folders or records; nothing read), saying how much. Without it such a check "
+                   "could not judge (exit 5).")
 def check(**o: Any) -> None:
-    """Run the queries that carry a check; exit 1 when a check finds something, 5 when a query could not run."""
+    """Run the queries that carry a check; exit 1 when a check finds something, 5 when a query could not run.
+
+    Fail closed: a check that finds nothing passes only when all its input was read. With input
+    skipped (or no record read at all) it "could not judge" (exit 5) unless --allow-partial.
+    """
     from trailq import checks
 
+    if o["allow_partial"] and o["strict"]:
+        raise errors.UsageError("--allow-partial accepts skipped input and --strict refuses it: give one of them")
     cat = catalog_mod.load(o["catalogs"])
     _check_destinations(o, {"--output": o["output_file"], "--junit": o["junit_file"], "--state": o["state_file"]})
     execution = _execute(o, only_checks=True, cat=cat)
-    verdicts = checks.evaluate(execution.results, {q.name: q.check for q in cat.queries.values() if q.check is not None})
+    verdicts = checks.evaluate(execution.results, {q.name: q.check for q in cat.queries.values() if q.check is not None},
+                               allow_partial=o["allow_partial"])
     _write_text(o["output_file"], checks.summary_table(verdicts) + _findings(execution.results, verdicts, o))
     if o["junit_file"]:
         commands = {r.query: reproduce_command(r.query, o, execution.windows.get(r.query)) for r in execution.results}
@@ -267,7 +286,7 @@ def _execute(o: dict[str, Any], *, only_checks: bool, cat: catalog_mod.Catalog |
 
             return execute_athena(queries, o, progress)  # type: ignore[return-value]
         if o["sources"] or o["sample"]:
-            return _execute_local(queries, o, progress)
+            return _execute_local(queries, o, progress, only_checks)
         return _execute_aws(queries, o, progress)
     finally:
         if progress is not None:
@@ -282,7 +301,7 @@ def _settle_seconds(o: dict[str, Any]) -> float:
     return parse_duration_seconds(o["settle"], "--settle", allow_zero=True)
 
 
-def _execute_local(queries: list[runs.QueryToRun], o: dict[str, Any], progress: Any) -> Execution:
+def _execute_local(queries: list[runs.QueryToRun], o: dict[str, Any], progress: Any, only_checks: bool = False) -> Execution:
     from trailq import engine
 
     aws_only = [flag for flag, key in _AWS_ONLY_FLAGS.items() if o.get(key)]
@@ -290,21 +309,40 @@ def _execute_local(queries: list[runs.QueryToRun], o: dict[str, Any], progress: 
         raise errors.UsageError(f"{aws_only[0]} applies to CloudWatch runs, not to --source/--sample")
     sources = list(o["sources"]) + (engine.sample_sources() if o["sample"] else [])
     label = runs.source_label(sources, o["sample"])
+    deadline = None
+    if o["timeout"] is not None:
+        deadline = time.monotonic() + parse_duration_seconds(o["timeout"], "--timeout")
     flags = _time_flags(o)
-    window = flags.window(default_since=None)
-    state = None
-    if o["state_file"]:
-        # Periodic local audits need a start for their first window: the catalog's `since`.
-        window = window or flags.window(queries[0].since or "24h")
-        state = runs.Windows(o["state_file"], _settle_seconds(o), flags.now,
-                             keys=runs.state_keys(queries), explicit_start=o["start"] is not None)
+    window, window_notices = runs.local_window(flags, state_since=(queries[0].since or "24h") if o["state_file"] else None)
+    state = runs.Windows(o["state_file"], _settle_seconds(o), flags.now, keys=runs.state_keys(queries),
+                         explicit_start=o["start"] is not None) if o["state_file"] else None
     stdin = sys.stdin.buffer if "-" in sources else None
-    results, notices = runs.run_local(
-        queries, sources=sources, label=label, window=window, strict=o["strict"], stdin=stdin,
-        on_progress=progress, state=state, engine=o["engine"],
-    )
+    with _sigterm_fails_the_run():
+        results, notices = runs.run_local(
+            queries, sources=sources, label=label, window=window, strict=o["strict"], stdin=stdin,
+            on_progress=progress, state=state, engine=o["engine"], deadline=deadline, parse_every_line=only_checks,
+        )
+    notices = window_notices + notices
     commit = (lambda: state.record(results)) if state is not None else (lambda: None)
     return Execution(results, notices, exit_code_of(results), {}, commit)
+
+
+@contextlib.contextmanager
+def _sigterm_fails_the_run() -> Iterator[None]:
+    """SIGTERM (a CI job's timeout) during a local run: stop, clean up (workers, temporary copies)
+    and exit 5 with one line, as a CloudWatch run does; not a silent kill."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminated(signum: int, frame: object) -> None:
+        raise errors.QueryFailedError("terminated (SIGTERM) while reading local sources; nothing was written")
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 _AWS_ONLY_FLAGS = {
@@ -387,9 +425,10 @@ def _report_statistics(results: list[Result], o: dict[str, Any]) -> None:
 
 
 def _say(notices: list[str], o: dict[str, Any]) -> None:
-    """Notices to stderr; --quiet keeps errors and lost rows (a failed target or a truncated result is never silent)."""
+    """Notices to stderr; --quiet keeps errors and lost data (a failed target, a truncated result, skipped
+    input and a window nobody asked for are never silent)."""
     for notice in notices:
-        if not o["quiet"] or notice.startswith(("error:", "trailq: error:")) or "truncated" in notice:
+        if not o["quiet"] or notice.startswith(("error:", "trailq: error:", "note:")) or "truncated" in notice or "skipped" in notice:
             click.echo(notice, err=True)
 
 

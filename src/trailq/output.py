@@ -51,7 +51,7 @@ import orjson
 from tabulate import tabulate, tabulate_formats
 
 from trailq.errors import UsageError
-from trailq.result import Result, Target
+from trailq.result import Coverage, Result, Target
 
 FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown")
 DEFAULT_TABLE_FORMAT = "simple"
@@ -532,7 +532,46 @@ def format_statistics(results: Iterable[Result], price_per_gb: float = DEFAULT_P
         rows.append(["total", f"{len(results)} results", "", *_stat_cells(scanned, matched, scanned_bytes, elapsed, price_per_gb)])
     text = tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True,
                     colalign=("left", "left", "left", "right", "right", "right", "right", "right"))
-    return f"{text}\n(cost estimated at ${price_per_gb:g} per GB scanned)" + _extra_statistics(results)
+    inputs = [f"input {title(r)}: {coverage_line(r.coverage)}" for r in results if has_coverage(r.coverage)]
+    return "\n".join([text, *inputs, f"(cost estimated at ${price_per_gb:g} per GB scanned)"]) + _extra_statistics(results)
+
+
+def has_coverage(coverage: Coverage) -> bool:
+    """Whether a backend filled this coverage (one that did not leaves it empty, which is not "nothing read")."""
+    return bool(coverage.searched or coverage.files_read or coverage.records_read or coverage.gaps_total)
+
+
+def skipped_summary(coverage: Coverage) -> str:
+    """`N skipped` with what they were: `3 skipped (1 folder, 2 records)`."""
+    kinds: dict[str, int] = {}
+    for gap in coverage.gaps:
+        kinds[gap.kind] = kinds.get(gap.kind, 0) + 1
+    shown = ", ".join(f"{n} {kind}{'s' * (n != 1)}" for kind, n in kinds.items())
+    more = coverage.gaps_total - len(coverage.gaps)
+    return f"{coverage.gaps_total} skipped ({shown}{f', {more} more' if more else ''})"
+
+
+def first_gaps(coverage: Coverage, count: int = 3) -> str:
+    shown = "; ".join(f"{g.where}: {g.reason}" for g in coverage.gaps[:count])
+    return shown + (" ..." if coverage.gaps_total > count else "")
+
+
+# Where a local run's inputs come from (engine._origin); other origins are log groups or tables.
+LOCAL_ORIGINS = frozenset({"folder", "file", "glob", "stdin", "stream"})
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'s' * (count != 1)}"
+
+
+def coverage_line(coverage: Coverage) -> str:
+    """One line on what a result read and skipped: files for local input, places searched otherwise."""
+    local = coverage.files_read or coverage.files_skipped or any(s.origin in LOCAL_ORIGINS for s in coverage.searched)
+    where = _plural(coverage.files_read, "file") if local or not coverage.searched else f"{len(coverage.searched):,} searched"
+    read = f"{where}, {_plural(coverage.records_read, 'record')} read"
+    if coverage.complete:
+        return f"{read}; nothing skipped"
+    return f"{read}; {skipped_summary(coverage)}: {first_gaps(coverage)}"
 
 
 def _extra_statistics(results: list[Result]) -> str:

@@ -6,13 +6,17 @@ time range, and calling the local engine or the CloudWatch backend. Returns Resu
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
+import os
+import shutil
+import tempfile
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, BinaryIO, Callable, Iterator, Mapping, Sequence
 
 from trailq import lang
 from trailq.catalog import Catalog
@@ -158,6 +162,32 @@ class TimeFlags:
         return resolve(since=self.since, start=self.start, end=self.end, default_since=default_since or "24h", now=self.now)
 
 
+def local_window(flags: TimeFlags, state_since: str | None) -> tuple[TimeRange | None, list[str]]:
+    """A local run's window and, for any part of it the user did not ask for, a notice saying so.
+
+    Local runs have no default window. `--end` alone reads every event up to it. With --state and
+    no --since/--start, the first window starts at the catalog's `since` (`state_since`) before
+    now: a periodic audit needs a start, and reading the whole archive every first run is not
+    what a schedule wants; the notice gives the window so the user sees what was left out."""
+    if flags.since is None and flags.start is None and flags.end is not None:
+        end = flags.window(default_since=None)
+        assert end is not None
+        window = TimeRange(_EARLIEST, end.end)
+        return window, [f"note: --end without --since/--start: reading every event up to {iso_seconds(end.end)} "
+                        "(local runs have no default window)"]
+    window = flags.window(default_since=None)
+    if window is None and state_since is not None:
+        window = flags.window(state_since)
+        assert window is not None
+        return window, [f"note: --state without --since/--start: the first window is the catalog's since ({state_since}) "
+                        f"before now, {window.describe()}; events before it are not read (give --since or --start to choose)"]
+    return window, []
+
+
+# Before any CloudTrail event (CloudTrail started in 2013): the start of an open-ended local window.
+_EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
 def source_label(sources: Sequence[str], sample: bool) -> str:
     """How a local target is named: `sample` for the bundled trail alone, else the engine's label."""
     from trailq.engine import source_label as engine_label
@@ -176,6 +206,8 @@ def run_local(
     on_progress: Callable[[ProgressEvent], None] | None = None,
     state: Windows | None = None,
     engine: str = LOCAL_ENGINES[0],
+    deadline: float | None = None,
+    parse_every_line: bool = False,
 ) -> tuple[list[Result], list[str]]:
     """Every query over the same local sources, and run-level notices. Query errors raise before anything is read.
 
@@ -200,8 +232,46 @@ def run_local(
             compile_for_files(tree, ["-"], window)  # what SQL cannot express is refused before anything runs
         else:
             interpreter.check_supported(tree)
-    if stdin is not None and len(parsed) > 1 and "-" in sources:
-        raise UsageError("stdin (--source -) can be read by one query only", hint="save it to a file first")
+    streams = [s for s in dict.fromkeys(sources) if interpreter.is_stream(s)] if len(parsed) > 1 else []
+    with spooled_streams(streams, stdin) as spooled:
+        return _run_local_queries(parsed, sources, label, window, strict, stdin, on_progress, state, deadline,
+                                  parse_every_line, spooled, engine)
+
+
+@contextlib.contextmanager
+def spooled_streams(streams: Sequence[str], stdin: BinaryIO | None) -> Iterator[dict[str, str]]:
+    """Each stream (stdin, a FIFO, /dev/fd/N) copied once to a temporary file, so that several queries
+    can read it (a stream can be read only once); the copies are removed afterwards."""
+    spooled: dict[str, str] = {}
+    try:
+        for stream in streams:
+            handle, copy = tempfile.mkstemp(prefix="trailq-stream-", suffix=".spool")
+            spooled[stream] = copy
+            with os.fdopen(handle, "wb") as out:
+                if stream == "-":
+                    if stdin is None:
+                        raise UsageError("--source -: no standard input to read")
+                    shutil.copyfileobj(stdin, out, 1 << 20)
+                else:
+                    try:
+                        with open(stream, "rb") as source:
+                            shutil.copyfileobj(source, out, 1 << 20)
+                    except OSError as exc:
+                        raise UsageError(f"--source {stream}: cannot read: {exc.strerror or exc}") from None
+        yield spooled
+    finally:
+        for copy in spooled.values():
+            with contextlib.suppress(OSError):
+                os.unlink(copy)
+
+
+def _run_local_queries(
+    parsed: list, sources: Sequence[str], label: str, window: TimeRange | None, strict: bool, stdin: BinaryIO | None,
+    on_progress: Callable[[ProgressEvent], None] | None, state: Windows | None, deadline: float | None,
+    parse_every_line: bool, spooled: dict[str, str], engine: str,
+) -> tuple[list[Result], list[str]]:
+    from trailq import engine as interpreter
+
     results: list[Result] = []
     notices: list[str] = []
     for q, tree in parsed:
@@ -220,7 +290,7 @@ def run_local(
             continue
         results.append(interpreter.run_local(
             tree, name=q.name, sources=sources, time_range=query_window, strict=strict, stdin=stdin,
-            on_progress=on_progress, label=label,
+            on_progress=on_progress, label=label, deadline=deadline, parse_every_line=parse_every_line, spooled=spooled,
         ))
     if state is not None:
         notices.extend(state.notices)

@@ -15,18 +15,18 @@ from datetime import datetime, timezone
 from importlib import resources
 from typing import BinaryIO, Callable, Sequence
 
-from trailq.errors import UsageError
+from trailq.errors import EXIT_QUERY_FAILED, QueryFailedError, UsageError
 from trailq.lang.ast import Query
-from trailq.result import COMPLETE, ProgressEvent, Result, Statistics, Target
+from trailq.result import COMPLETE, TIMEOUT, Coverage, Gap, ProgressEvent, Result, Searched, Statistics, Target
 from trailq.timerange import TimeRange
 from trailq.engine import prefilter as _prefilter
-from trailq.engine.events import ReadOptions
-from trailq.engine.sources import collect_sources
+from trailq.engine.events import ReadOptions, ReadReport
+from trailq.engine.sources import SourceFiles, collect_sources
 from trailq.engine.expressions import RunContext
 from trailq.engine.interpreter import check_supported, finish, plan_query, render_rows
-from trailq.engine.scan import scan
+from trailq.engine.scan import is_stream, scan
 
-__all__ = ["run_local", "check_supported", "sample_sources"]
+__all__ = ["run_local", "check_supported", "sample_sources", "is_stream"]
 
 
 class SampleMissing(UsageError):
@@ -67,10 +67,18 @@ def run_local(
     on_progress: Callable[[ProgressEvent], None] | None = None,
     workers: int | None = None,
     label: str | None = None,
+    deadline: float | None = None,
+    parse_every_line: bool = False,
+    spooled: dict[str, str] | None = None,
 ) -> Result:
     """Run one parsed query over local sources. Raises TrailqError subclasses; never prints.
 
     `label` names the target in output (e.g. "sample"); by default the sources are listed.
+    `deadline` (time.monotonic()) stops reading: the Result is then a Timeout with the rows of
+    the part read, and its coverage names what was not read. `parse_every_line` turns the
+    prefilter off so that coverage counts every corrupt line (checks need that; see semantics.md).
+    `spooled` maps a stream source (`-`, a FIFO) to a file holding a copy of its bytes, read in its
+    place and named as the stream (runs.spooled_streams: several queries over one stream).
     """
     started = time.monotonic()
     now_ms = int(datetime.now(timezone.utc).timestamp() * 1000)
@@ -82,11 +90,19 @@ def run_local(
     )
     plan = plan_query(query, context)  # raises UnsupportedLocally first, before reading anything
     target = Target(source=label or source_label(sources))
-    collected = collect_sources(sources)
-    # Under --strict every line is parsed, so that corrupt input is found even where it could not match.
+    spooled = dict(spooled or {})
+    collected = collect_sources([spooled.get(s, s) for s in sources])
+    if strict and collected.gaps:
+        first = collected.gaps[0]
+        raise QueryFailedError(f"unreadable input: {first.where}: {first.reason}", hint="drop --strict to skip and report bad input")
+    # Under --strict, and for checks (`parse_every_line`), every line is parsed, so that corrupt input
+    # is found even where it could not match: the prefilter would count a broken line that lacks the
+    # query's literals as read, and a verdict must not rest on a line nobody could read.
     prefilter = _prefilter.build(query)
-    matcher = None if strict else prefilter.matcher()
-    options = ReadOptions(strict=strict, time_range=time_range, prefilter=matcher, needles=None if strict else prefilter.needles())
+    parse_all = strict or parse_every_line
+    matcher = None if parse_all else prefilter.matcher()
+    options = ReadOptions(strict=strict, time_range=time_range, prefilter=matcher, needles=None if parse_all else prefilter.needles(),
+                          deadline=deadline, names={copy: "stdin" if given == "-" else given for given, copy in spooled.items()})
     if on_progress is not None:
         on_progress(ProgressEvent(name, target, "Running", Statistics(), 0.0))
     partial = scan(plan, collected.files, options, stdin, workers or _default_workers())
@@ -114,7 +130,40 @@ def run_local(
         truncated=finished.truncated,
         warnings=warnings,
         text=query.text,
+        coverage=_coverage(sources, collected, report, target),
     )
+    if report.timed_out:
+        result.status = TIMEOUT
+        result.error = (f"the run's --timeout passed while reading; the rows are from the part read "
+                        f"({report.files - report.files_unread} file(s), {report.records} record(s))")
+        result.error_exit_code = EXIT_QUERY_FAILED
     if on_progress is not None:
         on_progress(ProgressEvent(name, target, COMPLETE, statistics, statistics.elapsed_seconds))
     return result
+
+
+def _coverage(sources: Sequence[str], collected: SourceFiles, report: ReadReport, target: Target) -> Coverage:
+    """What the run read and what it could not: the walk's gaps first, then the readers'."""
+    coverage = Coverage()
+    for source in dict.fromkeys(sources):
+        coverage.searched.append(Searched("stdin" if source == "-" else source, _origin(source)))
+    for gap in collected.gaps:
+        coverage.add_gap(gap)
+    coverage.add(report.gaps)
+    coverage.files_read = report.files - report.files_unread
+    coverage.records_read = report.records
+    if report.records == 0:
+        coverage.add_gap(Gap("input", target.label(), "no record was read from the sources"))
+    return coverage
+
+
+def _origin(source: str) -> str:
+    if source == "-":
+        return "stdin"
+    if is_stream(source):
+        return "stream"
+    if os.path.isdir(source):
+        return "folder"
+    if os.path.exists(source):
+        return "file"
+    return "glob"

@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
-import io
+import time
 import zlib
 from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Iterable, Iterator
@@ -25,8 +25,10 @@ from typing import BinaryIO, Callable, Iterable, Iterator
 import orjson
 
 from trailq.errors import QueryFailedError, UsageError
+from trailq.result import Coverage, Gap
 from trailq.timerange import TimeRange
 from trailq.engine.blocks import Block, block_lines, candidate_spans, line_count, stream_blocks
+from trailq.engine.inputs import GZIP_MAGIC, open_input, text_kind
 from trailq.engine.sources import is_digest_record, sniff
 from trailq.engine.values import Timestamp, Value, parse_event_time_ms
 
@@ -34,7 +36,7 @@ from trailq.engine.values import Timestamp, Value, parse_event_time_ms
 DEFAULT_LOG_GROUP = "CloudTrail/DefaultLogGroup"
 # How many problems are listed one by one before the rest are only counted.
 MAX_LISTED_PROBLEMS = 20
-_GZIP_MAGIC = b"\x1f\x8b"
+_GZIP_MAGIC = GZIP_MAGIC
 
 Prefilter = Callable[[bytes], bool]
 # JSON lines are read in blocks (blocks.py). Kept only for the differential tests
@@ -56,19 +58,40 @@ class ReadReport:
     no_time_examples: list[str] = field(default_factory=list)
     digest_count: int = 0
     digest_examples: list[str] = field(default_factory=list)
+    files_unread: int = 0  # files opened but not read at all (a format trailq does not read, a broken document)
+    timed_out: bool = False  # reading stopped at the run's --timeout
+    gaps: Coverage = field(default_factory=Coverage)  # every skipped file and record, as Coverage gaps
 
-    def problem(self, where: str, message: str, strict: bool) -> None:
+    def problem(self, where: str, message: str, strict: bool, kind: str = "record") -> None:
+        """A skipped record ("record") or a file not read, or not read to its end ("file")."""
         text = f"{where}: {message}"
         if strict:
             raise QueryFailedError(f"unreadable input: {text}", hint="drop --strict to skip and report bad input")
         self.problem_count += 1
         if len(self.problems) < MAX_LISTED_PROBLEMS:
             self.problems.append(text)
+        self.gaps.add_gap(Gap(kind, where, message))
 
-    def no_time(self, where: str) -> None:
+    def unread_file(self, where: str, message: str, strict: bool) -> None:
+        """A file of which nothing could be read."""
+        self.problem(where, message, strict, kind="file")
+        self.files_unread += 1
+
+    def no_time(self, where: str, skipped: bool = False, strict: bool = False) -> None:
+        """A record without a parsable time; `skipped` when a time range leaves it out (a gap)."""
+        if skipped and strict:
+            raise QueryFailedError(f"unreadable input: {where}: no parsable eventTime, cannot be placed in the time range",
+                                   hint="drop --strict to skip and report such records")
         self.no_time_count += 1
         if len(self.no_time_examples) < 5:
             self.no_time_examples.append(where)
+        if skipped:
+            self.gaps.add_gap(Gap("record", where, "no parsable eventTime: cannot be placed in the time range"))
+
+    def stop_reading(self, where: str) -> None:
+        """The run's --timeout passed while `where` was being read."""
+        self.timed_out = True
+        self.problem(where, "not read to the end: the run's --timeout passed", False, kind="file")
 
     def digest(self, where: str) -> None:
         self.digest_count += 1
@@ -85,6 +108,9 @@ class ReadReport:
         self.no_time_examples.extend(other.no_time_examples[: max(0, 5 - len(self.no_time_examples))])
         self.digest_count += other.digest_count
         self.digest_examples.extend(other.digest_examples[: max(0, 5 - len(self.digest_examples))])
+        self.files_unread += other.files_unread
+        self.timed_out = self.timed_out or other.timed_out
+        self.gaps.add(other.gaps)
 
     def warnings(self, time_filtered: bool) -> list[str]:
         out: list[str] = []
@@ -243,17 +269,6 @@ def field_getter(name: str) -> Callable[[Event], Value]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _open_bytes(path: str, stdin: BinaryIO | None) -> BinaryIO:
-    raw: BinaryIO = stdin if path == "-" and stdin is not None else open(path, "rb")  # noqa: SIM115
-    if path == "-" and stdin is None:
-        raise UsageError("--source -: no standard input to read")
-    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
-    head = buffered.peek(2)[:2]
-    if head == _GZIP_MAGIC:
-        return gzip.GzipFile(fileobj=buffered)  # type: ignore[return-value]
-    return buffered  # type: ignore[return-value]
-
-
 @dataclass
 class ReadOptions:
     strict: bool = False
@@ -262,25 +277,61 @@ class ReadOptions:
     # The literals of the prefilter's first clause (prefilter.Prefilter.needles): with them a block
     # is searched once instead of testing every line; without them every line is tested.
     needles: tuple[bytes, ...] | None = None
+    # time.monotonic() after which reading stops (--timeout); None: no deadline.
+    deadline: float | None = None
+    # How a file read under another path is named in messages: a stream spooled to a temporary
+    # file (runs.spooled_streams) keeps the name the user gave (`stdin`, `/dev/fd/63`).
+    names: dict[str, str] = field(default_factory=dict)
+
+    def name_of(self, path: str) -> str:
+        return "stdin" if path == "-" else self.names.get(path, path)
 
 
 def read_events(files: list[str], options: ReadOptions, report: ReadReport, stdin: BinaryIO | None = None) -> Iterator[Event]:
     """Every event of every file, in file order; problems go to `report` (or raise under strict)."""
-    for path in files:
-        label = "stdin" if path == "-" else path
+    for position, path in enumerate(files):
+        label = options.name_of(path)
+        if past_deadline(options):
+            for rest in files[position:]:
+                report.problem(options.name_of(rest), "not read: the run's --timeout passed", False, kind="file")
+            report.timed_out = True
+            return
         report.files += 1
+        if path == "-" and stdin is None:
+            raise UsageError("--source -: no standard input to read")
         try:
-            stream = _open_bytes(path, stdin)
+            opened = open_input(path, stdin)
         except OSError as exc:
-            report.problem(label, f"cannot open: {exc.strerror or exc}", options.strict)
+            report.unread_file(label, f"cannot open: {exc.strerror or exc}", options.strict)
             continue
         try:
-            yield from _read_stream(stream, label, options, report)
+            if opened.unreadable is not None:
+                report.unread_file(label, opened.unreadable, options.strict)
+                continue
+            yield from _read_stream(opened.stream, label, options, report)
+            for problem in opened.problems():
+                report.problem(label, problem, options.strict, kind="file")
         except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
-            report.problem(label, f"unreadable (bad or truncated gzip?): {exc}", options.strict)
+            report.problem(label, f"read error: {exc}", options.strict, kind="file")
         finally:
-            if path != "-":
-                stream.close()
+            opened.close()
+
+
+def past_deadline(options: "ReadOptions") -> bool:
+    return options.deadline is not None and time.monotonic() > options.deadline
+
+
+def until_deadline(items: Iterable, label: str, options: "ReadOptions", report: ReadReport) -> Iterator:
+    """`items` (blocks or lines of one input) until the run's --timeout passes; then the input's
+    unread rest is reported and reading stops."""
+    if options.deadline is None:
+        yield from items
+        return
+    for item in items:
+        if time.monotonic() > options.deadline:
+            report.stop_reading(label)
+            return
+        yield item
 
 
 def _read_stream(stream: BinaryIO, label: str, options: ReadOptions, report: ReadReport) -> Iterator[Event]:
@@ -291,9 +342,9 @@ def _read_stream(stream: BinaryIO, label: str, options: ReadOptions, report: Rea
     if json_lines:
         # Wrappers allowed on any line; a broken line is reported with its line number and skipped.
         if BLOCK_READER:
-            yield from read_blocks(stream_blocks(head, stream.read), label, options, report)
+            yield from read_blocks(until_deadline(stream_blocks(head, stream.read), label, options, report), label, options, report)
         else:
-            yield from read_lines(_chain_first(head, stream), label, options, report)
+            yield from read_lines(until_deadline(_chain_first(head, stream), label, options, report), label, options, report)
         return
     # A document over several lines (pretty-printed object or array): parse it whole.
     data = head + stream.read()
@@ -302,7 +353,10 @@ def _read_stream(stream: BinaryIO, label: str, options: ReadOptions, report: Rea
         document = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         line = data.count(b"\n", 0, getattr(exc, "pos", 0)) + 1
-        report.problem(f"{label}:{line}", f"not valid JSON ({exc.msg if hasattr(exc, 'msg') else exc})", options.strict)
+        detail = exc.msg if hasattr(exc, "msg") else str(exc)
+        what = text_kind(data[:64], label) if line == 1 else "not valid JSON"
+        # Nothing of a document that does not parse is read: the whole file is a gap.
+        report.unread_file(f"{label}:{line}", f"{what} ({detail}); the file was not read", options.strict)
         return
     # Where a record sits in a multi-line document is not known cheaply: problems name the record.
     yield from _from_document(document, label, 1, options, report, raw=None, at=label)
@@ -552,7 +606,7 @@ def _make_event(
         timestamp_ms = fallback_ms
     time_range = options.time_range
     if timestamp_ms is None:
-        report.no_time(locate() if locate is not None else where)
+        report.no_time(locate() if locate is not None else where, skipped=time_range is not None, strict=options.strict)
         if time_range is not None:
             return None  # reported by no_time(): a record without a time cannot be placed in a range
     elif time_range is not None and not time_range.contains_epoch_ms(timestamp_ms):

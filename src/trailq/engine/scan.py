@@ -11,6 +11,7 @@ from __future__ import annotations
 import mmap
 import multiprocessing
 import os
+import stat
 from dataclasses import dataclass, field
 from typing import BinaryIO, Iterator
 
@@ -19,10 +20,12 @@ import orjson
 from trailq.lang import ast as A
 from trailq.engine import events as E
 from trailq.engine.blocks import range_blocks
+from trailq.engine.inputs import GZIP_MAGIC, HEAD_BYTES, UTF8_BOM, unreadable_kind
 from trailq.engine.sources import sniff
 from trailq.engine.fastagg import aggregate_events, fast_stats
 from trailq.engine.expressions import Row, RunContext
 from trailq.engine.interpreter import Groups, Plan, aggregate, apply, keep_top, merge_groups, plan_query
+from trailq.engine.workers import run_forked
 
 # Inputs smaller than this are scanned in this process: starting workers costs more than it saves.
 PARALLEL_MIN_BYTES = 64 * 1024 * 1024
@@ -66,7 +69,10 @@ def _is_splittable(path: str) -> bool:
     too_long = False
     try:
         with open(path, "rb") as handle:
-            if handle.read(2) == E._GZIP_MAGIC:
+            head = handle.read(HEAD_BYTES)
+            # Byte ranges read raw bytes: gzip, a byte order mark or a format read whole (or named as
+            # unreadable) by inputs.open_input must go through it, as one unit.
+            if head.startswith((GZIP_MAGIC, UTF8_BOM)) or unreadable_kind(head) is not None:
                 return False
             handle.seek(0)
 
@@ -90,10 +96,32 @@ def _is_splittable(path: str) -> bool:
     return isinstance(first, dict) and "Records" not in first and "events" not in first
 
 
+def _regular_size(path: str) -> int:
+    """The size of a regular file; 0 for stdin, a stream or a path that vanished (its reader reports it)."""
+    if path == "-":
+        return 0
+    try:
+        info = os.stat(path)
+    except OSError:
+        return 0
+    return info.st_size if stat.S_ISREG(info.st_mode) else 0
+
+
+def is_stream(path: str) -> bool:
+    """stdin, a FIFO, /dev/fd/N: bytes that can be read only once, by this process."""
+    if path == "-":
+        return True
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
 def plan_units(files: list[str], workers: int) -> list[Unit]:
     units: list[Unit] = []
     for path in files:
-        size = os.path.getsize(path) if path != "-" else 0
+        size = _regular_size(path)
         if workers > 1 and size >= PARALLEL_MIN_BYTES // 4 and _is_splittable(path):
             pieces = workers * RANGES_PER_WORKER
             step = max(size // pieces, 1)
@@ -153,14 +181,24 @@ def reduce_events(plan: Plan, events: Iterator[E.Event], report: E.ReadReport) -
 
 def _range_events(unit: Unit, options: E.ReadOptions, report: E.ReadReport) -> Iterator[E.Event]:
     report.files += 1 if unit.start == 0 else 0
-    first_line = lambda: _first_line_number(unit)  # noqa: E731 - counted only when a problem is reported
-    if E.BLOCK_READER:
-        with open(unit.path, "rb", buffering=0) as raw:
-            yield from E.read_blocks(range_blocks(raw, unit.start, unit.end or 0), unit.path, options, report, first_line)
+    label = options.name_of(unit.path)
+    where = f"{label} (bytes {unit.start:,}-{unit.end or 0:,})"
+    if E.past_deadline(options):
+        report.problem(where, "not read: the run's --timeout passed", False, kind="file")
+        report.timed_out = True
         return
-    with open(unit.path, "rb", buffering=_READ_CHUNK) as handle:
-        lines = _range_lines(handle, unit.start, unit.end or 0)
-        yield from E.read_lines(lines, unit.path, options, report, first_line=first_line)
+    first_line = lambda: _first_line_number(unit)  # noqa: E731 - counted only when a problem is reported
+    try:
+        if E.BLOCK_READER:
+            with open(unit.path, "rb", buffering=0) as raw:
+                blocks = E.until_deadline(range_blocks(raw, unit.start, unit.end or 0), where, options, report)
+                yield from E.read_blocks(blocks, label, options, report, first_line)
+            return
+        with open(unit.path, "rb", buffering=_READ_CHUNK) as handle:
+            lines = E.until_deadline(_range_lines(handle, unit.start, unit.end or 0), where, options, report)
+            yield from E.read_lines(lines, label, options, report, first_line=first_line)
+    except OSError as exc:
+        report.problem(where, f"read error: {exc.strerror or exc}", options.strict, kind="file")
 
 
 def reduce_rows(plan: Plan, rows: Iterator[Row], report: E.ReadReport) -> Partial:
@@ -223,14 +261,18 @@ def combine(plan: Plan, partials: list[Partial]) -> Partial:
 
 
 def scan(plan: Plan, files: list[str], options: E.ReadOptions, stdin: BinaryIO | None, workers: int) -> Partial:
-    """Scan every file; in `workers` processes when the input is large and the query allows it."""
-    total_bytes = sum(os.path.getsize(f) for f in files if f != "-")
-    parallel = workers > 1 and total_bytes >= PARALLEL_MIN_BYTES and "-" not in files
+    """Scan every file; in `workers` processes when the input is large and the query allows it.
+
+    Streams (stdin, FIFOs, /dev/fd/N) are read here, once, so a run holding one stays in this process."""
+    total_bytes = sum(_regular_size(f) for f in files)
+    parallel = workers > 1 and total_bytes >= PARALLEL_MIN_BYTES and not any(is_stream(f) for f in files)
     if not parallel:
         report = E.ReadReport()
         return reduce_events(plan, E.read_events(files, options, report, stdin=stdin), report)
     units = plan_units(files, workers)
-    context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+    if hasattr(os, "fork"):
+        return combine(plan, run_forked(lambda index: scan_unit(plan, units[index], options), len(units), workers))
+    context = multiprocessing.get_context("spawn")
     with context.Pool(workers, initializer=_worker_init, initargs=(plan.query, plan.context, options)) as pool:
         partials = pool.map(_worker_scan, units, chunksize=1)
     return combine(plan, partials)

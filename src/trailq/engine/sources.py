@@ -1,22 +1,25 @@
 """Which files a run reads, and as what.
 
 `collect_sources`: `--source` paths, folders and globs turned into a list of files, each once, with
-CloudTrail digest files left out (they are written next to the logs but hold no events).
+CloudTrail digest files left out (they are written next to the logs but hold no events), and
+every folder or file a walk could not reach reported as a gap.
 `sniff`: whether an input is JSON lines or one JSON document, from its first lines.
 """
 
 from __future__ import annotations
 
+import errno
+import fnmatch
 import glob
 import os
+import stat
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 import orjson
 
 from trailq.errors import UsageError
-
-_JSON_SUFFIXES = (".json", ".jsonl", ".ndjson", ".gz", ".log", ".txt")
+from trailq.result import Gap
 
 # CloudTrail writes digest files (log file validation) next to the logs, under
 # AWSLogs/<account>/CloudTrail-Digest/<region>/..., named <account>_CloudTrail-Digest_<region>_...
@@ -27,11 +30,14 @@ _DIGEST_KEYS = ("digestStartTime", "digestEndTime", "logFiles")
 
 @dataclass
 class SourceFiles:
-    """The files to read, each once in first-seen order, and the digest files left out."""
+    """The files to read, each once in first-seen order; the digest files left out; what a folder
+    walk could not reach or left out (gaps), and folders reached twice through symbolic links."""
 
     files: list[str] = field(default_factory=list)
     found_digests: list[str] = field(default_factory=list)  # met walking a folder or matching a glob
     named_digests: list[str] = field(default_factory=list)  # named with --source
+    gaps: list[Gap] = field(default_factory=list)
+    walked_twice: list[str] = field(default_factory=list)  # symbolic links to a folder already walked
 
     def warnings(self) -> list[str]:
         out: list[str] = []
@@ -46,7 +52,19 @@ class SourceFiles:
                 f"skipped {len(self.named_digests)} CloudTrail digest file(s) named with --source "
                 f"(log file validation digests hold no events): {', '.join(self.named_digests)}"
             )
+        if self.gaps:
+            shown = "; ".join(f"{g.where}: {g.reason}" for g in self.gaps[:MAX_LISTED])
+            more = f" (and {len(self.gaps) - MAX_LISTED} more)" if len(self.gaps) > MAX_LISTED else ""
+            out.append(f"skipped {len(self.gaps)} folder(s) or file(s) in the sources: {shown}{more}")
+        if self.walked_twice:
+            out.append(
+                "not walked again (a symbolic link to a folder already walked; each file is read once): "
+                + ", ".join(self.walked_twice[:MAX_LISTED])
+            )
         return out
+
+
+MAX_LISTED = 20
 
 
 def is_digest_path(path: str) -> bool:
@@ -61,13 +79,19 @@ def is_digest_record(record: dict) -> bool:
 
 
 def collect_sources(sources: Iterable[str]) -> SourceFiles:
-    """Paths, folders (recursive, sorted) and globs → files, in a stable order; ``-`` stays ``-``.
+    """Paths, folders and globs → files, in a stable order; ``-`` stays ``-`` (rules: semantics.md).
 
     Each file is read once (compared by resolved path, so `a.json`, `./a.json` and a symlink to it
     are one file; the first mention keeps its place), and stdin once. Digest files are left out.
+    A folder is walked with its subfolders, following symbolic links (a folder reached twice is
+    walked once); in a folder every regular file is read, whatever its name (the reader decides
+    by its bytes what it is). What cannot be listed or reached, and files that are not regular
+    files (FIFOs, sockets, devices, which could block a walk), are `gaps`. A FIFO, `/dev/fd/N`
+    or a device named with --source is read as a stream.
     """
     collected = SourceFiles()
     seen: set[str] = set()
+    walked: set[tuple[int, int]] = set()
 
     def add(path: str, named: bool) -> None:
         key = "-" if path == "-" else os.path.realpath(path)
@@ -82,22 +106,18 @@ def collect_sources(sources: Iterable[str]) -> SourceFiles:
     for source in sources:
         if source == "-":
             add("-", True)
-        elif os.path.isdir(source):
-            for root, dirs, names in os.walk(source):
-                dirs.sort()
-                for name in sorted(names):
-                    if _looks_like_data(name):
-                        add(os.path.join(root, name), False)
-        elif os.path.isfile(source):
-            add(source, True)
-        elif glob.has_magic(source):
-            matches = sorted(p for p in glob.glob(source, recursive=True) if os.path.isfile(p))
-            if not matches:
-                raise UsageError(f"--source {source}: the pattern matches no file")
-            for match in matches:
-                add(match, False)
+            continue
+        try:
+            mode = os.stat(source).st_mode
+        except OSError as exc:
+            if glob.has_magic(source) and not os.path.lexists(source):
+                _add_glob(source, collected, add, walked)
+                continue
+            raise UsageError(f"--source {source}: {_why_missing(source, exc)}") from None
+        if stat.S_ISDIR(mode):
+            _walk(source, collected, add, walked)
         else:
-            raise UsageError(f"--source {source}: no such file or folder")
+            add(source, True)
     return collected
 
 
@@ -106,9 +126,118 @@ def expand_sources(sources: Iterable[str]) -> list[str]:
     return collect_sources(sources).files
 
 
-def _looks_like_data(name: str) -> bool:
-    # Folders hold digests, manifests and READMEs too; read what a trail or an export writes.
-    return not name.startswith(".") and name.lower().endswith(_JSON_SUFFIXES)
+Add = Callable[[str, bool], None]
+
+
+def _add_glob(pattern: str, collected: SourceFiles, add: Add, walked: set[tuple[int, int]]) -> None:
+    # Python's glob passes over folders it cannot list without a word: look for them first.
+    collected.gaps.extend(_unlistable_on_the_way(pattern))
+    matches = sorted(glob.glob(pattern, recursive=True))
+    if not matches and not collected.gaps:
+        raise UsageError(f"--source {pattern}: the pattern matches no file")
+    for match in matches:
+        _add_entry(match, collected, add, walked)
+
+
+def _unlistable_on_the_way(pattern: str) -> list[Gap]:
+    """Folders a glob would have to list to match `pattern` but cannot (permission denied).
+
+    From the pattern's fixed leading folder, down as many levels as the pattern has folder parts
+    (every level under a `**`), each folder that matches the pattern's part at its level is listed."""
+    parts = pattern.replace(os.sep, "/").split("/")
+    fixed = 0
+    while fixed < len(parts) - 1 and not glob.has_magic(parts[fixed]):
+        fixed += 1
+    root = "/".join(parts[:fixed]) or ("/" if pattern.startswith("/") else ".")
+    folder_parts = parts[fixed:-1]  # the last part names files (or folders to walk, listed later)
+    gaps: list[Gap] = []
+
+    def visit(folder: str, level: int) -> None:
+        try:
+            with os.scandir(folder) as listing:
+                subfolders = sorted(e.path for e in listing if e.is_dir())
+        except OSError as exc:
+            gaps.append(Gap("folder", folder, f"cannot be listed: {exc.strerror or exc}"))
+            return
+        if level >= len(folder_parts):
+            return
+        part = folder_parts[level]
+        for sub in subfolders:
+            if part == "**":
+                visit(sub, level)  # `**` matches any depth: every folder below is listed
+            elif fnmatch.fnmatchcase(os.path.basename(sub), part):
+                visit(sub, level + 1)
+
+    if os.path.isdir(root):
+        visit(root, 0)
+    return gaps
+
+
+def _why_missing(path: str, exc: OSError) -> str:
+    """A path that cannot be read: a loop, a broken link and a missing path are different things."""
+    if exc.errno == errno.ELOOP:
+        return "a symbolic link loop (following its links leads back to a link already followed)"
+    if os.path.islink(path):
+        return f"a broken symbolic link (its target {os.readlink(path)} does not exist)"
+    if exc.errno == errno.ENOENT:
+        return "no such file or folder"
+    return f"cannot be reached: {exc.strerror or exc}"
+
+
+def _walk(folder: str, collected: SourceFiles, add: Add, walked: set[tuple[int, int]]) -> None:
+    """A folder's files (sorted), then its subfolders, depth first; symbolic links followed."""
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        try:
+            info = os.stat(current)
+        except OSError as exc:
+            collected.gaps.append(Gap("folder", current, f"cannot be reached: {exc.strerror or exc}"))
+            continue
+        key = (info.st_dev, info.st_ino)
+        if key in walked:
+            collected.walked_twice.append(current)
+            continue
+        walked.add(key)
+        try:
+            with os.scandir(current) as listing:
+                names = sorted(entry.name for entry in listing)
+        except OSError as exc:
+            collected.gaps.append(Gap("folder", current, f"cannot be listed: {exc.strerror or exc}"))
+            continue
+        subfolders = [path for path in (os.path.join(current, name) for name in names)
+                      if _add_entry(path, collected, add, walked, walk=False)]
+        pending.extend(reversed(subfolders))
+
+
+def _add_entry(path: str, collected: SourceFiles, add: Add, walked: set[tuple[int, int]], walk: bool = True) -> bool:
+    """One path met in a folder or by a glob: a regular file is added, anything unreadable is a
+    gap; True for a folder (walked here when `walk`, else left to the caller)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        collected.gaps.append(Gap("file", path, _why_missing(path, exc)))
+        return False
+    if stat.S_ISDIR(mode):
+        if walk:
+            _walk(path, collected, add, walked)
+        return True
+    if stat.S_ISREG(mode):
+        add(path, False)
+    else:
+        collected.gaps.append(Gap("file", path, f"not a regular file ({_file_type(mode)}): left out of folder walks "
+                                                "and globs, where it could block; name it with --source to read it as a stream"))
+    return False
+
+
+def _file_type(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a special file"
 
 
 # How many lines after a broken first line are looked at for a complete record (see `sniff`).
@@ -145,7 +274,12 @@ def sniff(readline: Callable[[], bytes]) -> tuple[bytes, bool]:
         return b"".join(head), False
     first = _loads_or_none(body)
     if first is not None:
-        return b"".join(head), isinstance(first, dict)
+        if isinstance(first, dict):
+            return b"".join(head), True
+        # A complete value that is not an object (`"x"`, `42`, `[]`): one document only when
+        # nothing follows it (anything after a complete value would make the document invalid).
+        more = next_body() is not None
+        return b"".join(head), more
     for _ in range(SNIFF_LINES):
         body = next_body()
         if body is None:
