@@ -20,6 +20,7 @@ from trailq.lang.ast import Query
 from trailq.result import COMPLETE, ProgressEvent, Result, Statistics, Target
 from trailq.timerange import TimeRange
 from trailq.engine import prefilter as _prefilter
+from trailq.engine.decode import record_keys
 from trailq.engine.events import ReadOptions
 from trailq.engine.sources import collect_sources
 from trailq.engine.expressions import RunContext
@@ -86,7 +87,13 @@ def run_local(
     # Under --strict every line is parsed, so that corrupt input is found even where it could not match.
     prefilter = _prefilter.build(query)
     matcher = None if strict else prefilter.matcher()
-    options = ReadOptions(strict=strict, time_range=time_range, prefilter=matcher, needles=None if strict else prefilter.needles())
+    options = ReadOptions(
+        strict=strict,
+        time_range=time_range,
+        prefilter=matcher,
+        needles=None if strict else prefilter.needles(),
+        keys=record_keys(query, plan.columns.names),  # decode only what the query reads (decode.py)
+    )
     if on_progress is not None:
         on_progress(ProgressEvent(name, target, "Running", Statistics(), 0.0))
     partial = scan(plan, collected.files, options, stdin, workers or _default_workers())
