@@ -211,8 +211,9 @@ def test_record_keys_name_every_key_a_field_can_read() -> None:
     query = parse("filter errorCode like /Denied/ | stats count(*) by userIdentity.sessionContext.arn, @@x, @logStream")
     assert decode.record_keys(query, ["userIdentity.sessionContext.arn", "@@x", "@logStream", "count(*)"]) == {
         "eventTime", "errorCode", "userIdentity", "userIdentity.sessionContext", "userIdentity.sessionContext.arn", "@x",
-        "recipientAccountId", "awsRegion", "count(*)",
+        "recipientAccountId", "awsRegion", "count(*)", "Records", "events", "digestStartTime", "digestEndTime", "logFiles",
     }
+    assert decode.WHOLE_RECORD in decode.record_keys(parse("fields @message"), ["@message", "@ptr"])
 
 
 def test_record_keys_give_up_on_commands_they_do_not_know() -> None:
@@ -223,3 +224,31 @@ def test_partial_events_point_at_the_whole_record() -> None:
     line = b'{"eventTime":"2024-05-01T10:00:00Z","eventName":"x","other":{"k":[1]}}'
     partial = events.PartialEvent(_decoder().record(line), line, 0, "f")
     assert partial.ptr() == events.Event(orjson.loads(line), line, 0, "f").ptr()
+
+
+def test_trail_objects_decode_to_their_records() -> None:
+    line = orjson.dumps({"Records": [{"eventTime": "t", "a": 1, "a": 2, "x": 3}, {"b": [1.5]}]}).replace(b'"a":2', b'"a":1,"a":2')
+    assert _decoder().records(line) == [{"eventTime": "t", "a": 2}, {"b": [1.5]}]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b'{"Records":[{"a":1},7]}',  # an element that is not a record: orjson's path reports it
+        b'{"Records":[],"eventTime":"2024-05-01T10:00:00Z"}',  # a record that happens to hold Records
+        b'{"Records":{"a":1}}',
+        b'{"events":[]}',
+        b'{"Records":[{"a":1e400}]}',
+        b'\xef\xbb\xbf{"Records":[]}',
+        b'[{"a":1}]',
+    ],
+)
+def test_trail_objects_orjson_must_read_are_refused(line: bytes) -> None:
+    assert _decoder().records(line) is None
+
+
+def test_trail_objects_are_parsed_whole_when_rows_show_whole_records() -> None:
+    decoder = decode.FieldDecoder({"eventTime", decode.WHOLE_RECORD})
+    line = b'{"Records":[{"eventTime":"2024-05-01T10:00:00Z"}]}'
+    assert decoder.records(line) is None
+    assert decoder.record(b'{"eventTime":"x","y":1}') == {"eventTime": "x"}

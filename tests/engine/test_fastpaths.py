@@ -83,6 +83,12 @@ TRICKY = [
     b'{"eventTime":"2024-05-01T10:00:24Z","eventSource":"nan","eventName":NaN}',
     b'{"eventTime":"2024-05-01T10:00:25Z","eventSource":"tail","eventName":"T"} x',
     b'{"eventTime":"2024-05-01T10:00:26Z","eventSource":"u64","eventName":18446744073709551615,"errorCode":1.5e300}',
+    # Trail objects on one line, as S3 objects hold them (decode.FieldDecoder.records).
+    b'{"Records":[{"eventTime":"2024-05-01T11:00:01Z","eventSource":"obj","eventName":"ConsoleLogin","errorCode":"AccessDenied",'
+    b'"userIdentity":{"arn":"o"}},{"eventSource":"obj","eventName":"NoTime"},{"digestStartTime":"a","digestEndTime":"b","logFiles":[]},'
+    b'{"eventTime":"2024-05-01T11:00:02Z","eventSource":"obj","eventName":"Dup","eventName":"ConsoleLogin"}]}',
+    b'{"Records":[{"eventTime":"2024-05-01T11:00:03Z","eventSource":"obj2","eventName":"ConsoleLogin"}],"eventTime":"2024-05-01T11:00:04Z"}',
+    b'{"Records":[{"eventTime":"2024-05-01T11:00:05Z","eventSource":"obj3","eventName":"ConsoleLogin","x":1e400}]}',
 ]
 
 QUERIES = [

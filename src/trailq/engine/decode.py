@@ -49,16 +49,21 @@ except ImportError:  # pragma: no cover - a platform without a wheel for one of 
 __all__ = ["FieldDecoder", "decoder_for", "record_keys", "keys_of_field", "available"]
 
 _BOM = b"\xef\xbb\xbf"
-# Keys every reader needs: the time of an event.
-_ALWAYS = ("eventTime",)
+# Not a key: in a key set, it says that rows may show the whole record (@message, @ptr). A line
+# keeps its text, so PartialEvent can rebuild it; a record inside a trail object has no text of
+# its own, so such objects are parsed whole (`FieldDecoder.records` refuses them).
+WHOLE_RECORD = "\x00whole record"
+# Keys every reader needs: the time of an event, the wrapper keys that make a line a trail object
+# or an export, and what tells a digest (sources.is_digest_record) from a record without a time.
+_ALWAYS = ("eventTime", "Records", "events", "digestStartTime", "digestEndTime", "logFiles")
 # What each system field (events.SYSTEM_FIELDS; a test keeps the two equal) reads from a record:
 # @log and @logStream name the account and region (Event.account, Event.log_stream); @timestamp
-# and @ingestionTime come from eventTime, @message from the line, @ptr from the whole line.
+# and @ingestionTime come from eventTime, @message and @ptr from the whole record.
 SYSTEM_KEYS: dict[str, tuple[str, ...]] = {
     "@timestamp": (),
     "@ingestionTime": (),
-    "@message": (),
-    "@ptr": (),
+    "@message": (WHOLE_RECORD,),
+    "@ptr": (WHOLE_RECORD,),
     "@log": ("recipientAccountId", "userIdentity"),
     "@logStream": ("recipientAccountId", "userIdentity", "awsRegion"),
 }
@@ -100,8 +105,12 @@ class FieldDecoder:
         if _Parser is None:
             raise RuntimeError("pysimdjson or msgspec is not installed")
         self.keys = frozenset(keys)
-        wanted = TypedDict("Wanted", {key: Any for key in sorted(self.keys)}, total=False)  # type: ignore[misc]
+        wanted = TypedDict("Wanted", {key: Any for key in sorted(self.keys - {WHOLE_RECORD})}, total=False)  # type: ignore[misc]
         self._extract = msgspec.json.Decoder(wanted).decode
+        # A trail object on one line: its Records, each a record of the wanted keys (an element that
+        # is not an object fails the type: orjson's path reports it).
+        trail = TypedDict("Trail", {"Records": list[wanted], "eventTime": Any}, total=False)  # type: ignore[misc, valid-type]
+        self._extract_trail = None if WHOLE_RECORD in self.keys else msgspec.json.Decoder(trail).decode
         self._validate = _Parser().parse
         self._refused = (msgspec.DecodeError, ValueError, RuntimeError)
 
@@ -114,15 +123,32 @@ class FieldDecoder:
         except self._refused:  # msgspec.ValidationError too: a non-object line
             return None
 
+    def records(self, line: bytes) -> list[dict] | None:
+        """The Records of a trail object on one line (`{"Records": [...]}`), each with the wanted
+        keys as `record` gives them; None when orjson's whole parse must decide (events._from_document:
+        no Records list, an `eventTime` beside it, an element that is not an object, rows that show
+        whole records, or a line refused as in `record`)."""
+        if self._extract_trail is None or line.startswith(_BOM):
+            return None
+        try:
+            self._validate(line)
+            trail = self._extract_trail(line)
+        except self._refused:
+            return None
+        records = trail.get("Records")
+        if records is None or "eventTime" in trail:
+            return None
+        return records
+
 _DECODERS: dict[frozenset[str], FieldDecoder] = {}
 
 
-def decoder_for(keys: frozenset[str] | None) -> Callable[[bytes], dict | None] | None:
-    """`FieldDecoder(keys).record`, one per process and key set; None when whole records are
-    wanted (`keys` None) or pysimdjson is missing."""
+def decoder_for(keys: frozenset[str] | None) -> FieldDecoder | None:
+    """The FieldDecoder of a key set, one per process; None when whole records are wanted
+    (`keys` None) or pysimdjson or msgspec is missing."""
     if keys is None or _Parser is None:
         return None
     decoder = _DECODERS.get(keys)
     if decoder is None:
         decoder = _DECODERS[keys] = FieldDecoder(keys)
-    return decoder.record
+    return decoder

@@ -423,7 +423,8 @@ def _plain_lines(
     holds one record with a readable eventTime inside the time range; anything else takes the
     general functions, so problems and records without a time are reported the same way."""
     loads, decode_error, time_range = orjson.loads, orjson.JSONDecodeError, options.time_range
-    fields = decoder_for(options.keys)  # None: whole records with orjson
+    decoder = decoder_for(options.keys)  # None: whole records with orjson
+    fields = decoder.record if decoder is not None else None
     make = Event if fields is None else PartialEvent
     records = 0
     try:
@@ -470,9 +471,9 @@ def _line_events(
     body = line.strip()
     if not body:
         return
-    fields = decoder_for(options.keys) if quick else None
-    if fields is not None:
-        parsed = fields(body)
+    decoder = decoder_for(options.keys)
+    if decoder is not None:
+        parsed = decoder.record(body) if quick else None
         if parsed is not None and "Records" not in parsed and "events" not in parsed:
             timestamp_ms = parse_event_time_ms(parsed.get("eventTime"))
             if timestamp_ms is not None:  # else orjson's whole record decides (digest, no time)
@@ -481,6 +482,10 @@ def _line_events(
                 if time_range is None or time_range.contains_epoch_ms(timestamp_ms):
                     yield PartialEvent(parsed, body, timestamp_ms, label)
                 return
+        records = decoder.records(body)  # a trail object on one line, as an S3 object holds it
+        if records is not None:
+            yield from _records(records, locate(), options, report)
+            return
     try:
         parsed = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
