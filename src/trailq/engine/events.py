@@ -433,7 +433,8 @@ def _plain_lines(
             if not body:
                 continue
             if fields is not None:
-                parsed = fields(body)  # None: this line takes orjson's parse (_line_events)
+                # None: orjson's parse (_line_events), which also reads a trail object on one line.
+                parsed = fields(body) if not body.startswith(b'{"Records"') else None
             else:
                 try:
                     parsed = loads(body)
