@@ -1,14 +1,14 @@
 """The S3 layout benchmark: many small gzip objects, as a trail writes them, against DuckDB.
 
     .venv/bin/python bench/s3_layout.py make [--objects 20000] [--records 25]   # ~40 s, bench/data/s3/
-    .venv/bin/python bench/s3_layout.py run [--repeat 3]                         # the table
+    .venv/bin/python bench/s3_layout.py run [--repeat 3] [--queries abc]         # the table
 
 `make` writes AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/<account>_CloudTrail_<region>_
 <YYYYMMDDTHHmmZ>_<id>.json.gz objects, each `{"Records":[...]}` with records from bench/generate.py
 (deterministic). `run` times trailq (`run_local` on the folder, all cores) and DuckDB (`read_json`
 over the same files, 2 threads, `unnest` of Records) as child processes, like bench/run.py, and
-prints the wall seconds and peak RSS, and trailq's own split between opening + decompressing the
-objects and the rest (`--profile`).
+prints the wall seconds and peak RSS. `engine --profile QUERY` also prints, on stderr, what
+opening and decompressing every object costs alone in one process (the per-file part).
 """
 
 from __future__ import annotations
@@ -97,14 +97,15 @@ def duckdb_only(sql: str) -> None:
     print(len(connection.execute(sql).fetchall()))
 
 
-def run(root: Path, repeat: int) -> None:
+def run(root: Path, repeat: int, keys: str) -> None:
     python = sys.executable
     files = sum(len(names) for _, _, names in os.walk(root))
     glob = str(root / "AWSLogs" / "*" / "CloudTrail" / "*" / "*" / "*" / "*" / "*.json.gz")
     print(f"data: {root} ({files} objects), cores: {len(os.sched_getaffinity(0))}, load: {os.getloadavg()[0]:.2f}")
     print("| query | trailq s min / median | trailq MB | duckdb s min / median | duckdb MB | trailq/duckdb (min) |")
     print("|---|---|---|---|---|---|")
-    for key, query in QUERIES.items():
+    for key in keys:
+        query = QUERIES[key]
         ours, theirs = [], []
         for _ in range(repeat):
             ours.append(timed([python, __file__, "engine", "--root", str(root), query]))
@@ -116,6 +117,7 @@ def run(root: Path, repeat: int) -> None:
             flush=True,
         )
         print(f"<!-- ({key}) trailq out: {t[2]} | duckdb out: {d[2]} -->", flush=True)
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 def main() -> None:
@@ -128,6 +130,7 @@ def main() -> None:
     ran = sub.add_parser("run")
     ran.add_argument("--root", default=str(DEFAULT_ROOT))
     ran.add_argument("--repeat", type=int, default=3)
+    ran.add_argument("--queries", default="abc", help="which of a, b, c to run")
     engine = sub.add_parser("engine")
     engine.add_argument("--root", default=str(DEFAULT_ROOT))
     engine.add_argument("--profile", action="store_true")
@@ -138,7 +141,7 @@ def main() -> None:
     if args.command == "make":
         make(Path(args.root), args.objects, args.records)
     elif args.command == "run":
-        run(Path(args.root), args.repeat)
+        run(Path(args.root), args.repeat, args.queries)
     elif args.command == "engine":
         engine_only(args.query, args.root, args.profile)
     else:
