@@ -252,3 +252,15 @@ def test_trail_objects_are_parsed_whole_when_rows_show_whole_records() -> None:
     line = b'{"Records":[{"eventTime":"2024-05-01T10:00:00Z"}]}'
     assert decoder.records(line) is None
     assert decoder.record(b'{"eventTime":"x","y":1}') == {"eventTime": "x"}
+
+
+def test_a_fresh_parser_follows_a_huge_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    decoder = decode.FieldDecoder(KEYS)
+    monkeypatch.setattr(decoder, "big_line", 100)
+    first = decoder._validate
+    assert decoder.record(b'{"a":1}') == {"a": 1}
+    assert decoder._validate == first  # a short line keeps the parser
+    huge = b'{"a":"' + b"x" * 200 + b'"}'
+    assert decoder.record(huge) == {"a": "x" * 200}
+    assert decoder._validate != first  # its buffers are not kept
+    assert decoder.record(b'{"a":[1]}') == {"a": [1]}

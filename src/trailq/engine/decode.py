@@ -114,11 +114,24 @@ class FieldDecoder:
         self._validate = _Parser().parse
         self._refused = (msgspec.DecodeError, ValueError, RuntimeError)
 
+    # A simdjson parser keeps buffers sized for the largest document it has seen (several times its
+    # size): after a line longer than this, the next line gets a fresh parser, so memory does not
+    # stay at the level of one huge line.
+    big_line = 16 << 20
+
+    def _valid(self, line: bytes) -> None:
+        """Raises unless simdjson accepts the line (see the module doc for what it rejects)."""
+        try:
+            self._validate(line)  # the proxy it returns is dropped at once (the parser is reused)
+        finally:
+            if len(line) > self.big_line:
+                self._validate = _Parser().parse
+
     def record(self, line: bytes) -> dict | None:
         if line.startswith(_BOM):
             return None  # simdjson skips a byte order mark; orjson rejects the line
         try:
-            self._validate(line)  # the proxy it returns is dropped at once (the parser is reused)
+            self._valid(line)
             return self._extract(line)
         except self._refused:  # msgspec.ValidationError too: a non-object line
             return None
@@ -131,7 +144,7 @@ class FieldDecoder:
         if self._extract_trail is None or line.startswith(_BOM):
             return None
         try:
-            self._validate(line)
+            self._valid(line)
             trail = self._extract_trail(line)
         except self._refused:
             return None
