@@ -153,6 +153,7 @@ class FieldDecoder:
             return None
         return records
 
+
 _DECODERS: dict[frozenset[str], FieldDecoder] = {}
 
 
