@@ -1,13 +1,17 @@
 """Time trailq, DuckDB (2 threads) and jq on the same JSON-lines file, in the same run.
 
-Usage: .venv/bin/python bench/run.py [--data bench/data/trail.jsonl] [--skip-jq] [--repeat N]
+Usage: .venv/bin/python bench/run.py [--data bench/data/trail.jsonl] [--skip-jq] [--repeat N] [--queries abc]
 Each tool runs as a child process; wall time and that child's peak RSS (wait4) are reported.
+trailq and DuckDB alternate, N times each (jq once); the table shows the min and the median of
+the N runs, and the ratio of the mins and of the medians. The load average is printed before
+and after, since other work on the machine moves every figure.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -69,6 +73,7 @@ def main() -> None:
     parser.add_argument("--data", default=str(Path(__file__).parent / "data" / "trail.jsonl"))
     parser.add_argument("--skip-jq", action="store_true")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--queries", default="abc", help="which of a, b, c to run")
     parser.add_argument("--engine-only", metavar="QUERY")
     parser.add_argument("--duckdb-only", metavar="SQL")
     args = parser.parse_args()
@@ -79,22 +84,28 @@ def main() -> None:
         duckdb_only(args.duckdb_only)
         return
     python = sys.executable
-    print(f"data: {args.data} ({os.path.getsize(args.data) / 1e9:.2f} GB), cores: {len(os.sched_getaffinity(0))}")
-    print("| query | trailq s | trailq MB | duckdb s | duckdb MB | jq s | ratio trailq/duckdb | jq/trailq |")
+    print(f"data: {args.data} ({os.path.getsize(args.data) / 1e9:.2f} GB), cores: {len(os.sched_getaffinity(0))}, "
+          f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print("| query | trailq s min / median | trailq MB | duckdb s min / median | duckdb MB | jq s | trailq/duckdb min (median) | jq/trailq |")
     print("|---|---|---|---|---|---|---|---|")
-    for key, query in QUERIES.items():
-        best_t = best_d = None
+    for key in args.queries:
+        query = QUERIES[key]
+        ours, theirs = [], []
         for _ in range(args.repeat):
-            t = timed([python, __file__, "--data", args.data, "--engine-only", query])
-            d = timed([python, __file__, "--duckdb-only", DUCKDB_SQL[key].replace("{path}", args.data)])
-            best_t = t if best_t is None or t[0] < best_t[0] else best_t
-            best_d = d if best_d is None or d[0] < best_d[0] else best_d
+            ours.append(timed([python, __file__, "--data", args.data, "--engine-only", query]))
+            theirs.append(timed([python, __file__, "--duckdb-only", DUCKDB_SQL[key].replace("{path}", args.data)]))
+        best_t, best_d = min(ours), min(theirs)
+        median_t, median_d = statistics.median(x[0] for x in ours), statistics.median(x[0] for x in theirs)
         j = None if args.skip_jq else timed(JQ[key], stdin_path=args.data)
         jq_text = f"{j[0]:.1f}" if j else "-"
-        jq_ratio = f"{j[0] / best_t[0]:.1f}x" if j else "-"
-        print(f"| ({key}) | {best_t[0]:.2f} | {best_t[1]:.0f} | {best_d[0]:.2f} | {best_d[1]:.0f} | {jq_text} | {best_t[0] / best_d[0]:.2f} | {jq_ratio} |", flush=True)
+        jq_ratio = f"{j[0] / median_t:.1f}x" if j else "-"  # against trailq's median: jq ran once
+        print(
+            f"| ({key}) | {best_t[0]:.2f} / {median_t:.2f} | {max(x[1] for x in ours):.0f} | {best_d[0]:.2f} / {median_d:.2f} "
+            f"| {max(x[1] for x in theirs):.0f} | {jq_text} | {best_t[0] / best_d[0]:.2f} ({median_t / median_d:.2f}) | {jq_ratio} |",
+            flush=True,
+        )
         print(f"<!-- ({key}) trailq out: {best_t[2]} | duckdb out: {best_d[2]} -->", flush=True)
-
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 if __name__ == "__main__":
     main()

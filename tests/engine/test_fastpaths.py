@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trailq.engine import blocks, events, run_local
+from trailq.engine import blocks, decode, events, run_local
 from trailq.engine import prefilter as prefilter_module
 from trailq.engine.values import parse_event_time_ms, parse_event_time_ms_general
 from trailq.lang import parse
@@ -68,6 +68,27 @@ TRICKY = [
     b'{"eventTime":"2024-05-01T10:00:60Z","eventSource":"leap","eventName":"AccessDenied"}',
     b'{"eventTime":"2024-05-02T10:00:12Z","eventSource":"crlf","eventName":"ConsoleLogin"}\r',
     b'{not json ConsoleLogin}',
+    # Where simdjson and orjson part ways (engine/decode.py sends these lines to orjson).
+    b'{"eventTime":"2024-05-01T10:00:13Z","eventTime":"not a time","eventSource":"dup-time","eventName":"ConsoleLogin"}',
+    b'{"eventTime":"2024-05-01T10:00:14Z","eventSource":"dup-escaped","eventName":"A","event\\u004eame":"B"}',
+    b'\xef\xbb\xbf{"eventTime":"2024-05-01T10:00:15Z","eventSource":"bom","eventName":"ConsoleLogin"}',
+    b'{"eventTime":"2024-05-01T10:00:16Z","eventSource":"bigint","eventName":"X","n":123456789012345678901234567890}',
+    b'{"eventTime":"2024-05-01T10:00:17Z","eventSource":"huge","eventName":"ConsoleLogin","n":1e400}',
+    b'{"eventTime":"2024-05-01T10:00:18Z","eventSource":"utf8","eventName":"ConsoleLogin","x":"\xff"}',
+    b'{"eventTime":"2024-05-01T10:00:19Z","eventSource":"nested-dup","eventName":"N","userIdentity":{"arn":"a","arn":"b"}}',
+    b'{"eventTime":"2024-05-01T10:00:20Z","eventSource":"zero","eventName":-0,"errorCode":-0.0,"x":[1,]}',
+    b'{"eventTime":"2024-05-01T10:00:21Z","eventSource":"zero","eventName":-0,"errorCode":-0.0}',
+    b'{"eventTime":"2024-05-01T10:00:22Z","eventSource":"\\ud83d\\ude00","eventName":"\\ud800"}',
+    b'{"eventTime":"2024-05-01T10:00:23Z","eventSource":"ctl","eventName":"a\tb"}',
+    b'{"eventTime":"2024-05-01T10:00:24Z","eventSource":"nan","eventName":NaN}',
+    b'{"eventTime":"2024-05-01T10:00:25Z","eventSource":"tail","eventName":"T"} x',
+    b'{"eventTime":"2024-05-01T10:00:26Z","eventSource":"u64","eventName":18446744073709551615,"errorCode":1.5e300}',
+    # Trail objects on one line, as S3 objects hold them (decode.FieldDecoder.records).
+    b'{"Records":[{"eventTime":"2024-05-01T11:00:01Z","eventSource":"obj","eventName":"ConsoleLogin","errorCode":"AccessDenied",'
+    b'"userIdentity":{"arn":"o"}},{"eventSource":"obj","eventName":"NoTime"},{"digestStartTime":"a","digestEndTime":"b","logFiles":[]},'
+    b'{"eventTime":"2024-05-01T11:00:02Z","eventSource":"obj","eventName":"Dup","eventName":"ConsoleLogin"}]}',
+    b'{"Records":[{"eventTime":"2024-05-01T11:00:03Z","eventSource":"obj2","eventName":"ConsoleLogin"}],"eventTime":"2024-05-01T11:00:04Z"}',
+    b'{"Records":[{"eventTime":"2024-05-01T11:00:05Z","eventSource":"obj3","eventName":"ConsoleLogin","x":1e400}]}',
 ]
 
 QUERIES = [
@@ -81,6 +102,8 @@ QUERIES = [
     "filter errorCode like /AccessDenied/ | stats count(*) as n by userIdentity.arn | sort n desc | limit 10",
     'filter eventName in ["ConsoleLogin", "Wrapped"] and eventSource like "s" | stats count(*) by eventName',
     "fields eventSource, eventName | limit 1000",
+    "fields @timestamp, @message, @log, @logStream, userIdentity.arn | sort @timestamp asc | limit 1000",
+    "stats count(*) by @log, errorCode, userIdentity.arn",
 ]
 
 
@@ -206,3 +229,25 @@ def test_quick_event_time_equals_datetime(text: str) -> None:
 def test_quick_event_time_edge_cases(text: object) -> None:
     assert parse_event_time_ms(text) == parse_event_time_ms_general(text)
     assert parse_event_time_ms(text) == parse_event_time_ms_general(text)  # again, from the minute cache
+
+
+@pytest.mark.skipif(not decode.available(), reason="pysimdjson or msgspec is not installed")
+@pytest.mark.parametrize("query", ["stats count(*) by eventSource, eventName", 'filter eventName = "ConsoleLogin" | fields @message'])
+def test_the_block_reader_decodes_only_the_keys_the_query_reads(tmp_path: Path, query: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The differential tests above compare answers; this one checks that the fast run really
+    took the key decoder (engine/decode.py) for the ordinary lines, and orjson for the others."""
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(_data(3))
+    verdicts: list[bool] = []
+    record = decode.FieldDecoder.record
+
+    def counted(self: decode.FieldDecoder, line: bytes) -> dict | None:
+        got = record(self, line)
+        verdicts.append(got is not None)
+        return got
+
+    monkeypatch.setattr(decode.FieldDecoder, "record", counted)
+    result = run_local(parse(query), name="t", sources=[str(path)], time_range=None, workers=1)
+    assert result.rows
+    assert verdicts.count(True) >= (300 if query.startswith("stats") else 75)
+    assert verdicts.count(False) >= (10 if query.startswith("stats") else 2)

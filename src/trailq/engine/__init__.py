@@ -20,6 +20,7 @@ from trailq.lang.ast import Query
 from trailq.result import COMPLETE, TIMEOUT, Coverage, Gap, ProgressEvent, Result, Searched, Statistics, Target
 from trailq.timerange import TimeRange
 from trailq.engine import prefilter as _prefilter
+from trailq.engine.decode import record_keys
 from trailq.engine.events import ReadOptions, ReadReport
 from trailq.engine.sources import SourceFiles, collect_sources
 from trailq.engine.expressions import RunContext
@@ -102,6 +103,7 @@ def run_local(
     parse_all = strict or parse_every_line
     matcher = None if parse_all else prefilter.matcher()
     options = ReadOptions(strict=strict, time_range=time_range, prefilter=matcher, needles=None if parse_all else prefilter.needles(),
+                          keys=record_keys(query, plan.columns.names),  # decode only what the query reads (decode.py)
                           deadline=deadline, names={copy: "stdin" if given == "-" else given for given, copy in spooled.items()})
     if on_progress is not None:
         on_progress(ProgressEvent(name, target, "Running", Statistics(), 0.0))

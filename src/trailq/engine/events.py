@@ -28,6 +28,7 @@ from trailq.errors import QueryFailedError, UsageError
 from trailq.result import Coverage, Gap
 from trailq.timerange import TimeRange
 from trailq.engine.blocks import Block, block_lines, candidate_spans, line_count, stream_blocks
+from trailq.engine.decode import decoder_for
 from trailq.engine.inputs import GZIP_MAGIC, open_input, text_kind
 from trailq.engine.sources import is_digest_record, sniff
 from trailq.engine.values import Timestamp, Value, parse_event_time_ms
@@ -194,6 +195,16 @@ class Event:
 SYSTEM_FIELDS = frozenset({"@timestamp", "@message", "@logStream", "@log", "@ptr", "@ingestionTime"})
 
 
+class PartialEvent(Event):
+    """An event whose `record` holds only the top-level keys the query reads (decode.py). `@ptr`
+    hashes the whole record, so it parses the line again for the few rows that show one."""
+
+    __slots__ = ()
+
+    def ptr(self) -> str:
+        return Event(orjson.loads(self.raw), self.raw, self.timestamp_ms, self.origin, self.stream).ptr()  # type: ignore[arg-type]
+
+
 def _leaf(value: object) -> Value:
     """A discovered JSON value: scalars are fields; objects and arrays are not (only their leaves are)."""
     if value is None or isinstance(value, (dict, list)):
@@ -277,6 +288,9 @@ class ReadOptions:
     # The literals of the prefilter's first clause (prefilter.Prefilter.needles): with them a block
     # is searched once instead of testing every line; without them every line is tested.
     needles: tuple[bytes, ...] | None = None
+    # The top-level keys the query reads (decode.record_keys): the block reader then decodes only
+    # those (decode.FieldDecoder); None builds whole records.
+    keys: frozenset[str] | None = None
     # time.monotonic() after which reading stops (--timeout); None: no deadline.
     deadline: float | None = None
     # How a file read under another path is named in messages: a stream spooled to a temporary
@@ -463,25 +477,31 @@ def _plain_lines(
     holds one record with a readable eventTime inside the time range; anything else takes the
     general functions, so problems and records without a time are reported the same way."""
     loads, decode_error, time_range = orjson.loads, orjson.JSONDecodeError, options.time_range
+    decoder = decoder_for(options.keys)  # None: whole records with orjson
+    fields = decoder.record if decoder is not None else None
+    make = Event if fields is None else PartialEvent
     records = 0
     try:
         for offset, line in enumerate(lines):
             body = line.strip()
             if not body:
                 continue
-            try:
-                parsed = loads(body)
-            except decode_error:
-                yield from _line_events(line, _Locator(where, index + offset), label, options, report)
-                continue
+            if fields is not None:
+                # None: orjson's parse (_line_events), which also reads a trail object on one line.
+                parsed = fields(body) if not body.startswith(b'{"Records"') else None
+            else:
+                try:
+                    parsed = loads(body)
+                except decode_error:
+                    parsed = None
             if type(parsed) is dict and "Records" not in parsed and "events" not in parsed:
                 timestamp_ms = parse_event_time_ms(parsed.get("eventTime"))
                 if timestamp_ms is not None:
                     records += 1
                     if time_range is None or time_range.contains_epoch_ms(timestamp_ms):
-                        yield Event(parsed, body, timestamp_ms, label)
+                        yield make(parsed, body, timestamp_ms, label)
                     continue
-            yield from _line_events(line, _Locator(where, index + offset), label, options, report)
+            yield from _line_events(line, _Locator(where, index + offset), label, options, report, quick=False)
     finally:
         report.records += records  # also when the consumer stops early
 
@@ -498,11 +518,29 @@ class _Locator:
         return self.where(self.index + self.data.count(b"\n", self.first, self.start))
 
 
-def _line_events(line: bytes, locate: Callable[[], str], label: str, options: ReadOptions, report: ReadReport) -> Iterator[Event]:
-    """The events of one JSON line (`read_lines`' body, with the one-record case first)."""
+def _line_events(
+    line: bytes, locate: Callable[[], str], label: str, options: ReadOptions, report: ReadReport, quick: bool = True
+) -> Iterator[Event]:
+    """The events of one JSON line (`read_lines`' body, with the one-record case first). `quick`:
+    try the query's keys alone first (decode.py); the caller says False when it already did."""
     body = line.strip()
     if not body:
         return
+    decoder = decoder_for(options.keys)
+    if decoder is not None:
+        parsed = decoder.record(body) if quick else None
+        if parsed is not None and "Records" not in parsed and "events" not in parsed:
+            timestamp_ms = parse_event_time_ms(parsed.get("eventTime"))
+            if timestamp_ms is not None:  # else orjson's whole record decides (digest, no time)
+                report.records += 1
+                time_range = options.time_range
+                if time_range is None or time_range.contains_epoch_ms(timestamp_ms):
+                    yield PartialEvent(parsed, body, timestamp_ms, label)
+                return
+        records = decoder.records(body)  # a trail object on one line, as an S3 object holds it
+        if records is not None:
+            yield from _records(records, locate(), options, report)
+            return
     try:
         parsed = orjson.loads(body)
     except orjson.JSONDecodeError as exc:

@@ -31,6 +31,12 @@ from trailq.engine.workers import run_forked
 PARALLEL_MIN_BYTES = 64 * 1024 * 1024
 # Byte ranges per worker: a few, so a slow range does not leave the other workers idle.
 RANGES_PER_WORKER = 4
+# Units are handed to workers in this many batches per worker (whole small files grouped), so that
+# 20,000 small S3 objects cost 8 round trips and 8 partial results, not 20,000 of each.
+BATCHES_PER_WORKER = RANGES_PER_WORKER
+# A gzip object holds about this many times its size in JSON (CloudTrail objects: 7-10×): what
+# decides whether starting workers pays is the work, not the bytes on disk.
+GZIP_EXPANSION = 8
 _READ_CHUNK = 1 << 20
 # `stats … by fields` as the first command reads fields straight from events (fastagg.py). Kept
 # only for the differential tests (tests/engine/test_fastpaths.py): they set it False to run the
@@ -236,8 +242,33 @@ def _worker_init(query: A.Query, context: RunContext, options: E.ReadOptions) ->
     _WORKER_STATE["options"] = options
 
 
-def _worker_scan(unit: Unit) -> Partial:
-    return scan_unit(_WORKER_STATE["plan"], unit, _WORKER_STATE["options"])
+def _worker_scan(units: list[Unit]) -> Partial:
+    plan = _WORKER_STATE["plan"]
+    return combine(plan, [scan_unit(plan, unit, _WORKER_STATE["options"]) for unit in units])
+
+
+def _work(path: str) -> int:
+    """The bytes of JSON a file is expected to hold (gzip recognised by name: only an estimate)."""
+    size = _regular_size(path)
+    return size * GZIP_EXPANSION if path.endswith(".gz") else size
+
+
+def batches(units: list[Unit], count: int) -> list[list[Unit]]:
+    """Consecutive units in about `count` batches of similar work (order kept: results are combined in it)."""
+    sizes = [(u.end - u.start) if u.end is not None else _work(u.path) for u in units]
+    target = max(sum(sizes) / max(count, 1), 1)
+    out: list[list[Unit]] = []
+    current: list[Unit] = []
+    filled = 0.0
+    for unit, size in zip(units, sizes):
+        current.append(unit)
+        filled += size
+        if filled >= target:
+            out.append(current)
+            current, filled = [], 0.0
+    if current:
+        out.append(current)
+    return out
 
 
 def combine(plan: Plan, partials: list[Partial]) -> Partial:
@@ -264,16 +295,19 @@ def scan(plan: Plan, files: list[str], options: E.ReadOptions, stdin: BinaryIO |
     """Scan every file; in `workers` processes when the input is large and the query allows it.
 
     Streams (stdin, FIFOs, /dev/fd/N) are read here, once, so a run holding one stays in this process."""
-    total_bytes = sum(_regular_size(f) for f in files)
-    parallel = workers > 1 and total_bytes >= PARALLEL_MIN_BYTES and not any(is_stream(f) for f in files)
+    total_work = sum(_work(f) for f in files)
+    parallel = workers > 1 and total_work >= PARALLEL_MIN_BYTES and not any(is_stream(f) for f in files)
     if not parallel:
         report = E.ReadReport()
         return reduce_events(plan, E.read_events(files, options, report, stdin=stdin), report)
     units = plan_units(files, workers)
+    groups = batches(units, workers * BATCHES_PER_WORKER)  # few tasks: a task per small object costs memory
     if hasattr(os, "fork"):
-        return combine(plan, run_forked(lambda index: scan_unit(plan, units[index], options), len(units), workers))
+        return combine(plan, run_forked(
+            lambda index: combine(plan, [scan_unit(plan, unit, options) for unit in groups[index]]), len(groups), workers,
+        ))
     context = multiprocessing.get_context("spawn")
     with context.Pool(workers, initializer=_worker_init, initargs=(plan.query, plan.context, options)) as pool:
-        partials = pool.map(_worker_scan, units, chunksize=1)
+        partials = pool.map(_worker_scan, groups, chunksize=1)
     return combine(plan, partials)
 

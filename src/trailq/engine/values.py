@@ -78,6 +78,7 @@ def format_timestamp_ms(epoch_ms: int) -> str:
 _ZULU_MINUTE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})T([0-9]{2}):([0-9]{2}):")
 _MINUTE_MS: dict[str, int | None] = {}  # epoch ms of a minute's start (None: not a valid minute)
 _MINUTE_CACHE_LIMIT = 100_000
+_SECOND_MS = {f"{second:02d}": second * 1000 for second in range(60)}  # one lookup checks and converts
 
 
 def _minute_ms(prefix: str) -> int | None:
@@ -102,14 +103,13 @@ def parse_event_time_ms(text: Any) -> int | None:
     Returns None for anything that is not an ISO 8601 date and time; the caller reports it.
     """
     if type(text) is str and len(text) == 20 and text[19] == "Z":
-        seconds = text[17:19]
-        if seconds.isascii() and seconds.isdigit() and seconds < "60":
-            prefix = text[:17]
-            minute = _MINUTE_MS.get(prefix)
+        second = _SECOND_MS.get(text[17:19])  # None unless two ASCII digits below 60
+        if second is not None:
+            minute = _MINUTE_MS.get(text[:17])
             if minute is None:
-                minute = _minute_ms(prefix)  # not seen yet, or not a valid minute
+                minute = _minute_ms(text[:17])  # not seen yet, or not a valid minute
             if minute is not None:
-                return minute + int(seconds) * 1000
+                return minute + second
     return parse_event_time_ms_general(text)
 
 

@@ -1,0 +1,120 @@
+"""pysimdjson against orjson, and the decoder trailq built from it: the measurements behind bench/README.md.
+
+    .venv/bin/python bench/decoder_eval.py [--data bench/data/trail.jsonl] [--lines 100000]
+
+Prints, per line of the bench data (µs, best of 5, one process):
+1. orjson.loads (every object built); simdjson's parse alone and with the three lookups of query (b);
+   the exact duplicate-key guard simdjson would need (count each wanted key's quoted name);
+   msgspec's TypedDict decoding of the wanted keys; engine.decode.FieldDecoder.record (both);
+2. the verdicts of orjson, simdjson (first-duplicate lookups) and FieldDecoder on the probes where
+   parsers are known to part ways (tests/engine/test_decode.py pins the same cases).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+import simdjson
+
+from trailq.engine.decode import FieldDecoder
+
+KEYS = ("eventTime", "eventSource", "eventName")
+PROBES = {
+    "duplicate key": b'{"eventName":"a","eventName":"b"}',
+    "duplicate through an escape": b'{"eventName":"a","event\\u004eame":"b"}',
+    "byte order mark": b'\xef\xbb\xbf{"eventName":"a"}',
+    "25-digit integer": b'{"eventName":"a","x":1111111111111111111111111}',
+    "1e400": b'{"eventName":"a","x":1e400}',
+    "invalid UTF-8": b'{"eventName":"a","x":"\xff"}',
+    "encoded surrogate": b'{"eventName":"a","x":"\xed\xa0\x80"}',
+    "lone surrogate escape": b'{"eventName":"a","x":"\\ud800"}',
+    "trailing comma": b'{"eventName":"a","x":[1,]}',
+    "leading zero": b'{"eventName":"a","x":01}',
+    "NaN": b'{"eventName":"a","x":NaN}',
+    "raw control character": b'{"eventName":"a\tb"}',
+    "trailing content": b'{"eventName":"a"} x',
+    "bad escape": b'{"eventName":"\\x"}',
+    "-0": b'{"eventName":-0}',
+    "objects nested 1023 deep": b'{"eventName":' * 1023 + b"1" + b"}" * 1023,
+}
+
+
+def _best(fn: Callable[[], object], count: int) -> float:
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - started)
+    return best / count * 1e6
+
+
+def _show(value: object) -> str:
+    return repr(value) if isinstance(value, (str, int, float)) else type(value).__name__
+
+
+def _orjson(line: bytes) -> str:
+    try:
+        value = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return "rejected"
+    return _show(value.get("eventName")) if isinstance(value, dict) else "not an object"
+
+
+def _simdjson(parser: simdjson.Parser, line: bytes) -> str:
+    try:
+        value = parser.parse(line)
+    except (ValueError, RuntimeError):
+        return "rejected"
+    return _show(value.get("eventName")) if isinstance(value, simdjson.Object) else "not an object"
+
+
+def _decoder(decoder: FieldDecoder, line: bytes) -> str:
+    got = decoder.record(line)
+    return "to orjson" if got is None else _show(got.get("eventName"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", default=str(Path(__file__).parent / "data" / "trail.jsonl"))
+    parser.add_argument("--lines", type=int, default=100_000)
+    args = parser.parse_args()
+    with open(args.data, "rb") as handle:
+        lines = [line.strip() for _, line in zip(range(args.lines), handle)]
+    count = len(lines)
+    simd = simdjson.Parser()
+    decoder = FieldDecoder(KEYS)
+    quoted = [orjson.dumps(key) for key in KEYS]
+
+    def parse_only() -> None:
+        for line in lines:
+            simd.parse(line)
+
+    def parse_and_look_up() -> None:
+        for line in lines:
+            document = simd.parse(line)
+            document["eventTime"], document["eventSource"], document["eventName"]
+            del document  # a parser cannot be reused while a proxy of its document lives
+
+    def duplicate_guard() -> None:
+        for line in lines:
+            for name in quoted:
+                line.count(name)
+
+    print(f"{count} lines of {args.data}, µs per line, best of 5")
+    print(f"  orjson.loads:                          {_best(lambda: [orjson.loads(x) and None for x in lines], count):.2f}")
+    print(f"  simdjson parse:                        {_best(parse_only, count):.2f}")
+    print(f"  simdjson parse + 3 lookups:            {_best(parse_and_look_up, count):.2f}")
+    print(f"  duplicate guard, 3 keys counted:       {_best(duplicate_guard, count):.2f}")
+    print(f"  msgspec TypedDict of the 3 keys:       {_best(lambda: [decoder._extract(x) and None for x in lines], count):.2f}")
+    print(f"  FieldDecoder.record (both):            {_best(lambda: [decoder.record(x) and None for x in lines], count):.2f}")
+    print("verdicts (eventName as read) — orjson | simdjson | FieldDecoder:")
+    for label, line in PROBES.items():
+        print(f"  {label:30s} {_orjson(line):12s} | {_simdjson(simd, line):12s} | {_decoder(decoder, line)}")
+
+
+if __name__ == "__main__":
+    main()
