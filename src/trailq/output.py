@@ -3,7 +3,7 @@
 Results come from either backend as `Result`s; nothing here knows which one ran. The text goes
 to stdout (or `--output FILE`), the notices to stderr. Library code: this module never prints.
 
-How every option behaves in every format (the CLI contract; tests/output/test_matrix.py pins it):
+How every option behaves in every format (the CLI contract; tests/output/test_output_matrix.py pins it):
 
 - Columns come in the query's order (`Result.columns`); a row key not listed there is appended
   after them so nothing is dropped. `@ptr` is hidden in every format unless `show_ptr`.
