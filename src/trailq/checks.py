@@ -15,6 +15,7 @@ check failed, else 0. Severity is reported everywhere but does not change the ex
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -25,7 +26,7 @@ from tabulate import tabulate
 
 from trailq.catalog import Check
 from trailq.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_QUERY_FAILED
-from trailq.output import coverage_line, first_gaps, has_coverage, markdown_cell, skipped_summary
+from trailq.output import coverage_line, first_gaps, has_coverage, markdown_cell, markdown_table, skipped_summary
 from trailq.result import Coverage, Result, Target
 
 PASS = "pass"
@@ -286,16 +287,15 @@ _MARK = {PASS: "✅ pass", FAIL: "❌ FAIL", ERROR: "⚠️ ERROR"}
 def github_step_summary(verdicts: list[Verdict]) -> str:
     """Markdown for $GITHUB_STEP_SUMMARY: the tally, one table row per check, offending rows folded."""
     tally = counts(verdicts)
+    table = [
+        [v.query, v.target.label(), v.severity, "-" if v.row_count is None else str(v.row_count), _MARK[v.outcome], v.reason]
+        for v in verdicts
+    ]
     lines = [
         f"## trailq check: {tally[FAIL]} failed, {tally[ERROR]} could not run, {tally[PASS]} passed",
         "",
-        "| query | target | severity | rows | verdict | detail |",
-        "|---|---|---|---:|---|---|",
+        markdown_table(["query", "target", "severity", "rows", "verdict", "detail"], table, padded=False),
     ]
-    for v in verdicts:
-        rows = "-" if v.row_count is None else str(v.row_count)
-        cells = [v.query, v.target.label(), v.severity, rows, _MARK[v.outcome], v.reason]
-        lines.append("| " + " | ".join(markdown_cell(c) for c in cells) + " |")
     inputs = input_coverage(verdicts)
     if inputs:
         lines.extend(["", "**Input coverage**", ""])
@@ -303,23 +303,18 @@ def github_step_summary(verdicts: list[Verdict]) -> str:
             lines.append(f"- {markdown_cell(label)}: {markdown_cell(coverage_line(coverage))}")
     for v in verdicts:
         if v.outcome == FAIL and v.offending_rows:
-            lines.extend(["", f"<details><summary>{_html(v.name)}: {_html(v.reason)}</summary>", "", *_markdown_rows(v), "", "</details>"])
+            lines.extend(["", f"<details><summary>{html.escape(v.name, quote=False)}: {html.escape(v.reason, quote=False)}</summary>", "", *_markdown_rows(v), "", "</details>"])
     return "\n".join(lines) + "\n"
 
 
 def _markdown_rows(verdict: Verdict) -> list[str]:
     shown = verdict.offending_rows[:MAX_ROWS_IN_STEP_SUMMARY]
     names = list(verdict.columns) or sorted({k for r in shown for k in r})
-    out = ["| " + " | ".join(markdown_cell(n) for n in names) + " |", "|" + "---|" * len(names)]
-    out += ["| " + " | ".join(markdown_cell(r.get(n, "")) for n in names) + " |" for r in shown]
+    out = [markdown_table(names, [[r.get(n, "") for n in names] for r in shown], padded=False)]
     left_out = len(verdict.offending_rows) - len(shown)
     if left_out:
         out += ["", f"… and {left_out} more rows (see the JUnit report or `trailq run {markdown_cell(verdict.query)}`)."]
     return out
-
-
-def _html(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def append_github_step_summary(verdicts: list[Verdict], environ: Mapping[str, str] | None = None) -> list[str]:

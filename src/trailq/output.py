@@ -41,11 +41,12 @@ How every option behaves in every format (the CLI contract; tests/output/test_ou
 
 from __future__ import annotations
 
-import io
+import html
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Iterable
+from typing import Any
 
 import orjson
 from tabulate import tabulate, tabulate_formats
@@ -480,15 +481,25 @@ def _one_line(value: str) -> str:
     return value.replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎").replace("\t", " ")
 
 
-def _draw_markdown(columns: list[str], rows: list[dict], options: RenderOptions) -> str:
-    matrix = [[markdown_cell("" if row.get(c) is None else row[c]) for c in columns] for row in rows]
-    return _tabulate([markdown_cell(c) for c in columns], matrix, "github")
+def _draw_markdown(columns: list[str], rows: list[dict[str, Any]], options: RenderOptions) -> str:
+    return markdown_table(columns, [["" if row.get(c) is None else row[c] for c in columns] for row in rows])
+
+
+def markdown_table(headers: list[str], matrix: list[list[str]], *, padded: bool = True) -> str:
+    """A GitHub Markdown table (tabulate's github format), every header and cell escaped: the one
+    Markdown table of `--format markdown` and of the check summary. `padded=False` leaves cells
+    unaligned: the check summary is read rendered, and its lines stay as long as their data."""
+    headers = [markdown_cell(h) for h in headers]
+    matrix = [[markdown_cell(v) for v in row] for row in matrix]
+    if padded:
+        return _tabulate(headers, matrix, "github")
+    return tabulate(matrix, headers=headers, tablefmt="github", disable_numparse=True, missingval="", stralign=None, numalign=None)
 
 
 def markdown_cell(value: str) -> str:
     """A pipe or a line break would end the cell early, and `<b>` in log data would render as HTML:
     escape them the way GitHub renders."""
-    text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = html.escape(value, quote=False)
     text = text.replace("\r\n", "<br>").replace("\n", "<br>").replace("\r", "<br>")
     return visible(text).replace("\\", "\\\\").replace("|", "\\|")
 
