@@ -146,7 +146,7 @@ def load(
     syntax_only = True
     for path in paths:
         queries, found = load_file(path, check_syntax=check_syntax)
-        problems.extend(sorted(found.items, key=_line_of))
+        problems.extend(str(problem) for problem in sorted(found.items, key=lambda problem: problem.line))
         catalog.warnings.extend(found.warnings)
         syntax_only = syntax_only and found.syntax == len(found.items)
         catalog.queries.update({q.name: q for q in queries})
@@ -160,29 +160,41 @@ def load(
     return catalog
 
 
-def _line_of(problem: str) -> int:
-    """The line number of a `file:line: ...` problem, for sorting one file's problems."""
-    parts = problem.split(":", 2)
-    return int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else 0
-
-
 # --- one file ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CatalogProblem:
+    """One problem, kept with its place so that problems sort by line; `str()` is the message users
+    read: `file:line[:col]: query 'name': message`, then the caret lines under the text at fault."""
+
+    file: str  # the catalog, or the query file it names (syntax errors are reported where the text is)
+    line: int
+    message: str
+    query: str | None = None
+    column: int | None = None
+    excerpt: str | None = None  # the caret drawing under a query syntax error
+
+    def __str__(self) -> str:
+        column = f":{self.column}" if self.column is not None else ""
+        where = f"query '{self.query}': " if self.query else ""
+        text = f"{self.file}:{self.line}{column}: {where}{self.message}"
+        return text if self.excerpt is None else f"{text}\n{self.excerpt}"
+
+
 class _Problems:
-    """Collects `file:line: query 'name': message` lines."""
+    """Collects one catalog file's problems and its queries' warnings."""
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.items: list[str] = []
+        self.items: list[CatalogProblem] = []
         self.syntax = 0  # how many items are query syntax errors (exit 3 when nothing else is wrong)
         self.warnings: list[str] = []  # rendered QueryWarnings of this file's queries
 
     def add(self, node: yaml.Node | None, message: str, query: str | None = None, line: int | None = None) -> None:
         if line is None:
             line = node.start_mark.line + 1 if node is not None else 1
-        where = f"query '{query}': " if query else ""
-        self.items.append(f"{self.path}:{line}: {where}{message}")
+        self.items.append(CatalogProblem(self.path, line, message, query))
 
 
 def load_file(path: Path, *, check_syntax: bool = True) -> tuple[list[NamedQuery], _Problems]:
@@ -399,7 +411,7 @@ class _Place:
     def locate(self, line: int, col: int) -> tuple[int, int]:
         return line + self.lines, col + (self.first_columns if line == 1 else self.columns)
 
-    def report(self, origin: str, name: str, text: str, span: Span, message: str) -> str:
+    def report(self, origin: str, name: str, text: str, span: Span, message: str) -> CatalogProblem:
         """`file:line:col: query 'name': message` and a caret under the text at fault, drawn under
         the file's line as it is in the file (indentation included) when the query is inline."""
         content_end = len(text.rstrip())
@@ -407,7 +419,7 @@ class _Place:
             span = Span(content_end, content_end)
         line, col = line_col(text, span.start)
         file_line_no, file_col = self.locate(line, col)
-        return f"{origin}:{file_line_no}:{file_col}: query '{name}': {message}\n{self._caret(text, span, file_line_no, file_col)}"
+        return CatalogProblem(origin, file_line_no, message, name, file_col, self._caret(text, span, file_line_no, file_col))
 
     def _caret(self, text: str, span: Span, file_line_no: int, file_col: int) -> str:
         """Under the file's own line when that line holds the query's line at the reported
@@ -594,4 +606,4 @@ def _check_query_syntax(text: str, origin: str, place: _Place, name: str, proble
         problems.syntax += 1
         return
     for warning in query.warnings:
-        problems.warnings.append(place.report(origin, name, text, warning.span, f"warning: {warning.message} [{warning.rule}]"))
+        problems.warnings.append(str(place.report(origin, name, text, warning.span, f"warning: {warning.message} [{warning.rule}]")))
