@@ -16,7 +16,8 @@ from typing import Any
 
 import yaml
 
-from trailq import lang, params as params_mod, yamlload
+from trailq import lang, yamlload
+from trailq import params as params_mod
 from trailq.errors import EXIT_QUERY_INVALID, CatalogError, QueryError
 from trailq.params import Param
 from trailq.source import Span, caret, line_col
@@ -155,7 +156,7 @@ def load(
         error = CatalogError(problems, hint="fix the catalog; `trailq validate` lists every problem")
         if syntax_only:
             error.exit_code = EXIT_QUERY_INVALID  # only query text is wrong: the same code as any invalid query
-        error.warnings = catalog.warnings  # type: ignore[attr-defined]
+        error.warnings = catalog.warnings
         raise error
     return catalog
 
@@ -329,7 +330,7 @@ def _since(node: yaml.Node, problems: _Problems, query: str | None) -> str | Non
     from trailq.errors import UsageError
     from trailq.timerange import parse_duration_seconds
 
-    value = _typed(node, str, problems, "since", query)
+    value: str | None = _typed(node, str, problems, "since", query)
     if value is None:
         return None
     try:
@@ -389,7 +390,7 @@ def _query(
 def _language(node: yaml.Node | None, problems: _Problems, name: str) -> str:
     if node is None:
         return "CWLI"
-    value = _typed(node, str, problems, "language", name)
+    value: str | None = _typed(node, str, problems, "language", name)
     if value is None:
         return "CWLI"
     if value.upper() not in LANGUAGES:
@@ -504,7 +505,8 @@ def _params(node: yaml.Node | None, problems: _Problems, name: str) -> dict[str,
         keys = _mapping(value_node, problems, _PARAM_KEYS, f"parameter '{param_name}'", name)
         ptype = _typed(keys.get("type"), str, problems, f"parameter '{param_name}' type", name) or "string"
         if ptype not in params_mod.PARAM_TYPES:
-            problems.add(keys["type"], f"parameter '{param_name}': unknown type '{ptype}' (one of {', '.join(params_mod.PARAM_TYPES)})", name)
+            known = ", ".join(params_mod.PARAM_TYPES)
+            problems.add(keys["type"], f"parameter '{param_name}': unknown type '{ptype}' (one of {known})", name)
             continue
         default = _default(keys["default"], ptype, problems, param_name, name) if "default" in keys else None
         description = _typed(keys.get("description"), str, problems, f"parameter '{param_name}' description", name) or ""
@@ -566,7 +568,9 @@ def _check(node: yaml.Node | None, problems: _Problems, name: str) -> Check | No
     return Check(bounds["max_rows"], bounds["min_rows"], severity)
 
 
-def _check_placeholders(text: str, declared: dict[str, Param], keys: dict[str, yaml.Node], key_node: yaml.Node, problems: _Problems, name: str) -> None:
+def _check_placeholders(
+    text: str, declared: dict[str, Param], keys: dict[str, yaml.Node], key_node: yaml.Node, problems: _Problems, name: str
+) -> None:
     used = params_mod.placeholders(text)
     where = keys.get("file") or keys.get("query") or key_node
     for quoted in _quoted_placeholders(text):

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
@@ -346,6 +346,7 @@ def _delimited_line(cells: list[str], delimiter: str, guard: bool, header: bool 
 
 
 def _render_delimited(tables: list[_Table], delimiter: str, options: RenderOptions) -> str:
+    rows: Sequence[Mapping[str, str | None]]  # one result's strings, or merged rows whose tags may be None
     if len(tables) == 1:
         columns, rows = tables[0].columns, tables[0].rows
     else:
@@ -355,8 +356,13 @@ def _render_delimited(tables: list[_Table], delimiter: str, options: RenderOptio
     guard = not options.csv_raw
     lines = [_delimited_line(list(columns), delimiter, guard, header=True)]
     for row in rows:
-        lines.append(_delimited_line(["" if row.get(c) is None else row[c] for c in columns], delimiter, guard))
+        lines.append(_delimited_line([_cell(row, c) for c in columns], delimiter, guard))
     return "".join(lines)
+
+
+def _cell(row: Mapping[str, str | None], column: str) -> str:
+    value = row.get(column)
+    return "" if value is None else value
 
 
 def _render_csv(tables: list[_Table], options: RenderOptions) -> str:
@@ -375,7 +381,11 @@ def _render_markdown(tables: list[_Table], options: RenderOptions) -> str:
     return _render_titled(tables, options, _draw_markdown)
 
 
-def _render_titled(tables: list[_Table], options: RenderOptions, draw) -> str:  # type: ignore[no-untyped-def]
+# Draws one table from its columns and rows: `_draw_table` or `_draw_markdown`.
+_Draw = Callable[[list[str], list[dict[str, Any]], RenderOptions], str]
+
+
+def _render_titled(tables: list[_Table], options: RenderOptions, draw: _Draw) -> str:
     """One table, one merged table, or one titled table per result with rows."""
     shown = [t for t in tables if t.result.ok or t.rows]
     if len(tables) == 1:
@@ -410,7 +420,7 @@ def visible(value: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
 
 
-def _draw_table(columns: list[str], rows: list[dict], options: RenderOptions) -> str:
+def _draw_table(columns: list[str], rows: list[dict[str, Any]], options: RenderOptions) -> str:
     matrix = [["" if row.get(c) is None else visible(row[c]) for c in columns] for row in rows]
     headers = list(columns)
     if options.width is not None and options.table_format not in MARKUP_TABLE_FORMATS:
@@ -421,7 +431,8 @@ def _draw_table(columns: list[str], rows: list[dict], options: RenderOptions) ->
 
 def _tabulate(headers: list[str], matrix: list[list[str]], table_format: str) -> str:
     # disable_numparse: values are strings; "012345678901" is an account id, not a number to reformat.
-    return tabulate(matrix, headers=headers, tablefmt=table_format, disable_numparse=True, missingval="")
+    drawn: str = tabulate(matrix, headers=headers, tablefmt=table_format, disable_numparse=True, missingval="")
+    return drawn
 
 
 def _fit(
@@ -493,7 +504,8 @@ def markdown_table(headers: list[str], matrix: list[list[str]], *, padded: bool 
     matrix = [[markdown_cell(v) for v in row] for row in matrix]
     if padded:
         return _tabulate(headers, matrix, "github")
-    return tabulate(matrix, headers=headers, tablefmt="github", disable_numparse=True, missingval="", stralign=None, numalign=None)
+    drawn: str = tabulate(matrix, headers=headers, tablefmt="github", disable_numparse=True, missingval="", stralign=None, numalign=None)
+    return drawn
 
 
 def markdown_cell(value: str) -> str:
