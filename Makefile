@@ -1,9 +1,9 @@
-# Two commands for a fresh machine: `make demo` and `make test`.
+# Two commands for a fresh machine: `make demo` and `make test`; `make lint` checks style and types.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test venv clean
+.PHONY: demo test lint venv clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,14 @@ demo: $(VENV)/.demo
 
 test: $(VENV)/.test
 	$(BIN)/python -m pytest
+
+# ruff (lint and import order) over all Python in the repository; mypy over src/trailq with the
+# settings of pyproject.toml ([tool.mypy]: strict on lang/ and engine/, checked elsewhere).
+LINT_PATHS := src tests bench scripts
+
+lint: $(VENV)/.test
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) dist build

@@ -43,8 +43,8 @@ def catastrophic() -> None:
     fast = compile_user_regex(r"(a+)+$")
     for n in (16, 18, 20, 22, 41, 100_000):
         text = "a" * n + "!"
-        old = f"{seconds(lambda: slow.search(text)):.3f}" if n <= 22 else "(not run: ~2^n)"
-        print(f"| {n:,} | {old} | {seconds(lambda: fast.test(text), 3):.6f} |", flush=True)
+        old = f"{seconds(lambda text=text: slow.search(text)):.3f}" if n <= 22 else "(not run: ~2^n)"
+        print(f"| {n:,} | {old} | {seconds(lambda text=text: fast.test(text), 3):.6f} |", flush=True)
 
 
 def per_match(count: int = 200_000) -> None:
@@ -52,8 +52,8 @@ def per_match(count: int = 200_000) -> None:
     print("|---|---|---|")
     for pattern in PATTERNS:
         old, new = re.compile(pattern), compile_user_regex(pattern)
-        a = seconds(lambda: [old.search(RECORD) for _ in range(count)], 3) / count * 1e6
-        b = seconds(lambda: [new.test(RECORD) for _ in range(count)], 3) / count * 1e6
+        a = seconds(lambda old=old: [old.search(RECORD) for _ in range(count)], 3) / count * 1e6
+        b = seconds(lambda new=new: [new.test(RECORD) for _ in range(count)], 3) / count * 1e6
         print(f"| `{pattern}` | {a:.2f} | {b:.2f} |", flush=True)
 
 
@@ -67,7 +67,7 @@ def end_to_end(src: str | None) -> None:
         env = dict(os.environ)
         if path:
             env.update(PYTHONPATH=path, PYTHONDONTWRITEBYTECODE="1")
-        run = lambda: subprocess.run([sys.executable, "-m", "trailq", "run", "--sample", "--query", QUERY],
+        run = lambda env=env: subprocess.run([sys.executable, "-m", "trailq", "run", "--sample", "--query", QUERY],
                                      env=env, capture_output=True, check=True)
         print(f"| {label} | {seconds(run, 3):.2f} |", flush=True)
 

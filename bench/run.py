@@ -10,6 +10,7 @@ and after, since other work on the machine moves every figure.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import subprocess
@@ -55,14 +56,12 @@ def duckdb_only(sql: str) -> None:
 
 def timed(command: list[str], stdin_path: str | None = None) -> tuple[float, float, str]:
     """Wall seconds, peak RSS in MB (the child and its reaped children), first output line."""
-    stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    output = process.stdout.read() if process.stdout else b""
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    if stdin_path:
-        stdin.close()  # type: ignore[union-attr]
+    with open(stdin_path, "rb") if stdin_path else contextlib.nullcontext(subprocess.DEVNULL) as stdin:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        output = process.stdout.read() if process.stdout else b""
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - started
     first = output.decode(errors="replace").strip().splitlines()
     tag = "" if os.waitstatus_to_exitcode(status) == 0 else f" (exit {os.waitstatus_to_exitcode(status)})"
     return elapsed, usage.ru_maxrss / 1024, (first[0][:60] if first else "") + tag

@@ -25,10 +25,11 @@ from pathlib import Path
 
 import orjson
 
+# Run as a script: its folder (bench/) is first on sys.path.
+from generate import ACCOUNTS, REGIONS, record
+from run import timed
+
 HERE = Path(__file__).parent
-sys.path.insert(0, str(HERE))
-from generate import ACCOUNTS, REGIONS, record  # noqa: E402
-from run import timed  # noqa: E402
 
 DEFAULT_ROOT = HERE / "data" / "s3"
 QUERIES = {
@@ -42,10 +43,13 @@ _RECORDS = (
 )
 _UNNESTED = "(SELECT unnest(Records, recursive := true) FROM " + _RECORDS + ")"
 DUCKDB_SQL = {
-    "a": "SELECT eventTime, json_extract_string(userIdentity, '$.userName'), sourceIPAddress, json_extract_string(responseElements, '$.ConsoleLogin') FROM "
-    + _UNNESTED + " WHERE eventName = 'ConsoleLogin' ORDER BY eventTime DESC",
+    "a": "SELECT eventTime, json_extract_string(userIdentity, '$.userName'), sourceIPAddress, "
+    "json_extract_string(responseElements, '$.ConsoleLogin') FROM "
+    + _UNNESTED
+    + " WHERE eventName = 'ConsoleLogin' ORDER BY eventTime DESC",
     "b": "SELECT eventSource, eventName, count(*) FROM " + _UNNESTED + " GROUP BY 1, 2",
-    "c": "SELECT json_extract_string(userIdentity, '$.arn') AS arn, count(*) AS n FROM " + _UNNESTED
+    "c": "SELECT json_extract_string(userIdentity, '$.arn') AS arn, count(*) AS n FROM "
+    + _UNNESTED
     + " WHERE regexp_matches(errorCode, 'AccessDenied') GROUP BY 1 ORDER BY n DESC LIMIT 10",
 }
 

@@ -13,8 +13,8 @@ import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from run import DUCKDB_SQL, QUERIES, timed  # noqa: E402
+# Run as a script: its folder (bench/) is first on sys.path.
+from run import DUCKDB_SQL, QUERIES, timed
 
 
 def child(kind: str, key: str, data: str) -> None:

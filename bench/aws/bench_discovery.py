@@ -12,22 +12,19 @@ Target: <= 1 s for 2 x 17 regions; calls counted on the fake's side.
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+# bench_fanout (this folder: first on sys.path when run as a script) puts tests/aws on the path for fakelogs.
+from bench_fanout import ACCOUNTS, REGIONS, isolated_aws_env, served_in_child
+from fakelogs import FakeLogs
 
-from bench_fanout import ACCOUNTS, REGIONS, isolated_aws_env, served_in_child  # noqa: E402
-from fakelogs import FakeLogs  # noqa: E402
-
-import trailq.aws as aws  # noqa: E402
-from trailq.aws.budget import Buckets, Runtime  # noqa: E402
-from trailq.aws.targets import distinct_accounts, plan_endpoints  # noqa: E402
-from trailq.aws.session import open_accounts  # noqa: E402
+import trailq.aws as aws
+from trailq.aws.budget import Buckets, Runtime
+from trailq.aws.session import open_accounts
+from trailq.aws.targets import distinct_accounts, plan_endpoints
 
 A, B = ACCOUNTS.values()
 

@@ -26,6 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+# A script, not a test: pytest's pythonpath setting does not apply, so the fake's folder is added here.
 sys.path.insert(0, str(ROOT / "tests" / "aws"))
 
 from fakelogs import FakeLogs, FakeServer  # noqa: E402

@@ -16,7 +16,8 @@ from typing import Any
 
 import yaml
 
-from trailq import lang, params as params_mod, yamlload
+from trailq import lang, yamlload
+from trailq import params as params_mod
 from trailq.errors import EXIT_QUERY_INVALID, CatalogError, QueryError
 from trailq.params import Param
 from trailq.source import Span, caret, line_col
@@ -146,7 +147,7 @@ def load(
     syntax_only = True
     for path in paths:
         queries, found = load_file(path, check_syntax=check_syntax)
-        problems.extend(sorted(found.items, key=_line_of))
+        problems.extend(str(problem) for problem in sorted(found.items, key=lambda problem: problem.line))
         catalog.warnings.extend(found.warnings)
         syntax_only = syntax_only and found.syntax == len(found.items)
         catalog.queries.update({q.name: q for q in queries})
@@ -155,34 +156,46 @@ def load(
         error = CatalogError(problems, hint="fix the catalog; `trailq validate` lists every problem")
         if syntax_only:
             error.exit_code = EXIT_QUERY_INVALID  # only query text is wrong: the same code as any invalid query
-        error.warnings = catalog.warnings  # type: ignore[attr-defined]
+        error.warnings = catalog.warnings
         raise error
     return catalog
-
-
-def _line_of(problem: str) -> int:
-    """The line number of a `file:line: ...` problem, for sorting one file's problems."""
-    parts = problem.split(":", 2)
-    return int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else 0
 
 
 # --- one file ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CatalogProblem:
+    """One problem, kept with its place so that problems sort by line; `str()` is the message users
+    read: `file:line[:col]: query 'name': message`, then the caret lines under the text at fault."""
+
+    file: str  # the catalog, or the query file it names (syntax errors are reported where the text is)
+    line: int
+    message: str
+    query: str | None = None
+    column: int | None = None
+    excerpt: str | None = None  # the caret drawing under a query syntax error
+
+    def __str__(self) -> str:
+        column = f":{self.column}" if self.column is not None else ""
+        where = f"query '{self.query}': " if self.query else ""
+        text = f"{self.file}:{self.line}{column}: {where}{self.message}"
+        return text if self.excerpt is None else f"{text}\n{self.excerpt}"
+
+
 class _Problems:
-    """Collects `file:line: query 'name': message` lines."""
+    """Collects one catalog file's problems and its queries' warnings."""
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.items: list[str] = []
+        self.items: list[CatalogProblem] = []
         self.syntax = 0  # how many items are query syntax errors (exit 3 when nothing else is wrong)
         self.warnings: list[str] = []  # rendered QueryWarnings of this file's queries
 
     def add(self, node: yaml.Node | None, message: str, query: str | None = None, line: int | None = None) -> None:
         if line is None:
             line = node.start_mark.line + 1 if node is not None else 1
-        where = f"query '{query}': " if query else ""
-        self.items.append(f"{self.path}:{line}: {where}{message}")
+        self.items.append(CatalogProblem(self.path, line, message, query))
 
 
 def load_file(path: Path, *, check_syntax: bool = True) -> tuple[list[NamedQuery], _Problems]:
@@ -317,7 +330,7 @@ def _since(node: yaml.Node, problems: _Problems, query: str | None) -> str | Non
     from trailq.errors import UsageError
     from trailq.timerange import parse_duration_seconds
 
-    value = _typed(node, str, problems, "since", query)
+    value: str | None = _typed(node, str, problems, "since", query)
     if value is None:
         return None
     try:
@@ -377,7 +390,7 @@ def _query(
 def _language(node: yaml.Node | None, problems: _Problems, name: str) -> str:
     if node is None:
         return "CWLI"
-    value = _typed(node, str, problems, "language", name)
+    value: str | None = _typed(node, str, problems, "language", name)
     if value is None:
         return "CWLI"
     if value.upper() not in LANGUAGES:
@@ -399,7 +412,7 @@ class _Place:
     def locate(self, line: int, col: int) -> tuple[int, int]:
         return line + self.lines, col + (self.first_columns if line == 1 else self.columns)
 
-    def report(self, origin: str, name: str, text: str, span: Span, message: str) -> str:
+    def report(self, origin: str, name: str, text: str, span: Span, message: str) -> CatalogProblem:
         """`file:line:col: query 'name': message` and a caret under the text at fault, drawn under
         the file's line as it is in the file (indentation included) when the query is inline."""
         content_end = len(text.rstrip())
@@ -407,7 +420,7 @@ class _Place:
             span = Span(content_end, content_end)
         line, col = line_col(text, span.start)
         file_line_no, file_col = self.locate(line, col)
-        return f"{origin}:{file_line_no}:{file_col}: query '{name}': {message}\n{self._caret(text, span, file_line_no, file_col)}"
+        return CatalogProblem(origin, file_line_no, message, name, file_col, self._caret(text, span, file_line_no, file_col))
 
     def _caret(self, text: str, span: Span, file_line_no: int, file_col: int) -> str:
         """Under the file's own line when that line holds the query's line at the reported
@@ -492,7 +505,8 @@ def _params(node: yaml.Node | None, problems: _Problems, name: str) -> dict[str,
         keys = _mapping(value_node, problems, _PARAM_KEYS, f"parameter '{param_name}'", name)
         ptype = _typed(keys.get("type"), str, problems, f"parameter '{param_name}' type", name) or "string"
         if ptype not in params_mod.PARAM_TYPES:
-            problems.add(keys["type"], f"parameter '{param_name}': unknown type '{ptype}' (one of {', '.join(params_mod.PARAM_TYPES)})", name)
+            known = ", ".join(params_mod.PARAM_TYPES)
+            problems.add(keys["type"], f"parameter '{param_name}': unknown type '{ptype}' (one of {known})", name)
             continue
         default = _default(keys["default"], ptype, problems, param_name, name) if "default" in keys else None
         description = _typed(keys.get("description"), str, problems, f"parameter '{param_name}' description", name) or ""
@@ -554,7 +568,9 @@ def _check(node: yaml.Node | None, problems: _Problems, name: str) -> Check | No
     return Check(bounds["max_rows"], bounds["min_rows"], severity)
 
 
-def _check_placeholders(text: str, declared: dict[str, Param], keys: dict[str, yaml.Node], key_node: yaml.Node, problems: _Problems, name: str) -> None:
+def _check_placeholders(
+    text: str, declared: dict[str, Param], keys: dict[str, yaml.Node], key_node: yaml.Node, problems: _Problems, name: str
+) -> None:
     used = params_mod.placeholders(text)
     where = keys.get("file") or keys.get("query") or key_node
     for quoted in _quoted_placeholders(text):
@@ -594,4 +610,4 @@ def _check_query_syntax(text: str, origin: str, place: _Place, name: str, proble
         problems.syntax += 1
         return
     for warning in query.warnings:
-        problems.warnings.append(place.report(origin, name, text, warning.span, f"warning: {warning.message} [{warning.rule}]"))
+        problems.warnings.append(str(place.report(origin, name, text, warning.span, f"warning: {warning.message} [{warning.rule}]")))

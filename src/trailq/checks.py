@@ -15,17 +15,19 @@ check failed, else 0. Severity is reported everywhere but does not change the ex
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import partial
 
 from tabulate import tabulate
 
 from trailq.catalog import Check
 from trailq.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_QUERY_FAILED
-from trailq.output import coverage_line, first_gaps, has_coverage, markdown_cell, skipped_summary
+from trailq.output import coverage_line, first_gaps, has_coverage, markdown_cell, markdown_table, skipped_summary
 from trailq.result import Coverage, Result, Target
 
 PASS = "pass"
@@ -87,41 +89,43 @@ def _fail_closed(verdict: Verdict, result: Result, check: Check, allow_partial: 
 
 
 def _judge(result: Result, check: Check) -> Verdict:
-    common = {
-        "query": result.query,
-        "target": result.target,
-        "severity": check.severity,
-        "elapsed_seconds": result.statistics.elapsed_seconds,
-        "coverage": result.coverage,
-    }
+    # Every verdict on this result names the same query, target, severity, time and coverage.
+    verdict = partial(
+        Verdict,
+        query=result.query,
+        target=result.target,
+        severity=check.severity,
+        elapsed_seconds=result.statistics.elapsed_seconds,
+        coverage=result.coverage,
+    )
     if not result.ok:
         reason = f"query did not complete ({result.status})" + (f": {result.error}" if result.error else "")
-        return Verdict(outcome=ERROR, reason=reason, row_count=None, **common)
+        return verdict(outcome=ERROR, reason=reason, row_count=None)
     if result.rows_partial:
         # Per-batch answers: a group can appear once per batch, so the row count proves nothing either way.
-        return Verdict(outcome=ERROR, reason="rows are per-batch partial answers (over 50 log groups): cannot be judged",
-                       row_count=len(result.rows), **common)
+        return verdict(outcome=ERROR, reason="rows are per-batch partial answers (over 50 log groups): cannot be judged",
+                       row_count=len(result.rows))
     count = len(result.rows)
     # A truncated result holds at least this many rows: enough to fail max_rows, never to fail min_rows wrongly.
     counted = f"{'at least ' if result.truncated else ''}{count} row{'s' if count != 1 else ''}"
     columns = tuple(c for c in result.columns if c not in HIDDEN_COLUMNS)
     if check.max_rows is not None and count > check.max_rows:
-        return Verdict(
+        return verdict(
             outcome=FAIL,
             reason=f"{counted}; at most {check.max_rows} allowed",
             row_count=count,
             columns=columns,
             offending_rows=tuple({k: v for k, v in r.items() if k not in HIDDEN_COLUMNS} for r in result.rows),
-            **common,
         )
     if check.min_rows is not None and count < check.min_rows:
         if result.truncated:  # more rows matched than came back: too few cannot be proven
-            return Verdict(outcome=ERROR, reason=f"{counted} (truncated): cannot tell whether at least {check.min_rows}", row_count=count, **common)
-        return Verdict(outcome=FAIL, reason=f"{counted}; at least {check.min_rows} expected", row_count=count, **common)
+            reason = f"{counted} (truncated): cannot tell whether at least {check.min_rows}"
+            return verdict(outcome=ERROR, reason=reason, row_count=count)
+        return verdict(outcome=FAIL, reason=f"{counted}; at least {check.min_rows} expected", row_count=count)
     if result.truncated and check.max_rows is not None:
         # A truncated result within max_rows proves nothing: the rows it lost may be findings.
-        return Verdict(outcome=ERROR, reason=f"{counted} (truncated): cannot prove at most {check.max_rows}", row_count=count, **common)
-    return Verdict(outcome=PASS, reason=counted, row_count=count, columns=columns, **common)
+        return verdict(outcome=ERROR, reason=f"{counted} (truncated): cannot prove at most {check.max_rows}", row_count=count)
+    return verdict(outcome=PASS, reason=counted, row_count=count, columns=columns)
 
 
 def exit_code(verdicts: list[Verdict]) -> int:
@@ -263,7 +267,8 @@ def _failure_text(verdict: Verdict, command: str | None = None) -> str:
 def _plain_rows(columns: tuple[str, ...], rows: tuple[dict[str, str], ...]) -> str:
     names = list(columns) or sorted({k for r in rows for k in r})
     matrix = [[r.get(c, "") for c in names] for r in rows]
-    return tabulate(matrix, headers=names, tablefmt="simple", disable_numparse=True, missingval="")
+    drawn: str = tabulate(matrix, headers=names, tablefmt="simple", disable_numparse=True, missingval="")
+    return drawn
 
 
 def _by_query(verdicts: list[Verdict]) -> dict[str, list[Verdict]]:
@@ -286,16 +291,15 @@ _MARK = {PASS: "✅ pass", FAIL: "❌ FAIL", ERROR: "⚠️ ERROR"}
 def github_step_summary(verdicts: list[Verdict]) -> str:
     """Markdown for $GITHUB_STEP_SUMMARY: the tally, one table row per check, offending rows folded."""
     tally = counts(verdicts)
+    table = [
+        [v.query, v.target.label(), v.severity, "-" if v.row_count is None else str(v.row_count), _MARK[v.outcome], v.reason]
+        for v in verdicts
+    ]
     lines = [
         f"## trailq check: {tally[FAIL]} failed, {tally[ERROR]} could not run, {tally[PASS]} passed",
         "",
-        "| query | target | severity | rows | verdict | detail |",
-        "|---|---|---|---:|---|---|",
+        markdown_table(["query", "target", "severity", "rows", "verdict", "detail"], table, padded=False),
     ]
-    for v in verdicts:
-        rows = "-" if v.row_count is None else str(v.row_count)
-        cells = [v.query, v.target.label(), v.severity, rows, _MARK[v.outcome], v.reason]
-        lines.append("| " + " | ".join(markdown_cell(c) for c in cells) + " |")
     inputs = input_coverage(verdicts)
     if inputs:
         lines.extend(["", "**Input coverage**", ""])
@@ -303,23 +307,19 @@ def github_step_summary(verdicts: list[Verdict]) -> str:
             lines.append(f"- {markdown_cell(label)}: {markdown_cell(coverage_line(coverage))}")
     for v in verdicts:
         if v.outcome == FAIL and v.offending_rows:
-            lines.extend(["", f"<details><summary>{_html(v.name)}: {_html(v.reason)}</summary>", "", *_markdown_rows(v), "", "</details>"])
+            summary = f"<details><summary>{html.escape(v.name, quote=False)}: {html.escape(v.reason, quote=False)}</summary>"
+            lines.extend(["", summary, "", *_markdown_rows(v), "", "</details>"])
     return "\n".join(lines) + "\n"
 
 
 def _markdown_rows(verdict: Verdict) -> list[str]:
     shown = verdict.offending_rows[:MAX_ROWS_IN_STEP_SUMMARY]
     names = list(verdict.columns) or sorted({k for r in shown for k in r})
-    out = ["| " + " | ".join(markdown_cell(n) for n in names) + " |", "|" + "---|" * len(names)]
-    out += ["| " + " | ".join(markdown_cell(r.get(n, "")) for n in names) + " |" for r in shown]
+    out = [markdown_table(names, [[r.get(n, "") for n in names] for r in shown], padded=False)]
     left_out = len(verdict.offending_rows) - len(shown)
     if left_out:
         out += ["", f"… and {left_out} more rows (see the JUnit report or `trailq run {markdown_cell(verdict.query)}`)."]
     return out
-
-
-def _html(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def append_github_step_summary(verdicts: list[Verdict], environ: Mapping[str, str] | None = None) -> list[str]:

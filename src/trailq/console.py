@@ -22,9 +22,10 @@ GovCloud regions console.amazonaws-us-gov.com.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Iterable, Union
+from typing import Any, TypeAlias
 
 from trailq.errors import UsageError
 from trailq.result import Result
@@ -33,7 +34,7 @@ from trailq.timerange import TimeRange
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
 _PLAIN = re.compile(r"[A-Za-z0-9_.\-]")
 
-JsurlValue = Union[str, bool, int, float, None, list, dict]
+JsurlValue: TypeAlias = str | bool | int | float | None | list[Any] | dict[str, Any]
 
 
 def jsurl(value: JsurlValue) -> str:

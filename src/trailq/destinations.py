@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import glob
 import os
+from collections.abc import Iterable, Mapping
 from fnmatch import fnmatch
-from typing import Iterable, Mapping
 
 from trailq.errors import UsageError
 

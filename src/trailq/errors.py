@@ -78,13 +78,15 @@ class CatalogError(TrailqError):
     """The catalog is invalid, a query name is unknown, or a parameter is bad.
 
     `problems` holds every problem found (each already `file:line: query 'name': message`),
-    so a broken catalog is reported in one run.
+    so a broken catalog is reported in one run; `warnings` the catalog's query warnings, which
+    `trailq validate` still shows beside the problems.
     """
 
     exit_code = EXIT_CATALOG
 
     def __init__(self, problems: list[str] | str, hint: str | None = None) -> None:
         self.problems = [problems] if isinstance(problems, str) else list(problems)
+        self.warnings: list[str] = []
         super().__init__(self.problems[0] if len(self.problems) == 1 else f"{len(self.problems)} catalog problems", hint)
 
     def render(self) -> str:
@@ -105,7 +107,7 @@ class QueryError(TrailqError):
         message: str,
         *,
         category: str,
-        span: "Span",
+        span: Span,
         text: str,
         origin: str = "query",
         hint: str | None = None,
@@ -127,5 +129,5 @@ class UnsupportedLocally(QueryError):
 
     exit_code = EXIT_NOT_SUPPORTED
 
-    def __init__(self, message: str, *, span: "Span", text: str, origin: str = "query", hint: str | None = None) -> None:
+    def __init__(self, message: str, *, span: Span, text: str, origin: str = "query", hint: str | None = None) -> None:
         super().__init__(message, category="unsupported", span=span, text=text, origin=origin, hint=hint)

@@ -55,7 +55,8 @@ def to_text(report: dict[str, Any]) -> str:
             lines.append(f"       writes: {', '.join(step['writes'])}")
     columns = report["output_columns"]
     lines.append(f"columns:     {', '.join(columns) if columns is not None else '(known only when it runs)'}")
-    lines.append(f"aggregating: {'yes (split windows cannot be merged; a capped result is reported truncated)' if report['aggregating'] else 'no'}")
+    aggregating = "yes (split windows cannot be merged; a capped result is reported truncated)" if report["aggregating"] else "no"
+    lines.append(f"aggregating: {aggregating}")
     if report["final_sort"] or report["final_limit"] is not None:
         lines.append(f"final order: {', '.join(report['final_sort']) or '-'}; limit {report['final_limit'] or '-'}")
     local = report["local"]

@@ -11,13 +11,13 @@ atomic), is flushed to disk, and then replaces the target with `os.replace`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
 from pathlib import Path
 
 from trailq.errors import UsageError, WriteFailedError
-
 
 STDOUT = "-"
 
@@ -37,7 +37,7 @@ def check_writable(path: str | os.PathLike[str] | None, flag: str) -> Path | Non
     if _is_special(path):
         if not os.access(path, os.W_OK):
             raise UsageError(f"{flag} {path}: not writable")
-        return
+        return None
     # Missing folders are created when writing (a CI job's first run has no reports/ yet), so
     # what must be writable is the nearest folder that exists.
     folder = Path(os.path.realpath(path)).parent
@@ -92,10 +92,8 @@ def write_atomic(path: str | os.PathLike[str], text: str, *, encoding: str = "ut
         os.replace(tmp_name, target)
     except BaseException as exc:
         # Whatever went wrong (disk full, Ctrl-C), the old file is untouched; drop the temporary one.
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp_name)
-        except OSError:
-            pass
         if isinstance(exc, OSError):
             raise WriteFailedError(f"cannot write {target}: {exc.strerror or exc}") from None
         raise

@@ -7,12 +7,13 @@ CloudWatch backend (which re-sorts merged rows, all strings), so neither imports
 from __future__ import annotations
 
 import re
+from typing import Any
 
 _DIGITS_ONLY = re.compile(r"[0-9]+")
 _CHUNKS = re.compile(r"[0-9]+|[^0-9]+")
 
 
-def text_sort_key(text: str) -> tuple:
+def text_sort_key(text: str) -> tuple[Any, ...]:
     """Ascending key of a text value: non-numbers first, chunk by chunk; then digits-only text by value
     (ties, such as ``0`` and ``00``, by their text)."""
     if _DIGITS_ONLY.fullmatch(text):
@@ -20,7 +21,7 @@ def text_sort_key(text: str) -> tuple:
     return (0, _text_chunks_key(text))
 
 
-def _text_chunks_key(text: str) -> tuple:
+def _text_chunks_key(text: str) -> tuple[Any, ...]:
     """Chunks of digits and non-digits; digit runs compare by length, then value.
 
     A digit chunk and a text chunk compare by their first characters' code points. All digit
@@ -28,7 +29,7 @@ def _text_chunks_key(text: str) -> tuple:
     digit chunk with a text chunk is decided by that first element alone, and two digit chunks
     go on to length and value.
     """
-    key = []
+    key: list[tuple[Any, ...]] = []
     for chunk in _CHUNKS.findall(text):
         if chunk[0] in "0123456789":
             key.append((48, len(chunk), int(chunk)))

@@ -3,7 +3,7 @@
 Results come from either backend as `Result`s; nothing here knows which one ran. The text goes
 to stdout (or `--output FILE`), the notices to stderr. Library code: this module never prints.
 
-How every option behaves in every format (the CLI contract; tests/output/test_matrix.py pins it):
+How every option behaves in every format (the CLI contract; tests/output/test_output_matrix.py pins it):
 
 - Columns come in the query's order (`Result.columns`); a row key not listed there is appended
   after them so nothing is dropped. `@ptr` is hidden in every format unless `show_ptr`.
@@ -41,11 +41,12 @@ How every option behaves in every format (the CLI contract; tests/output/test_ma
 
 from __future__ import annotations
 
-import io
+import html
 import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Iterable
+from typing import Any
 
 import orjson
 from tabulate import tabulate, tabulate_formats
@@ -345,6 +346,7 @@ def _delimited_line(cells: list[str], delimiter: str, guard: bool, header: bool 
 
 
 def _render_delimited(tables: list[_Table], delimiter: str, options: RenderOptions) -> str:
+    rows: Sequence[Mapping[str, str | None]]  # one result's strings, or merged rows whose tags may be None
     if len(tables) == 1:
         columns, rows = tables[0].columns, tables[0].rows
     else:
@@ -354,8 +356,13 @@ def _render_delimited(tables: list[_Table], delimiter: str, options: RenderOptio
     guard = not options.csv_raw
     lines = [_delimited_line(list(columns), delimiter, guard, header=True)]
     for row in rows:
-        lines.append(_delimited_line(["" if row.get(c) is None else row[c] for c in columns], delimiter, guard))
+        lines.append(_delimited_line([_cell(row, c) for c in columns], delimiter, guard))
     return "".join(lines)
+
+
+def _cell(row: Mapping[str, str | None], column: str) -> str:
+    value = row.get(column)
+    return "" if value is None else value
 
 
 def _render_csv(tables: list[_Table], options: RenderOptions) -> str:
@@ -374,7 +381,11 @@ def _render_markdown(tables: list[_Table], options: RenderOptions) -> str:
     return _render_titled(tables, options, _draw_markdown)
 
 
-def _render_titled(tables: list[_Table], options: RenderOptions, draw) -> str:  # type: ignore[no-untyped-def]
+# Draws one table from its columns and rows: `_draw_table` or `_draw_markdown`.
+_Draw = Callable[[list[str], list[dict[str, Any]], RenderOptions], str]
+
+
+def _render_titled(tables: list[_Table], options: RenderOptions, draw: _Draw) -> str:
     """One table, one merged table, or one titled table per result with rows."""
     shown = [t for t in tables if t.result.ok or t.rows]
     if len(tables) == 1:
@@ -409,7 +420,7 @@ def visible(value: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
 
 
-def _draw_table(columns: list[str], rows: list[dict], options: RenderOptions) -> str:
+def _draw_table(columns: list[str], rows: list[dict[str, Any]], options: RenderOptions) -> str:
     matrix = [["" if row.get(c) is None else visible(row[c]) for c in columns] for row in rows]
     headers = list(columns)
     if options.width is not None and options.table_format not in MARKUP_TABLE_FORMATS:
@@ -420,7 +431,8 @@ def _draw_table(columns: list[str], rows: list[dict], options: RenderOptions) ->
 
 def _tabulate(headers: list[str], matrix: list[list[str]], table_format: str) -> str:
     # disable_numparse: values are strings; "012345678901" is an account id, not a number to reformat.
-    return tabulate(matrix, headers=headers, tablefmt=table_format, disable_numparse=True, missingval="")
+    drawn: str = tabulate(matrix, headers=headers, tablefmt=table_format, disable_numparse=True, missingval="")
+    return drawn
 
 
 def _fit(
@@ -480,15 +492,26 @@ def _one_line(value: str) -> str:
     return value.replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎").replace("\t", " ")
 
 
-def _draw_markdown(columns: list[str], rows: list[dict], options: RenderOptions) -> str:
-    matrix = [[markdown_cell("" if row.get(c) is None else row[c]) for c in columns] for row in rows]
-    return _tabulate([markdown_cell(c) for c in columns], matrix, "github")
+def _draw_markdown(columns: list[str], rows: list[dict[str, Any]], options: RenderOptions) -> str:
+    return markdown_table(columns, [["" if row.get(c) is None else row[c] for c in columns] for row in rows])
+
+
+def markdown_table(headers: list[str], matrix: list[list[str]], *, padded: bool = True) -> str:
+    """A GitHub Markdown table (tabulate's github format), every header and cell escaped: the one
+    Markdown table of `--format markdown` and of the check summary. `padded=False` leaves cells
+    unaligned: the check summary is read rendered, and its lines stay as long as their data."""
+    headers = [markdown_cell(h) for h in headers]
+    matrix = [[markdown_cell(v) for v in row] for row in matrix]
+    if padded:
+        return _tabulate(headers, matrix, "github")
+    drawn: str = tabulate(matrix, headers=headers, tablefmt="github", disable_numparse=True, missingval="", stralign=None, numalign=None)
+    return drawn
 
 
 def markdown_cell(value: str) -> str:
     """A pipe or a line break would end the cell early, and `<b>` in log data would render as HTML:
     escape them the way GitHub renders."""
-    text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = html.escape(value, quote=False)
     text = text.replace("\r\n", "<br>").replace("\n", "<br>").replace("\r", "<br>")
     return visible(text).replace("\\", "\\\\").replace("|", "\\|")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from trailq.errors import CatalogError, QueryError
 from trailq.lang import tokens
@@ -96,7 +96,7 @@ def _duration_amount(value: str) -> float | None:
         return None
     if len(toks) != 1 or toks[0].kind != tokens.DURATION:
         return None
-    amount, _unit = toks[0].value
+    amount, _unit = cast("tuple[float, str]", toks[0].value)  # a duration token's value is (amount, unit)
     return float(amount)
 
 

@@ -36,7 +36,8 @@ class GuardedStdout:
         if self._stream is None:
             raise self._failed(None)
         try:
-            return self._stream.write(text)
+            written: int = self._stream.write(text)
+            return written
         except BrokenPipeError:
             raise
         except OSError as exc:

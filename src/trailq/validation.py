@@ -13,8 +13,8 @@ from typing import TextIO
 
 from trailq import catalog as catalog_mod
 from trailq import lang
-from trailq.fileio import write_atomic
 from trailq.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_QUERY_INVALID, EXIT_USAGE, CatalogError, QueryError, worst_exit_code
+from trailq.fileio import write_atomic
 
 CATALOG_SUFFIXES = (".yaml", ".yml")
 
@@ -51,7 +51,7 @@ def validate(
                  for q in loaded.queries.values() if q.language != "CWLI"]
     except CatalogError as exc:
         report.messages.extend(exc.problems)
-        report.warnings.extend(getattr(exc, "warnings", []))
+        report.warnings.extend(exc.warnings)
         report.worsen(exc.exit_code)
     for name in query_files:
         checked += 1

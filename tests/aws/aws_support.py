@@ -5,18 +5,14 @@ A module name of its own: `conftest` is also tests/output's, and only one can be
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
+from fakelogs import FakeLogs, FakeServer  # noqa: F401 - FakeServer is for the fixtures
 
-from fakelogs import FakeLogs, FakeServer  # noqa: E402,F401 - FakeServer is for the fixtures
-
-from trailq.aws.budget import Buckets, Runtime  # noqa: E402
-from trailq.aws.fanout import Endpoint, FanOut  # noqa: E402
-from trailq.aws.insights import PollRamp  # noqa: E402
+from trailq.aws.budget import Buckets, Runtime
+from trailq.aws.fanout import Endpoint, FanOut
+from trailq.aws.insights import PollRamp
 
 FAST_RAMP = PollRamp(first_seconds=0.005, factor=1.5, cap_seconds=0.02)
 FAST_RATES = {"StartQuery": 1000.0, "GetQueryResults": 1000.0, "StopQuery": 1000.0}

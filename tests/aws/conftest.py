@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from aws_support import A, B, T0, FakeLogs, FakeServer
+from aws_support import T0, A, B, FakeLogs, FakeServer
 
 
 @pytest.fixture

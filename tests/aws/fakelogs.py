@@ -19,10 +19,11 @@ import threading
 import time
 import uuid
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs
 
 from botocore.exceptions import ClientError
@@ -137,7 +138,7 @@ class FakeLogs:
             self.trails[(account, region)].append(dict(trail))
         self.add_group(owner, home, group)
 
-    def client(self, account: str = DEFAULT_ACCOUNT, region: str = "us-east-1") -> "FakeClient":
+    def client(self, account: str = DEFAULT_ACCOUNT, region: str = "us-east-1") -> FakeClient:
         return FakeClient(self, account, region)
 
     # -- bookkeeping --------------------------------------------------------------------------------
@@ -193,7 +194,8 @@ class FakeLogs:
             raise FakeError("MalformedQueryException", "mismatched input '!!'", extra={
                 "queryCompileError": {"location": {"startCharOffset": bad, "endCharOffset": bad + 1},
                                       "message": "mismatched input '!!' expecting {K_FILTER, K_STATS}"}})
-        given = [(account, n) for n in p.get("logGroupNames") or []] + [self._identifier(account, i) for i in p.get("logGroupIdentifiers") or []]
+        given = [(account, n) for n in p.get("logGroupNames") or []]
+        given += [self._identifier(account, i) for i in p.get("logGroupIdentifiers") or []]
         if given and text.lstrip().upper().startswith("SOURCE"):
             raise FakeError("InvalidParameterException", "a query with SOURCE must not also name log groups")
         if not given and text.lstrip().upper().startswith("SOURCE"):
@@ -265,7 +267,11 @@ class FakeLogs:
             picked.sort(reverse=True)
             picked = picked[:limit]
             rows = lambda off, n: [  # noqa: E731
-                [{"field": "@timestamp", "value": _ts_text(ts)}, {"field": "@message", "value": f"event {ptr}"}, {"field": "@ptr", "value": ptr}]
+                [
+                    {"field": "@timestamp", "value": _ts_text(ts)},
+                    {"field": "@message", "value": f"event {ptr}"},
+                    {"field": "@ptr", "value": ptr},
+                ]
                 for ts, ptr in picked[off : off + n]
             ]
             count = len(picked)
@@ -371,7 +377,7 @@ class FakeServer:
         self.endpoint = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="fakelogs", daemon=True)
 
-    def __enter__(self) -> "FakeServer":
+    def __enter__(self) -> FakeServer:
         self._thread.start()
         return self
 
@@ -438,14 +444,20 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             raise FakeError("InvalidAction", action)
         ns = "https://sts.amazonaws.com/doc/2011-06-15/"
-        body = f'<{action}Response xmlns="{ns}"><{action}Result>{inner}</{action}Result><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></{action}Response>'
+        body = (
+            f'<{action}Response xmlns="{ns}"><{action}Result>{inner}</{action}Result>'
+            f"<ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></{action}Response>"
+        )
         self._send(200, body.encode(), "text/xml")
 
     def _send_xml_error(self, service: str, err: FakeError) -> None:
         """EC2's and STS's own XML error shapes (botocore parses them differently)."""
         detail = f"<Code>{err.code}</Code><Message>{err.message}</Message>"
         if service == "ec2":
-            body = f'<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error>{detail}</Error></Errors><RequestID>r</RequestID></Response>'
+            body = (
+                '<?xml version="1.0" encoding="UTF-8"?>'
+                f"<Response><Errors><Error>{detail}</Error></Errors><RequestID>r</RequestID></Response>"
+            )
         else:
             body = f"<ErrorResponse><Error><Type>Sender</Type>{detail}</Error><RequestId>r</RequestId></ErrorResponse>"
         self._send(err.status, body.encode(), "text/xml")

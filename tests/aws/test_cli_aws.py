@@ -5,17 +5,24 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
+from aws_support import T0, A, B
 from click.testing import CliRunner
-from aws_support import A, B, T0
 from fakelogs import FakeError
 
 from trailq import cli
 
-WINDOW = ["--start", datetime.fromtimestamp(T0, timezone.utc).isoformat(), "--end", datetime.fromtimestamp(T0 + 3600, timezone.utc).isoformat()]
+WINDOW = [
+    "--start",
+    datetime.fromtimestamp(T0, timezone.utc).isoformat(),
+    "--end",
+    datetime.fromtimestamp(T0 + 3600, timezone.utc).isoformat(),
+]
 
 
 def invoke(*args: str):
-    return CliRunner().invoke(cli.main, [*args, "--log-group", "CloudTrail/Default"] if args[0] in ("run", "check") else list(args), catch_exceptions=False)
+    return CliRunner().invoke(
+        cli.main, [*args, "--log-group", "CloudTrail/Default"] if args[0] in ("run", "check") else list(args), catch_exceptions=False
+    )
 
 
 def test_run_every_region_of_two_accounts_tags_rows(served):

@@ -119,7 +119,9 @@ def test_linked_account_also_given_directly_is_queried_once(world, aws_env, tmp_
     config.write_text("[profile a]\nregion = us-east-1\n[profile b]\nregion = us-east-1\n[profile c]\nregion = us-east-1\n")
     aws_env.setenv("AWS_SHARED_CREDENTIALS_FILE", str(creds))
     aws_env.setenv("AWS_CONFIG_FILE", str(config))
-    result = _invoke("run", "console-logins", "--since", "7d", "--region", "us-west-2", "--profile", "b", "--profile", "c", "--format", "json")
+    result = _invoke(
+        "run", "console-logins", "--since", "7d", "--region", "us-west-2", "--profile", "b", "--profile", "c", "--format", "json"
+    )
     assert result.exit_code == 0, result.stderr
     results = json.loads(result.stdout)
     assert {r["target"]["account"]: len(r["rows"]) for r in results} == {B: 2, C: 6}

@@ -34,13 +34,27 @@ def test_discovery_sends_model_valid_calls_and_names_every_origin():
         {"Name": "org", "HomeRegion": "us-east-1", "IsMultiRegionTrail": True,
          "CloudWatchLogsLogGroupArn": f"arn:aws:logs:us-east-1:{OWN}:log-group:aws-cloudtrail-logs-org:*"}]},
         {"includeShadowTrails": True})
-    logs.add_response("list_log_groups", {"logGroups": [
-        {"logGroupName": "aws/cloudtrail/management", "logGroupArn": f"arn:aws:logs:eu-west-1:{OWN}:log-group:aws/cloudtrail/management"},
-        {"logGroupName": "aws/cloudtrail/0a1b2c3d-1111-2222-3333-444455556666",
-         "logGroupArn": f"arn:aws:logs:eu-west-1:{OWN}:log-group:aws/cloudtrail/0a1b2c3d-1111-2222-3333-444455556666"},
-        {"logGroupName": "aws/cloudtrail/management", "logGroupArn": f"arn:aws:logs:eu-west-1:{LINKED}:log-group:aws/cloudtrail/management"},
-        {"logGroupName": "security/copy", "logGroupArn": f"arn:aws:logs:eu-west-1:{OWN}:log-group:security/copy"}]},
-        {"logGroupNamePattern": CLOUDTRAIL_NAME_PATTERN, "includeLinkedAccounts": True})
+    logs.add_response(
+        "list_log_groups",
+        {
+            "logGroups": [
+                {
+                    "logGroupName": "aws/cloudtrail/management",
+                    "logGroupArn": f"arn:aws:logs:eu-west-1:{OWN}:log-group:aws/cloudtrail/management",
+                },
+                {
+                    "logGroupName": "aws/cloudtrail/0a1b2c3d-1111-2222-3333-444455556666",
+                    "logGroupArn": f"arn:aws:logs:eu-west-1:{OWN}:log-group:aws/cloudtrail/0a1b2c3d-1111-2222-3333-444455556666",
+                },
+                {
+                    "logGroupName": "aws/cloudtrail/management",
+                    "logGroupArn": f"arn:aws:logs:eu-west-1:{LINKED}:log-group:aws/cloudtrail/management",
+                },
+                {"logGroupName": "security/copy", "logGroupArn": f"arn:aws:logs:eu-west-1:{OWN}:log-group:security/copy"},
+            ]
+        },
+        {"logGroupNamePattern": CLOUDTRAIL_NAME_PATTERN, "includeLinkedAccounts": True},
+    )
     runtime = Runtime(deadline=time.monotonic() + 10)
     with logs, trails:
         found = find_region(account, "eu-west-1", Buckets({}, runtime.clock), runtime)

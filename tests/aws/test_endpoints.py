@@ -10,13 +10,14 @@ import time
 from datetime import datetime, timezone
 
 import boto3
-from aws_support import A, B, T0
+from aws_support import T0, A, B
 from fakelogs import FakeError
 
 import trailq.aws as aws
 from trailq.aws.definitions import DefinitionSpec, Parameter
 from trailq.aws.session import CALL_CONFIG
 from trailq.timerange import TimeRange
+
 WINDOW = TimeRange(datetime.fromtimestamp(T0, timezone.utc), datetime.fromtimestamp(T0 + 3600, timezone.utc))
 
 
@@ -67,7 +68,9 @@ def test_discover_lists_trails_and_runs_on_their_log_group(served):
 
 def test_resume_fetches_an_earlier_query(served):
     client = boto3.Session(profile_name="a").client("logs", region_name="us-west-2", config=CALL_CONFIG)
-    query_id = client.start_query(queryString="fields @message", startTime=T0, endTime=T0 + 3600, logGroupNames=["CloudTrail/Default"])["queryId"]
+    query_id = client.start_query(queryString="fields @message", startTime=T0, endTime=T0 + 3600, logGroupNames=["CloudTrail/Default"])[
+        "queryId"
+    ]
     results = aws.resume([query_id, "no-such-id"], fast_plan(profiles=("a",), regions=("us-east-1", "us-west-2")))
     assert results[0].ok and results[0].target.region == "us-west-2" and len(results[0].rows) == 7
     assert not results[1].ok and "no-such-id" in results[1].error
@@ -75,7 +78,9 @@ def test_resume_fetches_an_earlier_query(served):
 
 def _start_in(region: str) -> str:
     client = boto3.Session(profile_name="a").client("logs", region_name=region, config=CALL_CONFIG)
-    return client.start_query(queryString="fields @message", startTime=T0, endTime=T0 + 3600, logGroupNames=["CloudTrail/Default"])["queryId"]
+    return client.start_query(queryString="fields @message", startTime=T0, endTime=T0 + 3600, logGroupNames=["CloudTrail/Default"])[
+        "queryId"
+    ]
 
 
 def test_resume_keeps_looking_past_a_region_that_denies_access(served):
@@ -100,15 +105,22 @@ def test_resume_says_what_each_region_answered_and_exits_4_when_all_denied(serve
 
 def test_sync_is_idempotent_and_prunes_only_its_folder(served):
     plan = fast_plan(profiles=("a",), regions=("us-east-1",))
-    specs = [DefinitionSpec("console-logins", "filter userIdentity.userName = {{user}}", ("CloudTrail/Default",), (Parameter("user", "", "only this user"),)),
-             DefinitionSpec("root", "filter userIdentity.type = 'Root'")]
+    specs = [
+        DefinitionSpec(
+            "console-logins", "filter userIdentity.userName = {{user}}", ("CloudTrail/Default",), (Parameter("user", "", "only this user"),)
+        ),
+        DefinitionSpec("root", "filter userIdentity.type = 'Root'"),
+    ]
     first = aws.sync(specs, plan)
     assert sorted(c.action for c in first.changes) == ["create", "create"] and first.exit_code == 0
     assert aws.sync(specs, plan).changes == []  # second run: nothing to change
     served.put_query_definition(A, "us-east-1", name="mine/keep", queryString="fields @message")
     changed = [DefinitionSpec("console-logins", "fields @message | limit 5", ("CloudTrail/Default",))]
     dry = aws.sync(changed, plan, prune=True, dry_run=True)
-    assert sorted((c.action, c.name, c.applied) for c in dry.changes) == [("delete", "trailq/root", False), ("update", "trailq/console-logins", False)]
+    assert sorted((c.action, c.name, c.applied) for c in dry.changes) == [
+        ("delete", "trailq/root", False),
+        ("update", "trailq/console-logins", False),
+    ]
     assert len(served.definitions[(A, "us-east-1")]) == 3  # dry run changed nothing
     aws.sync(changed, plan, prune=True)
     names = sorted(d["name"] for d in served.definitions[(A, "us-east-1")].values())
@@ -129,7 +141,9 @@ def test_end_to_end_against_moto_server(aws_env):
         now_ms = int(time.time() * 1000)
         events = [{"timestamp": now_ms - 60_000 + i, "message": f'{{"eventName": "ConsoleLogin", "n": {i}}}'} for i in range(3)]
         logs.put_log_events(logGroupName="CloudTrail/Default", logStreamName="s", logEvents=events)
-        window = TimeRange(datetime.fromtimestamp(now_ms / 1000 - 3600, timezone.utc), datetime.fromtimestamp(now_ms / 1000 + 1, timezone.utc))
+        window = TimeRange(
+            datetime.fromtimestamp(now_ms / 1000 - 3600, timezone.utc), datetime.fromtimestamp(now_ms / 1000 + 1, timezone.utc)
+        )
         outcome = aws.run([("q", "fields @timestamp, @message | sort @timestamp desc")], fast_plan(regions=("us-east-1",)), window)
         result = outcome.results[0]
         assert outcome.exit_code == 0, result.error

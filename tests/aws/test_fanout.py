@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
-from botocore.exceptions import ClientError
 from aws_support import T0, endpoints, fan_out
+from botocore.exceptions import ClientError
 from fakelogs import FakeError, FakeLogs
 
 A, B = "111111111111", "222222222222"
@@ -202,7 +202,9 @@ def test_a_target_with_nothing_new_is_skipped_with_the_local_runs_wording():
     fake = FakeLogs()
     fake.add_events(A, "us-east-1", "trail", spread(5, 60))
     eps = endpoints(fake, [A], ["us-east-1", "us-west-2"])
-    fan = fan_out([("q", LIST_QUERY)], eps, windows=lambda name, text, target: None if target.region == "us-west-2" else (T0, T0 + 60, text))
+    fan = fan_out(
+        [("q", LIST_QUERY)], eps, windows=lambda name, text, target: None if target.region == "us-west-2" else (T0, T0 + 60, text)
+    )
     outcome = fan.execute()
     assert [r.target.region for r in outcome.results] == ["us-east-1"]
     assert outcome.warnings == [nothing_new("q", eps[1].label())]
@@ -252,4 +254,8 @@ def test_a_full_concurrency_quota_until_the_deadline_is_named():
     outcome = fan_out([("q", LIST_QUERY)], endpoints(fake, [A], ["us-east-1"]), timeout=1.0).execute()
     result = outcome.results[0]
     assert outcome.aborted == "deadline" and result.status == "Timeout"
-    assert "before the query could start" in result.error and "concurrent-query quota" in result.error and "LimitExceededException" in result.error
+    assert (
+        "before the query could start" in result.error
+        and "concurrent-query quota" in result.error
+        and "LimitExceededException" in result.error
+    )

@@ -72,8 +72,16 @@ def test_lifecycle_scheduled_running_complete_with_pages(logs):
     stub.add_response("start_query", {"queryId": "q-1"}, START_PARAMS)
     stub.add_response("get_query_results", {"status": "Scheduled", "results": []}, {"queryId": "q-1"})
     stub.add_response("get_query_results", {"status": "Running", "results": [row("2023-11-14 22:13:20.000", "p0")]}, {"queryId": "q-1"})
-    stub.add_response("get_query_results", {"status": "Complete", "results": [row("2023-11-14 22:13:21.000", "p1")], "statistics": STATS, "nextToken": "t2"}, {"queryId": "q-1"})
-    stub.add_response("get_query_results", {"status": "Complete", "results": [row("2023-11-14 22:13:20.000", "p2")], "statistics": STATS}, {"queryId": "q-1", "nextToken": "t2"})
+    stub.add_response(
+        "get_query_results",
+        {"status": "Complete", "results": [row("2023-11-14 22:13:21.000", "p1")], "statistics": STATS, "nextToken": "t2"},
+        {"queryId": "q-1"},
+    )
+    stub.add_response(
+        "get_query_results",
+        {"status": "Complete", "results": [row("2023-11-14 22:13:20.000", "p2")], "statistics": STATS},
+        {"queryId": "q-1", "nextToken": "t2"},
+    )
     seen: list[str] = []
     attempt = run_one(caller_for(client, clock), REQ, on_status=lambda status, stats, elapsed: seen.append(status))
     stub.assert_no_pending_responses()

@@ -54,9 +54,11 @@ def test_a_source_query_runs_once_per_target_on_the_fake():
 
 def test_catalog_language_key_is_kept_and_validated(tmp_path):
     good = tmp_path / "q.yaml"
-    good.write_text("version: 1\nqueries:\n"
-                    "  sql-logins: {description: d, language: SQL, query: \"SELECT eventName FROM `trail` WHERE eventName = 'ConsoleLogin'\"}\n"
-                    "  ppl-logins: {description: d, language: ppl, query: 'fields eventName | where eventName = \"ConsoleLogin\"'}\n")
+    good.write_text(
+        "version: 1\nqueries:\n"
+        "  sql-logins: {description: d, language: SQL, query: \"SELECT eventName FROM `trail` WHERE eventName = 'ConsoleLogin'\"}\n"
+        "  ppl-logins: {description: d, language: ppl, query: 'fields eventName | where eventName = \"ConsoleLogin\"'}\n"
+    )
     cat = catalog_mod.load([str(good)], include_builtin=False)
     assert cat.get("sql-logins").language == "SQL" and cat.get("ppl-logins").language == "PPL"
     assert catalog_mod.describe(cat.get("sql-logins"))["language"] == "SQL"

@@ -115,7 +115,9 @@ def _data(seed: int) -> bytes:
     return b"\n".join(lines)  # no final newline: the last line must still be read
 
 
-def _run(path: str, query: str, *, fast: bool, workers: int = 1, time_range: TimeRange | None = None, monkeypatch: pytest.MonkeyPatch) -> tuple:
+def _run(
+    path: str, query: str, *, fast: bool, workers: int = 1, time_range: TimeRange | None = None, monkeypatch: pytest.MonkeyPatch
+) -> tuple:
     monkeypatch.setattr(events, "BLOCK_READER", fast)
     monkeypatch.setattr(scan_module, "FAST_STATS", fast)
     result = run_local(parse(query), name="t", sources=[path], time_range=time_range, workers=workers)
@@ -195,9 +197,30 @@ def test_range_blocks_cut_the_same_lines_as_readline(pieces: list[bytes], final_
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from([b"ConsoleLogin", b"Console", b"\\u0041", b"\\\\u", b'{"Records":[]}', b'  { "events":1',
-                                 b"xyz", b"AccessDenied", b"Login", b"\xc3\xa9", b"\r", b" "]), max_size=6).map(b"".join).filter(lambda l: b"\n" not in l),
-       st.integers(min_value=0, max_value=3))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                b"ConsoleLogin",
+                b"Console",
+                b"\\u0041",
+                b"\\\\u",
+                b'{"Records":[]}',
+                b'  { "events":1',
+                b"xyz",
+                b"AccessDenied",
+                b"Login",
+                b"\xc3\xa9",
+                b"\r",
+                b" ",
+            ]
+        ),
+        max_size=6,
+    )
+    .map(b"".join)
+    .filter(lambda line: b"\n" not in line),
+    st.integers(min_value=0, max_value=3),
+)
 def test_candidate_spans_hold_every_line_the_line_prefilter_keeps(line: bytes, position: int) -> None:
     query = parse('filter eventName = "ConsoleLogin" and errorCode like /AccessDenied/')
     built = prefilter_module.build(query)

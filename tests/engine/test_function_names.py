@@ -50,5 +50,7 @@ def test_hand_built_calls_by_alias_run(tmp_path: Path) -> None:
     result = run_local(A.Query((stats,)), name="alias", sources=[str(source)], time_range=None, workers=1)
     assert result.rows == [{"n": "2", "v": '["x","y"]'}]
     day = A.Call("strftime", (A.Field("@timestamp"), A.String("%Y-%m-%d")))
-    result = run_local(A.Query((A.Fields((A.Projection(day, alias="d"),)),)), name="alias", sources=[str(source)], time_range=None, workers=1)
+    result = run_local(
+        A.Query((A.Fields((A.Projection(day, alias="d"),)),)), name="alias", sources=[str(source)], time_range=None, workers=1
+    )
     assert [row["d"] for row in result.rows] == ["2024-05-01", "2024-05-01"]

@@ -49,6 +49,27 @@ def _complete_records(data: bytes) -> int:
     return count
 
 
+def _shapes(rng: random.Random, records: list[dict]) -> tuple[str, bytes, int | None]:
+    """Each record in one of the shapes a reader meets (trail object, array, bare), with junk lines between."""
+    pieces = []
+    expected = 0
+    for record in records:
+        shape = rng.randrange(6)
+        if shape == 0:
+            pieces.append(orjson.dumps({"Records": [record]}))
+            expected += 1
+        elif shape == 1:
+            pieces.append(orjson.dumps([record]))
+            expected += 1
+        elif shape == 2:
+            pieces.append(rng.choice([b'"x"', b"42", b"null", b"[]", b"[1, 2]", b"{}", b"]", b"{"]))
+            expected += pieces[-1] == b"{}"
+        else:
+            pieces.append(orjson.dumps(record))
+            expected += 1
+    return "s.json", b"\n".join(pieces) + b"\n", expected
+
+
 def _mutate(rng: random.Random, records: list[dict]) -> tuple[str, bytes, int | None]:
     """(name, bytes, records a reader must read, or None when only 'no crash' can be asserted)."""
     plain = _lines(records)
@@ -62,23 +83,7 @@ def _mutate(rng: random.Random, records: list[dict]) -> tuple[str, bytes, int | 
             data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
         return "f.jsonl", bytes(data), _complete_records(bytes(data))
     if kind == "shapes":
-        pieces = []
-        expected = 0
-        for record in records:
-            shape = rng.randrange(6)
-            if shape == 0:
-                pieces.append(orjson.dumps({"Records": [record]}))
-                expected += 1
-            elif shape == 1:
-                pieces.append(orjson.dumps([record]))
-                expected += 1
-            elif shape == 2:
-                pieces.append(rng.choice([b'"x"', b"42", b"null", b"[]", b"[1, 2]", b"{}", b"]", b"{"]))
-                expected += pieces[-1] == b"{}"
-            else:
-                pieces.append(orjson.dumps(record))
-                expected += 1
-        return "s.json", b"\n".join(pieces) + b"\n", expected
+        return _shapes(rng, records)
     if kind == "gzip":
         return "g.json.gz", gzip.compress(plain), len(records)
     packed = gzip.compress(plain)

@@ -17,7 +17,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from trailq.engine import run_local, sources as sources_mod
+from trailq.engine import run_local
+from trailq.engine import sources as sources_mod
 from trailq.errors import QueryFailedError, UsageError
 from trailq.lang import parse
 

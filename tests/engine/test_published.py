@@ -29,7 +29,9 @@ def test_published_records_all_load_and_count_by_event_source() -> None:
             total += 1
             source = record.get("eventSource")
             expected[source if isinstance(source, str) else None] += 1
-    result = run_local(parse("stats count(*) by eventSource | limit 10000"), name="published", sources=[str(f) for f in files], time_range=None)
+    result = run_local(
+        parse("stats count(*) by eventSource | limit 10000"), name="published", sources=[str(f) for f in files], time_range=None
+    )
     assert result.statistics.records_scanned == total
     assert not any("unreadable" in w for w in result.warnings)
     got = {row.get("eventSource"): int(row["count(*)"]) for row in result.rows}
@@ -55,7 +57,13 @@ PROJECT_RECORDS = [
     _record("StartInstances", "ec2.amazonaws.com", "us-east-2"),
     _record("StopInstances", "ec2.amazonaws.com", "us-east-2"),
     _record("StopInstances", "ec2.amazonaws.com", "eu-west-1"),
-    _record("CreateUser", "iam.amazonaws.com", "us-east-1", requestParameters={"userName": "carol"}, responseElements={"user": {"arn": "arn:aws:iam::111122223333:user/carol"}}),
+    _record(
+        "CreateUser",
+        "iam.amazonaws.com",
+        "us-east-1",
+        requestParameters={"userName": "carol"},
+        responseElements={"user": {"arn": "arn:aws:iam::111122223333:user/carol"}},
+    ),
     _record("UpdateTrail", "cloudtrail.amazonaws.com", "us-east-1", errorCode="TrailNotFoundException", errorMessage="Unknown trail"),
     _record("UpdateTrail", "cloudtrail.amazonaws.com", "us-east-1"),
     _record("ListBuckets", "s3.amazonaws.com", "us-east-1", tlsDetails={"tlsVersion": "TLSv1.1", "cipherSuite": "ECDHE-RSA-AES128-SHA"}),
@@ -78,7 +86,11 @@ def test_reference_cloudtrail_sample_queries(tmp_path: Path) -> None:
     assert len(ec2) == 2 and all("@message" in r for r in ec2)
     created = by_start['filter eventName="CreateUser"'].rows
     assert [{k: v for k, v in r.items() if k != "@ptr"} for r in created] == [
-        {"awsRegion": "us-east-1", "requestParameters.userName": "carol", "responseElements.user.arn": "arn:aws:iam::111122223333:user/carol"}
+        {
+            "awsRegion": "us-east-1",
+            "requestParameters.userName": "carol",
+            "responseElements.user.arn": "arn:aws:iam::111122223333:user/carol",
+        }
     ]
     trail = by_start['filter eventName="UpdateTrail" and ispresent(errorCode)'].rows
     assert trail == [{"errorCode": "TrailNotFoundException", "errorMessage": "Unknown trail", "count(*)": "1"}]

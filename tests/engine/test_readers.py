@@ -4,6 +4,7 @@ the same rows from S3 gzip objects, JSON lines, stdin and split multi-process sc
 from __future__ import annotations
 
 import gzip
+import importlib
 import io
 import json
 from datetime import datetime, timezone
@@ -11,8 +12,6 @@ from pathlib import Path
 
 import orjson
 import pytest
-
-import importlib
 
 from trailq.engine import run_local
 from trailq.errors import QueryFailedError, UsageError
@@ -76,7 +75,9 @@ def _write(path: Path, data: bytes) -> Path:
 
 def test_corrupt_inputs_are_reported_with_file_and_line_and_skipped(tmp_path: Path) -> None:
     good = _jsonl(RECORDS[:3])
-    bad_lines = _write(tmp_path / "x.jsonl", good + b'{"eventTime": "2024-05-01T10:00:00Z", "eventName": \n[1, 2]\n"text"\n' + _jsonl(RECORDS[3:4]))
+    bad_lines = _write(
+        tmp_path / "x.jsonl", good + b'{"eventTime": "2024-05-01T10:00:00Z", "eventName": \n[1, 2]\n"text"\n' + _jsonl(RECORDS[3:4])
+    )
     truncated_gz = _write(tmp_path / "y.json.gz", gzip.compress(_jsonl(RECORDS[:2]))[:-12])
     not_json = _write(tmp_path / "z.json", b"<html>not json</html>")
     result = run([str(bad_lines), str(truncated_gz), str(not_json)], "fields eventName")

@@ -14,8 +14,8 @@ import orjson
 import pytest
 
 from trailq.engine import events as E
-from trailq.engine.sources import expand_sources
 from trailq.engine import run_local
+from trailq.engine.sources import expand_sources
 from trailq.errors import QueryFailedError
 from trailq.lang import parse
 

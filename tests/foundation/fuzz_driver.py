@@ -12,6 +12,7 @@ import faulthandler
 import json
 import os
 import sys
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -19,7 +20,7 @@ from trailq import cli
 
 
 def main() -> None:
-    cases = json.loads(open(sys.argv[1], encoding="utf-8").read())
+    cases = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
     faulthandler.dump_traceback_later(float(sys.argv[2]), exit=True)
     home = os.getcwd()
     for i, case in enumerate(cases):

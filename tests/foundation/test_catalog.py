@@ -22,7 +22,14 @@ def load_only(path: Path) -> catalog.Catalog:
 
 def test_builtin_catalog_loads_and_has_the_first_queries():
     names = set(catalog.load(include_cwd=False).queries)
-    assert {"console-logins", "console-login-failures", "console-logins-without-mfa", "root-activity", "switch-role", "signin-events"} <= names
+    assert {
+        "console-logins",
+        "console-login-failures",
+        "console-logins-without-mfa",
+        "root-activity",
+        "switch-role",
+        "signin-events",
+    } <= names
 
 
 def test_valid_catalog_with_defaults_params_and_check(tmp_path):
@@ -174,7 +181,9 @@ def test_placeholders_inside_quotes_are_refused(tmp_path):
 
 def test_a_bad_default_is_one_problem(tmp_path):
     path = tmp_path / "queries.yaml"
-    path.write_text("version: 1\nqueries:\n  b:\n    description: d\n    query: filter x = {{n}}\n    params: {n: {type: number, default: abc}}\n")
+    path.write_text(
+        "version: 1\nqueries:\n  b:\n    description: d\n    query: filter x = {{n}}\n    params: {n: {type: number, default: abc}}\n"
+    )
     with pytest.raises(CatalogError) as info:
         load_only(path)
     assert len(info.value.problems) == 1 and "is not a number" in info.value.problems[0]

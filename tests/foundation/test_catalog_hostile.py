@@ -32,7 +32,9 @@ def _problems(path: Path) -> list[str]:
 def test_an_alias_bomb_anywhere_is_refused_with_file_and_line(tmp_path, where):
     bomb = _bomb()
     body = {
-        "params-default": f"  q:\n    description: d\n    query: 'fields {{{{u}}}}'\n    params:\n      u:\n        type: list\n        default: {bomb}\n",
+        "params-default": (
+            f"  q:\n    description: d\n    query: 'fields {{{{u}}}}'\n    params:\n      u:\n        type: list\n        default: {bomb}\n"
+        ),
         "tags": f"  q:\n    description: d\n    query: 'fields a'\n    tags: {bomb}\n",
         "description": f"  q:\n    description: {bomb}\n    query: 'fields a'\n",
     }[where]

@@ -4,7 +4,8 @@ import dataclasses
 import re
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trailq import lang
 from trailq.errors import CatalogError
@@ -25,7 +26,10 @@ HOSTILE = [
     "",
 ]
 
-TEMPLATE = "filter userIdentity.userName = {{v}} and eventName in {{names}}\n| filter sourceIPAddress like {{pattern}}\n| stats count(*) by bin({{period}})\n| limit {{n}}\n"
+TEMPLATE = (
+    "filter userIdentity.userName = {{v}} and eventName in {{names}}\n"
+    "| filter sourceIPAddress like {{pattern}}\n| stats count(*) by bin({{period}})\n| limit {{n}}\n"
+)
 DECLARED = {
     "v": Param("v", "string"),
     "names": Param("names", "list"),
@@ -104,7 +108,14 @@ def test_any_string_value_is_one_literal(value):
 
 @pytest.mark.parametrize(
     "ptype, value",
-    [("number", "1 | fields @message"), ("number", "1e9"), ("duration", "5m | x"), ("duration", "5 parsecs"), ("regex", "(unclosed"), ("regex", "abc\\")],
+    [
+        ("number", "1 | fields @message"),
+        ("number", "1e9"),
+        ("duration", "5m | x"),
+        ("duration", "5 parsecs"),
+        ("regex", "(unclosed"),
+        ("regex", "abc\\"),
+    ],
 )
 def test_values_that_are_not_of_their_type_are_refused(ptype, value):
     with pytest.raises(CatalogError, match="parameter 'p'"):

@@ -8,7 +8,6 @@ import re
 import pytest
 
 from trailq.lang import ast as A
-from trailq.errors import QueryError
 from trailq.lang import functions, parse
 from trailq.lang.analysis import command_io, final_sort_limit, is_aggregating, output_columns, referenced_fields
 from trailq.lang.lexer import encode_string, tokenize

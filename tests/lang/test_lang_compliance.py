@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from lang_support import sexpr
+
 from trailq.errors import QueryError
 from trailq.lang import parse
 from trailq.source import line_col

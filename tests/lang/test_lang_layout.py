@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from lang_support import catalog_queries, fixture_queries
 from test_lang_properties import queries
+
 from trailq.lang import format_query, parse, to_text
 from trailq.lang.layout import WIDTH
 

@@ -9,8 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from lang_support import REPO
+
 from trailq import validation
 from trailq.errors import QueryError
 from trailq.lang import format_query, parse

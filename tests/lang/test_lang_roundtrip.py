@@ -4,8 +4,8 @@ know: our fixture of user-style queries, the reference's sample queries and the 
 from __future__ import annotations
 
 import pytest
-
 from lang_support import REFERENCE, catalog_queries, fixture_queries, reference_queries
+
 from trailq.errors import QueryError
 from trailq.lang import format_query, parse, to_text
 

@@ -9,8 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from lang_support import fixture_queries
+
 from trailq import explaining, validation
 from trailq.lang import format_query, parse
 

@@ -34,7 +34,9 @@ def test_tz_local_follows_daylight_saving(monkeypatch):
     time.tzset()
     try:
         rows = [{"@timestamp": "2025-07-16 02:10:00.000"}, {"@timestamp": "2025-01-16 02:10:00.000"}]
-        shown = render([Result(query="q", target=Target(source="f"), columns=["@timestamp"], rows=rows)], RenderOptions(format="csv", tz="local")).text
+        shown = render(
+            [Result(query="q", target=Target(source="f"), columns=["@timestamp"], rows=rows)], RenderOptions(format="csv", tz="local")
+        ).text
         assert "2025-07-16 04:10:00.000+02:00" in shown and "2025-01-16 03:10:00.000+01:00" in shown
     finally:
         monkeypatch.delenv("TZ")

@@ -8,6 +8,7 @@ import os
 from trailq.progress import ProgressDisplay
 from trailq.result import ProgressEvent, Statistics, Target
 
+
 class FakeTerminal(io.StringIO):
     def isatty(self) -> bool:
         return True

@@ -6,9 +6,9 @@ import csv
 import io
 import json
 
-from result_builders import ACCOUNT, empty, failed, logins
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from result_builders import ACCOUNT, empty, failed, logins
 
 from trailq.output import (
     MIN_COLUMN_WIDTH,

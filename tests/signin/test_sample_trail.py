@@ -10,7 +10,6 @@ import sys
 from datetime import datetime, timezone
 
 import pytest
-
 from signin_support import REPO, SAMPLE, run_builtin
 
 MGMT, PROD = "111122223333", "444455556666"

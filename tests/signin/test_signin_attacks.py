@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from signin_attacks_expected import CASES
 from signin_support import ATTACKS, UNTIMED, builtin, run_builtin
 

@@ -3,18 +3,12 @@ within the service's limits; and each runs on the bundled sample locally."""
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 
 import pytest
-
+from aws_support import T0, endpoints, fan_out
+from fakelogs import FakeLogs
 from signin_support import BUILTIN_NAMES, SAMPLE, builtin, engine_or_skip, run_builtin
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "aws"))
-
-from aws_support import T0, endpoints, fan_out  # noqa: E402
-from fakelogs import FakeLogs  # noqa: E402
 
 ACCOUNT = "111111111111"
 MAX_QUERY_CHARS = 10_000  # StartQuery queryString maximum

@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
 from signin_support import BUILTIN_NAMES, PUBLISHED, run_builtin
 
 pytestmark = pytest.mark.skipif(not PUBLISHED.is_dir(), reason="../shared/fixtures/cloudtrail is not present")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from signin_expected import CASES
 from signin_support import BUILTIN_NAMES, REPO, SHAPES, builtin, engine_or_skip, run_builtin
 

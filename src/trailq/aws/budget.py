@@ -1,4 +1,4 @@
-"""Budgets shared by every query of a run: token buckets, the concurrency gate, retries.
+"""Budgets shared by every query of a run: token buckets and retries (the concurrency gates are fanout.py's).
 
 Why here and not in botocore: the quotas are per account and region and per API action
 (StartQuery and GetQueryResults 10 TPS each, not adjustable; 100 concurrent queries, counting

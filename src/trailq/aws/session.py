@@ -3,7 +3,7 @@
 One boto3 session per account (a profile, an assumed role, or the default credential chain),
 one client per (account, region, service), created lazily and cached because client creation is
 the slowest local step of a wide run. Endpoints come from botocore itself, which honours
-AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_CLOUDWATCH_LOGS (pinned by tests/aws/test_session.py).
+AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_CLOUDWATCH_LOGS (pinned by tests/aws/test_endpoints.py).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What the backend needs to know about a query's text: the only place that uses trailq.lang/engine.
+"""What the CloudWatch backend needs to know about a query's text, from trailq.lang's parser and analysis.
 
 Splitting a window is only correct for queries whose rows are events, one each: not for
 aggregating queries, and not for `dedup` (two windows can each keep one row for the same key).
