@@ -8,11 +8,11 @@ aggregations, non-numeric values are skipped (see semantics.md).
 from __future__ import annotations
 
 import math
-from typing import Callable
 
+from trailq.engine.registry import FUNCTIONS, aggregate
 from trailq.engine.values import Value, natural_sort_key, render_value, to_number
 
-__all__ = ["AGGREGATES", "AggregateState", "make_state"]
+__all__ = ["AggregateState", "make_state"]
 
 
 class AggregateState:
@@ -267,28 +267,87 @@ class TopK(AggregateState):
         return [text for text, _ in ordered[: self.k]]
 
 
-# engine_name (the canonical name of trailq.lang.functions, lower-cased; aliases such as
-# `count_distinct` are resolved there) → factory taking the constant extra arguments.
-AGGREGATES: dict[str, Callable[..., AggregateState]] = {
-    "count": lambda: Count(),
-    "sum": lambda: Sum(),
-    "avg": lambda: Moments("avg"),
-    "variance": lambda: Moments("variance"),
-    "stddev": lambda: Moments("stddev"),
-    "min": lambda: Extreme(False),
-    "max": lambda: Extreme(True),
-    "pct": lambda p: Percentile(float(to_number(p) or 0)),
-    "countdistinct": lambda: Distinct("countdistinct"),
-    "values": lambda: Distinct("values"),
-    "earliest": lambda: ByTime(False),
-    "latest": lambda: ByTime(True),
-    "sortsfirst": lambda: SortsEnd(False),
-    "sortslast": lambda: SortsEnd(True),
-    "topk": lambda k: TopK(int(to_number(k) or 1)),
-}
+# Each factory takes the call's constant extra arguments (pct's percentile, topk's k) and registers
+# itself in the engine's function table under its canonical name.
+@aggregate("count")
+def _count() -> AggregateState:
+    return Count()
+
+
+@aggregate("sum")
+def _sum() -> AggregateState:
+    return Sum()
+
+
+@aggregate("avg")
+def _avg() -> AggregateState:
+    return Moments("avg")
+
+
+@aggregate("variance")
+def _variance() -> AggregateState:
+    return Moments("variance")
+
+
+@aggregate("stddev")
+def _stddev() -> AggregateState:
+    return Moments("stddev")
+
+
+@aggregate("min")
+def _min() -> AggregateState:
+    return Extreme(False)
+
+
+@aggregate("max")
+def _max() -> AggregateState:
+    return Extreme(True)
+
+
+@aggregate("pct")
+def _pct(percentile: Value) -> AggregateState:
+    return Percentile(float(to_number(percentile) or 0))
+
+
+@aggregate("countDistinct")
+def _count_distinct() -> AggregateState:
+    return Distinct("countdistinct")
+
+
+@aggregate("values")
+def _values() -> AggregateState:
+    return Distinct("values")
+
+
+@aggregate("earliest")
+def _earliest() -> AggregateState:
+    return ByTime(False)
+
+
+@aggregate("latest")
+def _latest() -> AggregateState:
+    return ByTime(True)
+
+
+@aggregate("sortsFirst")
+def _sorts_first() -> AggregateState:
+    return SortsEnd(False)
+
+
+@aggregate("sortsLast")
+def _sorts_last() -> AggregateState:
+    return SortsEnd(True)
+
+
+@aggregate("topk")
+def _topk(k: Value) -> AggregateState:
+    return TopK(int(to_number(k) or 1))
 
 
 def make_state(name: str, *constants: Value) -> AggregateState:
     """A fresh state for an aggregation; `name` is its engine_name (callers resolve it once per query)."""
-    return AGGREGATES[name](*constants)
+    factory = FUNCTIONS[name].implementation
+    assert factory is not None, name  # the registry refuses an aggregate without a factory
+    state: AggregateState = factory(*constants)
+    return state
 

@@ -15,7 +15,7 @@ from typing import Callable
 from trailq.errors import UnsupportedLocally
 from trailq.lang import ast as A
 from trailq.engine.events import Event, field_getter
-from trailq.engine.functions import CONTEXT_FUNCTIONS, SCALARS, Period, compile_regex, engine_name, floor_period_ms, truth
+from trailq.engine.functions import EngineKind, Period, compile_regex, find, floor_period_ms, scalar_implementation, truth
 from trailq.engine.values import Timestamp, Value, compare_values, to_number, to_text
 from trailq.engine.regexes import RegexNotLinear, UserRegex
 from trailq.numbers import bounded, power
@@ -273,18 +273,17 @@ class Compiler:
     # --- calls --------------------------------------------------------------------------------
 
     def _Call(self, node: A.Call) -> Compiled:
-        name = engine_name(node.name)
-        from trailq.engine.aggregates import AGGREGATES
-
-        if name in AGGREGATES:
+        entry = find(node.name)
+        if entry is not None and entry.kind is EngineKind.AGGREGATE:
             if self.aggregate_value is None:
                 raise self.unsupported(node, f"{node.name}() can only be used in stats")
             return self.aggregate_value(node)
-        if name in CONTEXT_FUNCTIONS:
-            return self._context_call(node, name)
-        function = SCALARS.get(name)
-        if function is None:
+        if entry is not None and entry.kind is EngineKind.CONTEXT:
+            return self._context_call(node, entry.name.lower())
+        if entry is None or entry.kind is not EngineKind.SCALAR:
             raise self.unsupported(node, f"{node.name}() is not supported by the local engine")
+        name = entry.name.lower()
+        function = scalar_implementation(entry)
         if name == "regexreplace" and len(node.args) > 1 and isinstance(node.args[1], (A.Regex, A.String)):
             literal = node.args[1]
             self.user_regex(literal, literal.pattern if isinstance(literal, A.Regex) else literal.value)

@@ -20,14 +20,13 @@ from trailq.lang import analysis
 from trailq.lang import ast as A
 from trailq.engine.aggregates import AggregateState, make_state
 from trailq.engine.expressions import Compiled, Compiler, Row, RunContext, truth
-from trailq.engine.functions import engine_name
+from trailq.engine.functions import EngineKind, engine_name, find
 from trailq.engine.globs import compile_glob
 from trailq.engine.values import Timestamp, Value, render_value, sort_key, to_text
 
 # The service returns at most this many rows when a query has no `limit` (reference §3.8).
 DEFAULT_ROW_LIMIT = 10_000
 UNSUPPORTED_COMMANDS = (A.Unmask, A.Pattern, A.Diff, A.Anomaly, A.Lookup, A.CidrLookup, A.GenericCommand, A.Source)
-UNSUPPORTED_FUNCTIONS = {"rate", "countovertime", "sumovertime", "histogram"}
 SCAN_COMMANDS = (A.Filter, A.FilterIndex, A.Fields, A.Display, A.Parse, A.Unnest)
 
 
@@ -35,6 +34,11 @@ def _command_name(command: object) -> str:
     if isinstance(command, A.GenericCommand):
         return command.name
     return type(command).__name__.lower()
+
+
+def _is_unsupported(function_name: str) -> bool:
+    entry = find(function_name)
+    return entry is not None and entry.kind is EngineKind.UNSUPPORTED
 
 
 def check_supported(query: A.Query) -> None:
@@ -51,7 +55,7 @@ def check_supported(query: A.Query) -> None:
         if isinstance(command, A.Stats):
             stats_offset_ms(query, command)
         for node in _walk_nodes(command):
-            if isinstance(node, A.Call) and engine_name(node.name) in UNSUPPORTED_FUNCTIONS:
+            if isinstance(node, A.Call) and _is_unsupported(node.name):
                 raise UnsupportedLocally(f"{node.name}() is not supported by the local engine", span=node.span, text=query.text)
             if isinstance(node, A.Subquery):
                 raise UnsupportedLocally("subqueries need the CloudWatch service", span=node.span, text=query.text)
@@ -274,7 +278,7 @@ class StatsPlan:
     command: A.Stats
     by: list[tuple[str, Compiled]]
     calls: list[A.Call]
-    names: list[str]  # per call: its engine_name (the key of aggregates.AGGREGATES)
+    names: list[str]  # per call: its engine_name (the key of registry.FUNCTIONS)
     inputs: list[Compiled | None]  # per call: the per-row argument (None for count(*)/count())
     constants: list[tuple[Value, ...]]  # per call: constant extra arguments (pct's p, topk's k)
     outputs: list[tuple[str, Compiled]]  # per aggregation projection, evaluated per group
