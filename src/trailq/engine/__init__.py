@@ -71,6 +71,7 @@ def run_local(
     deadline: float | None = None,
     parse_every_line: bool = False,
     spooled: dict[str, str] | None = None,
+    reference: bool = False,
 ) -> Result:
     """Run one parsed query over local sources. Raises TrailqError subclasses; never prints.
 
@@ -80,6 +81,8 @@ def run_local(
     prefilter off so that coverage counts every corrupt line (checks need that; see semantics.md).
     `spooled` maps a stream source (`-`, a FIFO) to a file holding a copy of its bytes, read in its
     place and named as the stream (runs.spooled_streams: several queries over one stream).
+    `reference` runs the slow reference paths (the line-by-line reader, the general stats path)
+    that the differential tests compare the fast ones with; the answer must not change.
     """
     started = time.monotonic()
     now_ms = int(datetime.now(timezone.utc).timestamp() * 1000)
@@ -104,7 +107,8 @@ def run_local(
     matcher = None if parse_all else prefilter.matcher()
     options = ReadOptions(strict=strict, time_range=time_range, prefilter=matcher, needles=None if parse_all else prefilter.needles(),
                           keys=record_keys(query, plan.columns.names),  # decode only what the query reads (decode.py)
-                          deadline=deadline, names={copy: "stdin" if given == "-" else given for given, copy in spooled.items()})
+                          deadline=deadline, names={copy: "stdin" if given == "-" else given for given, copy in spooled.items()},
+                          reference=reference)
     if on_progress is not None:
         on_progress(ProgressEvent(name, target, "Running", Statistics(), 0.0))
     partial = scan(plan, collected.files, options, stdin, workers or _default_workers())

@@ -27,7 +27,7 @@ values as orjson's. tests/engine/test_decode.py pins each case and compares the 
 generated lines; tests/engine/test_fastpaths.py compares whole query results.
 
 A query with a command this module does not know gets whole records: `record_keys` returns None
-and the readers keep orjson. `@ptr` hashes the whole record: `events.PartialEvent` re-parses its
+and the readers keep orjson. `@ptr` hashes the whole record: `event_model.PartialEvent` re-parses its
 line with orjson for it (only rows that are shown need one).
 """
 
@@ -56,7 +56,7 @@ WHOLE_RECORD = "\x00whole record"
 # Keys every reader needs: the time of an event, the wrapper keys that make a line a trail object
 # or an export, and what tells a digest (sources.is_digest_record) from a record without a time.
 _ALWAYS = ("eventTime", "Records", "events", "digestStartTime", "digestEndTime", "logFiles")
-# What each system field (events.SYSTEM_FIELDS; a test keeps the two equal) reads from a record:
+# What each system field (event_model.SYSTEM_FIELDS; a test keeps the two equal) reads from a record:
 # @log and @logStream name the account and region (Event.account, Event.log_stream); @timestamp
 # and @ingestionTime come from eventTime, @message and @ptr from the whole record.
 SYSTEM_KEYS: dict[str, tuple[str, ...]] = {
@@ -77,7 +77,7 @@ def available() -> bool:
 
 
 def keys_of_field(name: str) -> tuple[str, ...]:
-    """The top-level record keys `events.field_getter(name)` may read: every dotted prefix of
+    """The top-level record keys `event_model.field_getter(name)` may read: every dotted prefix of
     the path (a key may itself hold dots: `a.b.c` reads `a`, `a.b` or `a.b.c`)."""
     if name in SYSTEM_KEYS:
         return SYSTEM_KEYS[name]

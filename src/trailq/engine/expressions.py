@@ -14,7 +14,7 @@ from typing import Callable
 
 from trailq.errors import UnsupportedLocally
 from trailq.lang import ast as A
-from trailq.engine.events import Event, field_getter
+from trailq.engine.event_model import Event, field_getter
 from trailq.engine.functions import EngineKind, Period, compile_regex, find, floor_period_ms, scalar_implementation, truth
 from trailq.engine.values import Timestamp, Value, compare_values, to_number, to_text
 from trailq.engine.regexes import RegexNotLinear, UserRegex

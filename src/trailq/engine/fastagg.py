@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 
 from trailq.lang import ast as A
 from trailq.engine.aggregates import make_state
-from trailq.engine.events import Event, _leaf, field_getter, top_level_key
+from trailq.engine.event_model import Event, field_getter, leaf_value, top_level_key
 from trailq.engine.interpreter import Groups, Plan
 from trailq.engine.values import Value, render_value
 
@@ -102,15 +102,15 @@ def _count_groups(fast: FastStats, events: Iterable[Event]) -> tuple[Groups, int
     keys = fast.top_keys
     if len(by) == 2 and keys is not None:
         # The commonest shape (`by eventSource, eventName`): two top-level keys read from the
-        # record dict, no list building. _leaf only changes what is not text or null.
+        # record dict, no list building. leaf_value only changes what is not text or null.
         first_key, second_key = keys
         for event in events:
             record = event.record
             first, second = record.get(first_key), record.get(second_key)
             if first is not None and type(first) is not str:
-                first = _leaf(first)
+                first = leaf_value(first)
             if second is not None and type(second) is not str:
-                second = _leaf(second)
+                second = leaf_value(second)
             key = (first if type(first) is str else render_value(first), second if type(second) is str else render_value(second))
             seen = counts.get(key)
             if seen is None:

@@ -399,8 +399,6 @@ def sort_key_fn(compiler: Compiler, command: A.Sort) -> Callable[[Row], tuple]:
 class Finished:
     rows: list[Row]
     truncated: bool = False
-    limited: bool = False  # an explicit limit/head/tail decided the row count
-    matched: int = 0
 
 
 @dataclass
@@ -470,7 +468,6 @@ def finish(plan: Plan, rows: Iterable[Row], groups: Groups | None = None) -> Fin
     else:
         current = list(rows)
         aggregated = False
-    limited = False
     truncated = False
     for command in rest:
         if isinstance(command, A.Stats):
@@ -486,7 +483,6 @@ def finish(plan: Plan, rows: Iterable[Row], groups: Groups | None = None) -> Fin
                 ordered = True
             count = _limit_count(command)
             current = current[-count:] if command.keyword == "tail" and count else current[:count]
-            limited = True
         elif isinstance(command, A.Dedup):
             if not ordered and not aggregated:
                 current.sort(key=default_order_key)
@@ -500,7 +496,7 @@ def finish(plan: Plan, rows: Iterable[Row], groups: Groups | None = None) -> Fin
     if not plan.has_limit and len(current) > DEFAULT_ROW_LIMIT:
         current = current[:DEFAULT_ROW_LIMIT]
         truncated = True
-    return Finished(current, truncated=truncated, limited=limited)
+    return Finished(current, truncated=truncated)
 
 
 def _dedup(compiler: Compiler, command: A.Dedup, rows: list[Row]) -> list[Row]:
