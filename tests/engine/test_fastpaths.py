@@ -247,3 +247,17 @@ def test_the_block_reader_decodes_only_the_keys_the_query_reads(tmp_path: Path, 
     assert result.rows
     assert verdicts.count(True) >= (300 if query.startswith("stats") else 75)
     assert verdicts.count(False) >= (10 if query.startswith("stats") else 2)
+
+
+def test_a_reference_run_takes_neither_fast_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fast_path(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a fast path ran under reference=True")
+
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(_data(3))
+    monkeypatch.setattr(events, "read_blocks", fast_path)
+    monkeypatch.setattr(scan_module, "fast_stats", fast_path)
+    result = run_local(parse("stats count(*) as n by eventName"), name="t", sources=[str(path)], time_range=None, workers=1, reference=True)
+    assert sum(int(row["n"]) for row in result.rows) == result.statistics.records_matched > 0
+    with pytest.raises(AssertionError, match="fast path"):
+        run_local(parse("stats count(*) as n by eventName"), name="t", sources=[str(path)], time_range=None, workers=1)
