@@ -11,21 +11,22 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from importlib import resources
-from typing import BinaryIO, Callable, Sequence
+from typing import BinaryIO
 
+from trailq.engine import prefilter as _prefilter
+from trailq.engine.decode import record_keys
+from trailq.engine.events import ReadOptions, ReadReport
+from trailq.engine.expressions import RunContext
+from trailq.engine.interpreter import check_supported, finish, plan_query, render_rows
+from trailq.engine.scan import is_stream, scan
+from trailq.engine.sources import SourceFiles, collect_sources
 from trailq.errors import EXIT_QUERY_FAILED, QueryFailedError, UsageError
 from trailq.lang.ast import Query
 from trailq.result import COMPLETE, TIMEOUT, Coverage, Gap, ProgressEvent, Result, Searched, Statistics, Target
 from trailq.timerange import TimeRange
-from trailq.engine import prefilter as _prefilter
-from trailq.engine.decode import record_keys
-from trailq.engine.events import ReadOptions, ReadReport
-from trailq.engine.sources import SourceFiles, collect_sources
-from trailq.engine.expressions import RunContext
-from trailq.engine.interpreter import check_supported, finish, plan_query, render_rows
-from trailq.engine.scan import is_stream, scan
 
 __all__ = ["run_local", "check_supported", "sample_sources", "is_stream"]
 

@@ -8,6 +8,7 @@ aggregations, non-numeric values are skipped (see semantics.md).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from trailq.engine.registry import FUNCTIONS, aggregate
 from trailq.engine.values import Value, natural_sort_key, render_value, to_number
@@ -19,7 +20,7 @@ class AggregateState:
     def add(self, value: Value, timestamp_ms: int | None) -> None:
         raise NotImplementedError
 
-    def merge(self, other: "AggregateState") -> None:
+    def merge(self, other: AggregateState) -> None:
         raise NotImplementedError
 
     def result(self) -> Value:
@@ -108,7 +109,7 @@ class Moments(AggregateState):
         return variance if self.kind == "variance" else math.sqrt(variance)
 
 
-def _extreme_key(value: Value) -> tuple:
+def _extreme_key(value: Value) -> tuple[Any, ...]:
     # Numbers (and numeric text) by value before anything else; other text by the natural sort.
     number = to_number(value)
     if number is not None:
@@ -124,7 +125,7 @@ class Extreme(AggregateState):
     def __init__(self, want_max: bool) -> None:
         self.want_max = want_max
         self.best: Value = None
-        self.best_key: tuple | None = None
+        self.best_key: tuple[Any, ...] | None = None
 
     def add(self, value: Value, timestamp_ms: int | None) -> None:
         if value is None or isinstance(value, (dict, list)):
@@ -228,7 +229,7 @@ class SortsEnd(AggregateState):
     def __init__(self, last: bool) -> None:
         self.last = last
         self.best: Value = None
-        self.key: tuple | None = None
+        self.key: tuple[Any, ...] | None = None
 
     def add(self, value: Value, timestamp_ms: int | None) -> None:
         if value is None or isinstance(value, (dict, list)):

@@ -22,7 +22,7 @@ prefilter is on; each candidate is then checked with exactly the reference predi
 from __future__ import annotations
 
 import re
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 __all__ = ["BLOCK_SIZE", "Block", "range_blocks", "stream_blocks", "line_count", "block_lines", "candidate_spans"]
 

@@ -18,26 +18,29 @@ from __future__ import annotations
 import gzip
 import time
 import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO, Callable, Iterable, Iterator
+from functools import partial
+from typing import Any, BinaryIO, TypeVar
 
 import orjson
 
+from trailq.engine.blocks import Block, block_lines, candidate_spans, line_count, stream_blocks
+from trailq.engine.decode import decoder_for
+from trailq.engine.event_model import Event, PartialEvent
+from trailq.engine.inputs import GZIP_MAGIC, open_input, text_kind
+from trailq.engine.sources import is_digest_record, is_single_record, sniff
+from trailq.engine.values import parse_event_time_ms
 from trailq.errors import QueryFailedError, UsageError
 from trailq.result import Coverage, Gap
 from trailq.timerange import TimeRange
-from trailq.engine.blocks import Block, block_lines, candidate_spans, line_count, stream_blocks
-from trailq.engine.decode import decoder_for
-from trailq.engine.inputs import GZIP_MAGIC, open_input, text_kind
-from trailq.engine.event_model import Event, PartialEvent
-from trailq.engine.sources import is_digest_record, is_single_record, sniff
-from trailq.engine.values import parse_event_time_ms
 
 # How many problems are listed one by one before the rest are only counted.
 MAX_LISTED_PROBLEMS = 20
 _GZIP_MAGIC = GZIP_MAGIC
 
 Prefilter = Callable[[bytes], bool]
+T = TypeVar("T")
 
 
 @dataclass
@@ -93,7 +96,7 @@ class ReadReport:
         if len(self.digest_examples) < 5:
             self.digest_examples.append(where)
 
-    def merge(self, other: "ReadReport") -> None:
+    def merge(self, other: ReadReport) -> None:
         self.files += other.files
         self.bytes_read += other.bytes_read
         self.records += other.records
@@ -191,11 +194,11 @@ def read_events(files: list[str], options: ReadOptions, report: ReadReport, stdi
             opened.close()
 
 
-def past_deadline(options: "ReadOptions") -> bool:
+def past_deadline(options: ReadOptions) -> bool:
     return options.deadline is not None and time.monotonic() > options.deadline
 
 
-def until_deadline(items: Iterable, label: str, options: "ReadOptions", report: ReadReport) -> Iterator:
+def until_deadline(items: Iterable[T], label: str, options: ReadOptions, report: ReadReport) -> Iterator[T]:
     """`items` (blocks or lines of one input) until the run's --timeout passes; then the input's
     unread rest is reported and reading stops."""
     if options.deadline is None:
@@ -278,7 +281,7 @@ def read_lines(
             report.problem(where(index), f"not valid JSON ({exc})", options.strict)
             continue
         if is_single_record(parsed):  # the common case: one record per line
-            event = _make_event(parsed, body, label, options, report, locate=lambda i=index: where(i))
+            event = _make_event(parsed, body, label, options, report, locate=partial(where, index))
             if event is not None:
                 yield event
             continue
@@ -450,7 +453,7 @@ def _from_document(
     report.problem(where, f"expected a JSON object, found {type(document).__name__}", options.strict)
 
 
-def _records(records: list, where: str, options: ReadOptions, report: ReadReport, raw: bytes | None = None) -> Iterator[Event]:
+def _records(records: list[Any], where: str, options: ReadOptions, report: ReadReport, raw: bytes | None = None) -> Iterator[Event]:
     for position, record in enumerate(records):
         at = where if raw is not None else f"{where} record {position + 1}"
         if not isinstance(record, dict):
@@ -461,7 +464,7 @@ def _records(records: list, where: str, options: ReadOptions, report: ReadReport
             yield event
 
 
-def _export_events(events: list, where: str, options: ReadOptions, report: ReadReport) -> Iterator[Event]:
+def _export_events(events: list[Any], where: str, options: ReadOptions, report: ReadReport) -> Iterator[Event]:
     """A CloudWatch export: each event's message is the CloudTrail record as JSON text."""
     for position, item in enumerate(events):
         at = f"{where} event {position + 1}"
@@ -484,7 +487,7 @@ def _export_events(events: list, where: str, options: ReadOptions, report: ReadR
 
 
 def _make_event(
-    record: dict,
+    record: dict[str, Any],
     raw: bytes | str | None,
     where: str,
     options: ReadOptions,

@@ -9,15 +9,15 @@ through `aggregate_value` (see interpreter.StatsStage).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
-from trailq.errors import UnsupportedLocally
-from trailq.lang import ast as A
 from trailq.engine.event_model import Event, field_getter
 from trailq.engine.functions import EngineKind, Period, compile_regex, find, floor_period_ms, scalar_implementation, truth
-from trailq.engine.values import Timestamp, Value, compare_values, to_number, to_text
 from trailq.engine.regexes import RegexNotLinear, UserRegex
+from trailq.engine.values import Timestamp, Value, compare_values, to_number, to_text
+from trailq.errors import UnsupportedLocally
+from trailq.lang import ast as A
 from trailq.numbers import bounded, power
 
 __all__ = ["Row", "RunContext", "Compiler", "truth"]
@@ -32,7 +32,7 @@ class Row:
         self.event = event
         self.values = values if values is not None else {}
 
-    def copy(self) -> "Row":
+    def copy(self) -> Row:
         return Row(self.event, dict(self.values))
 
     def timestamp_ms(self) -> int | None:
@@ -116,7 +116,8 @@ class Compiler:
         method = getattr(self, "_" + type(node).__name__, None)
         if method is None:
             raise self.unsupported(node, f"{type(node).__name__.lower()} expressions are not supported by the local engine")
-        return method(node)
+        compiled: Compiled = method(node)
+        return compiled
 
     # --- leaves -------------------------------------------------------------------------------
 
@@ -373,7 +374,7 @@ def _comparison(op: str, left: Compiled, right: Compiled) -> Compiled:
             return order is not None and order != 0
 
         return not_equal
-    test = {"<": lambda o: o < 0, "<=": lambda o: o <= 0, ">": lambda o: o > 0, ">=": lambda o: o >= 0}[op]
+    test = _ORDER_TESTS[op]
 
     def ordered(row: Row) -> Value:
         order = compare_values(left(row), right(row))
@@ -392,8 +393,11 @@ def _power(a: float, b: float) -> float | None:
 
 _UNREPRESENTABLE = (OverflowError, ValueError)
 
+# An ordering comparison, from compare_values' sign.
+_ORDER_TESTS: dict[str, Callable[[int], bool]] = {"<": lambda o: o < 0, "<=": lambda o: o <= 0, ">": lambda o: o > 0, ">=": lambda o: o >= 0}
 
-_ARITHMETIC: dict[str, Callable[[float, float], float]] = {
+
+_ARITHMETIC: dict[str, Callable[[float, float], float | None]] = {
     "+": lambda a, b: a + b,
     "-": lambda a, b: a - b,
     "*": lambda a, b: a * b,

@@ -12,14 +12,15 @@ It produces the same `Groups` (same keys, same first-seen values, same insertion
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Any
 
-from trailq.lang import ast as A
 from trailq.engine.aggregates import make_state
 from trailq.engine.event_model import Event, field_getter, leaf_value, top_level_key
 from trailq.engine.interpreter import Groups, Plan
 from trailq.engine.values import Value, render_value
+from trailq.lang import ast as A
 
 __all__ = ["FastStats", "fast_stats", "aggregate_events"]
 
@@ -95,11 +96,12 @@ def aggregate_events(fast: FastStats, events: Iterable[Event]) -> tuple[Groups, 
 
 
 def _count_groups(fast: FastStats, events: Iterable[Event]) -> tuple[Groups, int]:
-    counts: dict[tuple, int] = {}
-    firsts: dict[tuple, list[Value]] = {}
+    counts: dict[tuple[Any, ...], int] = {}
+    firsts: dict[tuple[Any, ...], list[Value]] = {}
     by = fast.by
     matched = 0
     keys = fast.top_keys
+    key: tuple[Any, ...]
     if len(by) == 2 and keys is not None:
         # The commonest shape (`by eventSource, eventName`): two top-level keys read from the
         # record dict, no list building. leaf_value only changes what is not text or null.

@@ -10,7 +10,7 @@ and those that need the service are refused with exit 7 (`interpreter.check_supp
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from trailq.engine import aggregates as _aggregates  # noqa: F401  (registers the stats functions)
 from trailq.engine import functions_data as _data  # noqa: F401  (registers its functions)

@@ -13,12 +13,12 @@ import binascii
 import hashlib
 import math
 import urllib.parse
-from typing import Callable
+from collections.abc import Callable
 
-from trailq.engine.values import Value, to_number, to_text
-from trailq.numbers import bounded
 from trailq.engine.regexes import RegexNotLinear, UserRegex, compile_user_regex
 from trailq.engine.registry import scalar
+from trailq.engine.values import Value, to_number, to_text
+from trailq.numbers import bounded
 
 
 def text_args(fn: Callable[..., Value]) -> Callable[..., Value]:
@@ -44,7 +44,9 @@ def number_args(fn: Callable[..., Value]) -> Callable[..., Value]:
             result = fn(*numbers)
         except (ValueError, OverflowError, ZeroDivisionError):
             return None
-        return None if result is None else bounded(result)  # numbers.py: big ints become doubles
+        if not isinstance(result, (int, float)):
+            return result  # None: no answer (every function here returns a number or None)
+        return bounded(result)  # numbers.py: big ints become doubles
 
     return wrapped
 

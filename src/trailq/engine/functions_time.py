@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Callable
 
 from trailq.engine.functions_text import text_args
 from trailq.engine.registry import scalar

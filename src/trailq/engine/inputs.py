@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import zlib
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 GZIP_MAGIC = b"\x1f\x8b"
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -223,6 +223,7 @@ def open_input(path: str, stdin: BinaryIO | None) -> Input:
     try:
         head = _read_head(handle)
         source = _Replay(head, handle)
+        stream: io.BufferedReader[Any]
         if head.startswith(GZIP_MAGIC):
             decoder = GzipDecoder(source)
             stream = io.BufferedReader(decoder, _BUFFER)

@@ -12,17 +12,19 @@ from __future__ import annotations
 import csv
 import heapq
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
-from trailq.errors import UnsupportedLocally
-from trailq.lang import analysis
-from trailq.lang import ast as A
 from trailq.engine.aggregates import AggregateState, make_state
 from trailq.engine.expressions import Compiled, Compiler, Row, RunContext, truth
 from trailq.engine.functions import EngineKind, engine_name, find
-from trailq.engine.globs import compile_glob
+from trailq.engine.globs import GlobPattern, compile_glob
+from trailq.engine.regexes import UserRegex
 from trailq.engine.values import Timestamp, Value, render_value, sort_key, to_text
+from trailq.errors import UnsupportedLocally
+from trailq.lang import analysis
+from trailq.lang import ast as A
 
 # The service returns at most this many rows when a query has no `limit` (reference §3.8).
 DEFAULT_ROW_LIMIT = 10_000
@@ -184,7 +186,7 @@ def _parse_stage(compiler: Compiler, command: A.Parse) -> Stage:
     if command.mode == "glob":
         if not isinstance(command.pattern, A.String):
             raise compiler.unsupported(command, "parse needs a quoted glob pattern")
-        regex = compile_glob(command.pattern.value)  # type: ignore[assignment]  # re.Pattern's parse-stage API
+        regex: GlobPattern | UserRegex = compile_glob(command.pattern.value)  # the same parse-stage API
         names = aliases
     else:
         if not isinstance(command.pattern, A.Regex):
@@ -284,7 +286,7 @@ class StatsPlan:
     outputs: list[tuple[str, Compiled]]  # per aggregation projection, evaluated per group
 
 
-Groups = dict[tuple, tuple[list[Value], list[AggregateState]]]
+Groups = dict[tuple[Any, ...], tuple[list[Value], list[AggregateState]]]
 
 
 def compile_stats(query: A.Query, command: A.Stats, context: RunContext) -> StatsPlan:
@@ -379,7 +381,7 @@ def stats_rows(plan: StatsPlan, groups: Groups) -> list[Row]:
 # ---------------------------------------------------------------------------------------------
 
 
-def default_order_key(row: Row) -> tuple:
+def default_order_key(row: Row) -> tuple[Any, ...]:
     """Unsorted event rows come newest first (@timestamp descending), as the service shows them."""
     return sort_key(_timestamp_value(row), True)
 
@@ -389,7 +391,7 @@ def _timestamp_value(row: Row) -> Value:
     return Timestamp(epoch_ms) if epoch_ms is not None else None
 
 
-def sort_key_fn(compiler: Compiler, command: A.Sort) -> Callable[[Row], tuple]:
+def sort_key_fn(compiler: Compiler, command: A.Sort) -> Callable[[Row], tuple[Any, ...]]:
     # Neither asc nor desc: ascending (semantics.md).
     keys = [(compiler.compile(k.expr), bool(k.descending)) for k in command.keys]
     return lambda row: tuple(sort_key(fn(row), desc) for fn, desc in keys)
@@ -412,7 +414,7 @@ class Plan:
     columns: Columns
     compiler: Compiler
     first_stats: StatsPlan | None = None
-    top_k: tuple[Callable[[Row], tuple], int] | None = None  # scan-side bounded heap: key, size
+    top_k: tuple[Callable[[Row], tuple[Any, ...]], int] | None = None  # scan-side bounded heap: key, size
     has_limit: bool = field(default=False)
 
 
@@ -438,7 +440,7 @@ def _limit_count(command: A.Limit) -> int:
     return max(int(command.count.value), 0)
 
 
-def _scan_top_k(plan: Plan) -> tuple[Callable[[Row], tuple], int] | None:
+def _scan_top_k(plan: Plan) -> tuple[Callable[[Row], tuple[Any, ...]], int] | None:
     """For `[sort] [limit N]` endings, the workers need only keep N rows (plus one, to see truncation)."""
     rest = plan.rest
     if not rest:
@@ -452,7 +454,7 @@ def _scan_top_k(plan: Plan) -> tuple[Callable[[Row], tuple], int] | None:
     return None
 
 
-def keep_top(rows: Iterable[Row], key: Callable[[Row], tuple], size: int) -> list[Row]:
+def keep_top(rows: Iterable[Row], key: Callable[[Row], tuple[Any, ...]], size: int) -> list[Row]:
     """The first `size` rows in key order, holding at most `size` rows at a time; ties keep input order."""
     return heapq.nsmallest(size, rows, key=key)
 
@@ -501,7 +503,7 @@ def finish(plan: Plan, rows: Iterable[Row], groups: Groups | None = None) -> Fin
 
 def _dedup(compiler: Compiler, command: A.Dedup, rows: list[Row]) -> list[Row]:
     readers = [compiler.compile(f) for f in command.fields]
-    seen: set[tuple] = set()
+    seen: set[tuple[Any, ...]] = set()
     kept: list[Row] = []
     for row in rows:
         values = [render_value(fn(row)) for fn in readers]

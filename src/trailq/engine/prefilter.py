@@ -18,11 +18,11 @@ Under --strict the prefilter is off, so every line is checked for corruption (se
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
-from trailq.lang import ast as A
 from trailq.engine.values import to_number
+from trailq.lang import ast as A
 
 __all__ = ["Prefilter", "build", "describe"]
 

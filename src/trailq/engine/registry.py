@@ -13,9 +13,10 @@ is complete once that module is loaded.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from trailq.lang.functions import FunctionKind, lookup
 

@@ -12,21 +12,22 @@ import mmap
 import multiprocessing
 import os
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO, Iterator
+from typing import Any, BinaryIO
 
 import orjson
 
-from trailq.lang import ast as A
 from trailq.engine import events as E
 from trailq.engine.blocks import range_blocks
 from trailq.engine.event_model import Event
-from trailq.engine.inputs import GZIP_MAGIC, HEAD_BYTES, UTF8_BOM, unreadable_kind
-from trailq.engine.sources import is_single_record, sniff
-from trailq.engine.fastagg import aggregate_events, fast_stats
 from trailq.engine.expressions import Row, RunContext
+from trailq.engine.fastagg import aggregate_events, fast_stats
+from trailq.engine.inputs import GZIP_MAGIC, HEAD_BYTES, UTF8_BOM, unreadable_kind
 from trailq.engine.interpreter import Groups, Plan, aggregate, apply, keep_top, merge_groups, plan_query
+from trailq.engine.sources import is_single_record, sniff
 from trailq.engine.workers import run_forked
+from trailq.lang import ast as A
 
 # Inputs smaller than this are scanned in this process: starting workers costs more than it saves.
 PARALLEL_MIN_BYTES = 64 * 1024 * 1024
@@ -232,7 +233,7 @@ class _Counter:
 
 # --- multi-process ---------------------------------------------------------------------------
 
-_WORKER_STATE: dict = {}
+_WORKER_STATE: dict[str, Any] = {}
 
 
 def _worker_init(query: A.Query, context: RunContext, options: E.ReadOptions) -> None:
