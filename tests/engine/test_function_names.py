@@ -7,10 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
-
-from trailq.engine import run_local
 import pytest
 
+from trailq.engine import run_local
 from trailq.engine.functions import FUNCTIONS, EngineKind, engine_name
 from trailq.engine.registry import declare
 from trailq.lang import ast as A

@@ -13,8 +13,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from trailq.engine.sources import expand_sources
 from trailq.engine import run_local
+from trailq.engine.sources import expand_sources
 from trailq.errors import QueryFailedError
 from trailq.lang import parse
 

@@ -40,7 +40,8 @@ class Count(AggregateState):
             self.n += 1
 
     def merge(self, other: AggregateState) -> None:
-        self.n += other.n  # type: ignore[attr-defined]
+        assert isinstance(other, Count)  # states of one aggregation merge with each other only
+        self.n += other.n
 
     def result(self) -> Value:
         return self.n
@@ -60,8 +61,9 @@ class Sum(AggregateState):
             self.seen = True
 
     def merge(self, other: AggregateState) -> None:
-        self.total += other.total  # type: ignore[attr-defined]
-        self.seen = self.seen or other.seen  # type: ignore[attr-defined]
+        assert isinstance(other, Sum)  # states of one aggregation merge with each other only
+        self.total += other.total
+        self.seen = self.seen or other.seen
 
     def result(self) -> Value:
         return self.total if self.seen else None
@@ -90,7 +92,8 @@ class Moments(AggregateState):
             self.m2 += delta * (number - self.mean)
 
     def merge(self, other: AggregateState) -> None:
-        o: Moments = other  # type: ignore[assignment]
+        assert isinstance(other, Moments)  # states of one aggregation merge with each other only
+        o = other
         if o.n == 0:
             return
         n = self.n + o.n
@@ -142,8 +145,9 @@ class Extreme(AggregateState):
             self.best, self.best_key = value, key
 
     def merge(self, other: AggregateState) -> None:
-        if other.best_key is not None:  # type: ignore[attr-defined]
-            self.add(other.best, None)  # type: ignore[attr-defined]
+        assert isinstance(other, Extreme)  # states of one aggregation merge with each other only
+        if other.best_key is not None:
+            self.add(other.best, None)
 
     def result(self) -> Value:
         return self.best
@@ -164,7 +168,8 @@ class Percentile(AggregateState):
             self.numbers.append(number)
 
     def merge(self, other: AggregateState) -> None:
-        self.numbers.extend(other.numbers)  # type: ignore[attr-defined]
+        assert isinstance(other, Percentile)  # states of one aggregation merge with each other only
+        self.numbers.extend(other.numbers)
 
     def result(self) -> Value:
         if not self.numbers:
@@ -189,7 +194,8 @@ class Distinct(AggregateState):
             self.seen[text] = value
 
     def merge(self, other: AggregateState) -> None:
-        for text, value in other.seen.items():  # type: ignore[attr-defined]
+        assert isinstance(other, Distinct)  # states of one aggregation merge with each other only
+        for text, value in other.seen.items():
             self.seen.setdefault(text, value)
 
     def result(self) -> Value:
@@ -215,7 +221,8 @@ class ByTime(AggregateState):
             self.best, self.best_ms = value, timestamp_ms
 
     def merge(self, other: AggregateState) -> None:
-        self.add(other.best, other.best_ms)  # type: ignore[attr-defined]
+        assert isinstance(other, ByTime)  # states of one aggregation merge with each other only
+        self.add(other.best, other.best_ms)
 
     def result(self) -> Value:
         return self.best
@@ -239,7 +246,8 @@ class SortsEnd(AggregateState):
             self.best, self.key = value, key
 
     def merge(self, other: AggregateState) -> None:
-        self.add(other.best, None)  # type: ignore[attr-defined]
+        assert isinstance(other, SortsEnd)  # states of one aggregation merge with each other only
+        self.add(other.best, None)
 
     def result(self) -> Value:
         return self.best
@@ -260,7 +268,8 @@ class TopK(AggregateState):
             self.counts[text] = self.counts.get(text, 0) + 1
 
     def merge(self, other: AggregateState) -> None:
-        for text, n in other.counts.items():  # type: ignore[attr-defined]
+        assert isinstance(other, TopK)  # states of one aggregation merge with each other only
+        for text, n in other.counts.items():
             self.counts[text] = self.counts.get(text, 0) + n
 
     def result(self) -> Value:

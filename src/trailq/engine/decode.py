@@ -111,7 +111,9 @@ class FieldDecoder:
         # A trail object on one line: its Records, each a record of the wanted keys (an element that
         # is not an object fails the type: orjson's path reports it).
         trail = _typed_dict("Trail", {"Records": list[wanted], "eventTime": Any}, total=False)
-        self._extract_trail: Callable[[bytes], dict[str, Any]] | None = None if WHOLE_RECORD in self.keys else msgspec.json.Decoder(trail).decode
+        self._extract_trail: Callable[[bytes], dict[str, Any]] | None = (
+            None if WHOLE_RECORD in self.keys else msgspec.json.Decoder(trail).decode
+        )
         self._validate = _Parser().parse
         self._refused = (msgspec.DecodeError, ValueError, RuntimeError)
 

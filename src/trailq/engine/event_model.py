@@ -97,7 +97,7 @@ def leaf_value(value: object) -> Value:
         return "true"
     if value is False:
         return "false"
-    return value  # type: ignore[return-value]
+    return value  # type: ignore[return-value]  # a JSON scalar left: str, int or float
 
 
 def _walk(node: object, parts: tuple[str, ...], index: int) -> object:

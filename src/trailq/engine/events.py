@@ -305,12 +305,12 @@ def read_blocks(
     for block in blocks:
         data, first, stop = block
         report.bytes_read += stop - first
-        if needles is not None:
+        if needles is not None and prefilter is not None:
             total = line_count(data, first, stop)
             kept = 0
             for start, end in candidate_spans(block, needles):
                 line = data[start:end]
-                if prefilter(line) or _is_wrapper(line):  # type: ignore[misc]
+                if prefilter(line) or _is_wrapper(line):
                     kept += 1
                     # The line number is only needed to report a problem: count newlines then.
                     at = _Locator(where, index, data, first, start)

@@ -67,7 +67,7 @@ def _walk_value(node: object, path: list[str]) -> Value:
         return "true"
     if node is False:
         return "false"
-    return node  # type: ignore[return-value]
+    return node  # type: ignore[return-value]  # parsed JSON: a str, number, object or array is a Value
 
 
 def field_reader(name: str) -> Compiled:
@@ -138,7 +138,7 @@ class Compiler:
 
     def _Duration(self, node: A.Duration) -> Compiled:
         period = Period(node.amount, node.canonical_unit)
-        return lambda row: period  # type: ignore[return-value]
+        return lambda row: period  # type: ignore[return-value]  # a period is only ever an argument of datefloor/dateceil
 
     def _ListLiteral(self, node: A.ListLiteral) -> Compiled:
         items = [self.compile(item) for item in node.items]
@@ -283,42 +283,10 @@ class Compiler:
             return self._context_call(node, entry.name.lower())
         if entry is None or entry.kind is not EngineKind.SCALAR:
             raise self.unsupported(node, f"{node.name}() is not supported by the local engine")
-        name = entry.name.lower()
-        function = scalar_implementation(entry)
-        if name == "regexreplace" and len(node.args) > 1 and isinstance(node.args[1], (A.Regex, A.String)):
+        if entry.name == "regexReplace" and len(node.args) > 1 and isinstance(node.args[1], (A.Regex, A.String)):
             literal = node.args[1]
             self.user_regex(literal, literal.pattern if isinstance(literal, A.Regex) else literal.value)
-        args = [self.compile(arg) for arg in node.args]
-        # A result no value can hold (a date past year 9999, a period of 10^20 days) is null, like a
-        # non-finite number (docs/semantics.md, "Numbers"), never an error that stops the run.
-        if len(args) == 1:
-            only = args[0]
-
-            def call_one(row: Row) -> Value:
-                try:
-                    return function(only(row))
-                except _UNREPRESENTABLE:
-                    return None
-
-            return call_one
-        if len(args) == 2:
-            first, second = args
-
-            def call_two(row: Row) -> Value:
-                try:
-                    return function(first(row), second(row))
-                except _UNREPRESENTABLE:
-                    return None
-
-            return call_two
-
-        def call_many(row: Row) -> Value:
-            try:
-                return function(*[arg(row) for arg in args])
-            except _UNREPRESENTABLE:
-                return None
-
-        return call_many
+        return _scalar_call(scalar_implementation(entry), [self.compile(arg) for arg in node.args])
 
     def _context_call(self, node: A.Call, name: str) -> Compiled:
         context = self.context
@@ -393,8 +361,45 @@ def _power(a: float, b: float) -> float | None:
 
 _UNREPRESENTABLE = (OverflowError, ValueError)
 
+
+def _scalar_call(function: Callable[..., Value], args: list[Compiled]) -> Compiled:
+    """A scalar function applied to its compiled arguments (one- and two-argument calls unrolled)."""
+    # A result no value can hold (a date past year 9999, a period of 10^20 days) is null, like a
+    # non-finite number (docs/semantics.md, "Numbers"), never an error that stops the run.
+    if len(args) == 1:
+        only = args[0]
+
+        def call_one(row: Row) -> Value:
+            try:
+                return function(only(row))
+            except _UNREPRESENTABLE:
+                return None
+
+        return call_one
+    if len(args) == 2:
+        first, second = args
+
+        def call_two(row: Row) -> Value:
+            try:
+                return function(first(row), second(row))
+            except _UNREPRESENTABLE:
+                return None
+
+        return call_two
+
+    def call_many(row: Row) -> Value:
+        try:
+            return function(*[arg(row) for arg in args])
+        except _UNREPRESENTABLE:
+            return None
+
+    return call_many
+
+
 # An ordering comparison, from compare_values' sign.
-_ORDER_TESTS: dict[str, Callable[[int], bool]] = {"<": lambda o: o < 0, "<=": lambda o: o <= 0, ">": lambda o: o > 0, ">=": lambda o: o >= 0}
+_ORDER_TESTS: dict[str, Callable[[int], bool]] = {
+    "<": lambda o: o < 0, "<=": lambda o: o <= 0, ">": lambda o: o > 0, ">=": lambda o: o >= 0,
+}
 
 
 _ARITHMETIC: dict[str, Callable[[float, float], float | None]] = {

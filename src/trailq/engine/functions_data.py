@@ -139,4 +139,4 @@ def _json_scalar(value: object) -> Value:
         return "true"
     if value is False:
         return "false"
-    return value  # type: ignore[return-value]
+    return value  # type: ignore[return-value]  # a JSON scalar left: str, int or float

@@ -159,7 +159,7 @@ def _logfmt(text: str) -> dict[str, Value]:
     return pairs
 
 
-def _parse_stage(compiler: Compiler, command: A.Parse) -> Stage:
+def _parse_stage(compiler: Compiler, command: A.Parse) -> Stage:  # noqa: C901 - one closure per parse mode; the modes share their setup
     source = compiler.compile(command.source) if command.source is not None else compiler.compile(A.Field("@message"))
     aliases = list(command.aliases)
     if command.mode == "logfmt":
@@ -284,6 +284,7 @@ class StatsPlan:
     inputs: list[Compiled | None]  # per call: the per-row argument (None for count(*)/count())
     constants: list[tuple[Value, ...]]  # per call: constant extra arguments (pct's p, topk's k)
     outputs: list[tuple[str, Compiled]]  # per aggregation projection, evaluated per group
+    current: list[Value] = field(default_factory=list)  # the slot values `outputs` read: the group being rendered
 
 
 Groups = dict[tuple[Any, ...], tuple[list[Value], list[AggregateState]]]
@@ -323,9 +324,7 @@ def compile_stats(query: A.Query, command: A.Stats, context: RunContext) -> Stat
             inputs.append(inner.compile(args[0]))
     grouper = Compiler(context, bin_offset_ms=stats_offset_ms(query, command))
     by = [(column_name(query, p), grouper.compile(p.expr)) for p in command.by]
-    plan = StatsPlan(command, by, calls, names, inputs, constants, outputs)
-    plan._current = current  # type: ignore[attr-defined]
-    return plan
+    return StatsPlan(command, by, calls, names, inputs, constants, outputs, current)
 
 
 def aggregate(plan: StatsPlan, rows: Iterable[Row], groups: Groups | None = None) -> Groups:
@@ -363,7 +362,7 @@ def stats_rows(plan: StatsPlan, groups: Groups) -> list[Row]:
     """One row per group, ordered by the group terms in natural order (semantics.md)."""
     if not groups and not plan.by:
         groups = {(): ([], [make_state(n, *k) for n, k in zip(plan.names, plan.constants)])}
-    current: list[Value] = plan._current  # type: ignore[attr-defined]
+    current = plan.current
     rows: list[Row] = []
     for values, states in groups.values():
         current[:] = [state.result() for state in states]

@@ -54,7 +54,7 @@ class Timestamp:
         return format_timestamp_ms(self.epoch_ms)
 
 
-Value = Union[None, str, int, float, bool, Timestamp, dict[str, Any], list[Any]]
+Value = Union[None, str, int, float, bool, Timestamp, dict[str, Any], list[Any]]  # noqa: UP007 - a runtime alias, None first
 
 # A string that reads as a number (JSON-style, optional sign and exponent), for comparisons
 # and arithmetic on parsed text ("Status Code: 404" compared with 400).
