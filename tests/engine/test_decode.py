@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trailq.engine import decode, events
+from trailq.engine import decode, event_model
 from trailq.lang import parse
 
 pytestmark = pytest.mark.skipif(not decode.available(), reason="pysimdjson or msgspec is not installed")
@@ -204,7 +204,7 @@ def test_numbers_convert_as_orjson_converts_them(minus: bool, whole: str, fracti
 
 
 def test_system_keys_cover_every_system_field() -> None:
-    assert set(decode.SYSTEM_KEYS) == events.SYSTEM_FIELDS
+    assert set(decode.SYSTEM_KEYS) == event_model.SYSTEM_FIELDS
 
 
 def test_record_keys_name_every_key_a_field_can_read() -> None:
@@ -222,8 +222,8 @@ def test_record_keys_give_up_on_commands_they_do_not_know() -> None:
 
 def test_partial_events_point_at_the_whole_record() -> None:
     line = b'{"eventTime":"2024-05-01T10:00:00Z","eventName":"x","other":{"k":[1]}}'
-    partial = events.PartialEvent(_decoder().record(line), line, 0, "f")
-    assert partial.ptr() == events.Event(orjson.loads(line), line, 0, "f").ptr()
+    partial = event_model.PartialEvent(_decoder().record(line), line, 0)
+    assert partial.ptr() == event_model.Event(orjson.loads(line), line, 0).ptr()
 
 
 def test_trail_objects_decode_to_their_records() -> None:

@@ -1,6 +1,7 @@
 """The fast paths give the reference paths' answers: block reading and the block prefilter
 (blocks.py, events.read_blocks) against the line-by-line reader (events.read_lines), stats
-straight from events (fastagg.py) against the Row pipeline, and the quick eventTime reader
+straight from events (fastagg.py) against the Row pipeline (`run_local(reference=True)` runs both
+reference paths), and the quick eventTime reader
 against datetime. Compared: rows, statistics and warnings (skipped lines with file:line)."""
 
 from __future__ import annotations
@@ -118,9 +119,7 @@ def _data(seed: int) -> bytes:
 def _run(
     path: str, query: str, *, fast: bool, workers: int = 1, time_range: TimeRange | None = None, monkeypatch: pytest.MonkeyPatch
 ) -> tuple:
-    monkeypatch.setattr(events, "BLOCK_READER", fast)
-    monkeypatch.setattr(scan_module, "FAST_STATS", fast)
-    result = run_local(parse(query), name="t", sources=[path], time_range=time_range, workers=workers)
+    result = run_local(parse(query), name="t", sources=[path], time_range=time_range, workers=workers, reference=not fast)
     stats = result.statistics
     return result.rows, stats.records_scanned, stats.records_matched, stats.bytes_scanned, result.warnings
 
@@ -150,10 +149,7 @@ def test_fast_paths_equal_the_reference_with_a_time_range_and_stdin(tmp_path: Pa
         assert _run(str(path), query, fast=True, time_range=window, monkeypatch=monkeypatch) == windowed
         assert windowed[1] > windowed[2] > 0  # the window really left records out
         fast = run_local(parse(query), name="t", sources=["-"], time_range=None, stdin=io.BytesIO(data))
-        monkeypatch.setattr(events, "BLOCK_READER", False)
-        monkeypatch.setattr(scan_module, "FAST_STATS", False)
-        slow = run_local(parse(query), name="t", sources=["-"], time_range=None, stdin=io.BytesIO(data))
-        monkeypatch.undo()
+        slow = run_local(parse(query), name="t", sources=["-"], time_range=None, stdin=io.BytesIO(data), reference=True)
         assert (fast.rows, fast.warnings, fast.statistics.records_scanned) == (slow.rows, slow.warnings, slow.statistics.records_scanned)
 
 
@@ -274,3 +270,17 @@ def test_the_block_reader_decodes_only_the_keys_the_query_reads(tmp_path: Path, 
     assert result.rows
     assert verdicts.count(True) >= (300 if query.startswith("stats") else 75)
     assert verdicts.count(False) >= (10 if query.startswith("stats") else 2)
+
+
+def test_a_reference_run_takes_neither_fast_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fast_path(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a fast path ran under reference=True")
+
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(_data(3))
+    monkeypatch.setattr(events, "read_blocks", fast_path)
+    monkeypatch.setattr(scan_module, "fast_stats", fast_path)
+    result = run_local(parse("stats count(*) as n by eventName"), name="t", sources=[str(path)], time_range=None, workers=1, reference=True)
+    assert sum(int(row["n"]) for row in result.rows) == result.statistics.records_matched > 0
+    with pytest.raises(AssertionError, match="fast path"):
+        run_local(parse("stats count(*) as n by eventName"), name="t", sources=[str(path)], time_range=None, workers=1)

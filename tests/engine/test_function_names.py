@@ -7,26 +7,47 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
+import pytest
 
 from trailq.engine import run_local
-from trailq.engine.aggregates import AGGREGATES
-from trailq.engine.functions import CONTEXT_FUNCTIONS, SCALARS, engine_name
-from trailq.engine.interpreter import UNSUPPORTED_FUNCTIONS
+from trailq.engine.functions import FUNCTIONS, EngineKind, engine_name
+from trailq.engine.registry import declare
 from trailq.lang import ast as A
 from trailq.lang import functions as lang_functions
 
 CANONICAL = {name.lower() for name in lang_functions.CANONICAL_NAMES}
 
 
-def test_engine_tables_are_keyed_by_canonical_names_only() -> None:
-    for table in (SCALARS, AGGREGATES, CONTEXT_FUNCTIONS, UNSUPPORTED_FUNCTIONS):
-        assert set(table) <= CANONICAL, set(table) - CANONICAL
+def test_engine_table_is_keyed_by_canonical_names_only() -> None:
+    assert set(FUNCTIONS) <= CANONICAL, set(FUNCTIONS) - CANONICAL
+    for key, entry in FUNCTIONS.items():
+        assert key == engine_name(entry.name) == entry.name.lower()
 
 
 def test_every_documented_function_is_implemented_or_refused() -> None:
-    tables = [set(SCALARS), set(AGGREGATES), set(CONTEXT_FUNCTIONS), set(UNSUPPORTED_FUNCTIONS)]
-    for name in CANONICAL:
-        assert sum(name in table for table in tables) == 1, name
+    assert set(FUNCTIONS) == CANONICAL, CANONICAL - set(FUNCTIONS)
+    for entry in FUNCTIONS.values():
+        has_code = entry.kind in (EngineKind.SCALAR, EngineKind.AGGREGATE)
+        assert (entry.implementation is not None) == has_code, entry.name
+        assert entry.kind is not EngineKind.AGGREGATE or lang_functions.is_aggregate(entry.name), entry.name
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("strftime", EngineKind.SCALAR),  # an alias: the table takes canonical spellings only
+        ("formatdate", EngineKind.SCALAR),  # a canonical name in the wrong case
+        ("nosuchfunction", EngineKind.SCALAR),  # not in the language's list
+        ("formatDate", EngineKind.SCALAR),  # registered twice
+        ("concat", EngineKind.AGGREGATE),  # a kind the language contradicts
+        ("avg", EngineKind.SCALAR),
+    ],
+)
+def test_registering_what_the_language_does_not_say_fails(name: str, kind: EngineKind) -> None:
+    before = dict(FUNCTIONS)
+    with pytest.raises(ValueError):
+        declare(name, kind, lambda *args: None)
+    assert before == FUNCTIONS
 
 
 def test_aliases_resolve_through_the_language_registry() -> None:

@@ -11,21 +11,22 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from importlib import resources
-from typing import BinaryIO, Callable, Sequence
+from typing import BinaryIO
 
+from trailq.engine import prefilter as _prefilter
+from trailq.engine.decode import record_keys
+from trailq.engine.events import ReadOptions, ReadReport
+from trailq.engine.expressions import RunContext
+from trailq.engine.interpreter import check_supported, finish, plan_query, render_rows
+from trailq.engine.scan import is_stream, scan
+from trailq.engine.sources import SourceFiles, collect_sources
 from trailq.errors import EXIT_QUERY_FAILED, QueryFailedError, UsageError
 from trailq.lang.ast import Query
 from trailq.result import COMPLETE, TIMEOUT, Coverage, Gap, ProgressEvent, Result, Searched, Statistics, Target
 from trailq.timerange import TimeRange
-from trailq.engine import prefilter as _prefilter
-from trailq.engine.decode import record_keys
-from trailq.engine.events import ReadOptions, ReadReport
-from trailq.engine.sources import SourceFiles, collect_sources
-from trailq.engine.expressions import RunContext
-from trailq.engine.interpreter import check_supported, finish, plan_query, render_rows
-from trailq.engine.scan import is_stream, scan
 
 __all__ = ["run_local", "check_supported", "sample_sources", "is_stream"]
 
@@ -71,6 +72,7 @@ def run_local(
     deadline: float | None = None,
     parse_every_line: bool = False,
     spooled: dict[str, str] | None = None,
+    reference: bool = False,
 ) -> Result:
     """Run one parsed query over local sources. Raises TrailqError subclasses; never prints.
 
@@ -80,6 +82,8 @@ def run_local(
     prefilter off so that coverage counts every corrupt line (checks need that; see semantics.md).
     `spooled` maps a stream source (`-`, a FIFO) to a file holding a copy of its bytes, read in its
     place and named as the stream (runs.spooled_streams: several queries over one stream).
+    `reference` runs the slow reference paths (the line-by-line reader, the general stats path)
+    that the differential tests compare the fast ones with; the answer must not change.
     """
     started = time.monotonic()
     now_ms = int(datetime.now(timezone.utc).timestamp() * 1000)
@@ -104,7 +108,8 @@ def run_local(
     matcher = None if parse_all else prefilter.matcher()
     options = ReadOptions(strict=strict, time_range=time_range, prefilter=matcher, needles=None if parse_all else prefilter.needles(),
                           keys=record_keys(query, plan.columns.names),  # decode only what the query reads (decode.py)
-                          deadline=deadline, names={copy: "stdin" if given == "-" else given for given, copy in spooled.items()})
+                          deadline=deadline, names={copy: "stdin" if given == "-" else given for given, copy in spooled.items()},
+                          reference=reference)
     if on_progress is not None:
         on_progress(ProgressEvent(name, target, "Running", Statistics(), 0.0))
     partial = scan(plan, collected.files, options, stdin, workers or _default_workers())

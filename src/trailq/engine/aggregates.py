@@ -8,18 +8,19 @@ aggregations, non-numeric values are skipped (see semantics.md).
 from __future__ import annotations
 
 import math
-from typing import Callable
+from typing import Any
 
+from trailq.engine.registry import FUNCTIONS, aggregate
 from trailq.engine.values import Value, natural_sort_key, render_value, to_number
 
-__all__ = ["AGGREGATES", "AggregateState", "make_state"]
+__all__ = ["AggregateState", "make_state"]
 
 
 class AggregateState:
     def add(self, value: Value, timestamp_ms: int | None) -> None:
         raise NotImplementedError
 
-    def merge(self, other: "AggregateState") -> None:
+    def merge(self, other: AggregateState) -> None:
         raise NotImplementedError
 
     def result(self) -> Value:
@@ -39,7 +40,8 @@ class Count(AggregateState):
             self.n += 1
 
     def merge(self, other: AggregateState) -> None:
-        self.n += other.n  # type: ignore[attr-defined]
+        assert isinstance(other, Count)  # states of one aggregation merge with each other only
+        self.n += other.n
 
     def result(self) -> Value:
         return self.n
@@ -59,8 +61,9 @@ class Sum(AggregateState):
             self.seen = True
 
     def merge(self, other: AggregateState) -> None:
-        self.total += other.total  # type: ignore[attr-defined]
-        self.seen = self.seen or other.seen  # type: ignore[attr-defined]
+        assert isinstance(other, Sum)  # states of one aggregation merge with each other only
+        self.total += other.total
+        self.seen = self.seen or other.seen
 
     def result(self) -> Value:
         return self.total if self.seen else None
@@ -89,7 +92,8 @@ class Moments(AggregateState):
             self.m2 += delta * (number - self.mean)
 
     def merge(self, other: AggregateState) -> None:
-        o: Moments = other  # type: ignore[assignment]
+        assert isinstance(other, Moments)  # states of one aggregation merge with each other only
+        o = other
         if o.n == 0:
             return
         n = self.n + o.n
@@ -108,7 +112,7 @@ class Moments(AggregateState):
         return variance if self.kind == "variance" else math.sqrt(variance)
 
 
-def _extreme_key(value: Value) -> tuple:
+def _extreme_key(value: Value) -> tuple[Any, ...]:
     # Numbers (and numeric text) by value before anything else; other text by the natural sort.
     number = to_number(value)
     if number is not None:
@@ -124,7 +128,7 @@ class Extreme(AggregateState):
     def __init__(self, want_max: bool) -> None:
         self.want_max = want_max
         self.best: Value = None
-        self.best_key: tuple | None = None
+        self.best_key: tuple[Any, ...] | None = None
 
     def add(self, value: Value, timestamp_ms: int | None) -> None:
         if value is None or isinstance(value, (dict, list)):
@@ -141,8 +145,9 @@ class Extreme(AggregateState):
             self.best, self.best_key = value, key
 
     def merge(self, other: AggregateState) -> None:
-        if other.best_key is not None:  # type: ignore[attr-defined]
-            self.add(other.best, None)  # type: ignore[attr-defined]
+        assert isinstance(other, Extreme)  # states of one aggregation merge with each other only
+        if other.best_key is not None:
+            self.add(other.best, None)
 
     def result(self) -> Value:
         return self.best
@@ -163,7 +168,8 @@ class Percentile(AggregateState):
             self.numbers.append(number)
 
     def merge(self, other: AggregateState) -> None:
-        self.numbers.extend(other.numbers)  # type: ignore[attr-defined]
+        assert isinstance(other, Percentile)  # states of one aggregation merge with each other only
+        self.numbers.extend(other.numbers)
 
     def result(self) -> Value:
         if not self.numbers:
@@ -188,7 +194,8 @@ class Distinct(AggregateState):
             self.seen[text] = value
 
     def merge(self, other: AggregateState) -> None:
-        for text, value in other.seen.items():  # type: ignore[attr-defined]
+        assert isinstance(other, Distinct)  # states of one aggregation merge with each other only
+        for text, value in other.seen.items():
             self.seen.setdefault(text, value)
 
     def result(self) -> Value:
@@ -214,7 +221,8 @@ class ByTime(AggregateState):
             self.best, self.best_ms = value, timestamp_ms
 
     def merge(self, other: AggregateState) -> None:
-        self.add(other.best, other.best_ms)  # type: ignore[attr-defined]
+        assert isinstance(other, ByTime)  # states of one aggregation merge with each other only
+        self.add(other.best, other.best_ms)
 
     def result(self) -> Value:
         return self.best
@@ -228,7 +236,7 @@ class SortsEnd(AggregateState):
     def __init__(self, last: bool) -> None:
         self.last = last
         self.best: Value = None
-        self.key: tuple | None = None
+        self.key: tuple[Any, ...] | None = None
 
     def add(self, value: Value, timestamp_ms: int | None) -> None:
         if value is None or isinstance(value, (dict, list)):
@@ -238,7 +246,8 @@ class SortsEnd(AggregateState):
             self.best, self.key = value, key
 
     def merge(self, other: AggregateState) -> None:
-        self.add(other.best, None)  # type: ignore[attr-defined]
+        assert isinstance(other, SortsEnd)  # states of one aggregation merge with each other only
+        self.add(other.best, None)
 
     def result(self) -> Value:
         return self.best
@@ -259,7 +268,8 @@ class TopK(AggregateState):
             self.counts[text] = self.counts.get(text, 0) + 1
 
     def merge(self, other: AggregateState) -> None:
-        for text, n in other.counts.items():  # type: ignore[attr-defined]
+        assert isinstance(other, TopK)  # states of one aggregation merge with each other only
+        for text, n in other.counts.items():
             self.counts[text] = self.counts.get(text, 0) + n
 
     def result(self) -> Value:
@@ -267,28 +277,87 @@ class TopK(AggregateState):
         return [text for text, _ in ordered[: self.k]]
 
 
-# engine_name (the canonical name of trailq.lang.functions, lower-cased; aliases such as
-# `count_distinct` are resolved there) → factory taking the constant extra arguments.
-AGGREGATES: dict[str, Callable[..., AggregateState]] = {
-    "count": lambda: Count(),
-    "sum": lambda: Sum(),
-    "avg": lambda: Moments("avg"),
-    "variance": lambda: Moments("variance"),
-    "stddev": lambda: Moments("stddev"),
-    "min": lambda: Extreme(False),
-    "max": lambda: Extreme(True),
-    "pct": lambda p: Percentile(float(to_number(p) or 0)),
-    "countdistinct": lambda: Distinct("countdistinct"),
-    "values": lambda: Distinct("values"),
-    "earliest": lambda: ByTime(False),
-    "latest": lambda: ByTime(True),
-    "sortsfirst": lambda: SortsEnd(False),
-    "sortslast": lambda: SortsEnd(True),
-    "topk": lambda k: TopK(int(to_number(k) or 1)),
-}
+# Each factory takes the call's constant extra arguments (pct's percentile, topk's k) and registers
+# itself in the engine's function table under its canonical name.
+@aggregate("count")
+def _count() -> AggregateState:
+    return Count()
+
+
+@aggregate("sum")
+def _sum() -> AggregateState:
+    return Sum()
+
+
+@aggregate("avg")
+def _avg() -> AggregateState:
+    return Moments("avg")
+
+
+@aggregate("variance")
+def _variance() -> AggregateState:
+    return Moments("variance")
+
+
+@aggregate("stddev")
+def _stddev() -> AggregateState:
+    return Moments("stddev")
+
+
+@aggregate("min")
+def _min() -> AggregateState:
+    return Extreme(False)
+
+
+@aggregate("max")
+def _max() -> AggregateState:
+    return Extreme(True)
+
+
+@aggregate("pct")
+def _pct(percentile: Value) -> AggregateState:
+    return Percentile(float(to_number(percentile) or 0))
+
+
+@aggregate("countDistinct")
+def _count_distinct() -> AggregateState:
+    return Distinct("countdistinct")
+
+
+@aggregate("values")
+def _values() -> AggregateState:
+    return Distinct("values")
+
+
+@aggregate("earliest")
+def _earliest() -> AggregateState:
+    return ByTime(False)
+
+
+@aggregate("latest")
+def _latest() -> AggregateState:
+    return ByTime(True)
+
+
+@aggregate("sortsFirst")
+def _sorts_first() -> AggregateState:
+    return SortsEnd(False)
+
+
+@aggregate("sortsLast")
+def _sorts_last() -> AggregateState:
+    return SortsEnd(True)
+
+
+@aggregate("topk")
+def _topk(k: Value) -> AggregateState:
+    return TopK(int(to_number(k) or 1))
 
 
 def make_state(name: str, *constants: Value) -> AggregateState:
     """A fresh state for an aggregation; `name` is its engine_name (callers resolve it once per query)."""
-    return AGGREGATES[name](*constants)
+    factory = FUNCTIONS[name].implementation
+    assert factory is not None, name  # the registry refuses an aggregate without a factory
+    state: AggregateState = factory(*constants)
+    return state
 

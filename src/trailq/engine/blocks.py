@@ -22,7 +22,8 @@ prefilter is on; each candidate is then checked with exactly the reference predi
 from __future__ import annotations
 
 import re
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
 
 __all__ = ["BLOCK_SIZE", "Block", "range_blocks", "stream_blocks", "line_count", "block_lines", "candidate_spans"]
 
@@ -81,18 +82,18 @@ def _whole_lines(read: Read, carry: bytes, position: int, end: int | None, size:
         carry = chunk[last:]
 
 
-def range_blocks(handle: object, start: int, end: int, size: int | None = None) -> Iterator[Block]:
+def range_blocks(handle: BinaryIO, start: int, end: int, size: int | None = None) -> Iterator[Block]:
     """The lines whose first byte lies in [start, end) of a seekable binary file, as blocks.
 
     Same split as reading lines: a range starting inside a line leaves that line to the range
     before it (the one in which it starts)."""
-    read: Read = handle.read  # type: ignore[attr-defined]
+    read: Read = handle.read
     size = size or BLOCK_SIZE
     if start <= 0:
-        handle.seek(0)  # type: ignore[attr-defined]
+        handle.seek(0)
         yield from _whole_lines(read, b"", 0, end, size)
         return
-    handle.seek(start - 1)  # type: ignore[attr-defined]
+    handle.seek(start - 1)
     position = start - 1
     while True:
         chunk = read(size)

@@ -27,15 +27,14 @@ values as orjson's. tests/engine/test_decode.py pins each case and compares the 
 generated lines; tests/engine/test_fastpaths.py compares whole query results.
 
 A query with a command this module does not know gets whole records: `record_keys` returns None
-and the readers keep orjson. `@ptr` hashes the whole record: `events.PartialEvent` re-parses its
+and the readers keep orjson. `@ptr` hashes the whole record: `event_model.PartialEvent` re-parses its
 line with orjson for it (only rows that are shown need one).
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, TypedDict
-
-import orjson
+from collections.abc import Callable, Iterable
+from typing import Any, TypedDict
 
 from trailq.lang import ast as A
 from trailq.lang.analysis import referenced_fields
@@ -44,11 +43,13 @@ try:  # without either, every line takes orjson (same answers, slower)
     import msgspec
     from simdjson import Parser as _Parser
 except ImportError:  # pragma: no cover - a platform without a wheel for one of them
-    _Parser = None
+    _Parser = None  # type: ignore[assignment, misc]  # None marks the missing wheel; every use checks it first
 
 __all__ = ["FieldDecoder", "decoder_for", "record_keys", "keys_of_field", "available"]
 
 _BOM = b"\xef\xbb\xbf"
+# The record types are built at run time from the query's keys, which a type checker cannot follow.
+_typed_dict: Any = TypedDict
 # Not a key: in a key set, it says that rows may show the whole record (@message, @ptr). A line
 # keeps its text, so PartialEvent can rebuild it; a record inside a trail object has no text of
 # its own, so such objects are parsed whole (`FieldDecoder.records` refuses them).
@@ -56,7 +57,7 @@ WHOLE_RECORD = "\x00whole record"
 # Keys every reader needs: the time of an event, the wrapper keys that make a line a trail object
 # or an export, and what tells a digest (sources.is_digest_record) from a record without a time.
 _ALWAYS = ("eventTime", "Records", "events", "digestStartTime", "digestEndTime", "logFiles")
-# What each system field (events.SYSTEM_FIELDS; a test keeps the two equal) reads from a record:
+# What each system field (event_model.SYSTEM_FIELDS; a test keeps the two equal) reads from a record:
 # @log and @logStream name the account and region (Event.account, Event.log_stream); @timestamp
 # and @ingestionTime come from eventTime, @message and @ptr from the whole record.
 SYSTEM_KEYS: dict[str, tuple[str, ...]] = {
@@ -77,7 +78,7 @@ def available() -> bool:
 
 
 def keys_of_field(name: str) -> tuple[str, ...]:
-    """The top-level record keys `events.field_getter(name)` may read: every dotted prefix of
+    """The top-level record keys `event_model.field_getter(name)` may read: every dotted prefix of
     the path (a key may itself hold dots: `a.b.c` reads `a`, `a.b` or `a.b.c`)."""
     if name in SYSTEM_KEYS:
         return SYSTEM_KEYS[name]
@@ -105,12 +106,14 @@ class FieldDecoder:
         if _Parser is None:
             raise RuntimeError("pysimdjson or msgspec is not installed")
         self.keys = frozenset(keys)
-        wanted = TypedDict("Wanted", {key: Any for key in sorted(self.keys - {WHOLE_RECORD})}, total=False)  # type: ignore[misc]
-        self._extract = msgspec.json.Decoder(wanted).decode
+        wanted: Any = _typed_dict("Wanted", {key: Any for key in sorted(self.keys - {WHOLE_RECORD})}, total=False)
+        self._extract: Callable[[bytes], dict[str, Any]] = msgspec.json.Decoder(wanted).decode
         # A trail object on one line: its Records, each a record of the wanted keys (an element that
         # is not an object fails the type: orjson's path reports it).
-        trail = TypedDict("Trail", {"Records": list[wanted], "eventTime": Any}, total=False)  # type: ignore[misc, valid-type]
-        self._extract_trail = None if WHOLE_RECORD in self.keys else msgspec.json.Decoder(trail).decode
+        trail = _typed_dict("Trail", {"Records": list[wanted], "eventTime": Any}, total=False)
+        self._extract_trail: Callable[[bytes], dict[str, Any]] | None = (
+            None if WHOLE_RECORD in self.keys else msgspec.json.Decoder(trail).decode
+        )
         self._validate = _Parser().parse
         self._refused = (msgspec.DecodeError, ValueError, RuntimeError)
 
@@ -127,7 +130,7 @@ class FieldDecoder:
             if len(line) > self.big_line:
                 self._validate = _Parser().parse
 
-    def record(self, line: bytes) -> dict | None:
+    def record(self, line: bytes) -> dict[str, Any] | None:
         if line.startswith(_BOM):
             return None  # simdjson skips a byte order mark; orjson rejects the line
         try:
@@ -136,7 +139,7 @@ class FieldDecoder:
         except self._refused:  # msgspec.ValidationError too: a non-object line
             return None
 
-    def records(self, line: bytes) -> list[dict] | None:
+    def records(self, line: bytes) -> list[dict[str, Any]] | None:
         """The Records of a trail object on one line (`{"Records": [...]}`), each with the wanted
         keys as `record` gives them; None when orjson's whole parse must decide (events._from_document:
         no Records list, an `eventTime` beside it, an element that is not an object, rows that show
@@ -148,7 +151,7 @@ class FieldDecoder:
             trail = self._extract_trail(line)
         except self._refused:
             return None
-        records = trail.get("Records")
+        records: list[dict[str, Any]] | None = trail.get("Records")
         if records is None or "eventTime" in trail:
             return None
         return records

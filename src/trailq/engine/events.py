@@ -8,42 +8,39 @@ also when the first line is broken). JSON lines are streamed line by line
 with an optional byte-level prefilter; whole documents are parsed at once (trail objects are
 small). Unreadable input is reported with file and line and skipped, or raised under strict.
 
-Fields are resolved lazily, the way Logs Insights discovers them (see `field_getter`): records
-keep their parsed dict and a field name is walked as a dotted path only when a query asks for it.
+The event model (`Event`, `field_getter`) is `event_model.py`. JSON lines take one production path,
+the block reader (`read_blocks`); the line-by-line `read_lines` is the reference it must agree with,
+chosen only by `ReadOptions.reference` (the differential tests, tests/engine/test_fastpaths.py).
 """
 
 from __future__ import annotations
 
-import base64
 import gzip
-import hashlib
 import time
 import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO, Callable, Iterable, Iterator
+from functools import partial
+from typing import Any, BinaryIO, TypeVar
 
 import orjson
 
+from trailq.engine.blocks import Block, block_lines, candidate_spans, line_count, stream_blocks
+from trailq.engine.decode import decoder_for
+from trailq.engine.event_model import Event, PartialEvent
+from trailq.engine.inputs import GZIP_MAGIC, open_input, text_kind
+from trailq.engine.sources import is_digest_record, is_single_record, sniff
+from trailq.engine.values import parse_event_time_ms
 from trailq.errors import QueryFailedError, UsageError
 from trailq.result import Coverage, Gap
 from trailq.timerange import TimeRange
-from trailq.engine.blocks import Block, block_lines, candidate_spans, line_count, stream_blocks
-from trailq.engine.decode import decoder_for
-from trailq.engine.inputs import GZIP_MAGIC, open_input, text_kind
-from trailq.engine.sources import is_digest_record, sniff
-from trailq.engine.values import Timestamp, Value, parse_event_time_ms
 
-# The log group an event seems to come from; a trail's files do not name one (see semantics.md).
-DEFAULT_LOG_GROUP = "CloudTrail/DefaultLogGroup"
 # How many problems are listed one by one before the rest are only counted.
 MAX_LISTED_PROBLEMS = 20
 _GZIP_MAGIC = GZIP_MAGIC
 
 Prefilter = Callable[[bytes], bool]
-# JSON lines are read in blocks (blocks.py). Kept only for the differential tests
-# (tests/engine/test_fastpaths.py, test_sources.py): they set it False to run the line-by-line
-# reader, the reference the block reader must agree with. Not a user setting; nothing else sets it.
-BLOCK_READER = True
+T = TypeVar("T")
 
 
 @dataclass
@@ -99,7 +96,7 @@ class ReadReport:
         if len(self.digest_examples) < 5:
             self.digest_examples.append(where)
 
-    def merge(self, other: "ReadReport") -> None:
+    def merge(self, other: ReadReport) -> None:
         self.files += other.files
         self.bytes_read += other.bytes_read
         self.records += other.records
@@ -137,144 +134,6 @@ class ReadReport:
         return out
 
 
-class Event:
-    """One CloudTrail record: its parsed JSON, its raw text and the system fields derived from it."""
-
-    __slots__ = ("record", "raw", "timestamp_ms", "stream", "origin")
-
-    def __init__(self, record: dict, raw: bytes | str | None, timestamp_ms: int | None, origin: str, stream: str | None = None) -> None:
-        self.record = record
-        self.raw = raw
-        self.timestamp_ms = timestamp_ms
-        self.origin = origin
-        self.stream = stream
-
-    def message(self) -> str:
-        """``@message``: the record's text as the trail delivered it (re-serialised for documents)."""
-        raw = self.raw
-        if raw is None:
-            raw = orjson.dumps(self.record)
-            self.raw = raw
-        return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-
-    def account(self) -> str:
-        record = self.record
-        account = record.get("recipientAccountId")
-        if not isinstance(account, str):
-            identity = record.get("userIdentity")
-            account = identity.get("accountId") if isinstance(identity, dict) else None
-        return account if isinstance(account, str) else "unknown"
-
-    def log_stream(self) -> str:
-        if self.stream is not None:
-            return self.stream
-        region = self.record.get("awsRegion")
-        return f"{self.account()}_CloudTrail_{region if isinstance(region, str) else 'unknown'}"
-
-    def ptr(self) -> str:
-        """``@ptr``: opaque and deterministic, from the record's content (same record, same pointer, any format)."""
-        digest = hashlib.blake2b(orjson.dumps(self.record, option=orjson.OPT_SORT_KEYS), digest_size=18).digest()
-        return base64.urlsafe_b64encode(digest).decode()
-
-    def system_field(self, name: str) -> Value:
-        if name == "@timestamp":
-            return Timestamp(self.timestamp_ms) if self.timestamp_ms is not None else None
-        if name == "@message":
-            return self.message()
-        if name == "@logStream":
-            return self.log_stream()
-        if name == "@log":
-            return f"{self.account()}:{DEFAULT_LOG_GROUP}"
-        if name == "@ptr":
-            return self.ptr()
-        if name == "@ingestionTime":
-            return Timestamp(self.timestamp_ms) if self.timestamp_ms is not None else None
-        return None
-
-
-SYSTEM_FIELDS = frozenset({"@timestamp", "@message", "@logStream", "@log", "@ptr", "@ingestionTime"})
-
-
-class PartialEvent(Event):
-    """An event whose `record` holds only the top-level keys the query reads (decode.py). `@ptr`
-    hashes the whole record, so it parses the line again for the few rows that show one."""
-
-    __slots__ = ()
-
-    def ptr(self) -> str:
-        return Event(orjson.loads(self.raw), self.raw, self.timestamp_ms, self.origin, self.stream).ptr()  # type: ignore[arg-type]
-
-
-def _leaf(value: object) -> Value:
-    """A discovered JSON value: scalars are fields; objects and arrays are not (only their leaves are)."""
-    if value is None or isinstance(value, (dict, list)):
-        return None
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    return value  # type: ignore[return-value]
-
-
-def _walk(node: object, parts: tuple[str, ...], index: int) -> object:
-    """Follow a dotted path; a key may itself contain dots, so try the longest key first."""
-    if index == len(parts):
-        return node
-    if isinstance(node, dict):
-        if index == len(parts) - 1:
-            return node.get(parts[index])
-        for end in range(len(parts), index, -1):
-            key = parts[index] if end == index + 1 else ".".join(parts[index:end])
-            if key in node:
-                found = _walk(node[key], parts, end)
-                if found is not None:
-                    return found
-        return None
-    if isinstance(node, list):
-        part = parts[index]
-        if part.isdigit():
-            position = int(part)
-            if position < len(node):
-                return _walk(node[position], parts, index + 1)
-        return None
-    return None
-
-
-def top_level_key(name: str) -> str | None:
-    """The record key a field name reads when `field_getter(name)` is `_leaf(record.get(key))`
-    (not a system field, no dot); None otherwise. Lets hot loops read the dict directly."""
-    if name in SYSTEM_FIELDS:
-        return None
-    path = name[1:] if name.startswith("@@") else name
-    return path if "." not in path else None
-
-
-def field_getter(name: str) -> Callable[[Event], Value]:
-    """A function reading one field from an event: system fields, then the record's dotted paths.
-
-    ``@@x`` names the record's own key ``@x`` (Logs Insights adds ``@`` to discovered keys that
-    already start with one).
-    """
-    if name in SYSTEM_FIELDS:
-        return lambda event: event.system_field(name)
-    path = name[1:] if name.startswith("@@") else name
-    parts = tuple(path.split("."))
-    if len(parts) == 1:
-        key = parts[0]
-        return lambda event: _leaf(event.record.get(key))
-    if len(parts) == 2 and not parts[1].isdigit():
-        first, second = parts
-
-        def two(event: Event) -> Value:
-            inner = event.record.get(first)
-            if isinstance(inner, dict) and second in inner:
-                return _leaf(inner[second])
-            return _leaf(_walk(event.record, parts, 0))
-
-        return two
-    return lambda event: _leaf(_walk(event.record, parts, 0))
-
-
 # ---------------------------------------------------------------------------------------------
 # Sources
 # ---------------------------------------------------------------------------------------------
@@ -296,6 +155,10 @@ class ReadOptions:
     # How a file read under another path is named in messages: a stream spooled to a temporary
     # file (runs.spooled_streams) keeps the name the user gave (`stdin`, `/dev/fd/63`).
     names: dict[str, str] = field(default_factory=dict)
+    # Run the reference paths instead of the fast ones: the line-by-line reader (`read_lines`) and
+    # the general Row path for stats (not fastagg). Only the differential tests set it
+    # (run_local(reference=True)); the answers must be the same.
+    reference: bool = False
 
     def name_of(self, path: str) -> str:
         return "stdin" if path == "-" else self.names.get(path, path)
@@ -331,11 +194,11 @@ def read_events(files: list[str], options: ReadOptions, report: ReadReport, stdi
             opened.close()
 
 
-def past_deadline(options: "ReadOptions") -> bool:
+def past_deadline(options: ReadOptions) -> bool:
     return options.deadline is not None and time.monotonic() > options.deadline
 
 
-def until_deadline(items: Iterable, label: str, options: "ReadOptions", report: ReadReport) -> Iterator:
+def until_deadline(items: Iterable[T], label: str, options: ReadOptions, report: ReadReport) -> Iterator[T]:
     """`items` (blocks or lines of one input) until the run's --timeout passes; then the input's
     unread rest is reported and reading stops."""
     if options.deadline is None:
@@ -355,10 +218,10 @@ def _read_stream(stream: BinaryIO, label: str, options: ReadOptions, report: Rea
         return
     if json_lines:
         # Wrappers allowed on any line; a broken line is reported with its line number and skipped.
-        if BLOCK_READER:
-            yield from read_blocks(until_deadline(stream_blocks(head, stream.read), label, options, report), label, options, report)
-        else:
+        if options.reference:
             yield from read_lines(until_deadline(_chain_first(head, stream), label, options, report), label, options, report)
+        else:
+            yield from read_blocks(until_deadline(stream_blocks(head, stream.read), label, options, report), label, options, report)
         return
     # A document over several lines (pretty-printed object or array): parse it whole.
     data = head + stream.read()
@@ -417,9 +280,8 @@ def read_lines(
         except orjson.JSONDecodeError as exc:
             report.problem(where(index), f"not valid JSON ({exc})", options.strict)
             continue
-        if isinstance(parsed, dict) and "Records" not in parsed and "events" not in parsed:
-            # The common case, inlined: one record per line.
-            event = _make_event(parsed, body, label, options, report, locate=lambda i=index: where(i))
+        if is_single_record(parsed):  # the common case: one record per line
+            event = _make_event(parsed, body, label, options, report, locate=partial(where, index))
             if event is not None:
                 yield event
             continue
@@ -443,12 +305,12 @@ def read_blocks(
     for block in blocks:
         data, first, stop = block
         report.bytes_read += stop - first
-        if needles is not None:
+        if needles is not None and prefilter is not None:
             total = line_count(data, first, stop)
             kept = 0
             for start, end in candidate_spans(block, needles):
                 line = data[start:end]
-                if prefilter(line) or _is_wrapper(line):  # type: ignore[misc]
+                if prefilter(line) or _is_wrapper(line):
                     kept += 1
                     # The line number is only needed to report a problem: count newlines then.
                     at = _Locator(where, index, data, first, start)
@@ -476,7 +338,7 @@ def _plain_lines(
     """Every line parsed (no prefilter): `_line_events` and `_make_event` inlined for a line that
     holds one record with a readable eventTime inside the time range; anything else takes the
     general functions, so problems and records without a time are reported the same way."""
-    loads, decode_error, time_range = orjson.loads, orjson.JSONDecodeError, options.time_range
+    loads, decode_error, time_range, single = orjson.loads, orjson.JSONDecodeError, options.time_range, is_single_record
     decoder = decoder_for(options.keys)  # None: whole records with orjson
     fields = decoder.record if decoder is not None else None
     make = Event if fields is None else PartialEvent
@@ -494,12 +356,12 @@ def _plain_lines(
                     parsed = loads(body)
                 except decode_error:
                     parsed = None
-            if type(parsed) is dict and "Records" not in parsed and "events" not in parsed:
+            if single(parsed):
                 timestamp_ms = parse_event_time_ms(parsed.get("eventTime"))
                 if timestamp_ms is not None:
                     records += 1
                     if time_range is None or time_range.contains_epoch_ms(timestamp_ms):
-                        yield make(parsed, body, timestamp_ms, label)
+                        yield make(parsed, body, timestamp_ms)
                     continue
             yield from _line_events(line, _Locator(where, index + offset), label, options, report, quick=False)
     finally:
@@ -529,13 +391,13 @@ def _line_events(
     decoder = decoder_for(options.keys)
     if decoder is not None:
         parsed = decoder.record(body) if quick else None
-        if parsed is not None and "Records" not in parsed and "events" not in parsed:
+        if is_single_record(parsed):
             timestamp_ms = parse_event_time_ms(parsed.get("eventTime"))
             if timestamp_ms is not None:  # else orjson's whole record decides (digest, no time)
                 report.records += 1
                 time_range = options.time_range
                 if time_range is None or time_range.contains_epoch_ms(timestamp_ms):
-                    yield PartialEvent(parsed, body, timestamp_ms, label)
+                    yield PartialEvent(parsed, body, timestamp_ms)
                 return
         records = decoder.records(body)  # a trail object on one line, as an S3 object holds it
         if records is not None:
@@ -546,7 +408,7 @@ def _line_events(
     except orjson.JSONDecodeError as exc:
         report.problem(locate(), f"not valid JSON ({exc})", options.strict)
         return
-    if type(parsed) is dict and "Records" not in parsed and "events" not in parsed:
+    if is_single_record(parsed):
         event = _make_event(parsed, body, label, options, report, locate=locate)
         if event is not None:
             yield event
@@ -591,7 +453,7 @@ def _from_document(
     report.problem(where, f"expected a JSON object, found {type(document).__name__}", options.strict)
 
 
-def _records(records: list, where: str, options: ReadOptions, report: ReadReport, raw: bytes | None = None) -> Iterator[Event]:
+def _records(records: list[Any], where: str, options: ReadOptions, report: ReadReport, raw: bytes | None = None) -> Iterator[Event]:
     for position, record in enumerate(records):
         at = where if raw is not None else f"{where} record {position + 1}"
         if not isinstance(record, dict):
@@ -602,7 +464,7 @@ def _records(records: list, where: str, options: ReadOptions, report: ReadReport
             yield event
 
 
-def _export_events(events: list, where: str, options: ReadOptions, report: ReadReport) -> Iterator[Event]:
+def _export_events(events: list[Any], where: str, options: ReadOptions, report: ReadReport) -> Iterator[Event]:
     """A CloudWatch export: each event's message is the CloudTrail record as JSON text."""
     for position, item in enumerate(events):
         at = f"{where} event {position + 1}"
@@ -625,7 +487,7 @@ def _export_events(events: list, where: str, options: ReadOptions, report: ReadR
 
 
 def _make_event(
-    record: dict,
+    record: dict[str, Any],
     raw: bytes | str | None,
     where: str,
     options: ReadOptions,
@@ -649,4 +511,4 @@ def _make_event(
             return None  # reported by no_time(): a record without a time cannot be placed in a range
     elif time_range is not None and not time_range.contains_epoch_ms(timestamp_ms):
         return None
-    return Event(record, raw, timestamp_ms, where, stream)
+    return Event(record, raw, timestamp_ms, stream)

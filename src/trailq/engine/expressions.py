@@ -9,15 +9,15 @@ through `aggregate_value` (see interpreter.StatsStage).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
+from trailq.engine.event_model import Event, field_getter
+from trailq.engine.functions import EngineKind, Period, compile_regex, find, floor_period_ms, scalar_implementation, truth
+from trailq.engine.regexes import RegexNotLinear, UserRegex
+from trailq.engine.values import Timestamp, Value, compare_values, to_number, to_text
 from trailq.errors import UnsupportedLocally
 from trailq.lang import ast as A
-from trailq.engine.events import Event, field_getter
-from trailq.engine.functions import CONTEXT_FUNCTIONS, SCALARS, Period, compile_regex, engine_name, floor_period_ms, truth
-from trailq.engine.values import Timestamp, Value, compare_values, to_number, to_text
-from trailq.engine.regexes import RegexNotLinear, UserRegex
 from trailq.numbers import bounded, power
 
 __all__ = ["Row", "RunContext", "Compiler", "truth"]
@@ -32,7 +32,7 @@ class Row:
         self.event = event
         self.values = values if values is not None else {}
 
-    def copy(self) -> "Row":
+    def copy(self) -> Row:
         return Row(self.event, dict(self.values))
 
     def timestamp_ms(self) -> int | None:
@@ -67,7 +67,7 @@ def _walk_value(node: object, path: list[str]) -> Value:
         return "true"
     if node is False:
         return "false"
-    return node  # type: ignore[return-value]
+    return node  # type: ignore[return-value]  # parsed JSON: a str, number, object or array is a Value
 
 
 def field_reader(name: str) -> Compiled:
@@ -116,7 +116,8 @@ class Compiler:
         method = getattr(self, "_" + type(node).__name__, None)
         if method is None:
             raise self.unsupported(node, f"{type(node).__name__.lower()} expressions are not supported by the local engine")
-        return method(node)
+        compiled: Compiled = method(node)
+        return compiled
 
     # --- leaves -------------------------------------------------------------------------------
 
@@ -137,7 +138,7 @@ class Compiler:
 
     def _Duration(self, node: A.Duration) -> Compiled:
         period = Period(node.amount, node.canonical_unit)
-        return lambda row: period  # type: ignore[return-value]
+        return lambda row: period  # type: ignore[return-value]  # a period is only ever an argument of datefloor/dateceil
 
     def _ListLiteral(self, node: A.ListLiteral) -> Compiled:
         items = [self.compile(item) for item in node.items]
@@ -273,52 +274,19 @@ class Compiler:
     # --- calls --------------------------------------------------------------------------------
 
     def _Call(self, node: A.Call) -> Compiled:
-        name = engine_name(node.name)
-        from trailq.engine.aggregates import AGGREGATES
-
-        if name in AGGREGATES:
+        entry = find(node.name)
+        if entry is not None and entry.kind is EngineKind.AGGREGATE:
             if self.aggregate_value is None:
                 raise self.unsupported(node, f"{node.name}() can only be used in stats")
             return self.aggregate_value(node)
-        if name in CONTEXT_FUNCTIONS:
-            return self._context_call(node, name)
-        function = SCALARS.get(name)
-        if function is None:
+        if entry is not None and entry.kind is EngineKind.CONTEXT:
+            return self._context_call(node, entry.name.lower())
+        if entry is None or entry.kind is not EngineKind.SCALAR:
             raise self.unsupported(node, f"{node.name}() is not supported by the local engine")
-        if name == "regexreplace" and len(node.args) > 1 and isinstance(node.args[1], (A.Regex, A.String)):
+        if entry.name == "regexReplace" and len(node.args) > 1 and isinstance(node.args[1], (A.Regex, A.String)):
             literal = node.args[1]
             self.user_regex(literal, literal.pattern if isinstance(literal, A.Regex) else literal.value)
-        args = [self.compile(arg) for arg in node.args]
-        # A result no value can hold (a date past year 9999, a period of 10^20 days) is null, like a
-        # non-finite number (docs/semantics.md, "Numbers"), never an error that stops the run.
-        if len(args) == 1:
-            only = args[0]
-
-            def call_one(row: Row) -> Value:
-                try:
-                    return function(only(row))
-                except _UNREPRESENTABLE:
-                    return None
-
-            return call_one
-        if len(args) == 2:
-            first, second = args
-
-            def call_two(row: Row) -> Value:
-                try:
-                    return function(first(row), second(row))
-                except _UNREPRESENTABLE:
-                    return None
-
-            return call_two
-
-        def call_many(row: Row) -> Value:
-            try:
-                return function(*[arg(row) for arg in args])
-            except _UNREPRESENTABLE:
-                return None
-
-        return call_many
+        return _scalar_call(scalar_implementation(entry), [self.compile(arg) for arg in node.args])
 
     def _context_call(self, node: A.Call, name: str) -> Compiled:
         context = self.context
@@ -374,7 +342,7 @@ def _comparison(op: str, left: Compiled, right: Compiled) -> Compiled:
             return order is not None and order != 0
 
         return not_equal
-    test = {"<": lambda o: o < 0, "<=": lambda o: o <= 0, ">": lambda o: o > 0, ">=": lambda o: o >= 0}[op]
+    test = _ORDER_TESTS[op]
 
     def ordered(row: Row) -> Value:
         order = compare_values(left(row), right(row))
@@ -394,7 +362,47 @@ def _power(a: float, b: float) -> float | None:
 _UNREPRESENTABLE = (OverflowError, ValueError)
 
 
-_ARITHMETIC: dict[str, Callable[[float, float], float]] = {
+def _scalar_call(function: Callable[..., Value], args: list[Compiled]) -> Compiled:
+    """A scalar function applied to its compiled arguments (one- and two-argument calls unrolled)."""
+    # A result no value can hold (a date past year 9999, a period of 10^20 days) is null, like a
+    # non-finite number (docs/semantics.md, "Numbers"), never an error that stops the run.
+    if len(args) == 1:
+        only = args[0]
+
+        def call_one(row: Row) -> Value:
+            try:
+                return function(only(row))
+            except _UNREPRESENTABLE:
+                return None
+
+        return call_one
+    if len(args) == 2:
+        first, second = args
+
+        def call_two(row: Row) -> Value:
+            try:
+                return function(first(row), second(row))
+            except _UNREPRESENTABLE:
+                return None
+
+        return call_two
+
+    def call_many(row: Row) -> Value:
+        try:
+            return function(*[arg(row) for arg in args])
+        except _UNREPRESENTABLE:
+            return None
+
+    return call_many
+
+
+# An ordering comparison, from compare_values' sign.
+_ORDER_TESTS: dict[str, Callable[[int], bool]] = {
+    "<": lambda o: o < 0, "<=": lambda o: o <= 0, ">": lambda o: o > 0, ">=": lambda o: o >= 0,
+}
+
+
+_ARITHMETIC: dict[str, Callable[[float, float], float | None]] = {
     "+": lambda a, b: a + b,
     "-": lambda a, b: a - b,
     "*": lambda a, b: a * b,

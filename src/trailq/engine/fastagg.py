@@ -12,14 +12,15 @@ It produces the same `Groups` (same keys, same first-seen values, same insertion
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Any
 
-from trailq.lang import ast as A
 from trailq.engine.aggregates import make_state
-from trailq.engine.events import Event, _leaf, field_getter, top_level_key
+from trailq.engine.event_model import Event, field_getter, leaf_value, top_level_key
 from trailq.engine.interpreter import Groups, Plan
 from trailq.engine.values import Value, render_value
+from trailq.lang import ast as A
 
 __all__ = ["FastStats", "fast_stats", "aggregate_events"]
 
@@ -94,23 +95,24 @@ def aggregate_events(fast: FastStats, events: Iterable[Event]) -> tuple[Groups, 
     return groups, matched
 
 
-def _count_groups(fast: FastStats, events: Iterable[Event]) -> tuple[Groups, int]:
-    counts: dict[tuple, int] = {}
-    firsts: dict[tuple, list[Value]] = {}
+def _count_groups(fast: FastStats, events: Iterable[Event]) -> tuple[Groups, int]:  # noqa: C901 - one hot loop per key shape, kept inline for speed (bench/)
+    counts: dict[tuple[Any, ...], int] = {}
+    firsts: dict[tuple[Any, ...], list[Value]] = {}
     by = fast.by
     matched = 0
     keys = fast.top_keys
+    key: tuple[Any, ...]
     if len(by) == 2 and keys is not None:
         # The commonest shape (`by eventSource, eventName`): two top-level keys read from the
-        # record dict, no list building. _leaf only changes what is not text or null.
+        # record dict, no list building. leaf_value only changes what is not text or null.
         first_key, second_key = keys
         for event in events:
             record = event.record
             first, second = record.get(first_key), record.get(second_key)
             if first is not None and type(first) is not str:
-                first = _leaf(first)
+                first = leaf_value(first)
             if second is not None and type(second) is not str:
-                second = _leaf(second)
+                second = leaf_value(second)
             key = (first if type(first) is str else render_value(first), second if type(second) is str else render_value(second))
             seen = counts.get(key)
             if seen is None:

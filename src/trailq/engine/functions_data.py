@@ -1,14 +1,14 @@
 """IP address and JSON scalar functions of Logs Insights (reference §4.11, §4.12).
-Implementations only: the registry is `functions.SCALARS`.
+Each registers itself in the engine's function table with `@scalar`.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from typing import Callable
 
 import orjson
 
+from trailq.engine.registry import scalar
 from trailq.engine.values import Value, render_value, to_text
 
 
@@ -25,26 +25,55 @@ def ip(value: Value, version: int | None = None) -> ipaddress.IPv4Address | ipad
     return address
 
 
-def in_subnet(version: int | None) -> Callable[[Value, Value], Value]:
-    def check(value: Value, cidr: Value) -> Value:
-        address = ip(value, version)
-        text = to_text(cidr)
-        if address is None or text is None:
-            return False
-        try:
-            network = ipaddress.ip_network(text.strip(), strict=False)
-        except ValueError:
-            return False
-        return address.version == network.version and address in network
-
-    return check
+def _in_subnet(value: Value, cidr: Value, version: int | None) -> Value:
+    address = ip(value, version)
+    text = to_text(cidr)
+    if address is None or text is None:
+        return False
+    try:
+        network = ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        return False
+    return address.version == network.version and address in network
 
 
+@scalar("isIpInSubnet")
+def is_ip_in_subnet(value: Value, cidr: Value) -> Value:
+    return _in_subnet(value, cidr, None)
+
+
+@scalar("isIpv4InSubnet")
+def is_ipv4_in_subnet(value: Value, cidr: Value) -> Value:
+    return _in_subnet(value, cidr, 4)
+
+
+@scalar("isIpv6InSubnet")
+def is_ipv6_in_subnet(value: Value, cidr: Value) -> Value:
+    return _in_subnet(value, cidr, 6)
+
+
+@scalar("isValidIp")
+def is_valid_ip(value: Value) -> Value:
+    return ip(value) is not None
+
+
+@scalar("isValidIpV4")
+def is_valid_ipv4(value: Value) -> Value:
+    return ip(value, 4) is not None
+
+
+@scalar("isValidIpV6")
+def is_valid_ipv6(value: Value) -> Value:
+    return ip(value, 6) is not None
+
+
+@scalar("ipv4ToNumber")
 def ipv4_to_number(value: Value) -> Value:
     address = ip(value, 4)
     return None if address is None else int(address)
 
 
+@scalar("isPrivateIP")
 def is_private(value: Value) -> Value:
     address = ip(value, 4)
     if address is None:
@@ -52,6 +81,7 @@ def is_private(value: Value) -> Value:
     return any(address in ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 
 
+@scalar("isReservedIP")
 def is_reserved(value: Value) -> Value:
     address = ip(value)
     if address is None:
@@ -59,6 +89,7 @@ def is_reserved(value: Value) -> Value:
     return bool(address.is_reserved or address.is_loopback or address.is_link_local or address.is_multicast or address.is_unspecified)
 
 
+@scalar("isPublicIP")
 def is_public(value: Value) -> Value:
     address = ip(value)
     return False if address is None else bool(address.is_global)
@@ -67,6 +98,7 @@ def is_public(value: Value) -> Value:
 # --- JSON ------------------------------------------------------------------------------------
 
 
+@scalar("jsonParse")
 def json_parse(value: Value) -> Value:
     if isinstance(value, (dict, list)):
         return value
@@ -80,17 +112,20 @@ def json_parse(value: Value) -> Value:
     return parsed if isinstance(parsed, (dict, list)) else None
 
 
+@scalar("jsonStringify")
 def json_stringify(value: Value) -> Value:
     if isinstance(value, (dict, list)):
         return render_value(value)
     return None
 
 
+@scalar("jsonArraySize")
 def json_array_size(value: Value) -> Value:
     parsed = json_parse(value)
     return len(parsed) if isinstance(parsed, list) else None
 
 
+@scalar("jsonArrayContains")
 def json_array_contains(value: Value, item: Value) -> Value:
     parsed = json_parse(value)
     if not isinstance(parsed, list):
@@ -104,4 +139,4 @@ def _json_scalar(value: object) -> Value:
         return "true"
     if value is False:
         return "false"
-    return value  # type: ignore[return-value]
+    return value  # type: ignore[return-value]  # a JSON scalar left: str, int or float

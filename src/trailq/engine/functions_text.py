@@ -1,6 +1,7 @@
 """String, number and general scalar functions of Logs Insights (reference §4.6, §4.7, §4.10).
 
-Implementations only: the registry that names them is `functions.SCALARS`. Each takes evaluated
+Each implementation registers itself in the engine's function table (`registry.py`) with
+`@scalar(canonical name)`. Each takes evaluated
 argument values of the engine's model (`values.py`) and returns one; null in gives null out
 unless the function is about nulls (`coalesce`, `isempty`, `isblank`).
 """
@@ -11,11 +12,13 @@ import base64
 import binascii
 import hashlib
 import math
-from typing import Callable
+import urllib.parse
+from collections.abc import Callable
 
+from trailq.engine.regexes import RegexNotLinear, UserRegex, compile_user_regex
+from trailq.engine.registry import scalar
 from trailq.engine.values import Value, to_number, to_text
 from trailq.numbers import bounded
-from trailq.engine.regexes import RegexNotLinear, UserRegex, compile_user_regex
 
 
 def text_args(fn: Callable[..., Value]) -> Callable[..., Value]:
@@ -41,7 +44,9 @@ def number_args(fn: Callable[..., Value]) -> Callable[..., Value]:
             result = fn(*numbers)
         except (ValueError, OverflowError, ZeroDivisionError):
             return None
-        return None if result is None else bounded(result)  # numbers.py: big ints become doubles
+        if not isinstance(result, (int, float)):
+            return result  # None: no answer (every function here returns a number or None)
+        return bounded(result)  # numbers.py: big ints become doubles
 
     return wrapped
 
@@ -54,16 +59,19 @@ def compile_regex(pattern: str) -> UserRegex:
 # --- strings ---------------------------------------------------------------------------------
 
 
+@scalar("isempty")
 def isempty(value: Value = None) -> Value:
     text = to_text(value)
     return 1 if text is None or text == "" else 0
 
 
+@scalar("isblank")
 def isblank(value: Value = None) -> Value:
     text = to_text(value)
     return 1 if text is None or text.strip() == "" else 0
 
 
+@scalar("concat")
 def concat(*args: Value) -> Value:
     parts = [to_text(a) for a in args]
     # A missing argument contributes nothing (see semantics.md); all missing gives null.
@@ -72,18 +80,66 @@ def concat(*args: Value) -> Value:
     return "".join(p for p in parts if p is not None)
 
 
-def trim_factory(side: str) -> Callable[..., Value]:
-    def trim(text: str, chars: Value = None) -> Value:
-        strip_chars = to_text(chars) if chars is not None else None
-        if side == "l":
-            return text.lstrip(strip_chars)
-        if side == "r":
-            return text.rstrip(strip_chars)
-        return text.strip(strip_chars)
-
-    return text_args(trim)
+def _strip_chars(chars: Value) -> str | None:
+    return to_text(chars) if chars is not None else None
 
 
+@scalar("ltrim")
+@text_args
+def ltrim(text: str, chars: Value = None) -> Value:
+    return text.lstrip(_strip_chars(chars))
+
+
+@scalar("rtrim")
+@text_args
+def rtrim(text: str, chars: Value = None) -> Value:
+    return text.rstrip(_strip_chars(chars))
+
+
+@scalar("trim")
+@text_args
+def trim(text: str, chars: Value = None) -> Value:
+    return text.strip(_strip_chars(chars))
+
+
+@scalar("strlen")
+@text_args
+def strlen(text: str) -> Value:
+    return len(text)
+
+
+@scalar("toupper")
+@text_args
+def toupper(text: str) -> Value:
+    return text.upper()
+
+
+@scalar("tolower")
+@text_args
+def tolower(text: str) -> Value:
+    return text.lower()
+
+
+@scalar("urlencode")
+@text_args
+def urlencode(text: str) -> Value:
+    return urllib.parse.quote(text, safe="")
+
+
+@scalar("urldecode")
+@text_args
+def urldecode(text: str) -> Value:
+    return urllib.parse.unquote(text)
+
+
+@scalar("base64encode")
+@text_args
+def base64encode(text: str) -> Value:
+    return base64.b64encode(text.encode("utf-8")).decode()
+
+
+@scalar("substr")
+@text_args
 def substr(text: str, start: Value, length: Value = None) -> Value:
     begin = to_number(start)
     if begin is None:
@@ -97,6 +153,8 @@ def substr(text: str, start: Value, length: Value = None) -> Value:
     return text[begin : begin + max(int(count), 0)]
 
 
+@scalar("replace")
+@text_args
 def replace(text: str, search: Value, repl: Value) -> Value:
     needle, replacement = to_text(search), to_text(repl)
     if needle is None or replacement is None:
@@ -104,6 +162,8 @@ def replace(text: str, search: Value, repl: Value) -> Value:
     return text.replace(needle, replacement) if needle else text
 
 
+@scalar("strcontains")
+@text_args
 def strcontains(text: str, sub: Value, case_insensitive: Value = None) -> Value:
     needle = to_text(sub)
     if needle is None:
@@ -113,6 +173,8 @@ def strcontains(text: str, sub: Value, case_insensitive: Value = None) -> Value:
     return 1 if needle in text else 0
 
 
+@scalar("regexReplace")
+@text_args
 def regex_replace(text: str, pattern: Value, repl: Value) -> Value:
     source = pattern if isinstance(pattern, str) else to_text(pattern)
     replacement = to_text(repl)
@@ -124,16 +186,22 @@ def regex_replace(text: str, pattern: Value, repl: Value) -> Value:
         return None  # a pattern built at run time that RE2 cannot run; literal patterns are refused up front
 
 
+@scalar("startsWith")
+@text_args
 def startswith(text: str, prefix: Value) -> Value:
     p = to_text(prefix)
     return None if p is None else (1 if text.startswith(p) else 0)
 
 
+@scalar("endsWith")
+@text_args
 def endswith(text: str, suffix: Value) -> Value:
     s = to_text(suffix)
     return None if s is None else (1 if text.endswith(s) else 0)
 
 
+@scalar("base64decode")
+@text_args
 def base64decode(text: str) -> Value:
     try:
         return base64.b64decode(text + "=" * (-len(text) % 4), validate=False).decode("utf-8")
@@ -141,6 +209,8 @@ def base64decode(text: str) -> Value:
         return None
 
 
+@scalar("split")
+@text_args
 def split(text: str, delimiter: Value) -> Value:
     d = to_text(delimiter)
     if not d:
@@ -148,6 +218,8 @@ def split(text: str, delimiter: Value) -> Value:
     return text.split(d)
 
 
+@scalar("hexToAscii")
+@text_args
 def hex_to_ascii(text: str) -> Value:
     digits = text[2:] if text.lower().startswith("0x") else text
     try:
@@ -156,6 +228,8 @@ def hex_to_ascii(text: str) -> Value:
         return None
 
 
+@scalar("hexToDec")
+@text_args
 def hex_to_dec(text: str) -> Value:
     try:
         return int(text.strip(), 16)
@@ -163,6 +237,7 @@ def hex_to_dec(text: str) -> Value:
         return None
 
 
+@scalar("decToHex")
 def dec_to_hex(value: Value) -> Value:
     number = to_number(value)
     if number is None:
@@ -174,6 +249,8 @@ def dec_to_hex(value: Value) -> Value:
 # --- numbers ---------------------------------------------------------------------------------
 
 
+@scalar("round")
+@number_args
 def round_(value: float, digits: float = 0) -> Value:
     places = int(digits)
     if places <= 0 and float(value).is_integer():
@@ -185,6 +262,8 @@ def round_(value: float, digits: float = 0) -> Value:
     return int(rounded) if places <= 0 else rounded
 
 
+@scalar("haversine")
+@number_args
 def haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> Value:
     earth_radius_km = 6371.0
     p1, p2 = math.radians(lat1), math.radians(lat2)
@@ -193,36 +272,73 @@ def haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> Value:
     return 2 * earth_radius_km * math.asin(math.sqrt(a))
 
 
-def to_int_bits(bits: int) -> Callable[[Value], Value]:
-    def convert(value: Value) -> Value:
-        number = to_number(value)
-        if number is None:
-            return None
-        whole = int(number)
-        limit = 1 << (bits - 1)
-        return whole if -limit <= whole < limit else None
-
-    return convert
+def _to_int_bits(value: Value, bits: int) -> Value:
+    number = to_number(value)
+    if number is None:
+        return None
+    whole = int(number)
+    limit = 1 << (bits - 1)
+    return whole if -limit <= whole < limit else None
 
 
+@scalar("toInt")
+def to_int(value: Value) -> Value:
+    return _to_int_bits(value, 32)
+
+
+@scalar("toLong")
+def to_long(value: Value) -> Value:
+    return _to_int_bits(value, 64)
+
+
+@scalar("toNumber")
+def to_number_fn(value: Value) -> Value:
+    return to_number(value)
+
+
+@scalar("abs")
+@number_args
+def abs_(value: float) -> Value:
+    return abs(value)
+
+
+@scalar("ceil")
+@number_args
+def ceil(value: float) -> Value:
+    return math.ceil(value)
+
+
+@scalar("floor")
+@number_args
+def floor(value: float) -> Value:
+    return math.floor(value)
+
+
+@scalar("toDouble")
 def to_double(value: Value) -> Value:
     number = to_number(value)
     return None if number is None else float(number)
 
 
+@scalar("log")
+@number_args
 def log(value: float) -> Value:
     return math.log(value) if value > 0 else None
 
 
+@scalar("sqrt")
+@number_args
 def sqrt(value: float) -> Value:
     return math.sqrt(value) if value >= 0 else None
 
 
+@scalar("greatest")
 def greatest(*args: Value) -> Value:
     numbers = [n for n in (to_number(a) for a in args) if n is not None]
     return max(numbers) if numbers else None
 
 
+@scalar("least")
 def least(*args: Value) -> Value:
     numbers = [n for n in (to_number(a) for a in args) if n is not None]
     return min(numbers) if numbers else None
@@ -230,6 +346,7 @@ def least(*args: Value) -> Value:
 # --- general ---------------------------------------------------------------------------------
 
 
+@scalar("coalesce")
 def coalesce(*args: Value) -> Value:
     for value in args:
         if value is not None:
@@ -248,6 +365,7 @@ def truth(value: Value) -> bool:
     return value != ""
 
 
+@scalar("case")
 def case(*args: Value) -> Value:
     pairs, default = (args[:-1], args[-1]) if len(args) % 2 else (args, None)
     for i in range(0, len(pairs), 2):
@@ -256,18 +374,35 @@ def case(*args: Value) -> Value:
     return default
 
 
+@scalar("if")
 def if_(condition: Value, then: Value, otherwise: Value = None) -> Value:
     return then if truth(condition) else otherwise
 
 
+@scalar("isNumeric")
 def is_numeric(value: Value) -> Value:
     return to_number(value) is not None
 
 
+@scalar("messageSize")
 def message_size(value: Value) -> Value:
     text = to_text(value)
     return None if text is None else len(text.encode("utf-8"))
 
 
-def hash_(name: str) -> Callable[[str], Value]:
-    return lambda text: hashlib.new(name, text.encode("utf-8")).hexdigest()
+@scalar("unmask")
+def unmask(value: Value) -> Value:
+    """Local files carry no data-protection masking: unmask(x) is x itself (docs/semantics.md)."""
+    return value
+
+
+@scalar("md5")
+@text_args
+def md5(text: str) -> Value:
+    return hashlib.md5(text.encode("utf-8")).hexdigest()
+
+
+@scalar("sha256")
+@text_args
+def sha256(text: str) -> Value:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

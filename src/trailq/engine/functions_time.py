@@ -1,15 +1,17 @@
 """Datetime scalar functions of Logs Insights (reference §4.5) and the period arithmetic that
-`bin()` shares with them. Implementations only: the registry is `functions.SCALARS`.
+`bin()` shares with them. Each registers itself in the engine's function table with `@scalar`.
 """
 
 from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Callable
 
+from trailq.engine.functions_text import text_args
+from trailq.engine.registry import scalar
 from trailq.engine.values import Timestamp, Value, to_number, to_text
 
 
@@ -85,21 +87,30 @@ def as_timestamp_ms(value: Value) -> int | None:
 # --- datetimes -------------------------------------------------------------------------------
 
 
-def period_fn(rounding: Callable[[int, Period], int]) -> Callable[[Value, Value], Value]:
-    def apply(value: Value, period: Value) -> Value:
-        epoch_ms = as_timestamp_ms(value)
-        if epoch_ms is None or not isinstance(period, Period):
-            return None
-        return Timestamp(rounding(epoch_ms, period))
-
-    return apply
+def _rounded(value: Value, period: Value, rounding: Callable[[int, Period], int]) -> Value:
+    epoch_ms = as_timestamp_ms(value)
+    if epoch_ms is None or not isinstance(period, Period):
+        return None
+    return Timestamp(rounding(epoch_ms, period))
 
 
+@scalar("datefloor")
+def date_floor(value: Value, period: Value) -> Value:
+    return _rounded(value, period, floor_period_ms)
+
+
+@scalar("dateceil")
+def date_ceil(value: Value, period: Value) -> Value:
+    return _rounded(value, period, ceil_period_ms)
+
+
+@scalar("fromMillis")
 def from_millis(value: Value) -> Value:
     number = to_number(value)
     return None if number is None else Timestamp(int(number))
 
 
+@scalar("toMillis")
 def to_millis(value: Value) -> Value:
     return as_timestamp_ms(value)
 
@@ -126,6 +137,8 @@ def _java_to_strftime(pattern: str) -> str:
     return out
 
 
+@scalar("parseDate")
+@text_args
 def parse_date(text: str, fmt: Value, tz: Value = None) -> Value:
     pattern = to_text(fmt)
     if pattern is None:
@@ -150,6 +163,7 @@ def _zone(tz: Value) -> timezone:
     return timezone.utc
 
 
+@scalar("formatDate")
 def format_date(value: Value, fmt: Value, tz: Value = None) -> Value:
     epoch_ms = as_timestamp_ms(value)
     pattern = to_text(fmt)

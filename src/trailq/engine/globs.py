@@ -16,7 +16,7 @@ treatment of empty matches included (pinned by a differential test against the r
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 
 class GlobMatch:

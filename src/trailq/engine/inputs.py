@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import zlib
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 GZIP_MAGIC = b"\x1f\x8b"
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -103,7 +103,7 @@ class _Replay(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+    def readinto(self, buffer: Any) -> int:  # a writable buffer (memoryview or bytearray)
         if self._head:
             n = min(len(buffer), len(self._head))
             buffer[:n] = self._head[:n]
@@ -138,7 +138,7 @@ class GzipDecoder(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+    def readinto(self, buffer: Any) -> int:  # a writable buffer (memoryview or bytearray)
         while not self._pending and not self._done:
             self._step()
         n = min(len(buffer), len(self._pending))
@@ -219,10 +219,11 @@ class Input:
 def open_input(path: str, stdin: BinaryIO | None) -> Input:
     """Open a file (or take stdin for `-`), read its head and set up decoding. Raises OSError."""
     owned = path != "-"
-    handle: BinaryIO = open(path, "rb") if owned else stdin  # type: ignore[assignment]  # noqa: SIM115
+    handle: BinaryIO = open(path, "rb") if owned else stdin  # type: ignore[assignment]  # noqa: SIM115 - stdin is given for `-` (read_events checks)
     try:
         head = _read_head(handle)
         source = _Replay(head, handle)
+        stream: io.BufferedReader[Any]
         if head.startswith(GZIP_MAGIC):
             decoder = GzipDecoder(source)
             stream = io.BufferedReader(decoder, _BUFFER)

@@ -12,22 +12,23 @@ from __future__ import annotations
 import csv
 import heapq
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
+from trailq.engine.aggregates import AggregateState, make_state
+from trailq.engine.expressions import Compiled, Compiler, Row, RunContext, truth
+from trailq.engine.functions import EngineKind, engine_name, find
+from trailq.engine.globs import GlobPattern, compile_glob
+from trailq.engine.regexes import UserRegex
+from trailq.engine.values import Timestamp, Value, render_value, sort_key, to_text
 from trailq.errors import UnsupportedLocally
 from trailq.lang import analysis
 from trailq.lang import ast as A
-from trailq.engine.aggregates import AggregateState, make_state
-from trailq.engine.expressions import Compiled, Compiler, Row, RunContext, truth
-from trailq.engine.functions import engine_name
-from trailq.engine.globs import compile_glob
-from trailq.engine.values import Timestamp, Value, render_value, sort_key, to_text
 
 # The service returns at most this many rows when a query has no `limit` (reference §3.8).
 DEFAULT_ROW_LIMIT = 10_000
 UNSUPPORTED_COMMANDS = (A.Unmask, A.Pattern, A.Diff, A.Anomaly, A.Lookup, A.CidrLookup, A.GenericCommand, A.Source)
-UNSUPPORTED_FUNCTIONS = {"rate", "countovertime", "sumovertime", "histogram"}
 SCAN_COMMANDS = (A.Filter, A.FilterIndex, A.Fields, A.Display, A.Parse, A.Unnest)
 
 
@@ -35,6 +36,11 @@ def _command_name(command: object) -> str:
     if isinstance(command, A.GenericCommand):
         return command.name
     return type(command).__name__.lower()
+
+
+def _is_unsupported(function_name: str) -> bool:
+    entry = find(function_name)
+    return entry is not None and entry.kind is EngineKind.UNSUPPORTED
 
 
 def check_supported(query: A.Query) -> None:
@@ -51,7 +57,7 @@ def check_supported(query: A.Query) -> None:
         if isinstance(command, A.Stats):
             stats_offset_ms(query, command)
         for node in _walk_nodes(command):
-            if isinstance(node, A.Call) and engine_name(node.name) in UNSUPPORTED_FUNCTIONS:
+            if isinstance(node, A.Call) and _is_unsupported(node.name):
                 raise UnsupportedLocally(f"{node.name}() is not supported by the local engine", span=node.span, text=query.text)
             if isinstance(node, A.Subquery):
                 raise UnsupportedLocally("subqueries need the CloudWatch service", span=node.span, text=query.text)
@@ -153,7 +159,7 @@ def _logfmt(text: str) -> dict[str, Value]:
     return pairs
 
 
-def _parse_stage(compiler: Compiler, command: A.Parse) -> Stage:
+def _parse_stage(compiler: Compiler, command: A.Parse) -> Stage:  # noqa: C901 - one closure per parse mode; the modes share their setup
     source = compiler.compile(command.source) if command.source is not None else compiler.compile(A.Field("@message"))
     aliases = list(command.aliases)
     if command.mode == "logfmt":
@@ -180,7 +186,7 @@ def _parse_stage(compiler: Compiler, command: A.Parse) -> Stage:
     if command.mode == "glob":
         if not isinstance(command.pattern, A.String):
             raise compiler.unsupported(command, "parse needs a quoted glob pattern")
-        regex = compile_glob(command.pattern.value)  # type: ignore[assignment]  # re.Pattern's parse-stage API
+        regex: GlobPattern | UserRegex = compile_glob(command.pattern.value)  # the same parse-stage API
         names = aliases
     else:
         if not isinstance(command.pattern, A.Regex):
@@ -274,13 +280,14 @@ class StatsPlan:
     command: A.Stats
     by: list[tuple[str, Compiled]]
     calls: list[A.Call]
-    names: list[str]  # per call: its engine_name (the key of aggregates.AGGREGATES)
+    names: list[str]  # per call: its engine_name (the key of registry.FUNCTIONS)
     inputs: list[Compiled | None]  # per call: the per-row argument (None for count(*)/count())
     constants: list[tuple[Value, ...]]  # per call: constant extra arguments (pct's p, topk's k)
     outputs: list[tuple[str, Compiled]]  # per aggregation projection, evaluated per group
+    current: list[Value] = field(default_factory=list)  # the slot values `outputs` read: the group being rendered
 
 
-Groups = dict[tuple, tuple[list[Value], list[AggregateState]]]
+Groups = dict[tuple[Any, ...], tuple[list[Value], list[AggregateState]]]
 
 
 def compile_stats(query: A.Query, command: A.Stats, context: RunContext) -> StatsPlan:
@@ -317,9 +324,7 @@ def compile_stats(query: A.Query, command: A.Stats, context: RunContext) -> Stat
             inputs.append(inner.compile(args[0]))
     grouper = Compiler(context, bin_offset_ms=stats_offset_ms(query, command))
     by = [(column_name(query, p), grouper.compile(p.expr)) for p in command.by]
-    plan = StatsPlan(command, by, calls, names, inputs, constants, outputs)
-    plan._current = current  # type: ignore[attr-defined]
-    return plan
+    return StatsPlan(command, by, calls, names, inputs, constants, outputs, current)
 
 
 def aggregate(plan: StatsPlan, rows: Iterable[Row], groups: Groups | None = None) -> Groups:
@@ -357,7 +362,7 @@ def stats_rows(plan: StatsPlan, groups: Groups) -> list[Row]:
     """One row per group, ordered by the group terms in natural order (semantics.md)."""
     if not groups and not plan.by:
         groups = {(): ([], [make_state(n, *k) for n, k in zip(plan.names, plan.constants)])}
-    current: list[Value] = plan._current  # type: ignore[attr-defined]
+    current = plan.current
     rows: list[Row] = []
     for values, states in groups.values():
         current[:] = [state.result() for state in states]
@@ -375,7 +380,7 @@ def stats_rows(plan: StatsPlan, groups: Groups) -> list[Row]:
 # ---------------------------------------------------------------------------------------------
 
 
-def default_order_key(row: Row) -> tuple:
+def default_order_key(row: Row) -> tuple[Any, ...]:
     """Unsorted event rows come newest first (@timestamp descending), as the service shows them."""
     return sort_key(_timestamp_value(row), True)
 
@@ -385,7 +390,7 @@ def _timestamp_value(row: Row) -> Value:
     return Timestamp(epoch_ms) if epoch_ms is not None else None
 
 
-def sort_key_fn(compiler: Compiler, command: A.Sort) -> Callable[[Row], tuple]:
+def sort_key_fn(compiler: Compiler, command: A.Sort) -> Callable[[Row], tuple[Any, ...]]:
     # Neither asc nor desc: ascending (semantics.md).
     keys = [(compiler.compile(k.expr), bool(k.descending)) for k in command.keys]
     return lambda row: tuple(sort_key(fn(row), desc) for fn, desc in keys)
@@ -395,8 +400,6 @@ def sort_key_fn(compiler: Compiler, command: A.Sort) -> Callable[[Row], tuple]:
 class Finished:
     rows: list[Row]
     truncated: bool = False
-    limited: bool = False  # an explicit limit/head/tail decided the row count
-    matched: int = 0
 
 
 @dataclass
@@ -410,7 +413,7 @@ class Plan:
     columns: Columns
     compiler: Compiler
     first_stats: StatsPlan | None = None
-    top_k: tuple[Callable[[Row], tuple], int] | None = None  # scan-side bounded heap: key, size
+    top_k: tuple[Callable[[Row], tuple[Any, ...]], int] | None = None  # scan-side bounded heap: key, size
     has_limit: bool = field(default=False)
 
 
@@ -436,7 +439,7 @@ def _limit_count(command: A.Limit) -> int:
     return max(int(command.count.value), 0)
 
 
-def _scan_top_k(plan: Plan) -> tuple[Callable[[Row], tuple], int] | None:
+def _scan_top_k(plan: Plan) -> tuple[Callable[[Row], tuple[Any, ...]], int] | None:
     """For `[sort] [limit N]` endings, the workers need only keep N rows (plus one, to see truncation)."""
     rest = plan.rest
     if not rest:
@@ -450,7 +453,7 @@ def _scan_top_k(plan: Plan) -> tuple[Callable[[Row], tuple], int] | None:
     return None
 
 
-def keep_top(rows: Iterable[Row], key: Callable[[Row], tuple], size: int) -> list[Row]:
+def keep_top(rows: Iterable[Row], key: Callable[[Row], tuple[Any, ...]], size: int) -> list[Row]:
     """The first `size` rows in key order, holding at most `size` rows at a time; ties keep input order."""
     return heapq.nsmallest(size, rows, key=key)
 
@@ -466,7 +469,6 @@ def finish(plan: Plan, rows: Iterable[Row], groups: Groups | None = None) -> Fin
     else:
         current = list(rows)
         aggregated = False
-    limited = False
     truncated = False
     for command in rest:
         if isinstance(command, A.Stats):
@@ -482,7 +484,6 @@ def finish(plan: Plan, rows: Iterable[Row], groups: Groups | None = None) -> Fin
                 ordered = True
             count = _limit_count(command)
             current = current[-count:] if command.keyword == "tail" and count else current[:count]
-            limited = True
         elif isinstance(command, A.Dedup):
             if not ordered and not aggregated:
                 current.sort(key=default_order_key)
@@ -496,12 +497,12 @@ def finish(plan: Plan, rows: Iterable[Row], groups: Groups | None = None) -> Fin
     if not plan.has_limit and len(current) > DEFAULT_ROW_LIMIT:
         current = current[:DEFAULT_ROW_LIMIT]
         truncated = True
-    return Finished(current, truncated=truncated, limited=limited)
+    return Finished(current, truncated=truncated)
 
 
 def _dedup(compiler: Compiler, command: A.Dedup, rows: list[Row]) -> list[Row]:
     readers = [compiler.compile(f) for f in command.fields]
-    seen: set[tuple] = set()
+    seen: set[tuple[Any, ...]] = set()
     kept: list[Row] = []
     for row in rows:
         values = [render_value(fn(row)) for fn in readers]

@@ -18,11 +18,11 @@ Under --strict the prefilter is off, so every line is checked for corruption (se
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
-from trailq.lang import ast as A
 from trailq.engine.values import to_number
+from trailq.lang import ast as A
 
 __all__ = ["Prefilter", "build", "describe"]
 
@@ -169,7 +169,7 @@ def _regex_literal(pattern: str) -> str | None:
     return _literal(best)
 
 
-def _required(node: A.Expr, defined: set[str]) -> list[tuple[str, ...]]:
+def _required(node: A.Expr, defined: set[str]) -> list[tuple[str, ...]]:  # noqa: C901 - one case per expression kind, read top to bottom
     """Clauses (any-of literal sets) that every record satisfying `node` must contain."""
     if isinstance(node, A.Binary):
         if node.op == "and":
@@ -201,6 +201,6 @@ def _required(node: A.Expr, defined: set[str]) -> list[tuple[str, ...]]:
     if isinstance(node, A.In) and not node.negated and _raw_field(node.operand, defined) and isinstance(node.items, A.ListLiteral):
         literals = [_text_literal(item) for item in node.items.items]
         if literals and all(literal is not None for literal in literals):
-            return [tuple(literals)]  # type: ignore[arg-type]
+            return [tuple(literal for literal in literals if literal is not None)]  # all are: checked above
         return []
     return []

@@ -22,8 +22,9 @@ returns a `UserRegex`; the same object serves `like`/`=~` (`test`), `parse` (`se
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any
 
 import re2
 
@@ -71,7 +72,8 @@ class UserRegex:
         """Whether the pattern matches anywhere in `text` (`like /re/`, `=~`)."""
         if self._fast is not None:
             encoded = text.encode("utf-8", "surrogatepass")
-            return self._fast(_UNANCHORED, encoded, 0, len(encoded))[0][0] != -1
+            found: bool = self._fast(_UNANCHORED, encoded, 0, len(encoded))[0][0] != -1  # re2 is untyped
+            return found
         return self._compiled.search(text) is not None
 
     def search(self, text: str) -> Any:
@@ -79,11 +81,13 @@ class UserRegex:
         return self._compiled.search(_encodable(text))
 
     def finditer(self, text: str) -> Iterator[Any]:
-        return self._compiled.finditer(_encodable(text))
+        matches: Iterator[Any] = self._compiled.finditer(_encodable(text))  # re2 is untyped
+        return matches
 
     def replace(self, text: str, replacement: str) -> str:
         """Every match replaced by `replacement`, taken literally (no `\\1` templates)."""
-        return self._compiled.sub(lambda _match: replacement, _encodable(text))
+        replaced: str = self._compiled.sub(lambda _match: replacement, _encodable(text))  # re2 is untyped
+        return replaced
 
 
 def _encodable(text: str) -> str:

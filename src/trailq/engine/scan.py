@@ -12,20 +12,22 @@ import mmap
 import multiprocessing
 import os
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO, Iterator
+from typing import Any, BinaryIO
 
 import orjson
 
-from trailq.lang import ast as A
 from trailq.engine import events as E
 from trailq.engine.blocks import range_blocks
-from trailq.engine.inputs import GZIP_MAGIC, HEAD_BYTES, UTF8_BOM, unreadable_kind
-from trailq.engine.sources import sniff
-from trailq.engine.fastagg import aggregate_events, fast_stats
+from trailq.engine.event_model import Event
 from trailq.engine.expressions import Row, RunContext
+from trailq.engine.fastagg import aggregate_events, fast_stats
+from trailq.engine.inputs import GZIP_MAGIC, HEAD_BYTES, UTF8_BOM, unreadable_kind
 from trailq.engine.interpreter import Groups, Plan, aggregate, apply, keep_top, merge_groups, plan_query
+from trailq.engine.sources import is_single_record, sniff
 from trailq.engine.workers import run_forked
+from trailq.lang import ast as A
 
 # Inputs smaller than this are scanned in this process: starting workers costs more than it saves.
 PARALLEL_MIN_BYTES = 64 * 1024 * 1024
@@ -38,10 +40,6 @@ BATCHES_PER_WORKER = RANGES_PER_WORKER
 # decides whether starting workers pays is the work, not the bytes on disk.
 GZIP_EXPANSION = 8
 _READ_CHUNK = 1 << 20
-# `stats … by fields` as the first command reads fields straight from events (fastagg.py). Kept
-# only for the differential tests (tests/engine/test_fastpaths.py): they set it False to run the
-# general Row path, the reference the fast path must agree with. Not a user setting.
-FAST_STATS = True
 
 
 @dataclass
@@ -99,7 +97,7 @@ def _is_splittable(path: str) -> bool:
         first = orjson.loads(head.strip().split(b"\n", 1)[0])
     except orjson.JSONDecodeError:
         return True  # a broken first line, reported by the range that holds it
-    return isinstance(first, dict) and "Records" not in first and "events" not in first
+    return is_single_record(first)
 
 
 def _regular_size(path: str) -> int:
@@ -172,12 +170,13 @@ def scan_unit(plan: Plan, unit: Unit, options: E.ReadOptions, stdin: BinaryIO | 
         events = _range_events(unit, options, report)
     else:
         events = E.read_events([unit.path], options, report, stdin=stdin)
-    return reduce_events(plan, events, report)
+    return reduce_events(plan, events, report, options)
 
 
-def reduce_events(plan: Plan, events: Iterator[E.Event], report: E.ReadReport) -> Partial:
-    """The scan's result for a stream of events: the fast stats path when the query allows it."""
-    fast = fast_stats(plan) if FAST_STATS else None
+def reduce_events(plan: Plan, events: Iterator[Event], report: E.ReadReport, options: E.ReadOptions) -> Partial:
+    """The scan's result for a stream of events: the fast stats path when the query allows it
+    (and the run does not ask for the reference paths)."""
+    fast = None if options.reference else fast_stats(plan)
     if fast is None:
         return reduce_rows(plan, (Row(event) for event in events), report)
     partial = Partial(report)
@@ -185,7 +184,7 @@ def reduce_events(plan: Plan, events: Iterator[E.Event], report: E.ReadReport) -
     return partial
 
 
-def _range_events(unit: Unit, options: E.ReadOptions, report: E.ReadReport) -> Iterator[E.Event]:
+def _range_events(unit: Unit, options: E.ReadOptions, report: E.ReadReport) -> Iterator[Event]:
     report.files += 1 if unit.start == 0 else 0
     label = options.name_of(unit.path)
     where = f"{label} (bytes {unit.start:,}-{unit.end or 0:,})"
@@ -195,7 +194,7 @@ def _range_events(unit: Unit, options: E.ReadOptions, report: E.ReadReport) -> I
         return
     first_line = lambda: _first_line_number(unit)  # noqa: E731 - counted only when a problem is reported
     try:
-        if E.BLOCK_READER:
+        if not options.reference:
             with open(unit.path, "rb", buffering=0) as raw:
                 blocks = E.until_deadline(range_blocks(raw, unit.start, unit.end or 0), where, options, report)
                 yield from E.read_blocks(blocks, label, options, report, first_line)
@@ -234,7 +233,7 @@ class _Counter:
 
 # --- multi-process ---------------------------------------------------------------------------
 
-_WORKER_STATE: dict = {}
+_WORKER_STATE: dict[str, Any] = {}
 
 
 def _worker_init(query: A.Query, context: RunContext, options: E.ReadOptions) -> None:
@@ -299,7 +298,7 @@ def scan(plan: Plan, files: list[str], options: E.ReadOptions, stdin: BinaryIO |
     parallel = workers > 1 and total_work >= PARALLEL_MIN_BYTES and not any(is_stream(f) for f in files)
     if not parallel:
         report = E.ReadReport()
-        return reduce_events(plan, E.read_events(files, options, report, stdin=stdin), report)
+        return reduce_events(plan, E.read_events(files, options, report, stdin=stdin), report, options)
     units = plan_units(files, workers)
     groups = batches(units, workers * BATCHES_PER_WORKER)  # few tasks: a task per small object costs memory
     if hasattr(os, "fork"):

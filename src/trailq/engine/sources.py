@@ -13,8 +13,9 @@ import fnmatch
 import glob
 import os
 import stat
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Any, TypeGuard
 
 import orjson
 
@@ -73,7 +74,13 @@ def is_digest_path(path: str) -> bool:
     return DIGEST_FOLDER in parts[:-1] or _DIGEST_NAME_PART in parts[-1]
 
 
-def is_digest_record(record: dict) -> bool:
+def is_single_record(parsed: object) -> TypeGuard[dict[str, Any]]:
+    """A parsed JSON value that is one record, not a wrapper of many (an S3 object's `Records`, an
+    export's `events`): the test every reader makes before building one event from a line."""
+    return isinstance(parsed, dict) and "Records" not in parsed and "events" not in parsed
+
+
+def is_digest_record(record: dict[str, Any]) -> bool:
     """A CloudTrail digest by its content: digest times and a list of log files, no event time or Records."""
     return all(key in record for key in _DIGEST_KEYS) and "eventTime" not in record and "Records" not in record
 

@@ -54,7 +54,7 @@ class Timestamp:
         return format_timestamp_ms(self.epoch_ms)
 
 
-Value = Union[None, str, int, float, bool, Timestamp, dict, list]
+Value = Union[None, str, int, float, bool, Timestamp, dict[str, Any], list[Any]]  # noqa: UP007 - a runtime alias, None first
 
 # A string that reads as a number (JSON-style, optional sign and exponent), for comparisons
 # and arithmetic on parsed text ("Status Code: 404" compared with 400).
@@ -139,9 +139,10 @@ def _render_number(number: int | float) -> str | None:
     if isinstance(number, int):
         if -INT_LIMIT < number < INT_LIMIT:
             return str(number)
-        number = bounded(number)  # an aggregate grown past 2^63: a double (numbers.py)
-        if number is None:
+        as_double = bounded(number)  # an aggregate grown past 2^63: a double (numbers.py)
+        if as_double is None:
             return None
+        number = as_double
     if not math.isfinite(number):
         return None
     if number == int(number) and abs(number) < _INTEGRAL_RENDER_LIMIT:
@@ -245,7 +246,7 @@ def values_equal(left: Value, right: Value) -> bool | None:
     return order == 0
 
 
-def natural_sort_key(value: Value) -> tuple:
+def natural_sort_key(value: Value) -> tuple[Any, ...]:
     """Ascending key of the documented "updated natural sort" (reference §3.7).
 
     Non-number values come before number values. Number values are numbers, timestamps,
@@ -270,26 +271,26 @@ class _Reversed:
 
     __slots__ = ("key",)
 
-    def __init__(self, key: tuple) -> None:
+    def __init__(self, key: tuple[Any, ...]) -> None:
         self.key = key
 
-    def __lt__(self, other: "_Reversed") -> bool:
+    def __lt__(self, other: _Reversed) -> bool:
         return other.key < self.key
 
-    def __gt__(self, other: "_Reversed") -> bool:
+    def __gt__(self, other: _Reversed) -> bool:
         return other.key > self.key
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _Reversed) and self.key == other.key
 
-    def __le__(self, other: "_Reversed") -> bool:
+    def __le__(self, other: _Reversed) -> bool:
         return other.key <= self.key
 
-    def __ge__(self, other: "_Reversed") -> bool:
+    def __ge__(self, other: _Reversed) -> bool:
         return other.key >= self.key
 
 
-def sort_key(value: Value, descending: bool) -> tuple:
+def sort_key(value: Value, descending: bool) -> tuple[Any, ...]:
     """Key for one sort term: natural order, reversed for ``desc``; null always after every value."""
     if value is None or isinstance(value, (dict, list)):
         return (1, 0)

@@ -23,7 +23,8 @@ import pickle
 import signal
 import time
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from trailq.errors import QueryFailedError
 
@@ -63,6 +64,7 @@ def run_forked(work: Callable[[int], Any], count: int, workers: int) -> list[Any
         waiting = list(pipes)
         while waiting:
             for pipe in multiprocessing.connection.wait(waiting):
+                assert isinstance(pipe, multiprocessing.connection.Connection)  # waiting holds only Pipe ends
                 try:
                     message = pipe.recv()
                 except EOFError:
@@ -70,7 +72,9 @@ def run_forked(work: Callable[[int], Any], count: int, workers: int) -> list[Any
                 if message[0] == _DONE:
                     waiting.remove(pipe)
                 elif message[0] == "error":
-                    raise message[1]
+                    error = message[1]
+                    assert isinstance(error, BaseException)
+                    raise error
                 else:
                     answers[message[0]] = message[1]
         return [answers[i] for i in range(count)]

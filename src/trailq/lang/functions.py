@@ -11,7 +11,19 @@ earliest/latest/sortsFirst/sortsLast — also only in stats).
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
+
+
+class FunctionKind(str, enum.Enum):
+    """Where a function may appear. A str enum, so a kind still equals its documented word."""
+
+    SCALAR = "scalar"  # anywhere
+    AGGREGATE = "aggregate"  # only in stats
+    STATS = "stats"  # only in stats, non-aggregating but per group (earliest, latest, ...)
+
+
+AGGREGATE, STATS = FunctionKind.AGGREGATE, FunctionKind.STATS
 
 
 @dataclass(frozen=True)
@@ -19,7 +31,7 @@ class FunctionSpec:
     name: str
     min_args: int
     max_args: int | None  # None: any number
-    kind: str = "scalar"  # scalar | aggregate | stats
+    kind: FunctionKind = FunctionKind.SCALAR
     returns: str = "any"  # string | number | boolean | timestamp | any | list | map
     aliases: tuple[str, ...] = ()
     star_arg: bool = False  # accepts `*` as its argument (count(*))
@@ -27,7 +39,7 @@ class FunctionSpec:
 
     @property
     def only_in_stats(self) -> bool:
-        return self.kind in ("aggregate", "stats")
+        return self.kind is not FunctionKind.SCALAR
 
     def arity_text(self) -> str:
         if self.max_args is None:
@@ -37,108 +49,104 @@ class FunctionSpec:
         return f"{self.min_args} to {self.max_args} arguments"
 
 
-def _f(name: str, lo: int, hi: int | None, kind: str = "scalar", returns: str = "any", *aliases: str, **kw: object) -> FunctionSpec:
-    return FunctionSpec(name, lo, hi, kind, returns, tuple(aliases), **kw)  # type: ignore[arg-type]
-
-
 _SPECS: tuple[FunctionSpec, ...] = (
     # §4.5 datetime
-    _f("bin", 1, 1, "scalar", "timestamp", duration_args=(0,)),
-    _f("datefloor", 2, 2, "scalar", "timestamp", "date_floor", duration_args=(1,)),
-    _f("dateceil", 2, 2, "scalar", "timestamp", duration_args=(1,)),
-    _f("fromMillis", 1, 1, "scalar", "timestamp"),
-    _f("toMillis", 1, 1, "scalar", "number"),
-    _f("now", 0, 0, "scalar", "number"),
-    _f("parseDate", 2, 3, "scalar", "number"),
-    _f("formatDate", 2, 3, "scalar", "string", "strftime"),
+    FunctionSpec("bin", 1, 1, returns="timestamp", duration_args=(0,)),
+    FunctionSpec("datefloor", 2, 2, returns="timestamp", aliases=("date_floor",), duration_args=(1,)),
+    FunctionSpec("dateceil", 2, 2, returns="timestamp", duration_args=(1,)),
+    FunctionSpec("fromMillis", 1, 1, returns="timestamp"),
+    FunctionSpec("toMillis", 1, 1, returns="number"),
+    FunctionSpec("now", 0, 0, returns="number"),
+    FunctionSpec("parseDate", 2, 3, returns="number"),
+    FunctionSpec("formatDate", 2, 3, returns="string", aliases=("strftime",)),
     # §4.6 general
-    _f("ispresent", 1, 1, "scalar", "boolean"),
-    _f("coalesce", 1, None, "scalar", "any"),
-    _f("case", 2, 21, "scalar", "any"),
-    _f("if", 3, 3, "scalar", "any"),
-    _f("isNumeric", 1, 1, "scalar", "boolean"),
-    _f("messageSize", 1, 1, "scalar", "number"),
-    _f("unmask", 1, 1, "scalar", "string"),  # data protection page, "View unmasked data": fields unmask(@message)
-    _f("queryStartTime", 0, 0, "scalar", "number"),
-    _f("queryEndTime", 0, 0, "scalar", "number"),
-    _f("queryTimeRange", 0, 0, "scalar", "number"),
+    FunctionSpec("ispresent", 1, 1, returns="boolean"),
+    FunctionSpec("coalesce", 1, None, returns="any"),
+    FunctionSpec("case", 2, 21, returns="any"),
+    FunctionSpec("if", 3, 3, returns="any"),
+    FunctionSpec("isNumeric", 1, 1, returns="boolean"),
+    FunctionSpec("messageSize", 1, 1, returns="number"),
+    FunctionSpec("unmask", 1, 1, returns="string"),  # data protection page, "View unmasked data": fields unmask(@message)
+    FunctionSpec("queryStartTime", 0, 0, returns="number"),
+    FunctionSpec("queryEndTime", 0, 0, returns="number"),
+    FunctionSpec("queryTimeRange", 0, 0, returns="number"),
     # §4.7 numeric
-    _f("abs", 1, 1, "scalar", "number"),
-    _f("ceil", 1, 1, "scalar", "number"),
-    _f("floor", 1, 1, "scalar", "number"),
-    _f("greatest", 1, None, "scalar", "number"),
-    _f("least", 1, None, "scalar", "number"),
-    _f("log", 1, 1, "scalar", "number"),
-    _f("sqrt", 1, 1, "scalar", "number"),
-    _f("round", 1, 2, "scalar", "number"),
-    _f("haversine", 4, 4, "scalar", "number"),
-    _f("toNumber", 1, 1, "scalar", "number"),
-    _f("toInt", 1, 1, "scalar", "number"),
-    _f("toLong", 1, 1, "scalar", "number"),
-    _f("toDouble", 1, 1, "scalar", "number"),
+    FunctionSpec("abs", 1, 1, returns="number"),
+    FunctionSpec("ceil", 1, 1, returns="number"),
+    FunctionSpec("floor", 1, 1, returns="number"),
+    FunctionSpec("greatest", 1, None, returns="number"),
+    FunctionSpec("least", 1, None, returns="number"),
+    FunctionSpec("log", 1, 1, returns="number"),
+    FunctionSpec("sqrt", 1, 1, returns="number"),
+    FunctionSpec("round", 1, 2, returns="number"),
+    FunctionSpec("haversine", 4, 4, returns="number"),
+    FunctionSpec("toNumber", 1, 1, returns="number"),
+    FunctionSpec("toInt", 1, 1, returns="number"),
+    FunctionSpec("toLong", 1, 1, returns="number"),
+    FunctionSpec("toDouble", 1, 1, returns="number"),
     # §4.10 string
-    _f("isempty", 1, 1, "scalar", "number"),
-    _f("isblank", 1, 1, "scalar", "number"),
-    _f("concat", 1, None, "scalar", "string"),
-    _f("ltrim", 1, 2, "scalar", "string"),
-    _f("rtrim", 1, 2, "scalar", "string"),
-    _f("trim", 1, 2, "scalar", "string"),
-    _f("strlen", 1, 1, "scalar", "number"),
-    _f("toupper", 1, 1, "scalar", "string"),
-    _f("tolower", 1, 1, "scalar", "string"),
-    _f("substr", 2, 3, "scalar", "string"),
-    _f("replace", 3, 3, "scalar", "string"),
-    _f("strcontains", 2, 3, "scalar", "number"),
-    _f("regexReplace", 3, 3, "scalar", "string"),
-    _f("startsWith", 2, 2, "scalar", "number"),
-    _f("endsWith", 2, 2, "scalar", "number"),
-    _f("urlencode", 1, 1, "scalar", "string"),
-    _f("urldecode", 1, 1, "scalar", "string"),
-    _f("base64encode", 1, 1, "scalar", "string"),
-    _f("base64decode", 1, 1, "scalar", "string"),
-    _f("split", 2, 2, "scalar", "list"),
-    _f("hexToAscii", 1, 1, "scalar", "string"),
-    _f("hexToDec", 1, 1, "scalar", "number"),
-    _f("decToHex", 1, 1, "scalar", "string"),
-    _f("md5", 1, 1, "scalar", "string"),
-    _f("sha256", 1, 1, "scalar", "string"),
+    FunctionSpec("isempty", 1, 1, returns="number"),
+    FunctionSpec("isblank", 1, 1, returns="number"),
+    FunctionSpec("concat", 1, None, returns="string"),
+    FunctionSpec("ltrim", 1, 2, returns="string"),
+    FunctionSpec("rtrim", 1, 2, returns="string"),
+    FunctionSpec("trim", 1, 2, returns="string"),
+    FunctionSpec("strlen", 1, 1, returns="number"),
+    FunctionSpec("toupper", 1, 1, returns="string"),
+    FunctionSpec("tolower", 1, 1, returns="string"),
+    FunctionSpec("substr", 2, 3, returns="string"),
+    FunctionSpec("replace", 3, 3, returns="string"),
+    FunctionSpec("strcontains", 2, 3, returns="number"),
+    FunctionSpec("regexReplace", 3, 3, returns="string"),
+    FunctionSpec("startsWith", 2, 2, returns="number"),
+    FunctionSpec("endsWith", 2, 2, returns="number"),
+    FunctionSpec("urlencode", 1, 1, returns="string"),
+    FunctionSpec("urldecode", 1, 1, returns="string"),
+    FunctionSpec("base64encode", 1, 1, returns="string"),
+    FunctionSpec("base64decode", 1, 1, returns="string"),
+    FunctionSpec("split", 2, 2, returns="list"),
+    FunctionSpec("hexToAscii", 1, 1, returns="string"),
+    FunctionSpec("hexToDec", 1, 1, returns="number"),
+    FunctionSpec("decToHex", 1, 1, returns="string"),
+    FunctionSpec("md5", 1, 1, returns="string"),
+    FunctionSpec("sha256", 1, 1, returns="string"),
     # §4.11 IP address
-    _f("isValidIp", 1, 1, "scalar", "boolean"),
-    _f("isValidIpV4", 1, 1, "scalar", "boolean"),
-    _f("isValidIpV6", 1, 1, "scalar", "boolean"),
-    _f("isIpInSubnet", 2, 2, "scalar", "boolean"),
-    _f("isIpv4InSubnet", 2, 2, "scalar", "boolean"),
-    _f("isIpv6InSubnet", 2, 2, "scalar", "boolean"),
-    _f("ipv4ToNumber", 1, 1, "scalar", "number"),
-    _f("isPrivateIP", 1, 1, "scalar", "boolean"),
-    _f("isPublicIP", 1, 1, "scalar", "boolean"),
-    _f("isReservedIP", 1, 1, "scalar", "boolean"),
+    FunctionSpec("isValidIp", 1, 1, returns="boolean"),
+    FunctionSpec("isValidIpV4", 1, 1, returns="boolean"),
+    FunctionSpec("isValidIpV6", 1, 1, returns="boolean"),
+    FunctionSpec("isIpInSubnet", 2, 2, returns="boolean"),
+    FunctionSpec("isIpv4InSubnet", 2, 2, returns="boolean"),
+    FunctionSpec("isIpv6InSubnet", 2, 2, returns="boolean"),
+    FunctionSpec("ipv4ToNumber", 1, 1, returns="number"),
+    FunctionSpec("isPrivateIP", 1, 1, returns="boolean"),
+    FunctionSpec("isPublicIP", 1, 1, returns="boolean"),
+    FunctionSpec("isReservedIP", 1, 1, returns="boolean"),
     # §4.12 JSON
-    _f("jsonParse", 1, 1, "scalar", "any"),
-    _f("jsonStringify", 1, 1, "scalar", "string"),
-    _f("jsonArraySize", 1, 1, "scalar", "number"),
-    _f("jsonArrayContains", 2, 2, "scalar", "boolean"),
+    FunctionSpec("jsonParse", 1, 1, returns="any"),
+    FunctionSpec("jsonStringify", 1, 1, returns="string"),
+    FunctionSpec("jsonArraySize", 1, 1, returns="number"),
+    FunctionSpec("jsonArrayContains", 2, 2, returns="boolean"),
     # §4.13 aggregations
-    _f("avg", 1, 1, "aggregate", "number"),
-    _f("count", 0, 1, "aggregate", "number", star_arg=True),
-    _f("countDistinct", 1, 1, "aggregate", "number", "count_distinct"),
-    _f("max", 1, 1, "aggregate", "any"),
-    _f("min", 1, 1, "aggregate", "any"),
-    _f("pct", 2, 2, "aggregate", "any"),
-    _f("stddev", 1, 1, "aggregate", "number"),
-    _f("sum", 1, 1, "aggregate", "number"),
-    _f("values", 1, 1, "aggregate", "list", "collect_values"),
-    _f("variance", 1, 1, "aggregate", "number"),
-    _f("topk", 2, 2, "aggregate", "list"),
-    _f("rate", 1, 2, "aggregate", "number", duration_args=(1,)),
-    _f("countOverTime", 1, 1, "aggregate", "number"),
-    _f("sumOverTime", 1, 1, "aggregate", "number"),
-    _f("histogram", 1, 2, "aggregate", "map"),
+    FunctionSpec("avg", 1, 1, kind=AGGREGATE, returns="number"),
+    FunctionSpec("count", 0, 1, kind=AGGREGATE, returns="number", star_arg=True),
+    FunctionSpec("countDistinct", 1, 1, kind=AGGREGATE, returns="number", aliases=("count_distinct",)),
+    FunctionSpec("max", 1, 1, kind=AGGREGATE, returns="any"),
+    FunctionSpec("min", 1, 1, kind=AGGREGATE, returns="any"),
+    FunctionSpec("pct", 2, 2, kind=AGGREGATE, returns="any"),
+    FunctionSpec("stddev", 1, 1, kind=AGGREGATE, returns="number"),
+    FunctionSpec("sum", 1, 1, kind=AGGREGATE, returns="number"),
+    FunctionSpec("values", 1, 1, kind=AGGREGATE, returns="list", aliases=("collect_values",)),
+    FunctionSpec("variance", 1, 1, kind=AGGREGATE, returns="number"),
+    FunctionSpec("topk", 2, 2, kind=AGGREGATE, returns="list"),
+    FunctionSpec("rate", 1, 2, kind=AGGREGATE, returns="number", duration_args=(1,)),
+    FunctionSpec("countOverTime", 1, 1, kind=AGGREGATE, returns="number"),
+    FunctionSpec("sumOverTime", 1, 1, kind=AGGREGATE, returns="number"),
+    FunctionSpec("histogram", 1, 2, kind=AGGREGATE, returns="map"),
     # §4.13 stats-only, non-aggregating
-    _f("earliest", 1, 1, "stats", "any"),
-    _f("latest", 1, 1, "stats", "any"),
-    _f("sortsFirst", 1, 1, "stats", "any"),
-    _f("sortsLast", 1, 1, "stats", "any"),
+    FunctionSpec("earliest", 1, 1, kind=STATS, returns="any"),
+    FunctionSpec("latest", 1, 1, kind=STATS, returns="any"),
+    FunctionSpec("sortsFirst", 1, 1, kind=STATS, returns="any"),
+    FunctionSpec("sortsLast", 1, 1, kind=STATS, returns="any"),
 )
 
 FUNCTIONS: dict[str, FunctionSpec] = {spec.name: spec for spec in _SPECS}

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
+from trailq.engine.interpreter import DEFAULT_ROW_LIMIT as DEFAULT_ROWS
 from trailq.lang import ast as A
 from trailq.lang import analysis
 from trailq.sql.dialects import Dialect, number
@@ -24,9 +25,8 @@ from trailq.sql.expressions import (
 from trailq.sql.shapes import Shape
 from trailq.timerange import TimeRange
 
-# The service returns at most 10,000 rows without a `limit` (semantics.md); one more is fetched
-# so that a result cut there is reported as truncated.
-DEFAULT_ROWS = 10_000
+# DEFAULT_ROWS: the service returns at most 10,000 rows without a `limit` (semantics.md); one more
+# is fetched so that a result cut there is reported as truncated.
 ROW_NUMBER = "__trailq_row"
 
 
