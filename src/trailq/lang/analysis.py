@@ -12,51 +12,20 @@ SOURCE after a command other than SOURCE, are warnings (lang/diagnostics.py).
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from trailq.errors import QueryError
 from trailq.lang import ast as A
 from trailq.lang import functions
 from trailq.lang.diagnostics import QueryWarning
+from trailq.lang.printer import expr_text
 from trailq.source import Span
 
 MAX_STATS = 10
 PATTERN_FIELDS = ("@pattern", "@ratio", "@sampleCount", "@severityLabel")
 
 
-# -- walking ---------------------------------------------------------------------------------
-
-
-def children(node: A.Expr) -> tuple[A.Expr, ...]:
-    """Direct sub-expressions (a Subquery is opaque: it has its own scope)."""
-    if isinstance(node, A.Call):
-        return node.args
-    if isinstance(node, A.Unary):
-        return (node.operand,)
-    if isinstance(node, A.Binary):
-        return (node.left, node.right)
-    if isinstance(node, (A.Like, A.Match)):
-        return (node.operand, node.pattern)
-    if isinstance(node, A.In):
-        return (node.operand, node.items)
-    if isinstance(node, A.ListLiteral):
-        return node.items
-    if isinstance(node, A.MapLiteral):
-        return tuple(v for _, v in node.entries)
-    if isinstance(node, A.Index):
-        return (node.base, node.index)
-    if isinstance(node, A.Member):
-        return (node.base,)
-    return ()
-
-
-def walk(node: A.Expr) -> Iterator[A.Expr]:
-    """The node and every sub-expression, depth first."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(children(current)))
+# -- fields read (nodes are walked by ast.children and ast.walk) -----------------------------
 
 
 def field_refs(node: A.Expr, *, outside_aggregates: bool = False) -> Iterator[A.Field]:
@@ -71,7 +40,7 @@ def field_refs(node: A.Expr, *, outside_aggregates: bool = False) -> Iterator[A.
                 continue
             if current.name == "bin":
                 yield A.Field("@timestamp", span=current.span)
-        stack.extend(reversed(children(current)))
+        stack.extend(reversed(A.children(current)))
 
 
 def command_exprs(command: A.Command) -> tuple[A.Expr, ...]:
@@ -107,8 +76,6 @@ def expression_name(expr: A.Expr, query: A.Query | None = None) -> str:
     (whitespace runs collapsed), or the canonical text for a hand-built node."""
     if query is not None and expr.span.end > expr.span.start:
         return " ".join(query.text[expr.span.start : expr.span.end].split())
-    from trailq.lang.printer import expr_text
-
     return expr_text(expr)
 
 
@@ -259,7 +226,7 @@ class _Checker:
         dedup_at: A.Command | None = None
         for i, command in enumerate(commands):
             for expr in command_exprs(command):
-                for node in walk(expr):
+                for node in A.walk(expr):
                     if isinstance(node, A.In) and isinstance(node.items, A.Subquery):
                         _Checker(node.items.query, self.origin, self.warnings).run()
             self.placement(i, command, last_stats, dedup_at)
@@ -313,7 +280,7 @@ class _Checker:
                 self.require(node, available, in_stats=in_stats)
             elif isinstance(node, A.Call) and node.name == "bin":
                 self.require(A.Field("@timestamp", span=node.span), available, in_stats=in_stats)
-            stack.extend(children(node))
+            stack.extend(A.children(node))
 
     def require(self, ref: A.Field, available: set[str], *, in_stats: bool = False) -> None:
         name = ref.name
@@ -342,7 +309,7 @@ class _Checker:
         if isinstance(command, A.Stats):
             return
         for expr in command_exprs(command):
-            for node in walk(expr):
+            for node in A.walk(expr):
                 if isinstance(node, A.Call) and functions.is_aggregate(node.name):
                     raise self.fail(f"{node.name}() is an aggregation: use it in stats", node.span)
 
@@ -350,11 +317,11 @@ class _Checker:
         aliases: set[str] = set()
         for p in command.aggregations:
             has_aggregate = False
-            for node in walk(p.expr):
+            for node in A.walk(p.expr):
                 if isinstance(node, A.Call) and functions.is_aggregate(node.name):
                     has_aggregate = True
                     for inner in node.args:
-                        for sub in walk(inner):
+                        for sub in A.walk(inner):
                             if isinstance(sub, A.Call) and functions.is_aggregate(sub.name):
                                 raise self.fail(f"{sub.name}() cannot be nested inside {node.name}()", sub.span)
                     if available is not None:
@@ -371,7 +338,7 @@ class _Checker:
             if p.alias:
                 aliases.add(p.alias)
         for p in command.by:
-            for node in walk(p.expr):
+            for node in A.walk(p.expr):
                 if isinstance(node, A.Call) and functions.is_aggregate(node.name):
                     raise self.fail(f"{node.name}() is an aggregation and cannot be a by term", node.span)
             if available is not None:

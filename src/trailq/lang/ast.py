@@ -11,9 +11,13 @@ spelling (function names via the registry in `functions.py`), operators to lower
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Union
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
+from functools import cache
+from typing import Union, cast, get_args, overload
 
+from trailq.lang.regex import regex_to_python
+from trailq.lang.units import DURATION_UNITS, UNIT_MILLISECONDS
 from trailq.source import Span
 
 NO_SPAN = Span(0, 0)
@@ -80,8 +84,6 @@ class Regex:
     span: Span = _span()
 
     def python_pattern(self) -> str:
-        from trailq.lang.lexer import regex_to_python
-
         return regex_to_python(self.pattern)
 
 
@@ -504,27 +506,52 @@ class Query:
         return self.text[span.start : span.end]
 
 
-# Duration units (§4.5): spelling → canonical unit.
-DURATION_UNITS: dict[str, str] = {
-    **dict.fromkeys(["ms", "msec", "msecs", "millisecond", "milliseconds"], "ms"),
-    **dict.fromkeys(["s", "sec", "secs", "second", "seconds"], "s"),
-    **dict.fromkeys(["m", "min", "mins", "minute", "minutes"], "m"),
-    **dict.fromkeys(["h", "hr", "hrs", "hour", "hours"], "h"),
-    **dict.fromkeys(["d", "day", "days"], "d"),
-    **dict.fromkeys(["w", "week", "weeks"], "w"),
-    **dict.fromkeys(["mo", "mon", "mons", "month", "months"], "mo"),
-    **dict.fromkeys(["q", "qtr", "qtrs", "quarter", "quarters"], "q"),
-    **dict.fromkeys(["y", "yr", "yrs", "year", "years"], "y"),
-}
+# ---------------------------------------------------------------------------------------------
+# Walking: the one definition of a node's children
+# ---------------------------------------------------------------------------------------------
 
-UNIT_MILLISECONDS: dict[str, float] = {
-    "ms": 1,
-    "s": 1000,
-    "m": 60_000,
-    "h": 3_600_000,
-    "d": 86_400_000,
-    "w": 7 * 86_400_000,
-    "mo": 30 * 86_400_000,
-    "q": 91 * 86_400_000,
-    "y": 365 * 86_400_000,
-}
+Node = Union[Expr, Command, Projection, SortKey, SourceSelector, Query]
+_NODE_CLASSES: tuple[type, ...] = (*get_args(Expr), CommandBase, Projection, SortKey, SourceSelector, Query)
+
+
+@cache
+def _compared_fields(cls: type) -> tuple[str, ...]:
+    # What a node means is in its compared fields; spans, comments and spellings are not.
+    return tuple(f.name for f in fields(cls) if f.compare)
+
+
+def _collect(value: object, out: list[Node]) -> None:
+    if isinstance(value, _NODE_CLASSES):
+        out.append(cast(Node, value))
+    elif isinstance(value, tuple):  # items, arguments, (name, value) pairs
+        for item in value:
+            _collect(item, out)
+
+
+@overload
+def children(node: Expr) -> tuple[Expr, ...]: ...
+@overload
+def children(node: Node) -> tuple[Node, ...]: ...
+def children(node: Node) -> tuple[Node, ...]:
+    """Direct sub-nodes in written order: the nodes held by the compared fields (a Query's
+    commands, a command's projections and expressions, an expression's operands). A Subquery has
+    none: its query is a scope of its own (walk `subquery.query` to enter it)."""
+    if isinstance(node, Subquery):
+        return ()
+    out: list[Node] = []
+    for name in _compared_fields(type(node)):
+        _collect(getattr(node, name), out)
+    return tuple(out)
+
+
+@overload
+def walk(node: Expr) -> Iterator[Expr]: ...
+@overload
+def walk(node: Node) -> Iterator[Node]: ...
+def walk(node: Node) -> Iterator[Node]:
+    """The node and every node under it, depth first in written order (not into subqueries)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(children(current)))

@@ -25,9 +25,7 @@ BARE_LOG_GROUP = re.compile(r"[.\-_/#A-Za-z0-9]+")
 def collapse_spaces(text: str, start: int, end: int, expr: A.Expr) -> str:
     """`text[start:end]` with each run of whitespace between tokens made one space; strings,
     regexes and field names (backquoted ones may hold spaces) are kept exactly as written."""
-    from trailq.lang.analysis import walk
-
-    keep = sorted((n.span.start, n.span.end) for n in walk(expr) if isinstance(n, (A.String, A.Regex, A.Field)))
+    keep = sorted((n.span.start, n.span.end) for n in A.walk(expr) if isinstance(n, (A.String, A.Regex, A.Field)))
     out: list[str] = []
     pos = start
     for lo, hi in keep:

@@ -20,12 +20,11 @@ Lexical decisions (also in docs/semantics.md, "Language"):
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from trailq.numbers import from_text
 from trailq.errors import QueryError
 from trailq.lang import tokens as T
-from trailq.lang.ast import DURATION_UNITS
+from trailq.lang.units import DURATION_UNITS
 from trailq.source import Span
 
 _UNITS = "|".join(sorted(DURATION_UNITS, key=len, reverse=True))
@@ -52,7 +51,6 @@ _REGEX_LINES = re.compile(r"/((?:\\.|[^/\\])*)/", re.DOTALL)  # a regex whose li
 _SEGMENT = re.compile(_SEG)
 _ESCAPE = re.compile(r"\\(.)")
 _ESCAPES = {"\\": "\\", '"': '"', "'": "'", "n": "\n", "r": "\r", "t": "\t"}
-_NAMED_GROUP = re.compile(r"(?<!\\)((?:\\\\)*)\(\?<(?=[A-Za-z_])")
 _PLACEHOLDER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -69,23 +67,6 @@ def encode_string(value: str) -> str:
         value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
     )
     return f'"{escaped}"'
-
-
-def regex_to_python(pattern: str) -> str:
-    """A Logs Insights regex body → Python `re` syntax: `(?<name>` becomes `(?P<name>`."""
-    return _NAMED_GROUP.sub(r"\1(?P<", pattern)
-
-
-@lru_cache(maxsize=512)
-def regex_error(pattern: str) -> str | None:
-    """None when the regex compiles, else Python's message (cached: catalogs repeat patterns)."""
-    try:
-        re.compile(regex_to_python(pattern))
-    except re.error as exc:
-        return str(exc)
-    except (RecursionError, OverflowError, ValueError) as exc:  # pathological patterns
-        return str(exc) or type(exc).__name__
-    return None
 
 
 def split_field(text: str) -> tuple[tuple[str, ...], bool]:

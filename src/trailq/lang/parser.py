@@ -3,10 +3,9 @@ expressions by a Pratt parser whose binding powers live in one table.
 
 The work is split three ways: cursor.py (tokens, comments, errors), pratt.py (expressions and
 the precedence table), commands.py (one method per command). This module ties them together:
-the entry point `parse`, the query/command loop and the keyword → command dispatch table. The
-names other modules import from here (the precedence table, RESERVED, ...) are re-exported.
-
-Only `trailq.errors.QueryError` escapes `parse` (a hypothesis test holds us to it).
+the query/command loop and the keyword → command dispatch table. The entry point `parse`
+(syntax, then the static checks of analysis.py) is `trailq.lang.parse`, in the package's
+`__init__`, above both: the printer parses text back with `Parser`, and analysis prints.
 """
 
 from __future__ import annotations
@@ -15,46 +14,8 @@ from collections.abc import Callable
 
 from trailq.lang import ast as A
 from trailq.lang import tokens as T
-from trailq.lang.commands import (
-    DIFF_PERIODS,
-    MAX_LIMIT,
-    MAX_SAVED_QUERY_PARAMS,
-    PARAMETER_VALUES,
-    SOURCE_SELECTORS,
-    CommandParsers,
-)
-from trailq.lang.pratt import (
-    BINDING,
-    COMPARISONS,
-    MAX_DEPTH,
-    POSTFIX,
-    PREFIX_MINUS,
-    PREFIX_NOT,
-    RESERVED,
-    RIGHT_ASSOC,
-)
+from trailq.lang.commands import CommandParsers
 from trailq.source import Span
-
-__all__ = [
-    "BINDING",
-    "COMMAND_PARSERS",
-    "COMPARISONS",
-    "DIFF_PERIODS",
-    "GENERIC_COMMANDS",
-    "MAX_DEPTH",
-    "MAX_LIMIT",
-    "MAX_SAVED_QUERY_PARAMS",
-    "PARAMETER_VALUES",
-    "POSTFIX",
-    "PREFIX_MINUS",
-    "PREFIX_NOT",
-    "RESERVED",
-    "RIGHT_ASSOC",
-    "SOURCE_SELECTORS",
-    "CommandParser",
-    "Parser",
-    "parse",
-]
 
 # Newer commands parsed syntactically only (§3.18, §3.17): spelling → canonical name.
 GENERIC_COMMANDS = {
@@ -65,25 +26,6 @@ GENERIC_COMMANDS = {
     )
 }
 GENERIC_COMMANDS["count_frequent"] = "countFrequent"
-
-
-def parse(text: str, *, origin: str = "query", placeholders: bool = False, strict: bool = False) -> A.Query:
-    """Parse and statically check one query. Raises QueryError (syntax, unknown-command,
-    unknown-function, arity, semantic) pointing at the characters at fault. Warnings (text the
-    service may run, lang/diagnostics.py) are on `query.warnings`; with `strict` the first one
-    is raised as an error instead."""
-    from dataclasses import replace
-
-    from trailq.lang.analysis import check
-
-    if not isinstance(text, str):
-        raise TypeError("query text must be a str")
-    parser = Parser(text, origin=origin, placeholders=placeholders)
-    query = parser.parse_query()
-    warnings = sorted(parser.warnings + check(query, origin=origin), key=lambda w: (w.span.start, w.span.end))
-    if strict and warnings:
-        raise warnings[0].as_error()
-    return replace(query, warnings=tuple(warnings)) if warnings else query
 
 
 class Parser(CommandParsers):

@@ -4,7 +4,7 @@ Precedence, loosest first (decided; AWS does not document it): or < and < not < 
 (= != < <= > >= like, not like, =~, in, not in) < + - < * / % < ^ (right-assoc) < unary minus
 < postfix (call, [index], .member). `!x` is read as `not x`.
 
-The printer reads the same table (via trailq.lang.parser) to decide where parentheses go.
+The printer reads the same table to decide where parentheses go.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from trailq.lang import ast as A
 from trailq.lang import functions
 from trailq.lang import tokens as T
 from trailq.lang.cursor import TokenCursor
-from trailq.lang.lexer import regex_error
+from trailq.lang.regex import regex_error
 from trailq.source import Span
 
 # Binding powers of infix operators (by op text, or lower-cased keyword).

@@ -15,15 +15,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from trailq.errors import QueryError
 from trailq.numbers import from_text
 from trailq.lang import ast as A
 from trailq.lang.lexer import decode_string, encode_string
-from trailq.lang.parser import BINDING, PREFIX_MINUS, PREFIX_NOT, RESERVED, RIGHT_ASSOC
+from trailq.lang.parser import Parser
+from trailq.lang.pratt import BINDING, POSTFIX, PREFIX_MINUS, PREFIX_NOT, RESERVED, RIGHT_ASSOC
 
 _PLAIN_FIRST = re.compile(r"@*[A-Za-z_@][A-Za-z0-9_@]*\Z")
 _PLAIN_REST = re.compile(r"[A-Za-z0-9_@]+\Z")
-_ATOM = 100
-_POSTFIX = 90
+_ATOM = 100  # above every operator: a literal, a name or a call never needs parentheses
 
 
 def flat_query_text(query: A.Query) -> str:
@@ -109,7 +110,7 @@ def precedence(node: A.Expr) -> int:
     if isinstance(node, (A.Number, A.Duration)) and node_negative(node):
         return PREFIX_MINUS
     if isinstance(node, (A.Index, A.Member)):
-        return _POSTFIX
+        return POSTFIX
     return _ATOM
 
 
@@ -189,9 +190,9 @@ def expr_text(node: A.Expr) -> str:
         inner = flat_query_text(node.query)
         return f"({inner}\n)" if "#" in inner else f"({inner})"
     if isinstance(node, A.Index):
-        return f"{wrap(node.base, precedence(node.base) < _POSTFIX)}[{expr_text(node.index)}]"
+        return f"{wrap(node.base, precedence(node.base) < POSTFIX)}[{expr_text(node.index)}]"
     if isinstance(node, A.Member):
-        return f"{wrap(node.base, precedence(node.base) < _POSTFIX)}.{quote_segment(node.name, False)}"
+        return f"{wrap(node.base, precedence(node.base) < POSTFIX)}.{quote_segment(node.name, False)}"
     raise TypeError(f"not an expression node: {node!r}")
 
 
@@ -249,9 +250,6 @@ def sort_key_text(key: A.SortKey) -> str:
 
 
 def _reads_back(text: str, expr: A.Expr) -> bool:
-    from trailq.errors import QueryError
-    from trailq.lang.parser import Parser
-
     try:
         command = Parser("fields " + text, placeholders=True).parse_query().commands
     except QueryError:
