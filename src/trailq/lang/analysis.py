@@ -13,6 +13,7 @@ SOURCE after a command other than SOURCE, are warnings (lang/diagnostics.py).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import singledispatch
 
 from trailq.errors import QueryError
 from trailq.lang import ast as A
@@ -43,29 +44,63 @@ def field_refs(node: A.Expr, *, outside_aggregates: bool = False) -> Iterator[A.
         stack.extend(reversed(A.children(current)))
 
 
+@singledispatch
 def command_exprs(command: A.Command) -> tuple[A.Expr, ...]:
-    """Expressions a command evaluates (its inputs)."""
-    if isinstance(command, (A.Fields, A.Display)):
-        return tuple(p.expr for p in command.items)
-    if isinstance(command, (A.Filter, A.FilterIndex)):
-        return (command.condition,)
-    if isinstance(command, A.Stats):
-        return tuple(p.expr for p in command.aggregations + command.by)
-    if isinstance(command, A.Sort):
-        return tuple(k.expr for k in command.keys)
-    if isinstance(command, A.Parse):
-        return (command.source if command.source is not None else A.Field("@message"),)
-    if isinstance(command, A.Dedup):
-        return command.fields
-    if isinstance(command, A.Unnest):
-        return (command.field,)
-    if isinstance(command, A.Pattern):
-        return (command.expr,)
-    if isinstance(command, (A.Lookup, A.CidrLookup)):
-        return tuple(p.expr for p in command.matches)
-    if isinstance(command, A.JsonExtract) and command.source is not None:
-        return (command.source,)
+    """Expressions a command evaluates (its inputs); one function per command class below."""
     return ()
+
+
+@command_exprs.register(A.Fields)
+@command_exprs.register(A.Display)
+def _(command: A.Fields | A.Display) -> tuple[A.Expr, ...]:
+    return tuple(p.expr for p in command.items)
+
+
+@command_exprs.register(A.Filter)
+@command_exprs.register(A.FilterIndex)
+def _(command: A.Filter | A.FilterIndex) -> tuple[A.Expr, ...]:
+    return (command.condition,)
+
+
+@command_exprs.register
+def _(command: A.Stats) -> tuple[A.Expr, ...]:
+    return tuple(p.expr for p in command.aggregations + command.by)
+
+
+@command_exprs.register
+def _(command: A.Sort) -> tuple[A.Expr, ...]:
+    return tuple(k.expr for k in command.keys)
+
+
+@command_exprs.register
+def _(command: A.Parse) -> tuple[A.Expr, ...]:
+    return (command.source if command.source is not None else A.Field("@message"),)
+
+
+@command_exprs.register
+def _(command: A.Dedup) -> tuple[A.Expr, ...]:
+    return command.fields
+
+
+@command_exprs.register
+def _(command: A.Unnest) -> tuple[A.Expr, ...]:
+    return (command.field,)
+
+
+@command_exprs.register
+def _(command: A.Pattern) -> tuple[A.Expr, ...]:
+    return (command.expr,)
+
+
+@command_exprs.register(A.Lookup)
+@command_exprs.register(A.CidrLookup)
+def _(command: A.Lookup | A.CidrLookup) -> tuple[A.Expr, ...]:
+    return tuple(p.expr for p in command.matches)
+
+
+@command_exprs.register
+def _(command: A.JsonExtract) -> tuple[A.Expr, ...]:
+    return () if command.source is None else (command.source,)
 
 
 # -- names -----------------------------------------------------------------------------------
@@ -104,26 +139,57 @@ def command_io(command: A.Command, query: A.Query | None = None) -> tuple[set[st
     reads: set[str] = set()
     for expr in command_exprs(command):
         reads.update(f.name for f in field_refs(expr))
-    writes: set[str] = set()
-    if isinstance(command, A.Fields):
-        # A bare field is passed through, not written; a computed one gets a column.
-        writes = {projection_name(p, query) for p in command.items if p.alias is not None or not isinstance(p.expr, A.Field)}
-    elif isinstance(command, A.Display):
-        writes = {p.alias for p in command.items if p.alias is not None}
-    elif isinstance(command, A.Stats):
-        writes = {projection_name(p, query) for p in command.aggregations + command.by}
+    if isinstance(command, A.Stats):
         reads -= {p.alias for p in command.aggregations if p.alias}
-    elif isinstance(command, A.Parse):
-        writes = set(parse_outputs(command))
-    elif isinstance(command, A.Unnest):
-        writes = {command.into}
-    elif isinstance(command, A.Pattern):
-        writes = set(PATTERN_FIELDS)
-    elif isinstance(command, (A.Lookup, A.CidrLookup)):
-        writes = {projection_name(p, query) for p in command.outputs}
-    elif isinstance(command, A.JsonExtract) and command.alias:
-        writes = {command.alias}
-    return reads, writes
+    return reads, command_writes(command, query)
+
+
+@singledispatch
+def command_writes(command: A.Command, query: A.Query | None = None) -> set[str]:
+    """Fields a command creates or overwrites; one function per command class below."""
+    return set()
+
+
+@command_writes.register
+def _(command: A.Fields, query: A.Query | None = None) -> set[str]:
+    # A bare field is passed through, not written; a computed one gets a column.
+    return {projection_name(p, query) for p in command.items if p.alias is not None or not isinstance(p.expr, A.Field)}
+
+
+@command_writes.register
+def _(command: A.Display, query: A.Query | None = None) -> set[str]:
+    return {p.alias for p in command.items if p.alias is not None}
+
+
+@command_writes.register
+def _(command: A.Stats, query: A.Query | None = None) -> set[str]:
+    return {projection_name(p, query) for p in command.aggregations + command.by}
+
+
+@command_writes.register
+def _(command: A.Parse, query: A.Query | None = None) -> set[str]:
+    return set(parse_outputs(command))
+
+
+@command_writes.register
+def _(command: A.Unnest, query: A.Query | None = None) -> set[str]:
+    return {command.into}
+
+
+@command_writes.register
+def _(command: A.Pattern, query: A.Query | None = None) -> set[str]:
+    return set(PATTERN_FIELDS)
+
+
+@command_writes.register(A.Lookup)
+@command_writes.register(A.CidrLookup)
+def _(command: A.Lookup | A.CidrLookup, query: A.Query | None = None) -> set[str]:
+    return {projection_name(p, query) for p in command.outputs}
+
+
+@command_writes.register
+def _(command: A.JsonExtract, query: A.Query | None = None) -> set[str]:
+    return {command.alias} if command.alias else set()
 
 
 def referenced_fields(query: A.Query) -> set[str]:

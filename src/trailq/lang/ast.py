@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from functools import cache
-from typing import Union, cast, get_args, overload
+from typing import cast, get_args, overload
 
 from trailq.lang.regex import regex_to_python
 from trailq.lang.units import DURATION_UNITS, UNIT_MILLISECONDS
@@ -68,7 +68,7 @@ class String:
 class Number:
     """An integer or decimal literal. `text` is the spelling as written (printing only)."""
 
-    value: Union[int, float]
+    value: int | float
     text: str = _meta("")  # type: ignore[assignment]
     span: Span = _span()
 
@@ -95,7 +95,7 @@ class Duration:
     ms s m h d w mo q y.
     """
 
-    amount: Union[int, float]
+    amount: int | float
     unit: str
     span: Span = _span()
 
@@ -113,7 +113,7 @@ class Duration:
 class ListLiteral:
     """`[item, ...]` (the right side of `in`, SOURCE arguments)."""
 
-    items: tuple["Expr", ...]
+    items: tuple[Expr, ...]
     span: Span = _span()
 
 
@@ -121,7 +121,7 @@ class ListLiteral:
 class MapLiteral:
     """`{"key": value, ...}` — only in `SOURCE logGroupTags([...])`."""
 
-    entries: tuple[tuple[str, "Expr"], ...]
+    entries: tuple[tuple[str, Expr], ...]
     span: Span = _span()
 
 
@@ -145,7 +145,7 @@ class Call:
     """A function call; `name` is the registry's canonical name (`functions.lookup`)."""
 
     name: str
-    args: tuple["Expr", ...]
+    args: tuple[Expr, ...]
     span: Span = _span()
 
 
@@ -154,7 +154,7 @@ class Unary:
     """`op` is `not` (also written `!`) or `-` (negation)."""
 
     op: str
-    operand: "Expr"
+    operand: Expr
     span: Span = _span()
 
 
@@ -163,8 +163,8 @@ class Binary:
     """`op` in: or and = != < <= > >= + - * / % ^ (lower case)."""
 
     op: str
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
     span: Span = _span()
 
 
@@ -172,8 +172,8 @@ class Binary:
 class Like:
     """`operand [not] like pattern`; pattern is String (substring), Regex, or Placeholder."""
 
-    operand: "Expr"
-    pattern: "Expr"
+    operand: Expr
+    pattern: Expr
     negated: bool = False
     span: Span = _span()
 
@@ -182,8 +182,8 @@ class Like:
 class Match:
     """`operand =~ regex` (regex is a Regex or Placeholder; a String is matched as a regex too)."""
 
-    operand: "Expr"
-    pattern: "Expr"
+    operand: Expr
+    pattern: Expr
     span: Span = _span()
 
 
@@ -191,8 +191,8 @@ class Match:
 class In:
     """`operand [not] in [..]`; items is a ListLiteral, a Placeholder or a Subquery."""
 
-    operand: "Expr"
-    items: "Expr"
+    operand: Expr
+    items: Expr
     negated: bool = False
     span: Span = _span()
 
@@ -201,7 +201,7 @@ class In:
 class Subquery:
     """`( query )` on the right of `in` (§3.17)."""
 
-    query: "Query"
+    query: Query
     span: Span = _span()
 
 
@@ -209,8 +209,8 @@ class Subquery:
 class Index:
     """`base[index]` on a jsonParse() value or a list."""
 
-    base: "Expr"
-    index: "Expr"
+    base: Expr
+    index: Expr
     span: Span = _span()
 
 
@@ -218,15 +218,15 @@ class Index:
 class Member:
     """`base.name` where base is not a plain field path (e.g. `jsonParse(x).a`, `a[1].b`)."""
 
-    base: "Expr"
+    base: Expr
     name: str
     span: Span = _span()
 
 
-Expr = Union[
-    Field, String, Number, Regex, Duration, ListLiteral, MapLiteral, Star, Placeholder,
-    Call, Unary, Binary, Like, Match, In, Subquery, Index, Member,
-]
+Expr = (
+    Field | String | Number | Regex | Duration | ListLiteral | MapLiteral | Star | Placeholder |
+    Call | Unary | Binary | Like | Match | In | Subquery | Index | Member
+)
 
 
 @dataclass(frozen=True)
@@ -330,7 +330,7 @@ class Sort(CommandBase):
 class Limit(CommandBase):
     """`limit [any] N`; `head N` and `tail N` are the deprecated spellings (keyword kept)."""
 
-    count: Union[Number, Placeholder]
+    count: Number | Placeholder
     any: bool = False
     keyword: str = "limit"
 
@@ -479,10 +479,11 @@ class SavedQueryCall(GenericCommand):
     params: tuple[tuple[str, Expr], ...] = ()
 
 
-Command = Union[
-    Fields, Display, Filter, Stats, Sort, Limit, Parse, Dedup, Unnest, Unmask, Pattern, Diff,
-    FilterIndex, Source, Lookup, CidrLookup, Anomaly, GenericCommand, JsonExtract, SavedQueryCall,
-]
+Command = (
+    Fields | Display | Filter | Stats | Sort | Limit | Parse | Dedup | Unnest | Unmask | Pattern |
+    Diff | FilterIndex | Source | Lookup | CidrLookup | Anomaly | GenericCommand | JsonExtract |
+    SavedQueryCall
+)
 
 
 @dataclass(frozen=True)
@@ -510,7 +511,7 @@ class Query:
 # Walking: the one definition of a node's children
 # ---------------------------------------------------------------------------------------------
 
-Node = Union[Expr, Command, Projection, SortKey, SourceSelector, Query]
+Node = Expr | Command | Projection | SortKey | SourceSelector | Query
 _NODE_CLASSES: tuple[type, ...] = (*get_args(Expr), CommandBase, Projection, SortKey, SourceSelector, Query)
 
 

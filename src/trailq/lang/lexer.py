@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import re
 
-from trailq.numbers import from_text
 from trailq.errors import QueryError
 from trailq.lang import tokens as T
 from trailq.lang.units import DURATION_UNITS
+from trailq.numbers import from_text
 from trailq.source import Span
 
 _UNITS = "|".join(sorted(DURATION_UNITS, key=len, reverse=True))
