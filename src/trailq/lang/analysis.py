@@ -291,10 +291,7 @@ class _Checker:
         available: set[str] | None = None  # None: any field of the events
         dedup_at: A.Command | None = None
         for i, command in enumerate(commands):
-            for expr in command_exprs(command):
-                for node in A.walk(expr):
-                    if isinstance(node, A.In) and isinstance(node.items, A.Subquery):
-                        _Checker(node.items.query, self.origin, self.warnings).run()
+            self.check_subqueries(command)
             self.placement(i, command, last_stats, dedup_at)
             if isinstance(command, A.Dedup):
                 dedup_at = command
@@ -311,14 +308,26 @@ class _Checker:
                 available = None
                 dedup_at = None
                 continue
-            checked = not isinstance(command, A.GenericCommand) or isinstance(command, A.JsonExtract)
-            if available is not None and checked:
-                for expr in command_exprs(command):
-                    self.require_all(expr, available)
             if available is not None:
-                available |= command_io(command, self.query)[1]
-                if isinstance(command, A.Fields):
-                    available |= {p.alias for p in command.items if p.alias}
+                available = self.after_stats(command, available)
+
+    def check_subqueries(self, command: A.Command) -> None:
+        """A subquery (`x in (query)`) is a query of its own: the same rules, its own scope."""
+        for expr in command_exprs(command):
+            for node in A.walk(expr):
+                if isinstance(node, A.In) and isinstance(node.items, A.Subquery):
+                    _Checker(node.items.query, self.origin, self.warnings).run()
+
+    def after_stats(self, command: A.Command, available: set[str]) -> set[str]:
+        """Check a command after a stats reads only what is available; the fields then available."""
+        checked = not isinstance(command, A.GenericCommand) or isinstance(command, A.JsonExtract)
+        if checked:
+            for expr in command_exprs(command):
+                self.require_all(expr, available)
+        available = available | command_io(command, self.query)[1]
+        if isinstance(command, A.Fields):
+            available |= {p.alias for p in command.items if p.alias}
+        return available
 
     def placement(self, i: int, command: A.Command, last_stats: int, dedup_at: A.Command | None) -> None:
         word = self.query.text[command.keyword_span.start : command.keyword_span.end] or type(command).__name__.lower()
@@ -382,25 +391,7 @@ class _Checker:
     def check_stats(self, command: A.Stats, available: set[str] | None) -> None:
         aliases: set[str] = set()
         for p in command.aggregations:
-            has_aggregate = False
-            for node in A.walk(p.expr):
-                if isinstance(node, A.Call) and functions.is_aggregate(node.name):
-                    has_aggregate = True
-                    for inner in node.args:
-                        for sub in A.walk(inner):
-                            if isinstance(sub, A.Call) and functions.is_aggregate(sub.name):
-                                raise self.fail(f"{sub.name}() cannot be nested inside {node.name}()", sub.span)
-                    if available is not None:
-                        for arg in node.args:
-                            self.require_all(arg, available, in_stats=True)
-            for ref in field_refs(p.expr, outside_aggregates=True):
-                if ref.name not in aliases:
-                    raise self.fail(
-                        f"'{ref.name}' in stats must be inside an aggregation such as count() or max()", ref.span
-                    )
-                has_aggregate = True
-            if not has_aggregate:
-                raise self.fail("stats needs an aggregation function such as count(*)", p.span)
+            self.check_aggregation(p, aliases, available)
             if p.alias:
                 aliases.add(p.alias)
         for p in command.by:
@@ -412,6 +403,32 @@ class _Checker:
         topk = [p for p in command.aggregations if isinstance(p.expr, A.Call) and p.expr.name == "topk"]
         if topk and (command.by or len(command.aggregations) > 1):
             raise self.fail("topk() cannot be combined with by or other aggregations", topk[0].span)
+
+    def check_aggregation(self, p: A.Projection, aliases: set[str], available: set[str] | None) -> None:
+        """One stats item: an aggregation (none nested in another), fields read only inside
+        aggregations, except the aliases of earlier items of the same stats."""
+        has_aggregate = False
+        for node in A.walk(p.expr):
+            if isinstance(node, A.Call) and functions.is_aggregate(node.name):
+                has_aggregate = True
+                self.check_aggregate_call(node, available)
+        for ref in field_refs(p.expr, outside_aggregates=True):
+            if ref.name not in aliases:
+                raise self.fail(
+                    f"'{ref.name}' in stats must be inside an aggregation such as count() or max()", ref.span
+                )
+            has_aggregate = True
+        if not has_aggregate:
+            raise self.fail("stats needs an aggregation function such as count(*)", p.span)
+
+    def check_aggregate_call(self, node: A.Call, available: set[str] | None) -> None:
+        for inner in node.args:
+            for sub in A.walk(inner):
+                if isinstance(sub, A.Call) and functions.is_aggregate(sub.name):
+                    raise self.fail(f"{sub.name}() cannot be nested inside {node.name}()", sub.span)
+        if available is not None:
+            for arg in node.args:
+                self.require_all(arg, available, in_stats=True)
 
 
 def check(query: A.Query, *, origin: str = "query") -> list[QueryWarning]:

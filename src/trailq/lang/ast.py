@@ -12,23 +12,28 @@ spelling (function names via the registry in `functions.py`), operators to lower
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
-from functools import cache
-from typing import cast, get_args, overload
+from dataclasses import KW_ONLY, dataclass, field, fields
+from typing import TYPE_CHECKING, TypeVar, cast, get_args, overload
 
 from trailq.lang.regex import regex_to_python
 from trailq.lang.units import DURATION_UNITS, UNIT_MILLISECONDS
 from trailq.source import Span
 
+if TYPE_CHECKING:
+    from trailq.lang.diagnostics import QueryWarning
+
 NO_SPAN = Span(0, 0)
+
+
+_T = TypeVar("_T")
 
 
 def _span() -> Span:
     # A node built by hand (tests, generated ASTs) has no source; NO_SPAN marks that.
-    return field(default=NO_SPAN, compare=False, repr=False, kw_only=True)
+    return _meta(NO_SPAN)
 
 
-def _meta(default: object = ()) -> object:
+def _meta(default: _T) -> _T:
     """Data kept for printing only (spelling, comments): never part of equality."""
     return field(default=default, compare=False, repr=False, kw_only=True)
 
@@ -50,7 +55,7 @@ class Field:
     """
 
     name: str
-    segments: tuple[str, ...] = _meta()  # type: ignore[assignment]
+    segments: tuple[str, ...] = _meta(())
     span: Span = _span()
 
 
@@ -60,7 +65,7 @@ class String:
     written, quotes included (printing only: escapes AWS does not document are never added)."""
 
     value: str
-    raw: str = _meta("")  # type: ignore[assignment]
+    raw: str = _meta("")
     span: Span = _span()
 
 
@@ -69,7 +74,7 @@ class Number:
     """An integer or decimal literal. `text` is the spelling as written (printing only)."""
 
     value: int | float
-    text: str = _meta("")  # type: ignore[assignment]
+    text: str = _meta("")
     span: Span = _span()
 
 
@@ -238,11 +243,11 @@ class Projection:
     span: Span = _span()
     # Comments around an item of a fields/display/stats list (printing only): `comments` on
     # their own lines just before it, `trailing_comments` on the line of the comma after it.
-    comments: tuple[str, ...] = _meta()  # type: ignore[assignment]
-    trailing_comments: tuple[str, ...] = _meta()  # type: ignore[assignment]
+    comments: tuple[str, ...] = _meta(())
+    trailing_comments: tuple[str, ...] = _meta(())
     # An unaliased expression's source text, whitespace runs collapsed: the service names its
     # column by it, so the printer keeps this spelling (`count_distinct(x)`, `bin (1min)`).
-    source_name: str = _meta("")  # type: ignore[assignment]
+    source_name: str = _meta("")
 
     @property
     def output_name(self) -> str | None:
@@ -262,7 +267,7 @@ class SortKey:
     descending: bool | None = None
     span: Span = _span()
     # As Projection.source_name: a key naming a stats column by its text keeps that spelling.
-    source_name: str = _meta("")  # type: ignore[assignment]
+    source_name: str = _meta("")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -279,10 +284,13 @@ class CommandBase:
     `trailing_comments`: comments that followed code of this command on the same line.
     """
 
+    # Keyword-only (as every _meta field is at run time), so each command's own fields, which
+    # have no default, may follow these: the marker says so to type checkers too.
+    _: KW_ONLY
     span: Span = _span()
-    keyword_span: Span = _meta(NO_SPAN)  # type: ignore[assignment]
-    comments: tuple[str, ...] = _meta()  # type: ignore[assignment]
-    trailing_comments: tuple[str, ...] = _meta()  # type: ignore[assignment]
+    keyword_span: Span = _meta(NO_SPAN)
+    comments: tuple[str, ...] = _meta(())
+    trailing_comments: tuple[str, ...] = _meta(())
 
 
 @dataclass(frozen=True)
@@ -402,7 +410,7 @@ class SourceSelector:
     named: tuple[tuple[str, Expr], ...] = ()
     span: Span = _span()
     # How a log group name was written: "bare" (`SOURCE lg`), "`" (backquoted) or "" (a string).
-    quote: str = _meta("")  # type: ignore[assignment]
+    quote: str = _meta("")
 
 
 @dataclass(frozen=True)
@@ -495,11 +503,11 @@ class Query:
     """
 
     commands: tuple[Command, ...]
-    text: str = _meta("")  # type: ignore[assignment]
-    trailing_comments: tuple[str, ...] = _meta()  # type: ignore[assignment]
+    text: str = _meta("")
+    trailing_comments: tuple[str, ...] = _meta(())
     span: Span = _span()
     # QueryWarnings (trailq.lang.diagnostics) found by parse(), in text order: not errors.
-    warnings: tuple = _meta()  # type: ignore[assignment]
+    warnings: tuple[QueryWarning, ...] = _meta(())
 
     def source_text(self, node: object) -> str:
         """The source characters of a node of this query (empty for hand-built nodes)."""
@@ -515,10 +523,15 @@ Node = Expr | Command | Projection | SortKey | SourceSelector | Query
 _NODE_CLASSES: tuple[type, ...] = (*get_args(Expr), CommandBase, Projection, SortKey, SourceSelector, Query)
 
 
-@cache
+_COMPARED_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def _compared_fields(cls: type) -> tuple[str, ...]:
     # What a node means is in its compared fields; spans, comments and spellings are not.
-    return tuple(f.name for f in fields(cls) if f.compare)
+    names = _COMPARED_FIELDS.get(cls)
+    if names is None:
+        names = _COMPARED_FIELDS[cls] = tuple(f.name for f in fields(cls) if f.compare)
+    return names
 
 
 def _collect(value: object, out: list[Node]) -> None:

@@ -37,8 +37,17 @@ class FunctionSpec:
         return f"{self.min_args} to {self.max_args} arguments"
 
 
-def _f(name: str, lo: int, hi: int | None, kind: str = "scalar", returns: str = "any", *aliases: str, **kw: object) -> FunctionSpec:
-    return FunctionSpec(name, lo, hi, kind, returns, tuple(aliases), **kw)  # type: ignore[arg-type]
+def _f(
+    name: str,
+    lo: int,
+    hi: int | None,
+    kind: str = "scalar",
+    returns: str = "any",
+    *aliases: str,
+    star_arg: bool = False,
+    duration_args: tuple[int, ...] = (),
+) -> FunctionSpec:
+    return FunctionSpec(name, lo, hi, kind, returns, tuple(aliases), star_arg, duration_args)
 
 
 _SPECS: tuple[FunctionSpec, ...] = (

@@ -20,6 +20,7 @@ Lexical decisions (also in docs/semantics.md, "Language"):
 from __future__ import annotations
 
 import re
+import string
 
 from trailq.errors import QueryError
 from trailq.lang import tokens as T
@@ -51,7 +52,6 @@ _REGEX_LINES = re.compile(r"/((?:\\.|[^/\\])*)/", re.DOTALL)  # a regex whose li
 _SEGMENT = re.compile(_SEG)
 _ESCAPE = re.compile(r"\\(.)")
 _ESCAPES = {"\\": "\\", '"': '"', "'": "'", "n": "\n", "r": "\r", "t": "\t"}
-_PLACEHOLDER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def decode_string(body: str) -> str:
@@ -134,14 +134,15 @@ class Lexer:
             value: object = float(text) if "." in text else from_text(text)  # numbers.py: no unbounded ints
             return T.Token(T.NUMBER, text, start, end, value)
         if kind == "duration":
-            amount = re.match(r"\d+(?:\.\d+)?", text).group(0)  # type: ignore[union-attr]
+            # The duration rule matched digits, maybe a fraction, then a unit made of letters.
+            amount = text.rstrip(string.ascii_letters)
             unit = text[len(amount) :].lower()
             number = float(amount) if "." in amount else from_text(amount)
             return T.Token(T.DURATION, text, start, end, (number, unit))
         if kind == "comment":
             return T.Token(T.COMMENT, text, start, end, text.rstrip())
         if kind == "placeholder":
-            name = _PLACEHOLDER_NAME.search(text[2:-2]).group(0)  # type: ignore[union-attr]
+            name = text[2:-2].strip()  # the rule allows spaces around the name only
             if not self.placeholders:
                 raise self.error(f"unrendered parameter {{{{{name}}}}}", start, end)
             return T.Token(T.PLACEHOLDER, text, start, end, name)

@@ -10,11 +10,12 @@ the query/command loop and the keyword → command dispatch table. The entry poi
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 
 from trailq.lang import ast as A
 from trailq.lang import tokens as T
-from trailq.lang.commands import CommandParsers
+from trailq.lang.commands import CommandParsers, CommandParts
 from trailq.source import Span
 
 # Newer commands parsed syntactically only (§3.18, §3.17): spelling → canonical name.
@@ -50,13 +51,13 @@ class Parser(CommandParsers):
             if self.tok.kind == until:
                 break
             raise self.unexpected("'|' or the end of the query")
-        trailing = tuple(c.value for c, _ in self.comments)  # type: ignore[misc]
+        trailing = tuple(str(c.value) for c, _ in self.comments)
         self.comments.clear()
         return A.Query(tuple(commands), text=self.text, trailing_comments=trailing, span=self.span_from(start))
 
     def parse_command(self) -> A.Command:
         tok = self.tok
-        leading = tuple(c.value for c, _ in self.comments)  # type: ignore[misc]
+        leading = tuple(str(c.value) for c, _ in self.comments)
         self.comments.clear()
         fields = self.command_body(tok)
         end = self.prev_end
@@ -67,7 +68,7 @@ class Parser(CommandParsers):
             if own_line and comment.start >= end:
                 keep.append((comment, own_line))
             else:
-                trailing.append(comment.value)  # type: ignore[arg-type]
+                trailing.append(str(comment.value))
         self.comments = keep
         cls, kwargs = fields
         return cls(
@@ -78,7 +79,7 @@ class Parser(CommandParsers):
             trailing_comments=tuple(trailing),
         )
 
-    def command_body(self, tok: T.Token) -> tuple[type, dict]:
+    def command_body(self, tok: T.Token) -> CommandParts:
         """Dispatch on the command word (or a `$Name` saved-query token) and parse the rest."""
         if tok.kind == T.SAVED_QUERY:
             self.advance()
@@ -88,18 +89,18 @@ class Parser(CommandParsers):
             raise self.unexpected("a command")
         method = COMMAND_PARSERS.get(word)
         generic = GENERIC_COMMANDS.get(word)
-        if method is None and generic is None:
-            known = sorted({*COMMAND_PARSERS, *GENERIC_COMMANDS})
-            import difflib
+        if method is not None:
+            self.advance()
+            return method(self, word)
+        if generic is not None:
+            self.advance()
+            return self.parse_generic(generic)
+        close = difflib.get_close_matches(word, sorted({*COMMAND_PARSERS, *GENERIC_COMMANDS}), n=1)
+        hint = f"did you mean '{close[0]}'?" if close else None
+        raise self.error(f"unknown command '{tok.text}'", tok.span, "unknown-command", hint)
 
-            close = difflib.get_close_matches(word, known, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else None
-            raise self.error(f"unknown command '{tok.text}'", tok.span, "unknown-command", hint)
-        self.advance()
-        return method(self, word) if method is not None else self.parse_generic(generic)  # type: ignore[arg-type]
 
-
-CommandParser = Callable[[Parser, str], "tuple[type, dict]"]
+CommandParser = Callable[[Parser, str], CommandParts]
 
 COMMAND_PARSERS: dict[str, CommandParser] = {
     "fields": Parser.cmd_fields,

@@ -88,11 +88,11 @@ class ExpressionParser(TokenCursor):
         tok = self.advance()
         if "e" in tok.text.lower():
             self.warn("exponent-number", f"{tok.text} is in scientific notation, which no AWS page shows", tok.span)
-        return A.Number(tok.value, text=tok.text, span=tok.span)  # type: ignore[arg-type]
+        return A.Number(tok.number(), text=tok.text, span=tok.span)
 
     def duration_literal(self) -> A.Duration:
         tok = self.advance()
-        amount, unit = tok.value  # type: ignore[misc]
+        amount, unit = tok.duration()
         return A.Duration(amount, unit, span=tok.span)
 
     def string_literal(self) -> A.String:
@@ -137,10 +137,10 @@ class ExpressionParser(TokenCursor):
         nxt = self.tok
         if nxt.kind == T.NUMBER and nxt.start == minus.end:
             self.advance()
-            return A.Number(-nxt.value, text="-" + nxt.text, span=self.span_from(minus.start))  # type: ignore[operator]
+            return A.Number(-nxt.number(), text="-" + nxt.text, span=self.span_from(minus.start))
         if nxt.kind == T.DURATION and nxt.start == minus.end:
             self.advance()
-            amount, unit = nxt.value  # type: ignore[misc]
+            amount, unit = nxt.duration()
             return A.Duration(-amount, unit, span=self.span_from(minus.start))
         operand = self.parse_expr(PREFIX_MINUS)
         return A.Unary("-", operand, span=self.span_from(minus.start))

@@ -471,11 +471,13 @@ _BARE_LOG_GROUP = re.compile(r"[.\-_/#A-Za-z0-9]+\Z")
 def log_group_text(sel: A.SourceSelector) -> str:
     """A SOURCE log group name as it was written: bare, backquoted or quoted."""
     name = sel.args[0]
-    value = name.value if isinstance(name, A.String) else None
-    bare_ok = value is not None and _BARE_LOG_GROUP.match(value) and not value.startswith("#")
-    if bare_ok and sel.quote == "bare" and value.lower() not in ("start", "end"):  # type: ignore[union-attr]
+    if not isinstance(name, A.String):
+        return expr_text(name)
+    value = name.value
+    bare_ok = _BARE_LOG_GROUP.match(value) and not value.startswith("#") and value.lower() not in ("start", "end")
+    if bare_ok and sel.quote == "bare":
         return value
-    if value is not None and sel.quote == "`" and "`" not in value and "\n" not in value:
+    if sel.quote == "`" and "`" not in value and "\n" not in value:
         return f"`{value}`"
     return expr_text(name)
 
