@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import KW_ONLY, dataclass, field, fields
-from typing import TYPE_CHECKING, TypeVar, cast, get_args, overload
+from typing import TYPE_CHECKING, TypeVar, get_args, overload
 
 from trailq.lang.regex import regex_to_python
 from trailq.lang.units import DURATION_UNITS, UNIT_MILLISECONDS
@@ -520,9 +520,11 @@ class Query:
 # ---------------------------------------------------------------------------------------------
 
 Node = Expr | Command | Projection | SortKey | SourceSelector | Query
-_NODE_CLASSES: tuple[type, ...] = (*get_args(Expr), CommandBase, Projection, SortKey, SourceSelector, Query)
-
-
+# Exact classes (a type lookup is faster than isinstance against a tuple; no node is subclassed
+# outside this module).
+_NODE_TYPES: frozenset[type] = frozenset(
+    (*get_args(Expr), *get_args(Command), Projection, SortKey, SourceSelector, Query)
+)
 _COMPARED_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
@@ -532,14 +534,6 @@ def _compared_fields(cls: type) -> tuple[str, ...]:
     if names is None:
         names = _COMPARED_FIELDS[cls] = tuple(f.name for f in fields(cls) if f.compare)
     return names
-
-
-def _collect(value: object, out: list[Node]) -> None:
-    if isinstance(value, _NODE_CLASSES):
-        out.append(cast(Node, value))
-    elif isinstance(value, tuple):  # items, arguments, (name, value) pairs
-        for item in value:
-            _collect(item, out)
 
 
 @overload
@@ -554,7 +548,15 @@ def children(node: Node) -> tuple[Node, ...]:
         return ()
     out: list[Node] = []
     for name in _compared_fields(type(node)):
-        _collect(getattr(node, name), out)
+        value = getattr(node, name)
+        if type(value) in _NODE_TYPES:
+            out.append(value)
+        elif type(value) is tuple:  # items, arguments, or (name, value) pairs
+            for item in value:
+                if type(item) in _NODE_TYPES:
+                    out.append(item)
+                elif type(item) is tuple:
+                    out.extend(v for v in item if type(v) in _NODE_TYPES)
     return tuple(out)
 
 
