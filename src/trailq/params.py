@@ -14,7 +14,8 @@ from typing import Any, cast
 
 from trailq.errors import CatalogError, QueryError
 from trailq.lang import tokens
-from trailq.lang.lexer import encode_string, regex_error, tokenize
+from trailq.lang.lexer import encode_string, tokenize
+from trailq.lang.regex import regex_error
 
 PARAM_TYPES = ("string", "number", "duration", "regex", "list")
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")

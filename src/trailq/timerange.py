@@ -11,14 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from trailq.errors import UsageError
+from trailq.lang.units import CALENDAR_UNITS, DURATION_UNITS, UNIT_MILLISECONDS
 
+# The query language's fixed-length time units (`500ms`, `2 hours`); a month, a quarter or a
+# year has no single length, so a window is never given in them.
 _UNIT_SECONDS = {
-    **dict.fromkeys(["ms", "msec", "millisecond", "milliseconds"], 0.001),
-    **dict.fromkeys(["s", "sec", "secs", "second", "seconds"], 1),
-    **dict.fromkeys(["m", "min", "mins", "minute", "minutes"], 60),
-    **dict.fromkeys(["h", "hr", "hrs", "hour", "hours"], 3600),
-    **dict.fromkeys(["d", "day", "days"], 86400),
-    **dict.fromkeys(["w", "week", "weeks"], 7 * 86400),
+    spelling: UNIT_MILLISECONDS[unit] / 1000 for spelling, unit in DURATION_UNITS.items() if unit not in CALENDAR_UNITS
 }
 # Anchored: the whole text must be one number and one known unit ("3 months" is an error, not 3 minutes).
 _DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]+)\s*")

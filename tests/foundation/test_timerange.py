@@ -10,7 +10,7 @@ NOW = datetime(2026, 11, 26, 12, 0, 0, tzinfo=timezone.utc)
 
 @pytest.mark.parametrize(
     "text, seconds",
-    [("15m", 900), ("12h", 43200), ("7d", 604800), ("2w", 1209600), ("30s", 30), ("500ms", 0.5), ("2 hours", 7200)],
+    [("15m", 900), ("12h", 43200), ("7d", 604800), ("2w", 1209600), ("30s", 30), ("500ms", 0.5), ("500msecs", 0.5), ("2 hours", 7200)],
 )
 def test_durations(text, seconds):
     assert parse_duration_seconds(text) == seconds

@@ -12,7 +12,7 @@ from trailq.errors import QueryError
 from trailq.lang import ast as A
 from trailq.lang import parse, to_text
 from trailq.lang.lexer import tokenize
-from trailq.lang.parser import RESERVED
+from trailq.lang.pratt import RESERVED
 from trailq.source import Span
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

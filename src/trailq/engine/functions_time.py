@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from trailq.engine.functions_text import text_args
 from trailq.engine.registry import scalar
 from trailq.engine.values import Timestamp, Value, to_number, to_text
+from trailq.lang.units import CALENDAR_UNITS, UNIT_MILLISECONDS
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,6 @@ class Period:
     unit: str
 
 
-_UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 7 * 86_400_000}
 # Documented caps for bin(): a larger number is capped (bin(300s) acts as 60 seconds).
 _BIN_CAPS = {"ms": 1000, "s": 60, "m": 60, "h": 24}
 # Weeks start on Monday 00:00 UTC; 1970-01-05 was the first Monday after the epoch.
@@ -53,11 +53,11 @@ def floor_period_ms(epoch_ms: int, period: Period) -> int:
     amount = max(period.amount, 0)
     if amount <= 0:
         return epoch_ms
-    if period.unit in ("mo", "q", "y"):
+    if period.unit in CALENDAR_UNITS:
         months_per = {"mo": 1, "q": 3, "y": 12}[period.unit] * int(amount or 1)
         months = _months_since_epoch(epoch_ms)
         return _month_start_ms(months - months % months_per)
-    size = int(amount * _UNIT_MS[period.unit])
+    size = int(amount * UNIT_MILLISECONDS[period.unit])
     if size <= 0:
         return epoch_ms
     origin = _FIRST_MONDAY_MS if period.unit == "w" else 0
@@ -70,10 +70,10 @@ def ceil_period_ms(epoch_ms: int, period: Period) -> int:
     if floor == epoch_ms:
         return epoch_ms
     period = capped(period)
-    if period.unit in ("mo", "q", "y"):
+    if period.unit in CALENDAR_UNITS:
         months_per = {"mo": 1, "q": 3, "y": 12}[period.unit] * int(period.amount or 1)
         return _month_start_ms(_months_since_epoch(floor) + months_per)
-    origin_size = int(period.amount * _UNIT_MS[period.unit])
+    origin_size = int(period.amount * UNIT_MILLISECONDS[period.unit])
     return floor + origin_size
 
 

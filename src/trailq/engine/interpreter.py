@@ -56,7 +56,7 @@ def check_supported(query: A.Query) -> None:
             )
         if isinstance(command, A.Stats):
             stats_offset_ms(query, command)
-        for node in _walk_nodes(command):
+        for node in A.walk(command):
             if isinstance(node, A.Call) and _is_unsupported(node.name):
                 raise UnsupportedLocally(f"{node.name}() is not supported by the local engine", span=node.span, text=query.text)
             if isinstance(node, A.Subquery):
@@ -81,18 +81,6 @@ def stats_offset_ms(query: A.Query, command: A.Stats) -> int:
             hint="run it against CloudWatch with --log-group",
         )
     return int(offset.milliseconds)
-
-
-def _walk_nodes(node: object) -> Iterator[object]:
-    """Every AST node under a command (dataclass fields, tuples)."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        if isinstance(current, tuple):
-            stack.extend(current)
-        elif hasattr(current, "__dataclass_fields__"):
-            stack.extend(getattr(current, name) for name in current.__dataclass_fields__ if name not in ("span", "keyword_span", "comments", "trailing_comments", "text"))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from typing import Any
 
 import re2
 
-from trailq.lang.lexer import regex_to_python
+from trailq.lang.regex import regex_to_python
 
 try:  # the binding's own matcher on bytes: a boolean test without building a match object
     from re2 import _re2

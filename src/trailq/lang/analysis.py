@@ -12,51 +12,21 @@ SOURCE after a command other than SOURCE, are warnings (lang/diagnostics.py).
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
+from functools import singledispatch
 
 from trailq.errors import QueryError
 from trailq.lang import ast as A
 from trailq.lang import functions
 from trailq.lang.diagnostics import QueryWarning
+from trailq.lang.printer import expr_text
 from trailq.source import Span
 
 MAX_STATS = 10
 PATTERN_FIELDS = ("@pattern", "@ratio", "@sampleCount", "@severityLabel")
 
 
-# -- walking ---------------------------------------------------------------------------------
-
-
-def children(node: A.Expr) -> tuple[A.Expr, ...]:
-    """Direct sub-expressions (a Subquery is opaque: it has its own scope)."""
-    if isinstance(node, A.Call):
-        return node.args
-    if isinstance(node, A.Unary):
-        return (node.operand,)
-    if isinstance(node, A.Binary):
-        return (node.left, node.right)
-    if isinstance(node, (A.Like, A.Match)):
-        return (node.operand, node.pattern)
-    if isinstance(node, A.In):
-        return (node.operand, node.items)
-    if isinstance(node, A.ListLiteral):
-        return node.items
-    if isinstance(node, A.MapLiteral):
-        return tuple(v for _, v in node.entries)
-    if isinstance(node, A.Index):
-        return (node.base, node.index)
-    if isinstance(node, A.Member):
-        return (node.base,)
-    return ()
-
-
-def walk(node: A.Expr) -> Iterator[A.Expr]:
-    """The node and every sub-expression, depth first."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(children(current)))
+# -- fields read (nodes are walked by ast.children and ast.walk) -----------------------------
 
 
 def field_refs(node: A.Expr, *, outside_aggregates: bool = False) -> Iterator[A.Field]:
@@ -71,32 +41,66 @@ def field_refs(node: A.Expr, *, outside_aggregates: bool = False) -> Iterator[A.
                 continue
             if current.name == "bin":
                 yield A.Field("@timestamp", span=current.span)
-        stack.extend(reversed(children(current)))
+        stack.extend(reversed(A.children(current)))
 
 
+@singledispatch
 def command_exprs(command: A.Command) -> tuple[A.Expr, ...]:
-    """Expressions a command evaluates (its inputs)."""
-    if isinstance(command, (A.Fields, A.Display)):
-        return tuple(p.expr for p in command.items)
-    if isinstance(command, (A.Filter, A.FilterIndex)):
-        return (command.condition,)
-    if isinstance(command, A.Stats):
-        return tuple(p.expr for p in command.aggregations + command.by)
-    if isinstance(command, A.Sort):
-        return tuple(k.expr for k in command.keys)
-    if isinstance(command, A.Parse):
-        return (command.source if command.source is not None else A.Field("@message"),)
-    if isinstance(command, A.Dedup):
-        return command.fields
-    if isinstance(command, A.Unnest):
-        return (command.field,)
-    if isinstance(command, A.Pattern):
-        return (command.expr,)
-    if isinstance(command, (A.Lookup, A.CidrLookup)):
-        return tuple(p.expr for p in command.matches)
-    if isinstance(command, A.JsonExtract) and command.source is not None:
-        return (command.source,)
+    """Expressions a command evaluates (its inputs); one function per command class below."""
     return ()
+
+
+@command_exprs.register(A.Fields)
+@command_exprs.register(A.Display)
+def _(command: A.Fields | A.Display) -> tuple[A.Expr, ...]:
+    return tuple(p.expr for p in command.items)
+
+
+@command_exprs.register(A.Filter)
+@command_exprs.register(A.FilterIndex)
+def _(command: A.Filter | A.FilterIndex) -> tuple[A.Expr, ...]:
+    return (command.condition,)
+
+
+@command_exprs.register
+def _(command: A.Stats) -> tuple[A.Expr, ...]:
+    return tuple(p.expr for p in command.aggregations + command.by)
+
+
+@command_exprs.register
+def _(command: A.Sort) -> tuple[A.Expr, ...]:
+    return tuple(k.expr for k in command.keys)
+
+
+@command_exprs.register
+def _(command: A.Parse) -> tuple[A.Expr, ...]:
+    return (command.source if command.source is not None else A.Field("@message"),)
+
+
+@command_exprs.register
+def _(command: A.Dedup) -> tuple[A.Expr, ...]:
+    return command.fields
+
+
+@command_exprs.register
+def _(command: A.Unnest) -> tuple[A.Expr, ...]:
+    return (command.field,)
+
+
+@command_exprs.register
+def _(command: A.Pattern) -> tuple[A.Expr, ...]:
+    return (command.expr,)
+
+
+@command_exprs.register(A.Lookup)
+@command_exprs.register(A.CidrLookup)
+def _(command: A.Lookup | A.CidrLookup) -> tuple[A.Expr, ...]:
+    return tuple(p.expr for p in command.matches)
+
+
+@command_exprs.register
+def _(command: A.JsonExtract) -> tuple[A.Expr, ...]:
+    return () if command.source is None else (command.source,)
 
 
 # -- names -----------------------------------------------------------------------------------
@@ -107,8 +111,6 @@ def expression_name(expr: A.Expr, query: A.Query | None = None) -> str:
     (whitespace runs collapsed), or the canonical text for a hand-built node."""
     if query is not None and expr.span.end > expr.span.start:
         return " ".join(query.text[expr.span.start : expr.span.end].split())
-    from trailq.lang.printer import expr_text
-
     return expr_text(expr)
 
 
@@ -137,26 +139,57 @@ def command_io(command: A.Command, query: A.Query | None = None) -> tuple[set[st
     reads: set[str] = set()
     for expr in command_exprs(command):
         reads.update(f.name for f in field_refs(expr))
-    writes: set[str] = set()
-    if isinstance(command, A.Fields):
-        # A bare field is passed through, not written; a computed one gets a column.
-        writes = {projection_name(p, query) for p in command.items if p.alias is not None or not isinstance(p.expr, A.Field)}
-    elif isinstance(command, A.Display):
-        writes = {p.alias for p in command.items if p.alias is not None}
-    elif isinstance(command, A.Stats):
-        writes = {projection_name(p, query) for p in command.aggregations + command.by}
+    if isinstance(command, A.Stats):
         reads -= {p.alias for p in command.aggregations if p.alias}
-    elif isinstance(command, A.Parse):
-        writes = set(parse_outputs(command))
-    elif isinstance(command, A.Unnest):
-        writes = {command.into}
-    elif isinstance(command, A.Pattern):
-        writes = set(PATTERN_FIELDS)
-    elif isinstance(command, (A.Lookup, A.CidrLookup)):
-        writes = {projection_name(p, query) for p in command.outputs}
-    elif isinstance(command, A.JsonExtract) and command.alias:
-        writes = {command.alias}
-    return reads, writes
+    return reads, command_writes(command, query)
+
+
+@singledispatch
+def command_writes(command: A.Command, query: A.Query | None = None) -> set[str]:
+    """Fields a command creates or overwrites; one function per command class below."""
+    return set()
+
+
+@command_writes.register
+def _(command: A.Fields, query: A.Query | None = None) -> set[str]:
+    # A bare field is passed through, not written; a computed one gets a column.
+    return {projection_name(p, query) for p in command.items if p.alias is not None or not isinstance(p.expr, A.Field)}
+
+
+@command_writes.register
+def _(command: A.Display, query: A.Query | None = None) -> set[str]:
+    return {p.alias for p in command.items if p.alias is not None}
+
+
+@command_writes.register
+def _(command: A.Stats, query: A.Query | None = None) -> set[str]:
+    return {projection_name(p, query) for p in command.aggregations + command.by}
+
+
+@command_writes.register
+def _(command: A.Parse, query: A.Query | None = None) -> set[str]:
+    return set(parse_outputs(command))
+
+
+@command_writes.register
+def _(command: A.Unnest, query: A.Query | None = None) -> set[str]:
+    return {command.into}
+
+
+@command_writes.register
+def _(command: A.Pattern, query: A.Query | None = None) -> set[str]:
+    return set(PATTERN_FIELDS)
+
+
+@command_writes.register(A.Lookup)
+@command_writes.register(A.CidrLookup)
+def _(command: A.Lookup | A.CidrLookup, query: A.Query | None = None) -> set[str]:
+    return {projection_name(p, query) for p in command.outputs}
+
+
+@command_writes.register
+def _(command: A.JsonExtract, query: A.Query | None = None) -> set[str]:
+    return {command.alias} if command.alias else set()
 
 
 def referenced_fields(query: A.Query) -> set[str]:
@@ -258,10 +291,7 @@ class _Checker:
         available: set[str] | None = None  # None: any field of the events
         dedup_at: A.Command | None = None
         for i, command in enumerate(commands):
-            for expr in command_exprs(command):
-                for node in walk(expr):
-                    if isinstance(node, A.In) and isinstance(node.items, A.Subquery):
-                        _Checker(node.items.query, self.origin, self.warnings).run()
+            self.check_subqueries(command)
             self.placement(i, command, last_stats, dedup_at)
             if isinstance(command, A.Dedup):
                 dedup_at = command
@@ -278,14 +308,26 @@ class _Checker:
                 available = None
                 dedup_at = None
                 continue
-            checked = not isinstance(command, A.GenericCommand) or isinstance(command, A.JsonExtract)
-            if available is not None and checked:
-                for expr in command_exprs(command):
-                    self.require_all(expr, available)
             if available is not None:
-                available |= command_io(command, self.query)[1]
-                if isinstance(command, A.Fields):
-                    available |= {p.alias for p in command.items if p.alias}
+                available = self.after_stats(command, available)
+
+    def check_subqueries(self, command: A.Command) -> None:
+        """A subquery (`x in (query)`) is a query of its own: the same rules, its own scope."""
+        for expr in command_exprs(command):
+            for node in A.walk(expr):
+                if isinstance(node, A.In) and isinstance(node.items, A.Subquery):
+                    _Checker(node.items.query, self.origin, self.warnings).run()
+
+    def after_stats(self, command: A.Command, available: set[str]) -> set[str]:
+        """Check a command after a stats reads only what is available; the fields then available."""
+        checked = not isinstance(command, A.GenericCommand) or isinstance(command, A.JsonExtract)
+        if checked:
+            for expr in command_exprs(command):
+                self.require_all(expr, available)
+        available = available | command_io(command, self.query)[1]
+        if isinstance(command, A.Fields):
+            available |= {p.alias for p in command.items if p.alias}
+        return available
 
     def placement(self, i: int, command: A.Command, last_stats: int, dedup_at: A.Command | None) -> None:
         word = self.query.text[command.keyword_span.start : command.keyword_span.end] or type(command).__name__.lower()
@@ -313,7 +355,7 @@ class _Checker:
                 self.require(node, available, in_stats=in_stats)
             elif isinstance(node, A.Call) and node.name == "bin":
                 self.require(A.Field("@timestamp", span=node.span), available, in_stats=in_stats)
-            stack.extend(children(node))
+            stack.extend(A.children(node))
 
     def require(self, ref: A.Field, available: set[str], *, in_stats: bool = False) -> None:
         name = ref.name
@@ -342,36 +384,18 @@ class _Checker:
         if isinstance(command, A.Stats):
             return
         for expr in command_exprs(command):
-            for node in walk(expr):
+            for node in A.walk(expr):
                 if isinstance(node, A.Call) and functions.is_aggregate(node.name):
                     raise self.fail(f"{node.name}() is an aggregation: use it in stats", node.span)
 
     def check_stats(self, command: A.Stats, available: set[str] | None) -> None:
         aliases: set[str] = set()
         for p in command.aggregations:
-            has_aggregate = False
-            for node in walk(p.expr):
-                if isinstance(node, A.Call) and functions.is_aggregate(node.name):
-                    has_aggregate = True
-                    for inner in node.args:
-                        for sub in walk(inner):
-                            if isinstance(sub, A.Call) and functions.is_aggregate(sub.name):
-                                raise self.fail(f"{sub.name}() cannot be nested inside {node.name}()", sub.span)
-                    if available is not None:
-                        for arg in node.args:
-                            self.require_all(arg, available, in_stats=True)
-            for ref in field_refs(p.expr, outside_aggregates=True):
-                if ref.name not in aliases:
-                    raise self.fail(
-                        f"'{ref.name}' in stats must be inside an aggregation such as count() or max()", ref.span
-                    )
-                has_aggregate = True
-            if not has_aggregate:
-                raise self.fail("stats needs an aggregation function such as count(*)", p.span)
+            self.check_aggregation(p, aliases, available)
             if p.alias:
                 aliases.add(p.alias)
         for p in command.by:
-            for node in walk(p.expr):
+            for node in A.walk(p.expr):
                 if isinstance(node, A.Call) and functions.is_aggregate(node.name):
                     raise self.fail(f"{node.name}() is an aggregation and cannot be a by term", node.span)
             if available is not None:
@@ -379,6 +403,32 @@ class _Checker:
         topk = [p for p in command.aggregations if isinstance(p.expr, A.Call) and p.expr.name == "topk"]
         if topk and (command.by or len(command.aggregations) > 1):
             raise self.fail("topk() cannot be combined with by or other aggregations", topk[0].span)
+
+    def check_aggregation(self, p: A.Projection, aliases: set[str], available: set[str] | None) -> None:
+        """One stats item: an aggregation (none nested in another), fields read only inside
+        aggregations, except the aliases of earlier items of the same stats."""
+        has_aggregate = False
+        for node in A.walk(p.expr):
+            if isinstance(node, A.Call) and functions.is_aggregate(node.name):
+                has_aggregate = True
+                self.check_aggregate_call(node, available)
+        for ref in field_refs(p.expr, outside_aggregates=True):
+            if ref.name not in aliases:
+                raise self.fail(
+                    f"'{ref.name}' in stats must be inside an aggregation such as count() or max()", ref.span
+                )
+            has_aggregate = True
+        if not has_aggregate:
+            raise self.fail("stats needs an aggregation function such as count(*)", p.span)
+
+    def check_aggregate_call(self, node: A.Call, available: set[str] | None) -> None:
+        for inner in node.args:
+            for sub in A.walk(inner):
+                if isinstance(sub, A.Call) and functions.is_aggregate(sub.name):
+                    raise self.fail(f"{sub.name}() cannot be nested inside {node.name}()", sub.span)
+        if available is not None:
+            for arg in node.args:
+                self.require_all(arg, available, in_stats=True)
 
 
 def check(query: A.Query, *, origin: str = "query") -> list[QueryWarning]:

@@ -11,20 +11,29 @@ spelling (function names via the registry in `functions.py`), operators to lower
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Union
+from collections.abc import Iterator
+from dataclasses import KW_ONLY, dataclass, field, fields
+from typing import TYPE_CHECKING, TypeVar, get_args, overload
 
+from trailq.lang.regex import regex_to_python
+from trailq.lang.units import DURATION_UNITS, UNIT_MILLISECONDS
 from trailq.source import Span
+
+if TYPE_CHECKING:
+    from trailq.lang.diagnostics import QueryWarning
 
 NO_SPAN = Span(0, 0)
 
 
+_T = TypeVar("_T")
+
+
 def _span() -> Span:
     # A node built by hand (tests, generated ASTs) has no source; NO_SPAN marks that.
-    return field(default=NO_SPAN, compare=False, repr=False, kw_only=True)
+    return _meta(NO_SPAN)
 
 
-def _meta(default: object = ()) -> object:
+def _meta(default: _T) -> _T:
     """Data kept for printing only (spelling, comments): never part of equality."""
     return field(default=default, compare=False, repr=False, kw_only=True)
 
@@ -46,7 +55,7 @@ class Field:
     """
 
     name: str
-    segments: tuple[str, ...] = _meta()  # type: ignore[assignment]
+    segments: tuple[str, ...] = _meta(())
     span: Span = _span()
 
 
@@ -56,7 +65,7 @@ class String:
     written, quotes included (printing only: escapes AWS does not document are never added)."""
 
     value: str
-    raw: str = _meta("")  # type: ignore[assignment]
+    raw: str = _meta("")
     span: Span = _span()
 
 
@@ -64,8 +73,8 @@ class String:
 class Number:
     """An integer or decimal literal. `text` is the spelling as written (printing only)."""
 
-    value: Union[int, float]
-    text: str = _meta("")  # type: ignore[assignment]
+    value: int | float
+    text: str = _meta("")
     span: Span = _span()
 
 
@@ -80,8 +89,6 @@ class Regex:
     span: Span = _span()
 
     def python_pattern(self) -> str:
-        from trailq.lang.lexer import regex_to_python
-
         return regex_to_python(self.pattern)
 
 
@@ -93,7 +100,7 @@ class Duration:
     ms s m h d w mo q y.
     """
 
-    amount: Union[int, float]
+    amount: int | float
     unit: str
     span: Span = _span()
 
@@ -111,7 +118,7 @@ class Duration:
 class ListLiteral:
     """`[item, ...]` (the right side of `in`, SOURCE arguments)."""
 
-    items: tuple["Expr", ...]
+    items: tuple[Expr, ...]
     span: Span = _span()
 
 
@@ -119,7 +126,7 @@ class ListLiteral:
 class MapLiteral:
     """`{"key": value, ...}` — only in `SOURCE logGroupTags([...])`."""
 
-    entries: tuple[tuple[str, "Expr"], ...]
+    entries: tuple[tuple[str, Expr], ...]
     span: Span = _span()
 
 
@@ -143,7 +150,7 @@ class Call:
     """A function call; `name` is the registry's canonical name (`functions.lookup`)."""
 
     name: str
-    args: tuple["Expr", ...]
+    args: tuple[Expr, ...]
     span: Span = _span()
 
 
@@ -152,7 +159,7 @@ class Unary:
     """`op` is `not` (also written `!`) or `-` (negation)."""
 
     op: str
-    operand: "Expr"
+    operand: Expr
     span: Span = _span()
 
 
@@ -161,8 +168,8 @@ class Binary:
     """`op` in: or and = != < <= > >= + - * / % ^ (lower case)."""
 
     op: str
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
     span: Span = _span()
 
 
@@ -170,8 +177,8 @@ class Binary:
 class Like:
     """`operand [not] like pattern`; pattern is String (substring), Regex, or Placeholder."""
 
-    operand: "Expr"
-    pattern: "Expr"
+    operand: Expr
+    pattern: Expr
     negated: bool = False
     span: Span = _span()
 
@@ -180,8 +187,8 @@ class Like:
 class Match:
     """`operand =~ regex` (regex is a Regex or Placeholder; a String is matched as a regex too)."""
 
-    operand: "Expr"
-    pattern: "Expr"
+    operand: Expr
+    pattern: Expr
     span: Span = _span()
 
 
@@ -189,8 +196,8 @@ class Match:
 class In:
     """`operand [not] in [..]`; items is a ListLiteral, a Placeholder or a Subquery."""
 
-    operand: "Expr"
-    items: "Expr"
+    operand: Expr
+    items: Expr
     negated: bool = False
     span: Span = _span()
 
@@ -199,7 +206,7 @@ class In:
 class Subquery:
     """`( query )` on the right of `in` (§3.17)."""
 
-    query: "Query"
+    query: Query
     span: Span = _span()
 
 
@@ -207,8 +214,8 @@ class Subquery:
 class Index:
     """`base[index]` on a jsonParse() value or a list."""
 
-    base: "Expr"
-    index: "Expr"
+    base: Expr
+    index: Expr
     span: Span = _span()
 
 
@@ -216,15 +223,15 @@ class Index:
 class Member:
     """`base.name` where base is not a plain field path (e.g. `jsonParse(x).a`, `a[1].b`)."""
 
-    base: "Expr"
+    base: Expr
     name: str
     span: Span = _span()
 
 
-Expr = Union[
-    Field, String, Number, Regex, Duration, ListLiteral, MapLiteral, Star, Placeholder,
-    Call, Unary, Binary, Like, Match, In, Subquery, Index, Member,
-]
+Expr = (
+    Field | String | Number | Regex | Duration | ListLiteral | MapLiteral | Star | Placeholder |
+    Call | Unary | Binary | Like | Match | In | Subquery | Index | Member
+)
 
 
 @dataclass(frozen=True)
@@ -236,11 +243,11 @@ class Projection:
     span: Span = _span()
     # Comments around an item of a fields/display/stats list (printing only): `comments` on
     # their own lines just before it, `trailing_comments` on the line of the comma after it.
-    comments: tuple[str, ...] = _meta()  # type: ignore[assignment]
-    trailing_comments: tuple[str, ...] = _meta()  # type: ignore[assignment]
+    comments: tuple[str, ...] = _meta(())
+    trailing_comments: tuple[str, ...] = _meta(())
     # An unaliased expression's source text, whitespace runs collapsed: the service names its
     # column by it, so the printer keeps this spelling (`count_distinct(x)`, `bin (1min)`).
-    source_name: str = _meta("")  # type: ignore[assignment]
+    source_name: str = _meta("")
 
     @property
     def output_name(self) -> str | None:
@@ -260,7 +267,7 @@ class SortKey:
     descending: bool | None = None
     span: Span = _span()
     # As Projection.source_name: a key naming a stats column by its text keeps that spelling.
-    source_name: str = _meta("")  # type: ignore[assignment]
+    source_name: str = _meta("")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -277,10 +284,13 @@ class CommandBase:
     `trailing_comments`: comments that followed code of this command on the same line.
     """
 
+    # Keyword-only (as every _meta field is at run time), so each command's own fields, which
+    # have no default, may follow these: the marker says so to type checkers too.
+    _: KW_ONLY
     span: Span = _span()
-    keyword_span: Span = _meta(NO_SPAN)  # type: ignore[assignment]
-    comments: tuple[str, ...] = _meta()  # type: ignore[assignment]
-    trailing_comments: tuple[str, ...] = _meta()  # type: ignore[assignment]
+    keyword_span: Span = _meta(NO_SPAN)
+    comments: tuple[str, ...] = _meta(())
+    trailing_comments: tuple[str, ...] = _meta(())
 
 
 @dataclass(frozen=True)
@@ -328,7 +338,7 @@ class Sort(CommandBase):
 class Limit(CommandBase):
     """`limit [any] N`; `head N` and `tail N` are the deprecated spellings (keyword kept)."""
 
-    count: Union[Number, Placeholder]
+    count: Number | Placeholder
     any: bool = False
     keyword: str = "limit"
 
@@ -400,7 +410,7 @@ class SourceSelector:
     named: tuple[tuple[str, Expr], ...] = ()
     span: Span = _span()
     # How a log group name was written: "bare" (`SOURCE lg`), "`" (backquoted) or "" (a string).
-    quote: str = _meta("")  # type: ignore[assignment]
+    quote: str = _meta("")
 
 
 @dataclass(frozen=True)
@@ -477,10 +487,11 @@ class SavedQueryCall(GenericCommand):
     params: tuple[tuple[str, Expr], ...] = ()
 
 
-Command = Union[
-    Fields, Display, Filter, Stats, Sort, Limit, Parse, Dedup, Unnest, Unmask, Pattern, Diff,
-    FilterIndex, Source, Lookup, CidrLookup, Anomaly, GenericCommand, JsonExtract, SavedQueryCall,
-]
+Command = (
+    Fields | Display | Filter | Stats | Sort | Limit | Parse | Dedup | Unnest | Unmask | Pattern |
+    Diff | FilterIndex | Source | Lookup | CidrLookup | Anomaly | GenericCommand | JsonExtract |
+    SavedQueryCall
+)
 
 
 @dataclass(frozen=True)
@@ -492,11 +503,11 @@ class Query:
     """
 
     commands: tuple[Command, ...]
-    text: str = _meta("")  # type: ignore[assignment]
-    trailing_comments: tuple[str, ...] = _meta()  # type: ignore[assignment]
+    text: str = _meta("")
+    trailing_comments: tuple[str, ...] = _meta(())
     span: Span = _span()
     # QueryWarnings (trailq.lang.diagnostics) found by parse(), in text order: not errors.
-    warnings: tuple = _meta()  # type: ignore[assignment]
+    warnings: tuple[QueryWarning, ...] = _meta(())
 
     def source_text(self, node: object) -> str:
         """The source characters of a node of this query (empty for hand-built nodes)."""
@@ -504,27 +515,59 @@ class Query:
         return self.text[span.start : span.end]
 
 
-# Duration units (§4.5): spelling → canonical unit.
-DURATION_UNITS: dict[str, str] = {
-    **dict.fromkeys(["ms", "msec", "msecs", "millisecond", "milliseconds"], "ms"),
-    **dict.fromkeys(["s", "sec", "secs", "second", "seconds"], "s"),
-    **dict.fromkeys(["m", "min", "mins", "minute", "minutes"], "m"),
-    **dict.fromkeys(["h", "hr", "hrs", "hour", "hours"], "h"),
-    **dict.fromkeys(["d", "day", "days"], "d"),
-    **dict.fromkeys(["w", "week", "weeks"], "w"),
-    **dict.fromkeys(["mo", "mon", "mons", "month", "months"], "mo"),
-    **dict.fromkeys(["q", "qtr", "qtrs", "quarter", "quarters"], "q"),
-    **dict.fromkeys(["y", "yr", "yrs", "year", "years"], "y"),
-}
+# ---------------------------------------------------------------------------------------------
+# Walking: the one definition of a node's children
+# ---------------------------------------------------------------------------------------------
 
-UNIT_MILLISECONDS: dict[str, float] = {
-    "ms": 1,
-    "s": 1000,
-    "m": 60_000,
-    "h": 3_600_000,
-    "d": 86_400_000,
-    "w": 7 * 86_400_000,
-    "mo": 30 * 86_400_000,
-    "q": 91 * 86_400_000,
-    "y": 365 * 86_400_000,
-}
+Node = Expr | Command | Projection | SortKey | SourceSelector | Query
+# Exact classes (a type lookup is faster than isinstance against a tuple; no node is subclassed
+# outside this module).
+_NODE_TYPES: frozenset[type] = frozenset(
+    (*get_args(Expr), *get_args(Command), Projection, SortKey, SourceSelector, Query)
+)
+_COMPARED_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _compared_fields(cls: type) -> tuple[str, ...]:
+    # What a node means is in its compared fields; spans, comments and spellings are not.
+    names = _COMPARED_FIELDS.get(cls)
+    if names is None:
+        names = _COMPARED_FIELDS[cls] = tuple(f.name for f in fields(cls) if f.compare)
+    return names
+
+
+@overload
+def children(node: Expr) -> tuple[Expr, ...]: ...
+@overload
+def children(node: Node) -> tuple[Node, ...]: ...
+def children(node: Node) -> tuple[Node, ...]:
+    """Direct sub-nodes in written order: the nodes held by the compared fields (a Query's
+    commands, a command's projections and expressions, an expression's operands). A Subquery has
+    none: its query is a scope of its own (walk `subquery.query` to enter it)."""
+    if isinstance(node, Subquery):
+        return ()
+    out: list[Node] = []
+    for name in _compared_fields(type(node)):
+        value = getattr(node, name)
+        if type(value) in _NODE_TYPES:
+            out.append(value)
+        elif type(value) is tuple:  # items, arguments, or (name, value) pairs
+            for item in value:
+                if type(item) in _NODE_TYPES:
+                    out.append(item)
+                elif type(item) is tuple:
+                    out.extend(v for v in item if type(v) in _NODE_TYPES)
+    return tuple(out)
+
+
+@overload
+def walk(node: Expr) -> Iterator[Expr]: ...
+@overload
+def walk(node: Node) -> Iterator[Node]: ...
+def walk(node: Node) -> Iterator[Node]:
+    """The node and every node under it, depth first in written order (not into subqueries)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(children(current)))

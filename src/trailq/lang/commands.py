@@ -5,7 +5,9 @@ method table is COMMAND_PARSERS in parser.py."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from trailq.lang import ast as A
 from trailq.lang import tokens as T
@@ -20,14 +22,15 @@ PARAMETER_VALUES = (A.String, A.Number, A.Duration, A.ListLiteral, A.Regex, A.Pl
 # A bare log group name after SOURCE (`SOURCE lg start=-1d`, logcompare page): the characters
 # StartQuery allows in a log group name (botocore model, LogGroupName pattern).
 BARE_LOG_GROUP = re.compile(r"[.\-_/#A-Za-z0-9]+")
+# What a command parser returns: the node class and its fields (Parser.parse_command adds the
+# span and the comments, which every command has, and builds the node).
+CommandParts = tuple[Callable[..., A.Command], dict[str, Any]]
 
 
 def collapse_spaces(text: str, start: int, end: int, expr: A.Expr) -> str:
     """`text[start:end]` with each run of whitespace between tokens made one space; strings,
     regexes and field names (backquoted ones may hold spaces) are kept exactly as written."""
-    from trailq.lang.analysis import walk
-
-    keep = sorted((n.span.start, n.span.end) for n in walk(expr) if isinstance(n, (A.String, A.Regex, A.Field)))
+    keep = sorted((n.span.start, n.span.end) for n in A.walk(expr) if isinstance(n, (A.String, A.Regex, A.Field)))
     out: list[str] = []
     pos = start
     for lo, hi in keep:
@@ -98,16 +101,16 @@ class CommandParsers(ExpressionParser):
         self.advance()
         return str(tok.value)
 
-    def cmd_fields(self, word: str) -> tuple[type, dict]:
+    def cmd_fields(self, word: str) -> CommandParts:
         return A.Fields, {"items": self.parse_projections(keep_comments=True)}
 
-    def cmd_display(self, word: str) -> tuple[type, dict]:
+    def cmd_display(self, word: str) -> CommandParts:
         return A.Display, {"items": self.parse_projections(keep_comments=True)}
 
-    def cmd_filter(self, word: str) -> tuple[type, dict]:
+    def cmd_filter(self, word: str) -> CommandParts:
         return A.Filter, {"condition": self.parse_expr(), "keyword": word}
 
-    def cmd_stats(self, word: str) -> tuple[type, dict]:
+    def cmd_stats(self, word: str) -> CommandParts:
         aggregations = self.parse_projections(keep_comments=True)
         by: tuple[A.Projection, ...] = ()
         if self.at_word("by"):
@@ -123,17 +126,13 @@ class CommandParsers(ExpressionParser):
         word = self.advance()
         if not any(isinstance(p.expr, A.Call) and p.expr.name == "bin" for p in by):
             raise self.error("offset needs a bin() term in the stats 'by' list", word.span, "semantic")
-        tok = self.tok
-        if tok.kind == T.DURATION:
-            self.advance()
-            amount, unit = tok.value  # type: ignore[misc]
-            return A.Duration(amount, unit, span=tok.span)
-        if tok.kind == T.PLACEHOLDER:
-            self.advance()
-            return A.Placeholder(str(tok.value), span=tok.span)
+        if self.tok.kind == T.DURATION:
+            return self.duration_literal()
+        if self.tok.kind == T.PLACEHOLDER:
+            return self.placeholder()
         raise self.unexpected("a time period such as 1h or 1d after 'offset'")
 
-    def cmd_sort(self, word: str) -> tuple[type, dict]:
+    def cmd_sort(self, word: str) -> CommandParts:
         if self.at_word("by"):
             self.warn("sort-by", f"'{word} by' is read as '{word}' (the Sort page writes `sort field`)", self.advance().span)
         keys = [self.parse_sort_key()]
@@ -151,7 +150,7 @@ class CommandParsers(ExpressionParser):
             descending = self.advance().word == "desc"
         return A.SortKey(expr, descending, span=self.span_from(start), source_name=source_name)
 
-    def cmd_limit(self, word: str) -> tuple[type, dict]:
+    def cmd_limit(self, word: str) -> CommandParts:
         any_ = False
         if word == "limit" and self.at_word("any") and self.peek().kind in (T.NUMBER, T.PLACEHOLDER):
             self.advance()
@@ -169,7 +168,7 @@ class CommandParsers(ExpressionParser):
             raise self.unexpected(f"a whole number of rows after '{word}'")
         return A.Limit, {"count": count, "any": any_, "keyword": word}
 
-    def cmd_parse(self, word: str) -> tuple[type, dict]:
+    def cmd_parse(self, word: str) -> CommandParts:
         source: A.Expr | None = None
         tok = self.tok
         mode_word = tok.word in ("logfmt", "csv") and self.peek().word == "as"
@@ -227,31 +226,31 @@ class CommandParsers(ExpressionParser):
             names.append(self.parse_name("an alias name"))
         return tuple(names)
 
-    def cmd_dedup(self, word: str) -> tuple[type, dict]:
+    def cmd_dedup(self, word: str) -> CommandParts:
         fields = [self.parse_expr()]
         while self.tok.kind == T.COMMA:
             self.advance()
             fields.append(self.parse_expr())
         return A.Dedup, {"fields": tuple(fields)}
 
-    def cmd_unnest(self, word: str) -> tuple[type, dict]:
+    def cmd_unnest(self, word: str) -> CommandParts:
         field = self.parse_postfix(self.parse_field_or_call())
         self.expect_word("into")
         return A.Unnest, {"field": field, "into": self.parse_name("a field name after 'into'")}
 
-    def cmd_bare(self, word: str) -> tuple[type, dict]:
-        return {"unmask": A.Unmask, "anomaly": A.Anomaly}[word], {}
+    def cmd_bare(self, word: str) -> CommandParts:
+        return (A.Unmask if word == "unmask" else A.Anomaly), {}
 
-    def cmd_pattern(self, word: str) -> tuple[type, dict]:
+    def cmd_pattern(self, word: str) -> CommandParts:
         return A.Pattern, {"expr": self.parse_expr()}
 
-    def cmd_diff(self, word: str) -> tuple[type, dict]:
+    def cmd_diff(self, word: str) -> CommandParts:
         period = None
         if self.tok.word in DIFF_PERIODS:
             period = DIFF_PERIODS[str(self.advance().word)]
         return A.Diff, {"period": period}
 
-    def cmd_filter_index(self, word: str) -> tuple[type, dict]:
+    def cmd_filter_index(self, word: str) -> CommandParts:
         start = self.tok.start
         condition = self.parse_expr()
         shape_ok = (
@@ -261,7 +260,7 @@ class CommandParsers(ExpressionParser):
             raise self.error('filterIndex takes field = "value" or field in [...]', self.span_from(start), "semantic")
         return A.FilterIndex, {"condition": condition}
 
-    def cmd_source(self, word: str) -> tuple[type, dict]:
+    def cmd_source(self, word: str) -> CommandParts:
         selectors: list[A.SourceSelector] = []
         bounds: dict[str, A.Expr] = {}
         while self.tok.kind not in (T.PIPE, T.EOF, T.RPAREN):
@@ -310,7 +309,7 @@ class CommandParsers(ExpressionParser):
         self.expect(T.RPAREN, "')'")
         return A.SourceSelector(kind, tuple(args), tuple(named), span=self.span_from(start))
 
-    def cmd_lookup(self, word: str) -> tuple[type, dict]:
+    def cmd_lookup(self, word: str) -> CommandParts:
         table = self.parse_name("a lookup table name")
         matches = self.parse_projections()
         if not self.at_word("output", "outputnew"):
@@ -320,7 +319,7 @@ class CommandParsers(ExpressionParser):
         cls = A.Lookup if word == "lookup" else A.CidrLookup
         return cls, {"table": table, "matches": matches, "mode": mode, "outputs": outputs}
 
-    def cmd_json(self, word: str) -> tuple[type, dict]:
+    def cmd_json(self, word: str) -> CommandParts:
         """`json field=<field> "<path>" as <alias>` (§3.5)."""
         if self.tok.word != "field" or not (self.peek().kind == T.OP and self.peek().text == "="):
             raise self.unexpected("field=<field> after 'json'")
@@ -343,7 +342,7 @@ class CommandParsers(ExpressionParser):
         alias = self.parse_name("an alias name")
         return A.JsonExtract, {"name": "json", "source": source, "path": path, "alias": alias}
 
-    def cmd_saved_query(self, name_tok: T.Token) -> tuple[type, dict]:
+    def cmd_saved_query(self, name_tok: T.Token) -> CommandParts:
         """`$Name(p = "v", ...)` (§3.19): parameter names are unique, at most 20, values literal."""
         name = str(name_tok.value)
         if not name.strip():
@@ -374,7 +373,7 @@ class CommandParsers(ExpressionParser):
         self.expect(T.RPAREN, "',' or ')'")
         return A.SavedQueryCall, {"name": "$" + name, "query_name": name, "params": tuple(params)}
 
-    def parse_generic(self, name: str) -> tuple[type, dict]:
+    def parse_generic(self, name: str) -> CommandParts:
         """Collect argument tokens up to the next top-level '|' (newer commands, syntax only)."""
         args: list[str] = []
         depth = 0

@@ -20,12 +20,12 @@ Lexical decisions (also in docs/semantics.md, "Language"):
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+import string
 
-from trailq.numbers import from_text
 from trailq.errors import QueryError
 from trailq.lang import tokens as T
-from trailq.lang.ast import DURATION_UNITS
+from trailq.lang.units import DURATION_UNITS
+from trailq.numbers import from_text
 from trailq.source import Span
 
 _UNITS = "|".join(sorted(DURATION_UNITS, key=len, reverse=True))
@@ -52,8 +52,6 @@ _REGEX_LINES = re.compile(r"/((?:\\.|[^/\\])*)/", re.DOTALL)  # a regex whose li
 _SEGMENT = re.compile(_SEG)
 _ESCAPE = re.compile(r"\\(.)")
 _ESCAPES = {"\\": "\\", '"': '"', "'": "'", "n": "\n", "r": "\r", "t": "\t"}
-_NAMED_GROUP = re.compile(r"(?<!\\)((?:\\\\)*)\(\?<(?=[A-Za-z_])")
-_PLACEHOLDER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def decode_string(body: str) -> str:
@@ -69,23 +67,6 @@ def encode_string(value: str) -> str:
         value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
     )
     return f'"{escaped}"'
-
-
-def regex_to_python(pattern: str) -> str:
-    """A Logs Insights regex body → Python `re` syntax: `(?<name>` becomes `(?P<name>`."""
-    return _NAMED_GROUP.sub(r"\1(?P<", pattern)
-
-
-@lru_cache(maxsize=512)
-def regex_error(pattern: str) -> str | None:
-    """None when the regex compiles, else Python's message (cached: catalogs repeat patterns)."""
-    try:
-        re.compile(regex_to_python(pattern))
-    except re.error as exc:
-        return str(exc)
-    except (RecursionError, OverflowError, ValueError) as exc:  # pathological patterns
-        return str(exc) or type(exc).__name__
-    return None
 
 
 def split_field(text: str) -> tuple[tuple[str, ...], bool]:
@@ -153,14 +134,15 @@ class Lexer:
             value: object = float(text) if "." in text else from_text(text)  # numbers.py: no unbounded ints
             return T.Token(T.NUMBER, text, start, end, value)
         if kind == "duration":
-            amount = re.match(r"\d+(?:\.\d+)?", text).group(0)  # type: ignore[union-attr]
+            # The duration rule matched digits, maybe a fraction, then a unit made of letters.
+            amount = text.rstrip(string.ascii_letters)
             unit = text[len(amount) :].lower()
             number = float(amount) if "." in amount else from_text(amount)
             return T.Token(T.DURATION, text, start, end, (number, unit))
         if kind == "comment":
             return T.Token(T.COMMENT, text, start, end, text.rstrip())
         if kind == "placeholder":
-            name = _PLACEHOLDER_NAME.search(text[2:-2]).group(0)  # type: ignore[union-attr]
+            name = text[2:-2].strip()  # the rule allows spaces around the name only
             if not self.placeholders:
                 raise self.error(f"unrendered parameter {{{{{name}}}}}", start, end)
             return T.Token(T.PLACEHOLDER, text, start, end, name)

@@ -3,58 +3,20 @@ expressions by a Pratt parser whose binding powers live in one table.
 
 The work is split three ways: cursor.py (tokens, comments, errors), pratt.py (expressions and
 the precedence table), commands.py (one method per command). This module ties them together:
-the entry point `parse`, the query/command loop and the keyword → command dispatch table. The
-names other modules import from here (the precedence table, RESERVED, ...) are re-exported.
-
-Only `trailq.errors.QueryError` escapes `parse` (a hypothesis test holds us to it).
+the query/command loop and the keyword → command dispatch table. The entry point `parse`
+(syntax, then the static checks of analysis.py) is `trailq.lang.parse`, in the package's
+`__init__`, above both: the printer parses text back with `Parser`, and analysis prints.
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 
 from trailq.lang import ast as A
 from trailq.lang import tokens as T
-from trailq.lang.commands import (
-    DIFF_PERIODS,
-    MAX_LIMIT,
-    MAX_SAVED_QUERY_PARAMS,
-    PARAMETER_VALUES,
-    SOURCE_SELECTORS,
-    CommandParsers,
-)
-from trailq.lang.pratt import (
-    BINDING,
-    COMPARISONS,
-    MAX_DEPTH,
-    POSTFIX,
-    PREFIX_MINUS,
-    PREFIX_NOT,
-    RESERVED,
-    RIGHT_ASSOC,
-)
+from trailq.lang.commands import CommandParsers, CommandParts
 from trailq.source import Span
-
-__all__ = [
-    "BINDING",
-    "COMMAND_PARSERS",
-    "COMPARISONS",
-    "DIFF_PERIODS",
-    "GENERIC_COMMANDS",
-    "MAX_DEPTH",
-    "MAX_LIMIT",
-    "MAX_SAVED_QUERY_PARAMS",
-    "PARAMETER_VALUES",
-    "POSTFIX",
-    "PREFIX_MINUS",
-    "PREFIX_NOT",
-    "RESERVED",
-    "RIGHT_ASSOC",
-    "SOURCE_SELECTORS",
-    "CommandParser",
-    "Parser",
-    "parse",
-]
 
 # Newer commands parsed syntactically only (§3.18, §3.17): spelling → canonical name.
 GENERIC_COMMANDS = {
@@ -65,25 +27,6 @@ GENERIC_COMMANDS = {
     )
 }
 GENERIC_COMMANDS["count_frequent"] = "countFrequent"
-
-
-def parse(text: str, *, origin: str = "query", placeholders: bool = False, strict: bool = False) -> A.Query:
-    """Parse and statically check one query. Raises QueryError (syntax, unknown-command,
-    unknown-function, arity, semantic) pointing at the characters at fault. Warnings (text the
-    service may run, lang/diagnostics.py) are on `query.warnings`; with `strict` the first one
-    is raised as an error instead."""
-    from dataclasses import replace
-
-    from trailq.lang.analysis import check
-
-    if not isinstance(text, str):
-        raise TypeError("query text must be a str")
-    parser = Parser(text, origin=origin, placeholders=placeholders)
-    query = parser.parse_query()
-    warnings = sorted(parser.warnings + check(query, origin=origin), key=lambda w: (w.span.start, w.span.end))
-    if strict and warnings:
-        raise warnings[0].as_error()
-    return replace(query, warnings=tuple(warnings)) if warnings else query
 
 
 class Parser(CommandParsers):
@@ -108,13 +51,13 @@ class Parser(CommandParsers):
             if self.tok.kind == until:
                 break
             raise self.unexpected("'|' or the end of the query")
-        trailing = tuple(c.value for c, _ in self.comments)  # type: ignore[misc]
+        trailing = tuple(str(c.value) for c, _ in self.comments)
         self.comments.clear()
         return A.Query(tuple(commands), text=self.text, trailing_comments=trailing, span=self.span_from(start))
 
     def parse_command(self) -> A.Command:
         tok = self.tok
-        leading = tuple(c.value for c, _ in self.comments)  # type: ignore[misc]
+        leading = tuple(str(c.value) for c, _ in self.comments)
         self.comments.clear()
         fields = self.command_body(tok)
         end = self.prev_end
@@ -125,7 +68,7 @@ class Parser(CommandParsers):
             if own_line and comment.start >= end:
                 keep.append((comment, own_line))
             else:
-                trailing.append(comment.value)  # type: ignore[arg-type]
+                trailing.append(str(comment.value))
         self.comments = keep
         cls, kwargs = fields
         return cls(
@@ -136,7 +79,7 @@ class Parser(CommandParsers):
             trailing_comments=tuple(trailing),
         )
 
-    def command_body(self, tok: T.Token) -> tuple[type, dict]:
+    def command_body(self, tok: T.Token) -> CommandParts:
         """Dispatch on the command word (or a `$Name` saved-query token) and parse the rest."""
         if tok.kind == T.SAVED_QUERY:
             self.advance()
@@ -146,18 +89,18 @@ class Parser(CommandParsers):
             raise self.unexpected("a command")
         method = COMMAND_PARSERS.get(word)
         generic = GENERIC_COMMANDS.get(word)
-        if method is None and generic is None:
-            known = sorted({*COMMAND_PARSERS, *GENERIC_COMMANDS})
-            import difflib
+        if method is not None:
+            self.advance()
+            return method(self, word)
+        if generic is not None:
+            self.advance()
+            return self.parse_generic(generic)
+        close = difflib.get_close_matches(word, sorted({*COMMAND_PARSERS, *GENERIC_COMMANDS}), n=1)
+        hint = f"did you mean '{close[0]}'?" if close else None
+        raise self.error(f"unknown command '{tok.text}'", tok.span, "unknown-command", hint)
 
-            close = difflib.get_close_matches(word, known, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else None
-            raise self.error(f"unknown command '{tok.text}'", tok.span, "unknown-command", hint)
-        self.advance()
-        return method(self, word) if method is not None else self.parse_generic(generic)  # type: ignore[arg-type]
 
-
-CommandParser = Callable[[Parser, str], "tuple[type, dict]"]
+CommandParser = Callable[[Parser, str], CommandParts]
 
 COMMAND_PARSERS: dict[str, CommandParser] = {
     "fields": Parser.cmd_fields,

@@ -4,18 +4,19 @@ Precedence, loosest first (decided; AWS does not document it): or < and < not < 
 (= != < <= > >= like, not like, =~, in, not in) < + - < * / % < ^ (right-assoc) < unary minus
 < postfix (call, [index], .member). `!x` is read as `not x`.
 
-The printer reads the same table (via trailq.lang.parser) to decide where parentheses go.
+The printer reads the same table to decide where parentheses go.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from trailq.lang import ast as A
 from trailq.lang import functions
 from trailq.lang import tokens as T
 from trailq.lang.cursor import TokenCursor
-from trailq.lang.lexer import regex_error
+from trailq.lang.regex import regex_error
 from trailq.source import Span
 
 # Binding powers of infix operators (by op text, or lower-cased keyword).
@@ -76,56 +77,70 @@ class ExpressionParser(TokenCursor):
         return BINDING[word]
 
     def nud(self) -> A.Expr:
+        """An operand or a prefix operator: the parselet for the current token's kind (NUD)."""
         self.relex_regex()
-        tok = self.tok
-        kind = tok.kind
-        if kind == T.NUMBER:
-            self.advance()
-            if "e" in tok.text.lower():
-                self.warn("exponent-number", f"{tok.text} is in scientific notation, which no AWS page shows", tok.span)
-            return A.Number(tok.value, text=tok.text, span=tok.span)  # type: ignore[arg-type]
-        if kind == T.DURATION:
-            self.advance()
-            amount, unit = tok.value  # type: ignore[misc]
-            return A.Duration(amount, unit, span=tok.span)
-        if kind == T.STRING:
-            self.advance()
-            return A.String(str(tok.value), raw=tok.text, span=tok.span)
-        if kind == T.PLACEHOLDER:
-            self.advance()
-            return A.Placeholder(str(tok.value), span=tok.span)
-        if kind == T.REGEX:
-            return self.regex_literal()
-        if kind == T.OP and tok.text == "-":
+        parselet = NUD.get(self.tok.kind)
+        if parselet is None:
+            raise self.unexpected("an expression")
+        return parselet(self)
+
+    def number_literal(self) -> A.Number:
+        tok = self.advance()
+        if "e" in tok.text.lower():
+            self.warn("exponent-number", f"{tok.text} is in scientific notation, which no AWS page shows", tok.span)
+        return A.Number(tok.number(), text=tok.text, span=tok.span)
+
+    def duration_literal(self) -> A.Duration:
+        tok = self.advance()
+        amount, unit = tok.duration()
+        return A.Duration(amount, unit, span=tok.span)
+
+    def string_literal(self) -> A.String:
+        tok = self.advance()
+        return A.String(str(tok.value), raw=tok.text, span=tok.span)
+
+    def placeholder(self) -> A.Placeholder:
+        tok = self.advance()
+        return A.Placeholder(str(tok.value), span=tok.span)
+
+    def prefix_operator(self) -> A.Expr:
+        if self.tok.text == "-":
             return self.negation()
-        if kind == T.OP and tok.text == "!" or tok.word == "not":
-            self.advance()
-            operand = self.parse_expr(PREFIX_NOT)
-            return A.Unary("not", operand, span=self.span_from(tok.start))
-        if kind == T.LPAREN:
-            self.advance()
-            inner = self.parse_expr()
-            self.expect(T.RPAREN, "')'")
-            return inner
-        if kind == T.LBRACKET:
-            return self.list_literal()
-        if kind == T.LBRACE:
-            return self.map_literal()
-        if kind == T.IDENT:
-            if tok.word in RESERVED:
-                raise self.error(f"expected an expression, found keyword '{tok.text}'", tok.span)
-            return self.parse_field_or_call()
+        if self.tok.text == "!":
+            return self.logical_not()
         raise self.unexpected("an expression")
+
+    def logical_not(self) -> A.Unary:
+        """`not x` or `!x`."""
+        start = self.advance().start
+        operand = self.parse_expr(PREFIX_NOT)
+        return A.Unary("not", operand, span=self.span_from(start))
+
+    def group(self) -> A.Expr:
+        """`( expr )`: parentheses leave no node."""
+        self.advance()
+        inner = self.parse_expr()
+        self.expect(T.RPAREN, "')'")
+        return inner
+
+    def identifier(self) -> A.Expr:
+        """A field or a function call; `not` here is the prefix operator."""
+        tok = self.tok
+        if tok.word == "not":
+            return self.logical_not()
+        if tok.word in RESERVED:
+            raise self.error(f"expected an expression, found keyword '{tok.text}'", tok.span)
+        return self.parse_field_or_call()
 
     def negation(self) -> A.Expr:
         minus = self.advance()
         nxt = self.tok
         if nxt.kind == T.NUMBER and nxt.start == minus.end:
             self.advance()
-            return A.Number(-nxt.value, text="-" + nxt.text, span=self.span_from(minus.start))  # type: ignore[operator]
+            return A.Number(-nxt.number(), text="-" + nxt.text, span=self.span_from(minus.start))
         if nxt.kind == T.DURATION and nxt.start == minus.end:
             self.advance()
-            amount, unit = nxt.value  # type: ignore[misc]
+            amount, unit = nxt.duration()
             return A.Duration(-amount, unit, span=self.span_from(minus.start))
         operand = self.parse_expr(PREFIX_MINUS)
         return A.Unary("-", operand, span=self.span_from(minus.start))
@@ -264,3 +279,18 @@ class ExpressionParser(TokenCursor):
             self.expect(T.RPAREN, "')'")
             return A.Subquery(query, span=self.span_from(tok.start))
         raise self.unexpected("'[' (a list) after 'in'")
+
+
+# Token kind → the parselet that starts an expression with it (the NUD of a Pratt parser).
+NUD: dict[str, Callable[[ExpressionParser], A.Expr]] = {
+    T.NUMBER: ExpressionParser.number_literal,
+    T.DURATION: ExpressionParser.duration_literal,
+    T.STRING: ExpressionParser.string_literal,
+    T.PLACEHOLDER: ExpressionParser.placeholder,
+    T.REGEX: ExpressionParser.regex_literal,
+    T.OP: ExpressionParser.prefix_operator,
+    T.LPAREN: ExpressionParser.group,
+    T.LBRACKET: ExpressionParser.list_literal,
+    T.LBRACE: ExpressionParser.map_literal,
+    T.IDENT: ExpressionParser.identifier,
+}

@@ -14,16 +14,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import singledispatch
 
-from trailq.numbers import from_text
+from trailq.errors import QueryError
 from trailq.lang import ast as A
 from trailq.lang.lexer import decode_string, encode_string
-from trailq.lang.parser import BINDING, PREFIX_MINUS, PREFIX_NOT, RESERVED, RIGHT_ASSOC
+from trailq.lang.parser import Parser
+from trailq.lang.pratt import BINDING, POSTFIX, PREFIX_MINUS, PREFIX_NOT, RESERVED, RIGHT_ASSOC
+from trailq.numbers import from_text
 
 _PLAIN_FIRST = re.compile(r"@*[A-Za-z_@][A-Za-z0-9_@]*\Z")
 _PLAIN_REST = re.compile(r"[A-Za-z0-9_@]+\Z")
-_ATOM = 100
-_POSTFIX = 90
+_ATOM = 100  # above every operator: a literal, a name or a call never needs parentheses
 
 
 def flat_query_text(query: A.Query) -> str:
@@ -109,7 +111,7 @@ def precedence(node: A.Expr) -> int:
     if isinstance(node, (A.Number, A.Duration)) and node_negative(node):
         return PREFIX_MINUS
     if isinstance(node, (A.Index, A.Member)):
-        return _POSTFIX
+        return POSTFIX
     return _ATOM
 
 
@@ -141,58 +143,113 @@ def wrap(node: A.Expr, needs_parens: bool) -> str:
     return f"({text})" if needs_parens else text
 
 
+@singledispatch
 def expr_text(node: A.Expr) -> str:
-    """Canonical text of one expression."""
-    if isinstance(node, A.Field):
-        return field_text(node)
-    if isinstance(node, A.String):
-        return string_text(node)
-    if isinstance(node, A.Number):
-        return number_text(node)
-    if isinstance(node, A.Duration):
-        return f"{number_literal(node.amount)}{node.unit}"
-    if isinstance(node, A.Regex):
-        return f"/{node.pattern}/"
-    if isinstance(node, A.Placeholder):
-        return "{{" + node.name + "}}"
-    if isinstance(node, A.Star):
-        return "*"
-    if isinstance(node, A.ListLiteral):
-        return "[" + ", ".join(expr_text(item) for item in node.items) + "]"
-    if isinstance(node, A.MapLiteral):
-        return "{" + ", ".join(f"{encode_string(k)}: {expr_text(v)}" for k, v in node.entries) + "}"
-    if isinstance(node, A.Call):
-        return node.name + "(" + ", ".join(expr_text(arg) for arg in node.args) + ")"
-    if isinstance(node, A.Unary):
-        own = precedence(node)
-        if node.op == "not":
-            return "not " + wrap(node.operand, precedence(node.operand) < own)
-        operand = node.operand
-        # `-5` would read back as the literal -5, so a negated literal keeps its parentheses.
-        literal = isinstance(operand, (A.Number, A.Duration))
-        return "-" + wrap(operand, literal or precedence(operand) < own)
-    if isinstance(node, A.Binary):
-        left_parens, right_parens = binary_parens(node)
-        return f"{wrap(node.left, left_parens)} {node.op} {wrap(node.right, right_parens)}"
-    if isinstance(node, A.Like):
-        own = precedence(node)
-        op = "not like" if node.negated else "like"
-        return f"{wrap(node.operand, precedence(node.operand) < own)} {op} {wrap(node.pattern, precedence(node.pattern) <= own)}"
-    if isinstance(node, A.Match):
-        own = precedence(node)
-        return f"{wrap(node.operand, precedence(node.operand) < own)} =~ {wrap(node.pattern, precedence(node.pattern) <= own)}"
-    if isinstance(node, A.In):
-        own = precedence(node)
-        op = "not in" if node.negated else "in"
-        return f"{wrap(node.operand, precedence(node.operand) < own)} {op} {expr_text(node.items)}"
-    if isinstance(node, A.Subquery):
-        inner = flat_query_text(node.query)
-        return f"({inner}\n)" if "#" in inner else f"({inner})"
-    if isinstance(node, A.Index):
-        return f"{wrap(node.base, precedence(node.base) < _POSTFIX)}[{expr_text(node.index)}]"
-    if isinstance(node, A.Member):
-        return f"{wrap(node.base, precedence(node.base) < _POSTFIX)}.{quote_segment(node.name, False)}"
+    """Canonical text of one expression (one function per node class, registered below)."""
     raise TypeError(f"not an expression node: {node!r}")
+
+
+@expr_text.register
+def _(node: A.Field) -> str:
+    return field_text(node)
+
+
+@expr_text.register
+def _(node: A.String) -> str:
+    return string_text(node)
+
+
+@expr_text.register
+def _(node: A.Number) -> str:
+    return number_text(node)
+
+
+@expr_text.register
+def _(node: A.Duration) -> str:
+    return f"{number_literal(node.amount)}{node.unit}"
+
+
+@expr_text.register
+def _(node: A.Regex) -> str:
+    return f"/{node.pattern}/"
+
+
+@expr_text.register
+def _(node: A.Placeholder) -> str:
+    return "{{" + node.name + "}}"
+
+
+@expr_text.register
+def _(node: A.Star) -> str:
+    return "*"
+
+
+@expr_text.register
+def _(node: A.ListLiteral) -> str:
+    return "[" + ", ".join(expr_text(item) for item in node.items) + "]"
+
+
+@expr_text.register
+def _(node: A.MapLiteral) -> str:
+    return "{" + ", ".join(f"{encode_string(k)}: {expr_text(v)}" for k, v in node.entries) + "}"
+
+
+@expr_text.register
+def _(node: A.Call) -> str:
+    return node.name + "(" + ", ".join(expr_text(arg) for arg in node.args) + ")"
+
+
+@expr_text.register
+def _(node: A.Unary) -> str:
+    own = precedence(node)
+    if node.op == "not":
+        return "not " + wrap(node.operand, precedence(node.operand) < own)
+    operand = node.operand
+    # `-5` would read back as the literal -5, so a negated literal keeps its parentheses.
+    literal = isinstance(operand, (A.Number, A.Duration))
+    return "-" + wrap(operand, literal or precedence(operand) < own)
+
+
+@expr_text.register
+def _(node: A.Binary) -> str:
+    left_parens, right_parens = binary_parens(node)
+    return f"{wrap(node.left, left_parens)} {node.op} {wrap(node.right, right_parens)}"
+
+
+@expr_text.register
+def _(node: A.Like) -> str:
+    own = precedence(node)
+    op = "not like" if node.negated else "like"
+    return f"{wrap(node.operand, precedence(node.operand) < own)} {op} {wrap(node.pattern, precedence(node.pattern) <= own)}"
+
+
+@expr_text.register
+def _(node: A.Match) -> str:
+    own = precedence(node)
+    return f"{wrap(node.operand, precedence(node.operand) < own)} =~ {wrap(node.pattern, precedence(node.pattern) <= own)}"
+
+
+@expr_text.register
+def _(node: A.In) -> str:
+    own = precedence(node)
+    op = "not in" if node.negated else "in"
+    return f"{wrap(node.operand, precedence(node.operand) < own)} {op} {expr_text(node.items)}"
+
+
+@expr_text.register
+def _(node: A.Subquery) -> str:
+    inner = flat_query_text(node.query)
+    return f"({inner}\n)" if "#" in inner else f"({inner})"
+
+
+@expr_text.register
+def _(node: A.Index) -> str:
+    return f"{wrap(node.base, precedence(node.base) < POSTFIX)}[{expr_text(node.index)}]"
+
+
+@expr_text.register
+def _(node: A.Member) -> str:
+    return f"{wrap(node.base, precedence(node.base) < POSTFIX)}.{quote_segment(node.name, False)}"
 
 
 def number_literal(value: int | float) -> str:
@@ -249,9 +306,6 @@ def sort_key_text(key: A.SortKey) -> str:
 
 
 def _reads_back(text: str, expr: A.Expr) -> bool:
-    from trailq.errors import QueryError
-    from trailq.lang.parser import Parser
-
     try:
         command = Parser("fields " + text, placeholders=True).parse_query().commands
     except QueryError:
@@ -276,57 +330,102 @@ def projections_text(items: tuple[A.Projection, ...]) -> str:
 # -- commands --------------------------------------------------------------------------------
 
 
+@singledispatch
 def command_text(c: A.Command) -> str:
-    """Canonical text of one command (no pipe, no comments)."""
-    if isinstance(c, A.Fields):
-        return "fields " + projections_text(c.items)
-    if isinstance(c, A.Display):
-        return "display " + projections_text(c.items)
-    if isinstance(c, A.Filter):
-        return f"{c.keyword} {expr_text(c.condition)}"
-    if isinstance(c, A.Stats):
-        text = "stats " + projections_text(c.aggregations)
-        text += " by " + projections_text(c.by) if c.by else ""
-        return text + (" offset " + expr_text(c.offset) if c.offset is not None else "")
-    if isinstance(c, A.Sort):
-        return f"{c.keyword} " + ", ".join(sort_key_text(key) for key in c.keys)
-    if isinstance(c, A.Limit):
-        return f"{c.keyword} {'any ' if c.any else ''}{expr_text(c.count)}"
-    if isinstance(c, A.Parse):
-        return parse_text(c)
-    if isinstance(c, A.Dedup):
-        return "dedup " + ", ".join(expr_text(f) for f in c.fields)
-    if isinstance(c, A.Unnest):
-        return f"unnest {expr_text(c.field)} into {name_text(c.into)}"
-    if isinstance(c, A.Unmask):
-        return "unmask"
-    if isinstance(c, A.Anomaly):
-        return "anomaly"
-    if isinstance(c, A.Pattern):
-        return "pattern " + expr_text(c.expr)
-    if isinstance(c, A.Diff):
-        return "diff" + (f" {c.period}" if c.period else "")
-    if isinstance(c, A.FilterIndex):
-        return "filterIndex " + expr_text(c.condition)
-    if isinstance(c, A.Source):
-        return source_text(c)
-    if isinstance(c, (A.Lookup, A.CidrLookup)):
-        word = "lookup" if isinstance(c, A.Lookup) else "cidrlookup"
-        return f"{word} {name_text(c.table)} {projections_text(c.matches)} {c.mode} {projections_text(c.outputs)}"
-    if isinstance(c, A.JsonExtract):
-        source = "" if c.source is None else expr_text(c.source)
-        path = "" if c.path is None else expr_text(c.path)
-        return f"json field={source} {path} as {name_text(c.alias or '')}"
-    if isinstance(c, A.SavedQueryCall):
-        return saved_query_text(c)
-    if isinstance(c, A.GenericCommand):
-        return (c.name + " " + generic_args_text(c.args)).rstrip()
+    """Canonical text of one command (no pipe, no comments); one function per command class."""
     raise TypeError(f"not a command node: {c!r}")
+
+
+@command_text.register
+def _(c: A.Fields) -> str:
+    return "fields " + projections_text(c.items)
+
+
+@command_text.register
+def _(c: A.Display) -> str:
+    return "display " + projections_text(c.items)
+
+
+@command_text.register
+def _(c: A.Filter) -> str:
+    return f"{c.keyword} {expr_text(c.condition)}"
+
+
+@command_text.register
+def _(c: A.Stats) -> str:
+    text = "stats " + projections_text(c.aggregations)
+    text += " by " + projections_text(c.by) if c.by else ""
+    return text + (" offset " + expr_text(c.offset) if c.offset is not None else "")
+
+
+@command_text.register
+def _(c: A.Sort) -> str:
+    return f"{c.keyword} " + ", ".join(sort_key_text(key) for key in c.keys)
+
+
+@command_text.register
+def _(c: A.Limit) -> str:
+    return f"{c.keyword} {'any ' if c.any else ''}{expr_text(c.count)}"
+
+
+@command_text.register
+def _(c: A.Dedup) -> str:
+    return "dedup " + ", ".join(expr_text(f) for f in c.fields)
+
+
+@command_text.register
+def _(c: A.Unnest) -> str:
+    return f"unnest {expr_text(c.field)} into {name_text(c.into)}"
+
+
+@command_text.register
+def _(c: A.Unmask) -> str:
+    return "unmask"
+
+
+@command_text.register
+def _(c: A.Anomaly) -> str:
+    return "anomaly"
+
+
+@command_text.register
+def _(c: A.Pattern) -> str:
+    return "pattern " + expr_text(c.expr)
+
+
+@command_text.register
+def _(c: A.Diff) -> str:
+    return "diff" + (f" {c.period}" if c.period else "")
+
+
+@command_text.register
+def _(c: A.FilterIndex) -> str:
+    return "filterIndex " + expr_text(c.condition)
+
+
+@command_text.register(A.Lookup)
+@command_text.register(A.CidrLookup)
+def _(c: A.Lookup | A.CidrLookup) -> str:
+    word = "lookup" if isinstance(c, A.Lookup) else "cidrlookup"
+    return f"{word} {name_text(c.table)} {projections_text(c.matches)} {c.mode} {projections_text(c.outputs)}"
+
+
+@command_text.register
+def _(c: A.JsonExtract) -> str:
+    source = "" if c.source is None else expr_text(c.source)
+    path = "" if c.path is None else expr_text(c.path)
+    return f"json field={source} {path} as {name_text(c.alias or '')}"
+
+
+@command_text.register
+def _(c: A.GenericCommand) -> str:
+    return (c.name + " " + generic_args_text(c.args)).rstrip()
 
 
 _SAVED_QUERY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
+@command_text.register
 def saved_query_text(c: A.SavedQueryCall) -> str:
     """`$Name(p = "v", n = 10)`; a name that is not one plain word in backticks."""
     name = c.query_name if _SAVED_QUERY_NAME.match(c.query_name) else f"`{c.query_name}`"
@@ -334,6 +433,7 @@ def saved_query_text(c: A.SavedQueryCall) -> str:
     return f"${name}({params})"
 
 
+@command_text.register
 def parse_text(c: A.Parse) -> str:
     parts = ["parse"]
     if c.source is not None:
@@ -349,6 +449,7 @@ def parse_text(c: A.Parse) -> str:
     return " ".join(parts)
 
 
+@command_text.register
 def source_text(c: A.Source) -> str:
     parts = ["SOURCE"]
     for sel in c.selectors:
@@ -370,11 +471,13 @@ _BARE_LOG_GROUP = re.compile(r"[.\-_/#A-Za-z0-9]+\Z")
 def log_group_text(sel: A.SourceSelector) -> str:
     """A SOURCE log group name as it was written: bare, backquoted or quoted."""
     name = sel.args[0]
-    value = name.value if isinstance(name, A.String) else None
-    bare_ok = value is not None and _BARE_LOG_GROUP.match(value) and not value.startswith("#")
-    if bare_ok and sel.quote == "bare" and value.lower() not in ("start", "end"):  # type: ignore[union-attr]
+    if not isinstance(name, A.String):
+        return expr_text(name)
+    value = name.value
+    bare_ok = _BARE_LOG_GROUP.match(value) and not value.startswith("#") and value.lower() not in ("start", "end")
+    if bare_ok and sel.quote == "bare":
         return value
-    if value is not None and sel.quote == "`" and "`" not in value and "\n" not in value:
+    if sel.quote == "`" and "`" not in value and "\n" not in value:
         return f"`{value}`"
     return expr_text(name)
 

@@ -68,5 +68,19 @@ class Token:
             return self.text.lower()
         return None
 
+    def number(self) -> int | float:
+        """A NUMBER token's value (the lexer stores an int or a float)."""
+        if isinstance(self.value, (int, float)):
+            return self.value
+        raise TypeError(f"not a number token: {self!r}")
+
+    def duration(self) -> tuple[int | float, str]:
+        """A DURATION token's (amount, unit) (the lexer stores that pair, unit lower-cased)."""
+        if isinstance(self.value, tuple):
+            amount, unit = self.value
+            if isinstance(amount, (int, float)) and isinstance(unit, str):
+                return amount, unit
+        raise TypeError(f"not a duration token: {self!r}")
+
     def __repr__(self) -> str:
         return f"Token({self.kind}, {self.text!r}, {self.start}, {self.end})"

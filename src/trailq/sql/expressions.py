@@ -63,7 +63,7 @@ VARCHAR = exp.DataType.build("varchar")
 def regex_for_sql(pattern: str, node: object, text: str) -> str:
     """A Logs Insights regex as RE2/Java accept it: named groups unnamed (trailq extracts groups by
     position), constructs only one side has (lookaround, backreferences) refused."""
-    from trailq.lang.lexer import regex_to_python
+    from trailq.lang.regex import regex_to_python
 
     python = regex_to_python(pattern)
     if re.search(r"\(\?<?[=!]|\\[1-9]", python):
