@@ -6,19 +6,20 @@ Part of the command line (it prints and exits); the work itself is in runs.py an
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import shutil
 import signal
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 import click
 
 from trailq import catalog as catalog_mod, errors, runs
-from trailq.cli import aws_plan_from, catalog_option, main, option_group, param_option, signal_exit_code
+from trailq.cli_base import (
+    Execution, account_options, aws_plan_from, catalog_option, main, option_group, param_option, settle_seconds,
+    signal_exit_code, time_flags,
+)
 from trailq.destinations import ALLOW_FLAG, check_destinations
 from trailq.fileio import STDOUT, check_writable, write_atomic
 from trailq.streams import write_stdout
@@ -55,11 +56,7 @@ aws_options = option_group(
     click.option("--discover/--no-discover", default=None,
                  help="Find every CloudTrail log group per account and region (the default without --log-group); "
                       "--no-discover queries the catalog's log groups as named."),
-    click.option("--region", "regions", multiple=True, help="Region(s): repeatable, comma lists, or all."),
-    click.option("--profile", "profiles", multiple=True, help="AWS profile, one account each (repeatable)."),
-    click.option("--role-arn", "role_arns", multiple=True, help="Role to assume from the base credentials (repeatable)."),
-    click.option("--external-id", help="External id for --role-arn."),
-    click.option("--role-session-name", default="trailq", show_default=True),
+    account_options,
     click.option("--limit", type=click.IntRange(1, 100_000), help="Rows per query (StartQuery limit)."),
     click.option("--timeout", default=None, help="Deadline for the whole run. [default: 15m on CloudWatch; none locally] "
                  "Locally, reading stops there: exit 5 with the rows of the part read, the rest reported unread."),
@@ -258,15 +255,6 @@ def _terminal_width(o: dict[str, Any]) -> int | None:
     return shutil.get_terminal_size().columns if to_stdout and sys.stdout is not None and sys.stdout.isatty() else None
 
 
-@dataclass
-class Execution:
-    results: list[Result]
-    notices: list[str]
-    exit_code: int
-    windows: dict[str, TimeRange] = dataclasses.field(default_factory=dict)  # CloudWatch: each query's window
-    commit_state: Callable[[], None] = lambda: None  # records --state windows; call after output
-
-
 def _execute(o: dict[str, Any], *, only_checks: bool, cat: catalog_mod.Catalog | None = None) -> Execution:
     """Select, render and run the queries the options name, on the backend they choose."""
     cat = cat or catalog_mod.load(o["catalogs"])
@@ -293,14 +281,6 @@ def _execute(o: dict[str, Any], *, only_checks: bool, cat: catalog_mod.Catalog |
             progress.close()
 
 
-def _time_flags(o: dict[str, Any]) -> runs.TimeFlags:
-    return runs.TimeFlags(o["since"], o["start"], o["end"], utc_now())
-
-
-def _settle_seconds(o: dict[str, Any]) -> float:
-    return parse_duration_seconds(o["settle"], "--settle", allow_zero=True)
-
-
 def _execute_local(queries: list[runs.QueryToRun], o: dict[str, Any], progress: Any, only_checks: bool = False) -> Execution:
     from trailq import engine
 
@@ -312,9 +292,9 @@ def _execute_local(queries: list[runs.QueryToRun], o: dict[str, Any], progress: 
     deadline = None
     if o["timeout"] is not None:
         deadline = time.monotonic() + parse_duration_seconds(o["timeout"], "--timeout")
-    flags = _time_flags(o)
+    flags = time_flags(o)
     window, window_notices = runs.local_window(flags, state_since=(queries[0].since or "24h") if o["state_file"] else None)
-    state = runs.Windows(o["state_file"], _settle_seconds(o), flags.now, keys=runs.state_keys(queries),
+    state = runs.Windows(o["state_file"], settle_seconds(o), flags.now, keys=runs.state_keys(queries),
                          explicit_start=o["start"] is not None) if o["state_file"] else None
     stdin = sys.stdin.buffer if "-" in sources else None
     with _sigterm_fails_the_run():
@@ -358,12 +338,12 @@ def _execute_aws(queries: list[runs.QueryToRun], o: dict[str, Any], progress: An
         raise errors.UsageError("--strict applies to --source/--sample runs")
     if o["engine"] != runs.LOCAL_ENGINES[0]:
         raise errors.UsageError("--engine applies to --source/--sample runs")
-    flags = _time_flags(o)
+    flags = time_flags(o)
     flags.window(default_since=queries[0].since or "24h")  # bad flags fail before any call
     plan = aws_plan_from(o)
     with cancel_on_signals() as signals:
         outcome = runs.run_aws(
-            queries, plan, flags=flags, state_path=o["state_file"], settle_seconds=_settle_seconds(o),
+            queries, plan, flags=flags, state_path=o["state_file"], settle_seconds=settle_seconds(o),
             cancel=signals.event, on_progress=progress,
             # Each query's own catalog log groups, unless the command line names some (or --discover).
             catalog_log_groups=not o["log_groups"] and not o["discover"],
