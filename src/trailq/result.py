@@ -15,6 +15,9 @@ CANCELLED = "Cancelled"
 TIMEOUT = "Timeout"
 UNKNOWN = "Unknown"
 ERROR = "Error"  # failed on our side (access denied, bad parameter, unreadable input)
+# A query in one of these has ended (the others: Scheduled, Running); the progress display and
+# everything else that asks "is it over?" use this one set.
+FINAL_STATUSES = frozenset({COMPLETE, FAILED, CANCELLED, TIMEOUT, UNKNOWN, ERROR})
 
 
 @dataclass(frozen=True)
