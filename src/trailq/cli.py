@@ -12,7 +12,8 @@ from __future__ import annotations
 # First: cli_base guards Ctrl-C while the rest of the command line is imported.
 from trailq.cli_base import account_options, aws_plan_from, catalog_option, main, param_option, signal_exit_code
 
-import shutil  # noqa: E402
+# isort: split
+import shutil
 import sys
 from typing import Any
 
@@ -20,7 +21,8 @@ import click
 import orjson
 from tabulate import tabulate
 
-from trailq import catalog as catalog_mod, errors
+from trailq import catalog as catalog_mod
+from trailq import errors
 from trailq.params import parse_assignments
 
 
@@ -207,7 +209,6 @@ def sync(catalogs: tuple[str, ...], folder: str, prune: bool, dry_run: bool, **o
 
 
 # run and check live in cli_run.py, sql and athena in cli_sql.py; importing them registers them on `main`.
-from trailq import cli_run  # noqa: E402,F401
-from trailq import cli_sql  # noqa: E402,F401
+from trailq import cli_run, cli_sql  # noqa: E402,F401
 
 __all__ = ["main"]

@@ -4,6 +4,7 @@ on `main`; nothing here imports them, so the command modules form no import cycl
 point stays `trailq.cli:main` (cli.py imports every command module, then `main` has them all).
 """
 
+# ruff: noqa: E402 — the imports below the Ctrl-C guard come after it on purpose (see _STARTING).
 from __future__ import annotations
 
 import os
@@ -23,12 +24,13 @@ _STARTING = threading.current_thread() is threading.main_thread() and signal.get
 if _STARTING:
     signal.signal(signal.SIGINT, _interrupted_while_starting)
 
-import dataclasses  # noqa: E402
+import dataclasses
 import re
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -107,7 +109,7 @@ class TrailqGroup(click.Group):
         _restore_sigint()
         original = sys.stdout
         if not isinstance(original, GuardedStdout):
-            sys.stdout = GuardedStdout(original)  # type: ignore[assignment]
+            sys.stdout = GuardedStdout(original)
         try:
             return self._invoke(ctx)
         finally:
@@ -135,7 +137,7 @@ class TrailqGroup(click.Group):
             ctx.exit(errors.EXIT_INTERNAL)
 
 
-def catalog_option(command: Callable) -> Callable:
+def catalog_option(command: Callable[..., Any]) -> Callable[..., Any]:
     """`--catalog FILE` (repeatable), accepted by every command."""
     return click.option(
         "--catalog",
@@ -146,7 +148,7 @@ def catalog_option(command: Callable) -> Callable:
     )(command)
 
 
-def param_option(command: Callable) -> Callable:
+def param_option(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="Query parameter (repeatable).")(command)
 
 
@@ -160,10 +162,10 @@ def main() -> None:
     """
 
 
-def option_group(*decorators: Callable) -> Callable:
+def option_group(*decorators: Callable[..., Any]) -> Callable[..., Any]:
     """Several click options as one decorator, so commands share one set (as sqlite-utils does)."""
 
-    def apply(command: Callable) -> Callable:
+    def apply(command: Callable[..., Any]) -> Callable[..., Any]:
         for decorator in reversed(decorators):
             command = decorator(command)
         return command

@@ -11,23 +11,32 @@ import signal
 import sys
 import threading
 import time
-from typing import Any, Callable, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import click
 
-from trailq import catalog as catalog_mod, errors, runs
+from trailq import catalog as catalog_mod
+from trailq import errors, runs
 from trailq.cli_base import (
-    Execution, account_options, aws_plan_from, catalog_option, main, option_group, param_option, settle_seconds,
-    signal_exit_code, time_flags,
+    Execution,
+    account_options,
+    aws_plan_from,
+    catalog_option,
+    main,
+    option_group,
+    param_option,
+    settle_seconds,
+    signal_exit_code,
+    time_flags,
 )
 from trailq.destinations import ALLOW_FLAG, check_destinations
 from trailq.fileio import STDOUT, check_writable, write_atomic
-from trailq.streams import write_stdout
 from trailq.output import DEFAULT_PRICE_PER_GB
 from trailq.params import parse_assignments
 from trailq.result import Result, exit_code_of
-from trailq.timerange import TimeRange, iso_seconds, parse_duration_seconds, utc_now
-
+from trailq.streams import write_stdout
+from trailq.timerange import TimeRange, iso_seconds, parse_duration_seconds
 
 selection_options = option_group(
     click.argument("names", nargs=-1),
@@ -44,7 +53,8 @@ time_options = option_group(
                  "before it; locally every event up to it (stated on stderr)."),
 )
 local_options = option_group(
-    click.option("--source", "sources", multiple=True, metavar="PATH", help="Run locally on CloudTrail files: file, folder, glob, - for stdin (repeatable)."),
+    click.option("--source", "sources", multiple=True, metavar="PATH",
+                 help="Run locally on CloudTrail files: file, folder, glob, - for stdin (repeatable)."),
     click.option("--sample", is_flag=True, help="Run locally on the bundled sample trail."),
     click.option("--strict", is_flag=True, help="Local: any skipped input (an unreadable folder, file or line, a record "
                  "without a time in a window) is an error (exit 5), not a warning."),
@@ -60,16 +70,21 @@ aws_options = option_group(
     click.option("--limit", type=click.IntRange(1, 100_000), help="Rows per query (StartQuery limit)."),
     click.option("--timeout", default=None, help="Deadline for the whole run. [default: 15m on CloudWatch; none locally] "
                  "Locally, reading stops there: exit 5 with the rows of the part read, the rest reported unread."),
-    click.option("--concurrency", type=click.IntRange(1, 100), default=20, show_default=True, help="Queries running at once per account and region."),
-    click.option("--state", "state_file", type=click.Path(dir_okay=False), help="Remember where each window ended; the next run starts there (and wins over --start, said on stderr)."),
-    click.option("--settle", default="5m", show_default=True, help="With --state: keep the window's end this far behind now (ingestion delay)."),
+    click.option("--concurrency", type=click.IntRange(1, 100), default=20, show_default=True,
+                 help="Queries running at once per account and region."),
+    click.option("--state", "state_file", type=click.Path(dir_okay=False),
+                 help="Remember where each window ended; the next run starts there (and wins over --start, said on stderr)."),
+    click.option("--settle", default="5m", show_default=True,
+                 help="With --state: keep the window's end this far behind now (ingestion delay)."),
 )
 # --stats and --quiet: what goes to stderr, for `run` and `check` alike.
 report_options = option_group(
     click.option("--stats", "show_stats", is_flag=True, help="Records scanned and matched, bytes, estimated cost, time (stderr)."),
     click.option("--price-per-gb", type=click.FloatRange(min=0), default=DEFAULT_PRICE_PER_GB, show_default=True,
                  help="USD per GB scanned, for --stats."),
-    click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings on stderr (errors, truncation, skipped input and windows nobody asked for are still shown)."),
+    click.option("--quiet", "-q", is_flag=True,
+                 help="No progress and no warnings on stderr (errors, truncation, skipped input and windows nobody "
+                      "asked for are still shown)."),
 )
 # Reports never overwrite or land among the records a run reads (destinations.py).
 allow_output_option = click.option(
@@ -78,14 +93,17 @@ allow_output_option = click.option(
 )
 _WRITE_HELP = " (atomically; - is stdout; a missing folder is created, and said on stderr)."
 check_output_options = option_group(
-    click.option("--output", "output_file", type=click.Path(dir_okay=False, allow_dash=True), help="Write the summary to FILE" + _WRITE_HELP),
+    click.option("--output", "output_file", type=click.Path(dir_okay=False, allow_dash=True),
+                 help="Write the summary to FILE" + _WRITE_HELP),
     allow_output_option,
     report_options,
 )
 output_options = option_group(
-    click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv", "tsv", "markdown"]), default="table", show_default=True),
+    click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv", "tsv", "markdown"]),
+                 default="table", show_default=True),
     click.option("--table-format", default=None, help="Any tabulate format name, for --format table."),
-    click.option("--output", "output_file", type=click.Path(dir_okay=False, allow_dash=True), help="Write the result to FILE" + _WRITE_HELP),
+    click.option("--output", "output_file", type=click.Path(dir_okay=False, allow_dash=True),
+                 help="Write the result to FILE" + _WRITE_HELP),
     allow_output_option,
     click.option("--csv-raw", is_flag=True, help="csv/tsv: write cells as they are, without the guard against "
                  "spreadsheet formulas (a cell starting with = + - @ tab or CR gets a leading ')."),
@@ -105,7 +123,8 @@ query_options = option_group(catalog_option, param_option, selection_options, ti
 
 @main.command()
 @query_options
-@click.option("--resume", "resume_ids", multiple=True, metavar="QUERY_ID", help="Fetch the results of earlier CloudWatch queries (with --region).")
+@click.option("--resume", "resume_ids", multiple=True, metavar="QUERY_ID",
+              help="Fetch the results of earlier CloudWatch queries (with --region).")
 @click.option("--console-url", is_flag=True, help="Print, per region, the Logs Insights console link for the query.")
 @output_options
 def run(**o: Any) -> None:
@@ -153,8 +172,10 @@ _NOT_WITH_RESUME = {
 @main.command()
 @query_options
 @check_output_options
-@click.option("--junit", "junit_file", type=click.Path(dir_okay=False), help="Write a JUnit XML report to FILE (a missing folder is created, and said on stderr).")
-@click.option("--findings/--no-findings", default=True, show_default=True, help="Print the rows behind each failed check after the summary.")
+@click.option("--junit", "junit_file", type=click.Path(dir_okay=False),
+              help="Write a JUnit XML report to FILE (a missing folder is created, and said on stderr).")
+@click.option("--findings/--no-findings", default=True, show_default=True,
+              help="Print the rows behind each failed check after the summary.")
 @click.option("--allow-partial", is_flag=True,
               help="Accept partial input: a check that found nothing passes even though input was skipped "
                    "(unreadable files, folders or records; nothing read), saying how much. Without it such a check "
@@ -272,6 +293,7 @@ def _execute(o: dict[str, Any], *, only_checks: bool, cat: catalog_mod.Catalog |
         if o["athena_table"]:
             from trailq.cli_sql import execute_athena
 
+            # Ignored: cli_sql (the SQL helper's module) declares `-> object`; it returns an Execution.
             return execute_athena(queries, o, progress)  # type: ignore[return-value]
         if o["sources"] or o["sample"]:
             return _execute_local(queries, o, progress, only_checks)

@@ -25,8 +25,9 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from trailq.aws.budget import (
     DEFAULT_RATES,
@@ -45,11 +46,11 @@ from trailq.aws.definitions import (
     SyncOutcome,
     sync_definitions,
 )
+from trailq.aws.discovery import DiscoveryCache, fallback_warnings, find_all
 from trailq.aws.fanout import Abandoned, Endpoint, FanOut, RunOutcome
 from trailq.aws.insights import Caller, PollRamp, wait_and_fetch
 from trailq.aws.session import Account, LazyClient, open_accounts, validate_role_flags
 from trailq.aws.shape import bounded_to_window
-from trailq.aws.discovery import DiscoveryCache, fallback_warnings, find_all
 from trailq.aws.targets import (
     EndpointPlan,
     distinct_accounts,
@@ -61,7 +62,8 @@ from trailq.result import CANCELLED, ERROR, TIMEOUT, Gap, ProgressEvent, Result,
 from trailq.timerange import TimeRange
 
 __all__ = [
-    "Abandoned", "AwsPlan", "DiscoverOutcome", "BUILTIN_LOG_GROUPS", "Change", "DefinitionSpec", "DiscoveryCache", "PollRamp", "QueryFailedError", "RunAborted", "RunOutcome",
+    "Abandoned", "AwsPlan", "DiscoverOutcome", "BUILTIN_LOG_GROUPS", "Change", "DefinitionSpec", "DiscoveryCache", "PollRamp",
+    "QueryFailedError", "RunAborted", "RunOutcome",
     "SyncFailure", "SyncOutcome", "discover", "resume", "run", "sync",
 ]
 
@@ -341,13 +343,13 @@ def discover(plan: AwsPlan, *, cancel: threading.Event | None = None) -> Discove
     accounts, warnings = _accounts(plan)
     cache = DiscoveryCache()
     try:
-        work = []
+        work: list[tuple[Account, str]] = []
         for account in accounts:
             try:
                 work.extend((account, region) for region in regions_of(account, plan.regions, buckets, runtime, cache))
-            except CallFailed as failed:
-                rows.append({"account": account.key, "region": None, "kind": "error", "error": str(failed)})
-                kinds.append(failed.kind)
+            except CallFailed as listing_failed:
+                rows.append({"account": account.key, "region": None, "kind": "error", "error": str(listing_failed)})
+                kinds.append(listing_failed.kind)
         findings = find_all(cache, work, buckets, runtime)
         for found in findings:
             kinds.append(found.failure.kind if found.failure is not None else None)

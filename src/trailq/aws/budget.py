@@ -14,12 +14,18 @@ import random
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from trailq.aws.session import (
-    CREDENTIAL_ERRORS, NETWORK_ERRORS, PERMANENT_NETWORK_ERRORS, error_code, error_message, http_status,
+    CREDENTIAL_ERRORS,
+    NETWORK_ERRORS,
+    PERMANENT_NETWORK_ERRORS,
+    error_code,
+    error_message,
+    http_status,
 )
 from trailq.errors import EXIT_ACCESS, EXIT_INTERRUPTED, EXIT_QUERY_FAILED, EXIT_QUERY_INVALID, QueryFailedError
 

@@ -14,11 +14,12 @@ log groups), with a warning when nothing matches.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
+from trailq.aws.discovery import LogGroupArn, paged
 from trailq.aws.insights import Caller
-from trailq.aws.targets import LogGroupArn, paged
 from trailq.errors import (
     EXIT_ACCESS,
     EXIT_INTERRUPTED,

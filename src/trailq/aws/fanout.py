@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from trailq.aws.budget import Aborted, Buckets, CallFailed, Kind, Runtime, backoff_seconds, exit_code_for
 from trailq.aws.insights import Attempt, Caller, PollRamp, QueryRequest, chooses_own_log_groups, start, stop, wait_and_fetch
@@ -27,6 +28,7 @@ from trailq.timerange import iso_seconds
 
 BATCH_SIZE = 50  # log groups per StartQuery (API maximum)
 SERVICE_DEFAULT_LIMIT = 10_000  # rows a query returns when StartQuery gets no `limit`
+DEFAULT_RAMP = PollRamp()  # frozen: one shared default
 STOP_WAIT_SECONDS = 5.0  # how long an abort waits for all StopQuery calls together
 
 
@@ -48,6 +50,12 @@ class Endpoint:
 
     def label(self) -> str:
         return f"account {self.account} {self.region}" if self.region else f"account {self.account}"
+
+    @property
+    def where(self) -> str:
+        """The region of an endpoint that runs queries (only endpoints without a failure do, and they have one)."""
+        assert self.region is not None, "a query scheduled on an endpoint whose regions could not be listed"
+        return self.region
 
 
 @dataclass(frozen=True)
@@ -173,7 +181,7 @@ class FanOut:
         buckets: Buckets,
         limit: int | None = None,
         concurrency: int = 20,
-        ramp: PollRamp = PollRamp(),
+        ramp: PollRamp = DEFAULT_RAMP,
         on_progress: Callable[[ProgressEvent], None] | None = None,
         cancel: threading.Event | None = None,
         windows: Callable[[str, str, Target], tuple[int, int, str] | None] | None = None,
@@ -187,7 +195,7 @@ class FanOut:
         self._on_progress = on_progress
         self._progress_lock = threading.Lock()
         self._registry = _Registry()
-        self._gates: dict[tuple[str, str], _Gate] = {}
+        self._gates: dict[tuple[str, str | None], _Gate] = {}  # region None: a failed endpoint, never run
         self._collectors: dict[tuple[int, int], _Collector] = {}
         self._malformed: dict[str, Attempt] = {}
         self._query_errors: list[QueryError] = []
@@ -293,7 +301,7 @@ class FanOut:
 
     def _work(self, job: _Job) -> _Done:
         ep = job.endpoint
-        caller = Caller(ep.client, ep.account, ep.region, self.buckets, self.runtime)
+        caller = Caller(ep.client, ep.account, ep.where, self.buckets, self.runtime)
         col = self._collectors[job.key]
         started_at = self.runtime.clock()
         try:
@@ -353,18 +361,16 @@ class FanOut:
         if failure is not None and failure.kind is Kind.MALFORMED:
             self._malformed.setdefault(job.request.text, attempt)
         col.pending -= 1
-        if attempt.status == COMPLETE and self._at_cap(col.shape, job.request, attempt):
-            if self._split(job, col):
-                return
+        if attempt.status == COMPLETE and self._at_cap(col.shape, job.request, attempt) and self._split(job, col):
+            return
         col.attempts.append(attempt)
 
     def _at_cap(self, shape: QueryShape, request: QueryRequest, attempt: Attempt) -> bool:
         cap = request.limit or SERVICE_DEFAULT_LIMIT
         if len(attempt.rows) < cap:
             return False
-        if shape.limit is not None and shape.limit <= cap:
-            return False  # the query's own `limit` produced these rows: the answer is complete
-        return True
+        # When the query's own `limit` produced these rows, the answer is complete.
+        return shape.limit is None or shape.limit > cap
 
     def _split(self, job: _Job, col: _Collector) -> bool:
         """Halve a capped window (overlapping at the middle second, de-duplicated by @ptr later)."""
@@ -421,7 +427,7 @@ class FanOut:
         for qid, job in {**live, **late}.items():
             col = self._collectors[job.key]
             was_stopped = stopped.get(qid, False)  # one truth: StopQuery's own answer, for the line and the summary
-            abandoned.append(Abandoned(qid, job.endpoint.account, job.endpoint.region, col.name, was_stopped))
+            abandoned.append(Abandoned(qid, job.endpoint.account, job.endpoint.where, col.name, was_stopped))
             state = "stopped" if was_stopped else "could not be stopped and may still be running (--resume fetches it later)"
             col.attempts.append(Attempt(qid, status, error=f"{why}; query {qid} {state}"))
         # Parts still queued after a LimitExceededException never started: the quota was full.
