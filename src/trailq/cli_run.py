@@ -6,27 +6,37 @@ Part of the command line (it prints and exits); the work itself is in runs.py an
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import shutil
 import signal
 import sys
 import threading
 import time
-from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import click
 
-from trailq import catalog as catalog_mod, errors, runs
-from trailq.cli import aws_plan_from, catalog_option, main, option_group, param_option, signal_exit_code
+from trailq import catalog as catalog_mod
+from trailq import errors, runs
+from trailq.cli_base import (
+    Execution,
+    account_options,
+    aws_plan_from,
+    catalog_option,
+    main,
+    option_group,
+    param_option,
+    settle_seconds,
+    signal_exit_code,
+    time_flags,
+)
 from trailq.destinations import ALLOW_FLAG, check_destinations
 from trailq.fileio import STDOUT, check_writable, write_atomic
-from trailq.streams import write_stdout
 from trailq.output import DEFAULT_PRICE_PER_GB
 from trailq.params import parse_assignments
 from trailq.result import Result, exit_code_of
-from trailq.timerange import TimeRange, iso_seconds, parse_duration_seconds, utc_now
-
+from trailq.streams import write_stdout
+from trailq.timerange import TimeRange, iso_seconds, parse_duration_seconds
 
 selection_options = option_group(
     click.argument("names", nargs=-1),
@@ -43,7 +53,8 @@ time_options = option_group(
                  "before it; locally every event up to it (stated on stderr)."),
 )
 local_options = option_group(
-    click.option("--source", "sources", multiple=True, metavar="PATH", help="Run locally on CloudTrail files: file, folder, glob, - for stdin (repeatable)."),
+    click.option("--source", "sources", multiple=True, metavar="PATH",
+                 help="Run locally on CloudTrail files: file, folder, glob, - for stdin (repeatable)."),
     click.option("--sample", is_flag=True, help="Run locally on the bundled sample trail."),
     click.option("--strict", is_flag=True, help="Local: any skipped input (an unreadable folder, file or line, a record "
                  "without a time in a window) is an error (exit 5), not a warning."),
@@ -55,24 +66,25 @@ aws_options = option_group(
     click.option("--discover/--no-discover", default=None,
                  help="Find every CloudTrail log group per account and region (the default without --log-group); "
                       "--no-discover queries the catalog's log groups as named."),
-    click.option("--region", "regions", multiple=True, help="Region(s): repeatable, comma lists, or all."),
-    click.option("--profile", "profiles", multiple=True, help="AWS profile, one account each (repeatable)."),
-    click.option("--role-arn", "role_arns", multiple=True, help="Role to assume from the base credentials (repeatable)."),
-    click.option("--external-id", help="External id for --role-arn."),
-    click.option("--role-session-name", default="trailq", show_default=True),
+    account_options,
     click.option("--limit", type=click.IntRange(1, 100_000), help="Rows per query (StartQuery limit)."),
     click.option("--timeout", default=None, help="Deadline for the whole run. [default: 15m on CloudWatch; none locally] "
                  "Locally, reading stops there: exit 5 with the rows of the part read, the rest reported unread."),
-    click.option("--concurrency", type=click.IntRange(1, 100), default=20, show_default=True, help="Queries running at once per account and region."),
-    click.option("--state", "state_file", type=click.Path(dir_okay=False), help="Remember where each window ended; the next run starts there (and wins over --start, said on stderr)."),
-    click.option("--settle", default="5m", show_default=True, help="With --state: keep the window's end this far behind now (ingestion delay)."),
+    click.option("--concurrency", type=click.IntRange(1, 100), default=20, show_default=True,
+                 help="Queries running at once per account and region."),
+    click.option("--state", "state_file", type=click.Path(dir_okay=False),
+                 help="Remember where each window ended; the next run starts there (and wins over --start, said on stderr)."),
+    click.option("--settle", default="5m", show_default=True,
+                 help="With --state: keep the window's end this far behind now (ingestion delay)."),
 )
 # --stats and --quiet: what goes to stderr, for `run` and `check` alike.
 report_options = option_group(
     click.option("--stats", "show_stats", is_flag=True, help="Records scanned and matched, bytes, estimated cost, time (stderr)."),
     click.option("--price-per-gb", type=click.FloatRange(min=0), default=DEFAULT_PRICE_PER_GB, show_default=True,
                  help="USD per GB scanned, for --stats."),
-    click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings on stderr (errors, truncation, skipped input and windows nobody asked for are still shown)."),
+    click.option("--quiet", "-q", is_flag=True,
+                 help="No progress and no warnings on stderr (errors, truncation, skipped input and windows nobody "
+                      "asked for are still shown)."),
 )
 # Reports never overwrite or land among the records a run reads (destinations.py).
 allow_output_option = click.option(
@@ -81,14 +93,17 @@ allow_output_option = click.option(
 )
 _WRITE_HELP = " (atomically; - is stdout; a missing folder is created, and said on stderr)."
 check_output_options = option_group(
-    click.option("--output", "output_file", type=click.Path(dir_okay=False, allow_dash=True), help="Write the summary to FILE" + _WRITE_HELP),
+    click.option("--output", "output_file", type=click.Path(dir_okay=False, allow_dash=True),
+                 help="Write the summary to FILE" + _WRITE_HELP),
     allow_output_option,
     report_options,
 )
 output_options = option_group(
-    click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv", "tsv", "markdown"]), default="table", show_default=True),
+    click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv", "tsv", "markdown"]),
+                 default="table", show_default=True),
     click.option("--table-format", default=None, help="Any tabulate format name, for --format table."),
-    click.option("--output", "output_file", type=click.Path(dir_okay=False, allow_dash=True), help="Write the result to FILE" + _WRITE_HELP),
+    click.option("--output", "output_file", type=click.Path(dir_okay=False, allow_dash=True),
+                 help="Write the result to FILE" + _WRITE_HELP),
     allow_output_option,
     click.option("--csv-raw", is_flag=True, help="csv/tsv: write cells as they are, without the guard against "
                  "spreadsheet formulas (a cell starting with = + - @ tab or CR gets a leading ')."),
@@ -108,7 +123,8 @@ query_options = option_group(catalog_option, param_option, selection_options, ti
 
 @main.command()
 @query_options
-@click.option("--resume", "resume_ids", multiple=True, metavar="QUERY_ID", help="Fetch the results of earlier CloudWatch queries (with --region).")
+@click.option("--resume", "resume_ids", multiple=True, metavar="QUERY_ID",
+              help="Fetch the results of earlier CloudWatch queries (with --region).")
 @click.option("--console-url", is_flag=True, help="Print, per region, the Logs Insights console link for the query.")
 @output_options
 def run(**o: Any) -> None:
@@ -156,8 +172,10 @@ _NOT_WITH_RESUME = {
 @main.command()
 @query_options
 @check_output_options
-@click.option("--junit", "junit_file", type=click.Path(dir_okay=False), help="Write a JUnit XML report to FILE (a missing folder is created, and said on stderr).")
-@click.option("--findings/--no-findings", default=True, show_default=True, help="Print the rows behind each failed check after the summary.")
+@click.option("--junit", "junit_file", type=click.Path(dir_okay=False),
+              help="Write a JUnit XML report to FILE (a missing folder is created, and said on stderr).")
+@click.option("--findings/--no-findings", default=True, show_default=True,
+              help="Print the rows behind each failed check after the summary.")
 @click.option("--allow-partial", is_flag=True,
               help="Accept partial input: a check that found nothing passes even though input was skipped "
                    "(unreadable files, folders or records; nothing read), saying how much. Without it such a check "
@@ -258,15 +276,6 @@ def _terminal_width(o: dict[str, Any]) -> int | None:
     return shutil.get_terminal_size().columns if to_stdout and sys.stdout is not None and sys.stdout.isatty() else None
 
 
-@dataclass
-class Execution:
-    results: list[Result]
-    notices: list[str]
-    exit_code: int
-    windows: dict[str, TimeRange] = dataclasses.field(default_factory=dict)  # CloudWatch: each query's window
-    commit_state: Callable[[], None] = lambda: None  # records --state windows; call after output
-
-
 def _execute(o: dict[str, Any], *, only_checks: bool, cat: catalog_mod.Catalog | None = None) -> Execution:
     """Select, render and run the queries the options name, on the backend they choose."""
     cat = cat or catalog_mod.load(o["catalogs"])
@@ -284,6 +293,7 @@ def _execute(o: dict[str, Any], *, only_checks: bool, cat: catalog_mod.Catalog |
         if o["athena_table"]:
             from trailq.cli_sql import execute_athena
 
+            # Ignored: cli_sql (the SQL helper's module) declares `-> object`; it returns an Execution.
             return execute_athena(queries, o, progress)  # type: ignore[return-value]
         if o["sources"] or o["sample"]:
             return _execute_local(queries, o, progress, only_checks)
@@ -291,14 +301,6 @@ def _execute(o: dict[str, Any], *, only_checks: bool, cat: catalog_mod.Catalog |
     finally:
         if progress is not None:
             progress.close()
-
-
-def _time_flags(o: dict[str, Any]) -> runs.TimeFlags:
-    return runs.TimeFlags(o["since"], o["start"], o["end"], utc_now())
-
-
-def _settle_seconds(o: dict[str, Any]) -> float:
-    return parse_duration_seconds(o["settle"], "--settle", allow_zero=True)
 
 
 def _execute_local(queries: list[runs.QueryToRun], o: dict[str, Any], progress: Any, only_checks: bool = False) -> Execution:
@@ -312,9 +314,9 @@ def _execute_local(queries: list[runs.QueryToRun], o: dict[str, Any], progress: 
     deadline = None
     if o["timeout"] is not None:
         deadline = time.monotonic() + parse_duration_seconds(o["timeout"], "--timeout")
-    flags = _time_flags(o)
+    flags = time_flags(o)
     window, window_notices = runs.local_window(flags, state_since=(queries[0].since or "24h") if o["state_file"] else None)
-    state = runs.Windows(o["state_file"], _settle_seconds(o), flags.now, keys=runs.state_keys(queries),
+    state = runs.Windows(o["state_file"], settle_seconds(o), flags.now, keys=runs.state_keys(queries),
                          explicit_start=o["start"] is not None) if o["state_file"] else None
     stdin = sys.stdin.buffer if "-" in sources else None
     with _sigterm_fails_the_run():
@@ -358,12 +360,12 @@ def _execute_aws(queries: list[runs.QueryToRun], o: dict[str, Any], progress: An
         raise errors.UsageError("--strict applies to --source/--sample runs")
     if o["engine"] != runs.LOCAL_ENGINES[0]:
         raise errors.UsageError("--engine applies to --source/--sample runs")
-    flags = _time_flags(o)
+    flags = time_flags(o)
     flags.window(default_since=queries[0].since or "24h")  # bad flags fail before any call
     plan = aws_plan_from(o)
     with cancel_on_signals() as signals:
         outcome = runs.run_aws(
-            queries, plan, flags=flags, state_path=o["state_file"], settle_seconds=_settle_seconds(o),
+            queries, plan, flags=flags, state_path=o["state_file"], settle_seconds=settle_seconds(o),
             cancel=signals.event, on_progress=progress,
             # Each query's own catalog log groups, unless the command line names some (or --discover).
             catalog_log_groups=not o["log_groups"] and not o["discover"],

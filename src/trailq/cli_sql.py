@@ -9,7 +9,7 @@ import sys
 import click
 
 from trailq import catalog as catalog_mod, errors, lang
-from trailq.cli import catalog_option, main, param_option
+from trailq.cli_base import catalog_option, main, param_option
 from trailq.params import parse_assignments
 from trailq.timerange import resolve, utc_now
 
@@ -94,7 +94,7 @@ def athena_setup(bucket: str, organization: str | None, database: str, table: st
 # --- run/check --athena: the options and the execution (cli_run dispatches here) -----------------
 
 def _athena_options(command):  # type: ignore[no-untyped-def]
-    from trailq.cli import option_group
+    from trailq.cli_base import option_group
 
     return option_group(
         click.option("--athena", "athena_table", metavar="DATABASE.TABLE",
@@ -120,8 +120,8 @@ def execute_athena(queries: list, o: dict, progress: object) -> object:
     from trailq.aws import athena
     from trailq.aws.interrupts import cancel_on_signals
     from trailq.aws.session import open_accounts, requested_regions
-    from trailq.cli import signal_exit_code
-    from trailq.cli_run import Execution, _settle_seconds, _time_flags
+    from trailq.cli_base import Execution, signal_exit_code
+    from trailq.cli_base import settle_seconds as _settle_seconds, time_flags as _time_flags
     from trailq.result import Target
     from trailq.timerange import parse_duration_seconds
 

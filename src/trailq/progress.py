@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, TextIO
+from typing import TextIO
 
-from trailq.result import ProgressEvent
+from trailq.result import COMPLETE, FINAL_STATUSES, ProgressEvent
 
-FINAL_STATUSES = frozenset({"Complete", "Failed", "Cancelled", "Timeout", "Unknown", "Error"})
 _PREVIOUS_LINE = "\x1b[{count}F"  # cursor to the start of the line `count` lines up
 _CLEAR_BELOW = "\x1b[J"
 _DEFAULT_SIZE = os.terminal_size((80, 24))
@@ -139,7 +139,7 @@ class ProgressDisplay:
 
 
 def _mark(status: str) -> str:
-    if status == "Complete":
+    if status == COMPLETE:
         return "✓"
     if status in FINAL_STATUSES:
         return "✗"

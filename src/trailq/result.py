@@ -8,6 +8,7 @@ field the service did not return for that row (null).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 COMPLETE = "Complete"
 FAILED = "Failed"
@@ -15,6 +16,9 @@ CANCELLED = "Cancelled"
 TIMEOUT = "Timeout"
 UNKNOWN = "Unknown"
 ERROR = "Error"  # failed on our side (access denied, bad parameter, unreadable input)
+# A query in one of these has ended (the others: Scheduled, Running); the progress display and
+# everything else that asks "is it over?" use this one set.
+FINAL_STATUSES = frozenset({COMPLETE, FAILED, CANCELLED, TIMEOUT, UNKNOWN, ERROR})
 
 
 @dataclass(frozen=True)
@@ -32,7 +36,7 @@ class Target:
         parts = [p for p in (self.account, self.region) if p]
         return "/".join(parts) or "default"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "account": self.account,
             "region": self.region,
@@ -53,7 +57,7 @@ class Statistics:
     # (estimatedRecordsSkipped, estimatedBytesSkipped, logGroupsScanned) and resultCount.
     extra: dict[str, float] = field(default_factory=dict)
 
-    def add(self, other: "Statistics") -> None:
+    def add(self, other: Statistics) -> None:
         """Accumulate another run's figures (splits, batches, merged windows)."""
         self.records_matched += other.records_matched
         self.records_scanned += other.records_scanned
@@ -76,7 +80,7 @@ class Searched:
     where: str
     origin: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"where": self.where, "origin": self.origin}
 
 
@@ -92,7 +96,7 @@ class Gap:
     where: str
     reason: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "where": self.where, "reason": self.reason}
 
 
@@ -129,7 +133,7 @@ class Coverage:
         if len(self.gaps) < MAX_GAPS_KEPT:
             self.gaps.append(gap)
 
-    def add(self, other: "Coverage") -> None:
+    def add(self, other: Coverage) -> None:
         """Accumulate another part's coverage (workers, splits, batches, merged targets)."""
         self.files_read += other.files_read
         self.records_read += other.records_read
@@ -149,7 +153,7 @@ class Coverage:
             "records_skipped": self.records_skipped,
         }
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "complete": self.complete,
             **self.counts(),
@@ -183,7 +187,7 @@ class Result:
     def ok(self) -> bool:
         return self.status == COMPLETE
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The JSON shape of DESIGN.md: query, target, status, columns, rows, statistics, truncated, warnings."""
         out = {
             "query": self.query,

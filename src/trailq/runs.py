@@ -13,16 +13,17 @@ import os
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, BinaryIO
 
 from trailq import lang
 from trailq.catalog import Catalog
 from trailq.errors import EXIT_OK, CatalogError, UnsupportedLocally, UsageError, worst_exit_code
-from trailq.source import Span
 from trailq.result import ProgressEvent, Result, Target
+from trailq.source import Span
 from trailq.state import StateFile, nothing_new, target_key
 from trailq.timerange import TimeRange, iso_seconds, resolve
 
@@ -172,8 +173,7 @@ def local_window(flags: TimeFlags, state_since: str | None) -> tuple[TimeRange |
     if flags.since is None and flags.start is None and flags.end is not None:
         end = flags.window(default_since=None)
         assert end is not None
-        window = TimeRange(_EARLIEST, end.end)
-        return window, [f"note: --end without --since/--start: reading every event up to {iso_seconds(end.end)} "
+        return TimeRange(_EARLIEST, end.end), [f"note: --end without --since/--start: reading every event up to {iso_seconds(end.end)} "
                         "(local runs have no default window)"]
     window = flags.window(default_since=None)
     if window is None and state_since is not None:
@@ -266,7 +266,8 @@ def spooled_streams(streams: Sequence[str], stdin: BinaryIO | None) -> Iterator[
 
 
 def _run_local_queries(
-    parsed: list, sources: Sequence[str], label: str, window: TimeRange | None, strict: bool, stdin: BinaryIO | None,
+    parsed: list[tuple[QueryToRun, lang.Query]], sources: Sequence[str], label: str, window: TimeRange | None, strict: bool,
+    stdin: BinaryIO | None,
     on_progress: Callable[[ProgressEvent], None] | None, state: Windows | None, deadline: float | None,
     parse_every_line: bool, spooled: dict[str, str], engine: str,
 ) -> tuple[list[Result], list[str]]:
@@ -369,6 +370,11 @@ class AwsRun:
             self.state.record(self.recordable)
 
 
+def _windows_of(state: Windows, window: TimeRange) -> Callable[[str, Target], TimeRange | None]:
+    """Each query × target's own window under --state (None: nothing new since the last run)."""
+    return lambda name, target: state.window_for(name, target, window)
+
+
 def run_aws(
     queries: Sequence[QueryToRun],
     plan: AwsPlan,
@@ -408,7 +414,7 @@ def run_aws(
             group_plan = dataclasses.replace(group_plan, log_groups=log_groups, discover=False, log_groups_origin="catalog")
         outcome = aws.run(
             [(q.name, q.text) for q in group], group_plan, window, cancel=cancel, on_progress=on_progress,
-            window_for=(lambda name, target, w=window: state.window_for(name, target, w)) if state else None,
+            window_for=_windows_of(state, window) if state else None,
             cache=cache,
         )
         error = outcome.query_error()

@@ -5,7 +5,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from trailq import __version__, catalog, cli
+from trailq import __version__, catalog, cli, cli_base
 
 
 def invoke(*args, **kwargs):
@@ -86,7 +86,7 @@ def test_unexpected_exception_prints_a_bug_report_without_secrets(monkeypatch):
 
 
 def test_bug_report_redacts_account_options():
-    assert cli._redact_args(["run", "--profile", "prod-admin", "--role-arn=arn:aws:iam::1:role/x", "-p", "user=bob"]) == [
+    assert cli_base._redact_args(["run", "--profile", "prod-admin", "--role-arn=arn:aws:iam::1:role/x", "-p", "user=bob"]) == [
         "run", "--profile", "<redacted>", "--role-arn=<redacted>", "-p", "<redacted>",
     ]
 

@@ -8,7 +8,7 @@ Public API (the CLI calls only these; nothing here prints or exits):
     outcome.exit_code          # 0 · 3 MalformedQuery · 4 all denied · 5 any failure/deadline · 130 interrupted
     outcome.query_error()      # QueryError with the service's caret when every target rejected the text
     outcome.abandoned          # queries live at an abort (id, account, region, stopped?) → print them
-    outcome.aborted            # None, "interrupted" or "deadline" (also while resolving regions/log groups)
+    outcome.aborted            # None or an AbortReason (INTERRUPTED, DEADLINE; also while resolving regions/log groups)
     outcome.warnings           # run-level: regions skipped because nothing matched a prefix, ...
     resume(["QUERY_ID"], plan, cancel=event) -> list[Result]
     discover(plan, cancel=event) -> DiscoverOutcome  # rows per account+region: each source and its kind; RunAborted
@@ -25,12 +25,14 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from trailq.aws.budget import (
     DEFAULT_RATES,
     Aborted,
+    AbortReason,
     Buckets,
     CallFailed,
     Kind,
@@ -45,11 +47,11 @@ from trailq.aws.definitions import (
     SyncOutcome,
     sync_definitions,
 )
+from trailq.aws.discovery import DiscoveryCache, fallback_warnings, find_all
 from trailq.aws.fanout import Abandoned, Endpoint, FanOut, RunOutcome
 from trailq.aws.insights import Caller, PollRamp, wait_and_fetch
 from trailq.aws.session import Account, LazyClient, open_accounts, validate_role_flags
 from trailq.aws.shape import bounded_to_window
-from trailq.aws.discovery import DiscoveryCache, fallback_warnings, find_all
 from trailq.aws.targets import (
     EndpointPlan,
     distinct_accounts,
@@ -57,11 +59,13 @@ from trailq.aws.targets import (
     regions_of,
 )
 from trailq.errors import EXIT_ACCESS, EXIT_OK, EXIT_QUERY_FAILED, QueryFailedError, UsageError
-from trailq.result import CANCELLED, ERROR, TIMEOUT, Gap, ProgressEvent, Result, Searched, Target
+from trailq.result import ERROR, Gap, ProgressEvent, Result, Searched, Target
 from trailq.timerange import TimeRange
 
 __all__ = [
-    "Abandoned", "AwsPlan", "DiscoverOutcome", "BUILTIN_LOG_GROUPS", "Change", "DefinitionSpec", "DiscoveryCache", "PollRamp", "QueryFailedError", "RunAborted", "RunOutcome",
+    "Abandoned", "AbortReason", "AwsPlan", "DiscoverOutcome", "BUILTIN_LOG_GROUPS", "Change", "DefinitionSpec", "DiscoveryCache",
+    "PollRamp",
+    "QueryFailedError", "RunAborted", "RunOutcome",
     "SyncFailure", "SyncOutcome", "discover", "resume", "run", "sync",
 ]
 
@@ -133,8 +137,8 @@ def _accounts(plan: AwsPlan) -> tuple[list[Account], list[str]]:
     )
 
 
-def _abort_reason(runtime: Runtime) -> str:
-    return "interrupted" if runtime.stop.is_set() else "deadline"
+def _abort_reason(runtime: Runtime) -> AbortReason:
+    return AbortReason.of(runtime)
 
 
 def run(
@@ -232,9 +236,9 @@ def fill_coverage(results: Sequence[Result], endpoint_plan: EndpointPlan) -> Non
             coverage.add_gap(Gap("region", where, result.error or result.status))
 
 
-def _aborted_while_planning(queries: Sequence[tuple[str, str]], reason: str, warnings: list[str]) -> RunOutcome:
+def _aborted_while_planning(queries: Sequence[tuple[str, str]], reason: AbortReason, warnings: list[str]) -> RunOutcome:
     """One Cancelled/Timeout Result per query: stopped before any target was known, so none started."""
-    status, why = (CANCELLED, "interrupted") if reason == "interrupted" else (TIMEOUT, "the run's --timeout was reached")
+    status, why = reason.status, reason.why
     error = f"{why} while finding the regions and log groups to query; no query was started"
     results = [Result(query=name, target=Target(), text=text, status=status, error=error, error_exit_code=EXIT_QUERY_FAILED)
                for name, text in queries]
@@ -275,7 +279,9 @@ def resume(query_ids: Sequence[str], plan: AwsPlan, *, cancel: threading.Event |
 
 
 def _resume_aborted(query_id: str, runtime: Runtime, where: str, target: Target, state: str) -> Result:
-    status, why = (CANCELLED, "interrupted") if runtime.stop.is_set() else (TIMEOUT, "the --timeout was reached")
+    reason = AbortReason.of(runtime)
+    # "the --timeout" (not "the run's"): a resume fetches queries an earlier run started.
+    status, why = reason.status, (reason.why if reason is AbortReason.INTERRUPTED else "the --timeout was reached")
     return Result(query=query_id, target=target, status=status, query_ids=[query_id],
                   error=f"{where}: query {query_id}: {why} ({state}); resume it again later", error_exit_code=EXIT_QUERY_FAILED)
 
@@ -341,13 +347,13 @@ def discover(plan: AwsPlan, *, cancel: threading.Event | None = None) -> Discove
     accounts, warnings = _accounts(plan)
     cache = DiscoveryCache()
     try:
-        work = []
+        work: list[tuple[Account, str]] = []
         for account in accounts:
             try:
                 work.extend((account, region) for region in regions_of(account, plan.regions, buckets, runtime, cache))
-            except CallFailed as failed:
-                rows.append({"account": account.key, "region": None, "kind": "error", "error": str(failed)})
-                kinds.append(failed.kind)
+            except CallFailed as listing_failed:
+                rows.append({"account": account.key, "region": None, "kind": "error", "error": str(listing_failed)})
+                kinds.append(listing_failed.kind)
         findings = find_all(cache, work, buckets, runtime)
         for found in findings:
             kinds.append(found.failure.kind if found.failure is not None else None)
@@ -355,7 +361,7 @@ def discover(plan: AwsPlan, *, cancel: threading.Event | None = None) -> Discove
         warnings += fallback_warnings(findings)
     except Aborted:
         reason = _abort_reason(runtime)
-        why = "interrupted" if reason == "interrupted" else f"its {plan.timeout_seconds:g}-second deadline passed"
+        why = reason.why if reason is AbortReason.INTERRUPTED else f"its {plan.timeout_seconds:g}-second deadline passed"
         raise RunAborted(f"discover: {why} after {len(rows)} of the regions answered; nothing printed", reason) from None
     failed = [k for k in kinds if k is not None]
     code = EXIT_OK if not failed else (EXIT_ACCESS if len(failed) == len(kinds) and set(failed) == {Kind.ACCESS} else EXIT_QUERY_FAILED)

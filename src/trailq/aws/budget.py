@@ -14,14 +14,21 @@ import random
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from trailq.aws.session import (
-    CREDENTIAL_ERRORS, NETWORK_ERRORS, PERMANENT_NETWORK_ERRORS, error_code, error_message, http_status,
+    CREDENTIAL_ERRORS,
+    NETWORK_ERRORS,
+    PERMANENT_NETWORK_ERRORS,
+    error_code,
+    error_message,
+    http_status,
 )
 from trailq.errors import EXIT_ACCESS, EXIT_INTERRUPTED, EXIT_QUERY_FAILED, EXIT_QUERY_INVALID, QueryFailedError
+from trailq.result import CANCELLED, TIMEOUT
 
 T = TypeVar("T")
 
@@ -32,6 +39,42 @@ T = TypeVar("T")
 DEFAULT_RATES = {"StartQuery": 3.0, "GetQueryResults": 5.0, "StopQuery": 5.0, "ListLogGroups": 5.0}
 DEFAULT_RATE = 3.0  # any other action (DescribeLogGroups, PutQueryDefinition, ...)
 MAX_ATTEMPTS = 8  # a cap as well as the deadline: a service that fails 8 times in a row is down
+
+
+class AbortReason(str, Enum):
+    """Why a run stopped early: a Ctrl-C/SIGTERM (the run's stop event) or its --timeout.
+
+    A str, so it still compares equal to "interrupted"/"deadline" and prints as that word. The
+    status its unfinished queries get, the words that say why, and the exit code live here, once.
+    """
+
+    INTERRUPTED = "interrupted"
+    DEADLINE = "deadline"
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+    @property
+    def status(self) -> str:
+        """The final status of a query the abort cut short."""
+        return CANCELLED if self is AbortReason.INTERRUPTED else TIMEOUT
+
+    @property
+    def why(self) -> str:
+        """The abort in words, for a cut-short query's error."""
+        return "interrupted" if self is AbortReason.INTERRUPTED else "the run's --timeout was reached"
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_INTERRUPTED if self is AbortReason.INTERRUPTED else EXIT_QUERY_FAILED
+
+    @classmethod
+    def of(cls, runtime: Runtime) -> AbortReason:
+        """The reason, once a Runtime has raised Aborted: its stop event set means interrupted."""
+        return cls.INTERRUPTED if runtime.stop.is_set() else cls.DEADLINE
 
 
 class Aborted(Exception):
@@ -45,10 +88,10 @@ class RunAborted(QueryFailedError):
     Timeout Result, SyncOutcome.aborted); discover changes nothing, so it has nothing to report.
     """
 
-    def __init__(self, message: str, reason: str) -> None:
+    def __init__(self, message: str, reason: AbortReason) -> None:
         super().__init__(message)
-        self.reason = reason  # "interrupted" or "deadline"
-        self.exit_code = EXIT_INTERRUPTED if reason == "interrupted" else EXIT_QUERY_FAILED
+        self.reason = reason
+        self.exit_code = reason.exit_code
 
 
 class Kind(Enum):

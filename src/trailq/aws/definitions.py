@@ -14,14 +14,15 @@ log groups), with a warning when nothing matches.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
+from trailq.aws.budget import AbortReason
+from trailq.aws.discovery import LogGroupArn, paged
 from trailq.aws.insights import Caller
-from trailq.aws.targets import LogGroupArn, paged
 from trailq.errors import (
     EXIT_ACCESS,
-    EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_QUERY_FAILED,
     UsageError,
@@ -200,14 +201,14 @@ class SyncOutcome:
     failures: list[SyncFailure]
     warnings: list[str]  # log groups left out of a saved query, the same account reached twice
     targets: int  # account+regions attempted (failures included)
-    aborted: str | None = None  # None, "interrupted" or "deadline"
+    aborted: AbortReason | None = None
 
     @property
     def exit_code(self) -> int:
         """130 interrupted · 5 deadline · 4 every target failed on access · 5 any failure · 0."""
-        if self.aborted == "interrupted":
-            return EXIT_INTERRUPTED
-        if self.aborted or (self.failures and any(f.exit_code != EXIT_ACCESS for f in self.failures)):
+        if self.aborted is not None:
+            return self.aborted.exit_code
+        if (self.failures and any(f.exit_code != EXIT_ACCESS for f in self.failures)):
             return EXIT_QUERY_FAILED
         if self.failures:
             return EXIT_ACCESS if len(self.failures) >= self.targets else EXIT_QUERY_FAILED

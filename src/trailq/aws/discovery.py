@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from trailq.aws.budget import Buckets, CallFailed, Kind, Runtime
 from trailq.aws.insights import Caller
@@ -93,7 +94,7 @@ class LogGroupArn:
     name: str
 
     @classmethod
-    def parse(cls, arn: str) -> "LogGroupArn | None":
+    def parse(cls, arn: str) -> LogGroupArn | None:
         """`arn:aws:logs:REGION:ACCOUNT:log-group:NAME[:*]` → parts (None when not a log-group ARN)."""
         parts = arn.split(":", 5)
         if len(parts) < 6 or parts[0] != "arn" or parts[2] != "logs" or not parts[5].startswith("log-group:"):
@@ -141,7 +142,12 @@ def find_all(cache: DiscoveryCache, work: Sequence[tuple[Account, str]], buckets
         with ThreadPoolExecutor(max_workers=min(DISCOVERY_WORKERS, len(todo)), thread_name_prefix="trailq-discover") as pool:
             for found in pool.map(lambda pair: find_region(pair[0], pair[1], buckets, runtime), todo):
                 cache.put(found)
-    return [cache.get((a.key, r)) for a, r in work]  # type: ignore[misc]
+    findings = []
+    for account, region in work:
+        answer = cache.get((account.key, region))
+        assert answer is not None, "every (account, region) was found above"
+        findings.append(answer)
+    return findings
 
 
 def find_region(account: Account, region: str, buckets: Buckets, runtime: Runtime) -> RegionFindings:

@@ -10,23 +10,25 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Sequence
+from typing import Any
 
-from trailq.aws.budget import Aborted, Buckets, CallFailed, Kind, Runtime, backoff_seconds, exit_code_for
+from trailq.aws.budget import Aborted, AbortReason, Buckets, CallFailed, Kind, Runtime, backoff_seconds, exit_code_for
 from trailq.aws.insights import Attempt, Caller, PollRamp, QueryRequest, chooses_own_log_groups, start, stop, wait_and_fetch
 from trailq.aws.session import error_code
 from trailq.aws.shape import QueryShape, apply_final_sort_limit, shape_of
-from trailq.errors import EXIT_INTERRUPTED, EXIT_QUERY_FAILED, EXIT_QUERY_INVALID, QueryError
-from trailq.result import CANCELLED, COMPLETE, ERROR, TIMEOUT, ProgressEvent, Result, Statistics, Target, exit_code_of
+from trailq.errors import EXIT_QUERY_INVALID, QueryError
+from trailq.result import COMPLETE, ERROR, ProgressEvent, Result, Statistics, Target, exit_code_of
 from trailq.source import Span
 from trailq.state import nothing_new
 from trailq.timerange import iso_seconds
 
 BATCH_SIZE = 50  # log groups per StartQuery (API maximum)
 SERVICE_DEFAULT_LIMIT = 10_000  # rows a query returns when StartQuery gets no `limit`
+DEFAULT_RAMP = PollRamp()  # frozen: one shared default
 STOP_WAIT_SECONDS = 5.0  # how long an abort waits for all StopQuery calls together
 
 
@@ -49,6 +51,12 @@ class Endpoint:
     def label(self) -> str:
         return f"account {self.account} {self.region}" if self.region else f"account {self.account}"
 
+    @property
+    def where(self) -> str:
+        """The region of an endpoint that runs queries (only endpoints without a failure do, and they have one)."""
+        assert self.region is not None, "a query scheduled on an endpoint whose regions could not be listed"
+        return self.region
+
 
 @dataclass(frozen=True)
 class Abandoned:
@@ -65,17 +73,15 @@ class Abandoned:
 class RunOutcome:
     results: list[Result]
     abandoned: list[Abandoned] = field(default_factory=list)
-    aborted: str | None = None  # None, "interrupted" or "deadline"
+    aborted: AbortReason | None = None
     warnings: list[str] = field(default_factory=list)  # run-level: regions skipped, nothing matched
     query_errors: list[QueryError] = field(default_factory=list)  # MalformedQueryException, one per query text
 
     @property
     def exit_code(self) -> int:
         """130 interrupted · 5 deadline · 3 query text rejected · 4 every target denied · 5 any failure · 0."""
-        if self.aborted == "interrupted":
-            return EXIT_INTERRUPTED
-        if self.aborted:
-            return EXIT_QUERY_FAILED
+        if self.aborted is not None:
+            return self.aborted.exit_code
         return exit_code_of(self.results)
 
     def query_error(self) -> QueryError | None:
@@ -173,7 +179,7 @@ class FanOut:
         buckets: Buckets,
         limit: int | None = None,
         concurrency: int = 20,
-        ramp: PollRamp = PollRamp(),
+        ramp: PollRamp = DEFAULT_RAMP,
         on_progress: Callable[[ProgressEvent], None] | None = None,
         cancel: threading.Event | None = None,
         windows: Callable[[str, str, Target], tuple[int, int, str] | None] | None = None,
@@ -187,7 +193,7 @@ class FanOut:
         self._on_progress = on_progress
         self._progress_lock = threading.Lock()
         self._registry = _Registry()
-        self._gates: dict[tuple[str, str], _Gate] = {}
+        self._gates: dict[tuple[str, str | None], _Gate] = {}  # region None: a failed endpoint, never run
         self._collectors: dict[tuple[int, int], _Collector] = {}
         self._malformed: dict[str, Attempt] = {}
         self._query_errors: list[QueryError] = []
@@ -225,15 +231,15 @@ class FanOut:
         workers = min(256, sum(g.limit for g in self._gates.values()) or 1)
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="trailq-aws")
         running: dict[Future[_Done], _Job] = {}
-        aborted: str | None = None
+        aborted: AbortReason | None = None
         try:
             aborted = self._schedule(pool, running)
         except Aborted:
-            aborted = self._abort_reason() or "deadline"
+            aborted = self._abort_reason() or AbortReason.DEADLINE
         except KeyboardInterrupt:  # no signal handler installed: still stop what we started
-            aborted = "interrupted"
+            aborted = AbortReason.INTERRUPTED
         except BaseException:
-            self._abort("interrupted", running)  # a bug must not leave queries running
+            self._abort(AbortReason.INTERRUPTED, running)  # a bug must not leave queries running
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         abandoned = self._abort(aborted, running) if aborted else []
@@ -242,7 +248,7 @@ class FanOut:
         abandoned += [a for a in self._left if a.query_id not in {b.query_id for b in abandoned}]
         return RunOutcome(results, abandoned, aborted, query_errors=list(self._query_errors), warnings=list(self.skipped))
 
-    def _schedule(self, pool: ThreadPoolExecutor, running: dict[Future[_Done], _Job]) -> str | None:
+    def _schedule(self, pool: ThreadPoolExecutor, running: dict[Future[_Done], _Job]) -> AbortReason | None:
         while running or any(g.queue for g in self._gates.values()):
             aborted = self._abort_reason()
             if aborted:
@@ -260,16 +266,16 @@ class FanOut:
                 stopped_early = stopped_early or outcome.aborted
                 self._settle(job, outcome)
             if stopped_early:  # a worker hit the deadline (or a cancel) first; its query is still registered
-                return self._abort_reason() or "deadline"
+                return self._abort_reason() or AbortReason.DEADLINE
         return None
 
-    def _abort_reason(self) -> str | None:
+    def _abort_reason(self) -> AbortReason | None:
         if self.cancel is not None and self.cancel.is_set():
-            return "interrupted"
+            return AbortReason.INTERRUPTED
         if self.runtime.stop.is_set():
-            return "interrupted"
+            return AbortReason.INTERRUPTED
         if self.runtime.clock() >= self.runtime.deadline:
-            return "deadline"
+            return AbortReason.DEADLINE
         return None
 
     def _launch_ready(self, pool: ThreadPoolExecutor, running: dict[Future[_Done], _Job]) -> None:
@@ -293,7 +299,7 @@ class FanOut:
 
     def _work(self, job: _Job) -> _Done:
         ep = job.endpoint
-        caller = Caller(ep.client, ep.account, ep.region, self.buckets, self.runtime)
+        caller = Caller(ep.client, ep.account, ep.where, self.buckets, self.runtime)
         col = self._collectors[job.key]
         started_at = self.runtime.clock()
         try:
@@ -353,18 +359,16 @@ class FanOut:
         if failure is not None and failure.kind is Kind.MALFORMED:
             self._malformed.setdefault(job.request.text, attempt)
         col.pending -= 1
-        if attempt.status == COMPLETE and self._at_cap(col.shape, job.request, attempt):
-            if self._split(job, col):
-                return
+        if attempt.status == COMPLETE and self._at_cap(col.shape, job.request, attempt) and self._split(job, col):
+            return
         col.attempts.append(attempt)
 
     def _at_cap(self, shape: QueryShape, request: QueryRequest, attempt: Attempt) -> bool:
         cap = request.limit or SERVICE_DEFAULT_LIMIT
         if len(attempt.rows) < cap:
             return False
-        if shape.limit is not None and shape.limit <= cap:
-            return False  # the query's own `limit` produced these rows: the answer is complete
-        return True
+        # When the query's own `limit` produced these rows, the answer is complete.
+        return shape.limit is None or shape.limit > cap
 
     def _split(self, job: _Job, col: _Collector) -> bool:
         """Halve a capped window (overlapping at the middle second, de-duplicated by @ptr later)."""
@@ -392,7 +396,7 @@ class FanOut:
 
     # -- abort ----------------------------------------------------------------------------------
 
-    def _abort(self, reason: str, running: dict[Future[_Done], _Job]) -> list[Abandoned]:
+    def _abort(self, reason: AbortReason, running: dict[Future[_Done], _Job]) -> list[Abandoned]:
         """Stop every live query (each StopQuery with its own short timeout), then mark what's left."""
         self.runtime.stop.set()
         live = self._registry.close()
@@ -415,13 +419,12 @@ class FanOut:
             if result.attempt is not None and not result.aborted:
                 self._collectors[job.key].pending -= 1
                 self._collectors[job.key].attempts.append(result.attempt)
-        status = CANCELLED if reason == "interrupted" else TIMEOUT
-        why = "interrupted" if reason == "interrupted" else "the run's --timeout was reached"
+        status, why = reason.status, reason.why
         abandoned: list[Abandoned] = []
         for qid, job in {**live, **late}.items():
             col = self._collectors[job.key]
             was_stopped = stopped.get(qid, False)  # one truth: StopQuery's own answer, for the line and the summary
-            abandoned.append(Abandoned(qid, job.endpoint.account, job.endpoint.region, col.name, was_stopped))
+            abandoned.append(Abandoned(qid, job.endpoint.account, job.endpoint.where, col.name, was_stopped))
             state = "stopped" if was_stopped else "could not be stopped and may still be running (--resume fetches it later)"
             col.attempts.append(Attempt(qid, status, error=f"{why}; query {qid} {state}"))
         # Parts still queued after a LimitExceededException never started: the quota was full.

@@ -8,8 +8,9 @@ only until the run's deadline; every other non-Complete status ends the query wi
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from trailq.aws.budget import Buckets, CallFailed, Runtime, call_with_retries
 from trailq.result import COMPLETE, Statistics
@@ -184,6 +185,7 @@ def _add_rows(attempt: Attempt, results: list[list[dict[str, str]]]) -> None:
             name = pair.get("field")
             if name is None:
                 continue
+            # Ignored: a field the service sends without a value stays None (shown as null), as before.
             row[name] = pair.get("value")  # type: ignore[assignment]
             if name not in seen:
                 seen.add(name)

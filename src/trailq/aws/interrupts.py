@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 
 class CancelOnSignals:
@@ -44,5 +45,5 @@ def cancel_on_signals() -> Iterator[CancelOnSignals]:
     try:
         yield state
     finally:
-        for signum, handler in state._previous.items():
-            signal.signal(signum, handler)
+        for number, handler in state._previous.items():
+            signal.signal(number, handler)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import boto3
 import botocore.exceptions
@@ -114,7 +115,7 @@ class LazyClient:
 def _base_session(profile: str | None) -> Any:
     try:
         session = _new_session(profile_name=profile) if profile else _new_session()
-        session.region_name  # botocore looks the profile up lazily; make a missing one fail here, by name
+        _ = session.region_name  # botocore looks the profile up lazily; make a missing one fail here, by name
         # With AWS_DEFAULT_REGION set the region needs no profile, so ask for the profile itself.
         if profile and profile not in session.available_profiles:
             raise botocore.exceptions.ProfileNotFound(profile=profile)
@@ -164,9 +165,10 @@ def validate_role_flags(role_arns: Sequence[str], external_id: str | None, role_
 def _caller_account(session: Any, label: str) -> str:
     region = session.region_name or DEFAULT_REGION
     try:
-        return session.client("sts", region_name=region, config=CALL_CONFIG).get_caller_identity()["Account"]
+        return str(session.client("sts", region_name=region, config=CALL_CONFIG).get_caller_identity()["Account"])
     except CREDENTIAL_ERRORS as exc:
-        raise AccessError(f"{label}: no usable AWS credentials ({exc})", hint="set AWS_PROFILE, run `aws sso login`, or pass --profile") from None
+        raise AccessError(f"{label}: no usable AWS credentials ({exc})",
+                          hint="set AWS_PROFILE, run `aws sso login`, or pass --profile") from None
     except ClientError as exc:
         raise AccessError(f"{label}: credentials rejected by STS: {error_message(exc)}") from None
     except NETWORK_ERRORS as exc:
@@ -208,7 +210,9 @@ def open_accounts(
     """One Account per --profile, then one per --role-arn (assumed from the first profile or the default chain)."""
     validate_role_flags(role_arns, external_id, role_session_name)
     accounts: list[Account] = []
-    for profile in profiles or ([None] if not role_arns else []):
+    # No --profile: the default credential chain (None), unless only roles are given.
+    bases: Sequence[str | None] = profiles or ([None] if not role_arns else [])
+    for profile in bases:
         session = _base_session(profile)
         label = profile or "default"
         origin = f"--profile {profile}" if profile else "the default credentials"

@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from trailq.errors import QueryError
-from trailq.ordering import text_sort_key
 from trailq.lang import ast, parse
 from trailq.lang.analysis import expression_name, final_sort_limit, is_aggregating
+from trailq.ordering import text_sort_key
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ while resolving raises budget.Aborted like anywhere else (the caller turns it in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from trailq.aws.budget import Buckets, CallFailed, Runtime
 from trailq.aws.discovery import DiscoveryCache, LogGroupArn, fallback_warnings, find_all, paged  # noqa: F401 - re-exported

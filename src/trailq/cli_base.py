@@ -1,0 +1,240 @@
+"""The command line's frame: the `trailq` click group, its error handling, and the options and helpers
+its commands share. cli.py, cli_run.py and cli_sql.py import from here and register their commands
+on `main`; nothing here imports them, so the command modules form no import cycle. The entry
+point stays `trailq.cli:main` (cli.py imports every command module, then `main` has them all).
+"""
+
+# ruff: noqa: E402 — the imports below the Ctrl-C guard come after it on purpose (see _STARTING).
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+
+def _interrupted_while_starting(signum: int, frame: object) -> None:
+    """Ctrl-C while the command line is still being imported: the same one line and 130 as later."""
+    os.write(2, b"trailq: error: interrupted\n")
+    os._exit(130)
+
+
+# Imports and option parsing take a moment; a Ctrl-C during them would print an import traceback
+# or click's "Aborted!". Restored when a command starts (`_restore_sigint`).
+_STARTING = threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+if _STARTING:
+    signal.signal(signal.SIGINT, _interrupted_while_starting)
+
+import dataclasses
+import re
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from trailq import __version__, errors
+from trailq.result import Result
+from trailq.streams import EXIT_BROKEN_PIPE, GuardedStdout, silence_stdout
+from trailq.timerange import TimeRange, parse_duration_seconds, utc_now
+
+if TYPE_CHECKING:
+    from trailq.runs import TimeFlags
+
+# --timeout on CloudWatch when none is given (locally a run has no deadline unless asked).
+DEFAULT_AWS_TIMEOUT = "15m"
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def fail(message: str, hint: str | None = None) -> None:
+    click.echo(f"trailq: error: {message}", err=True)
+    if hint:
+        click.echo(f"hint: {hint}", err=True)
+
+
+def report_error(exc: errors.TrailqError) -> None:
+    """Located messages (`file:line: ...`, `query:1:5: ...` with a caret) print as they are; others get a prefix.
+
+    Only a problem's first line may get the prefix: the lines after it (the query line and its
+    caret) must stay as drawn, or the caret would point at the wrong column.
+    """
+    problems = exc.problems if isinstance(exc, errors.CatalogError) else [exc.render()]
+    for problem in problems:
+        first, _, rest = problem.partition("\n")
+        located = _LOCATED.match(first) or isinstance(exc, errors.QueryError)
+        click.echo(first if located else f"trailq: error: {first}", err=True)
+        if rest:
+            click.echo(rest, err=True)
+    if exc.hint:
+        click.echo(f"hint: {exc.hint}", err=True)
+
+
+_LOCATED = re.compile(r"^[^\s:]+(:\d+)+: ")
+
+
+def bug_report(exc: BaseException) -> None:
+    """A short report for an unexpected exception: version, command, traceback; no environment values."""
+    argv = " ".join(_redact_args(sys.argv[1:]))
+    click.echo(
+        "trailq: internal error — this is a bug; please report it with the text below.\n"
+        f"trailq {__version__}, Python {sys.version.split()[0]} on {sys.platform}\n"
+        f"command: trailq {argv}\n" + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip(),
+        err=True,
+    )
+
+
+def _redact_args(args: list[str]) -> list[str]:
+    """Hide values of options that may carry secrets or account details."""
+    sensitive = {"--profile", "--role-arn", "--external-id", "-p", "--param"}
+    out, hide_next = [], False
+    for arg in args:
+        if hide_next:
+            out.append("<redacted>")
+            hide_next = False
+            continue
+        name = arg.split("=", 1)[0]
+        if name in sensitive:
+            out.append(f"{name}=<redacted>" if "=" in arg else arg)
+            hide_next = "=" not in arg
+        else:
+            out.append(arg)
+    return out
+
+
+class TrailqGroup(click.Group):
+    """Maps errors to exit codes for every command."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        _restore_sigint()
+        original = sys.stdout
+        if not isinstance(original, GuardedStdout):
+            sys.stdout = GuardedStdout(original)
+        try:
+            return self._invoke(ctx)
+        finally:
+            if sys.stdout is not original and isinstance(sys.stdout, GuardedStdout):
+                sys.stdout = original
+
+    def _invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except errors.TrailqError as exc:
+            report_error(exc)
+            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            fail("interrupted")
+            ctx.exit(errors.EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            # `trailq run ... | head`: the reader went away. Nothing to say (stderr may be the
+            # same broken pipe); exit as SIGPIPE would.
+            silence_stdout()
+            ctx.exit(EXIT_BROKEN_PIPE)
+        except Exception as exc:  # noqa: BLE001 — the last line of defence
+            bug_report(exc)
+            ctx.exit(errors.EXIT_INTERNAL)
+
+
+def catalog_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`--catalog FILE` (repeatable), accepted by every command."""
+    return click.option(
+        "--catalog",
+        "catalogs",
+        multiple=True,
+        type=click.Path(dir_okay=False),
+        help="Extra catalog file merged over the built-in one and ./queries.yaml (repeatable; later wins).",
+    )(command)
+
+
+def param_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="Query parameter (repeatable).")(command)
+
+
+@click.group(cls=TrailqGroup, context_settings=CONTEXT)
+@click.version_option(__version__, "-V", "--version", prog_name="trailq")
+def main() -> None:
+    """Named CloudWatch Logs Insights queries over CloudTrail events.
+
+    Who signed in to the AWS console, from where, with or without MFA — across every region and
+    account, on AWS or on local CloudTrail files.
+    """
+
+
+def option_group(*decorators: Callable[..., Any]) -> Callable[..., Any]:
+    """Several click options as one decorator, so commands share one set (as sqlite-utils does)."""
+
+    def apply(command: Callable[..., Any]) -> Callable[..., Any]:
+        for decorator in reversed(decorators):
+            command = decorator(command)
+        return command
+
+    return apply
+
+
+def aws_plan_from(o: dict[str, Any]) -> Any:
+    """The AwsPlan the options describe (the aws package splits `--region` comma lists)."""
+    from trailq import aws
+
+    given: dict[str, Any] = {
+        "profiles": tuple(o["profiles"]), "role_arns": tuple(o["role_arns"]), "external_id": o["external_id"],
+        "role_session_name": o["role_session_name"], "regions": tuple(o["regions"]),
+    }
+    if "timeout" in o:  # run and check; discover and sync take the plan's defaults
+        given.update(discover=discovery_wanted(o), limit=o["limit"], concurrency=o["concurrency"],
+                     timeout_seconds=parse_duration_seconds(o["timeout"] or DEFAULT_AWS_TIMEOUT, "--timeout"))
+        if o["log_groups"]:
+            given["log_groups"] = tuple(o["log_groups"])
+    return aws.AwsPlan(**given)
+
+
+def discovery_wanted(o: dict[str, Any]) -> bool:
+    """--discover forces discovery, --no-discover turns it off; by default it is on unless --log-group names groups."""
+    flag = o.get("discover")
+    return bool(flag) if flag is not None else not o.get("log_groups")
+
+account_options = option_group(
+    click.option("--region", "regions", multiple=True, help="Region(s): repeatable, comma lists, or all."),
+    click.option("--profile", "profiles", multiple=True, help="AWS profile, one account each (repeatable)."),
+    click.option("--role-arn", "role_arns", multiple=True, help="Role to assume from the base credentials (repeatable)."),
+    click.option("--external-id", help="External id for --role-arn."),
+    click.option("--role-session-name", default="trailq", show_default=True),
+)
+
+
+def signal_exit_code(code: int, signals: Any) -> int:
+    """An abort by SIGTERM (a CI job's timeout) is a failed run (5), not a Ctrl-C (130)."""
+    if code == errors.EXIT_INTERRUPTED and not signals.interrupted():
+        return errors.EXIT_QUERY_FAILED
+    return code
+
+
+@dataclass
+class Execution:
+    """What `run`/`check` get back from a backend (local, CloudWatch, Athena) before rendering."""
+
+    results: list[Result]
+    notices: list[str]
+    exit_code: int
+    windows: dict[str, TimeRange] = dataclasses.field(default_factory=dict)  # CloudWatch: each query's window
+    commit_state: Callable[[], None] = lambda: None  # records --state windows; call after output
+
+
+def time_flags(o: dict[str, Any]) -> TimeFlags:
+    """--since/--start/--end as given, with the one `now` of this run."""
+    from trailq import runs
+
+    return runs.TimeFlags(o["since"], o["start"], o["end"], utc_now())
+
+
+def settle_seconds(o: dict[str, Any]) -> float:
+    return parse_duration_seconds(o["settle"], "--settle", allow_zero=True)
+
+
+def _restore_sigint() -> None:
+    """From here on a Ctrl-C is a KeyboardInterrupt, which `TrailqGroup.invoke` turns into exit 130."""
+    global _STARTING
+    if _STARTING and threading.current_thread() is threading.main_thread():
+        _STARTING = False
+        signal.signal(signal.SIGINT, signal.default_int_handler)
