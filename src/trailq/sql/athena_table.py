@@ -86,6 +86,10 @@ class AthenaTable:
             return exp.DPipe(this=exp.column("recipientaccountid", quoted=True), expression=exp.Literal.string(":" + LOG_GROUP))
         if name == "@ptr":
             return exp.column("eventid", quoted=True)  # unique per event; the record itself is not kept
+        if name == "@message":
+            from trailq.sql.athena_message import record_json
+
+            return record_json()  # rebuilt from the columns: docs/semantics.md, "SQL engines"
         if name.startswith("@"):
             return None
         segments = name.split(".")
