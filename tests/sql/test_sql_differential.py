@@ -164,7 +164,7 @@ CAMEL = {
     "invokedby": "invokedBy", "accesskeyid": "accessKeyId", "username": "userName", "onbehalfof": "onBehalfOf",
     "userid": "userId", "identitystorearn": "identityStoreArn", "sessioncontext": "sessionContext",
     "attributes": "attributes", "mfaauthenticated": "mfaAuthenticated", "creationdate": "creationDate",
-    "sessionissuer": "sessionIssuer", "ec2roledelivery": "ec2RoleDelivery", "sourceidentity": "sourceIdentity",
+    "sessionissuer": "sessionIssuer", "ec2roledelivery": "ec2RoleDelivery", "sourceidentity": "sourceIdentity", "assumedroot": "assumedRoot",
     "webidfederationdata": "webIdFederationData", "federatedprovider": "federatedProvider", "tlsversion": "tlsVersion",
     "ciphersuite": "cipherSuite", "clientprovidedhostheader": "clientProvidedHostHeader", "reason": "reason",
     "updatedfields": "updatedFields", "originalrequestid": "originalRequestId", "originaleventid": "originalEventId",

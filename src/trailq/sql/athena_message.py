@@ -35,6 +35,7 @@ USER_IDENTITY: Members = {
         "attributes": {"creationdate": "creationDate", "mfaauthenticated": "mfaAuthenticated"},
         "sourceidentity": "sourceIdentity",
         "ec2roledelivery": "ec2RoleDelivery",
+        "assumedroot": "assumedRoot",
     },
     "invokedby": "invokedBy",
     "onbehalfof": {"userid": "userId", "identitystorearn": "identityStoreArn"},

@@ -31,6 +31,8 @@ STRUCTS: dict[str, dict] = {
             "sessionissuer": _SESSION_ISSUER,
             "ec2roledelivery": None,
             "sourceidentity": None,
+            # Not in AWS's example DDL; CloudTrail writes it for AssumeRoot sessions (root-activity reads it).
+            "assumedroot": None,
             "webidfederationdata": {"federatedprovider": None},
         },
     },
