@@ -110,6 +110,7 @@ def _athena_options(command):  # type: ignore[no-untyped-def]
 
 athena_options = _athena_options
 
+ATHENA_DEFAULT_TIMEOUT = "15m"
 _NOT_WITH_ATHENA = {"--log-group": "log_groups", "--discover": "discover", "--source": "sources", "--sample": "sample",
                     "--strict": "strict", "--limit": "limit", "--console-url": "console_url"}
 
@@ -136,7 +137,8 @@ def execute_athena(queries: list, o: dict, progress: object) -> object:
     plan = athena.AthenaPlan(
         table=o["athena_table"], workgroup=o["workgroup"], output_location=o["output_location"],
         accounts=tuple(o["athena_accounts"]), regions=tuple(requested_regions(regions)) if regions else (),
-        timeout_seconds=parse_duration_seconds(o["timeout"], "--timeout"), price_per_tb=o["price_per_tb"],
+        # A remote service: the CloudWatch default deadline (15m) when --timeout is not given.
+        timeout_seconds=parse_duration_seconds(o["timeout"] or ATHENA_DEFAULT_TIMEOUT, "--timeout"), price_per_tb=o["price_per_tb"],
     )
     trees = [(q.name, lang.parse(q.text, origin=q.origin)) for q in queries]
     athena.compile_all(trees, plan, window)  # refuse what SQL cannot express before any call

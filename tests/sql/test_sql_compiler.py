@@ -131,9 +131,11 @@ def test_athena_window_and_scope_become_partition_predicates() -> None:
 
 def test_athena_refuses_fields_its_table_does_not_have() -> None:
     with pytest.raises(NotCompilable, match="cannot be read from Athena"):
-        compile_query(parse("fields @message"), AthenaTable("db.trail"))
+        compile_query(parse("fields @ingestionTime"), AthenaTable("db.trail"))
     with pytest.raises(NotCompilable):
         compile_query(parse("fields userIdentity.noSuchMember"), AthenaTable("db.trail"))
+    with pytest.raises(NotCompilable, match="'managementEvent' cannot be read"):
+        compile_query(parse("fields managementEvent"), AthenaTable("db.trail"))
 
 
 def test_a_time_window_keeps_the_same_records_as_the_interpreter(tmp_path: Path) -> None:

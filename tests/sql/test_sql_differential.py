@@ -219,3 +219,29 @@ def test_athena_sql_runs_and_agrees(name: str, athena_like) -> None:
     assert [n for n, _ in compiled.columns] == interpreted.columns
     assert rows, "the sample has rows for every built-in query"
     assert compare(text, interpreted.rows, rows_without_ptr(rows)) is None
+
+
+def _same_where_rebuilt(rebuilt: object, original: object) -> bool:
+    """Every key of the rebuilt @message holds the record's value (readOnly as the record's boolean)."""
+    if isinstance(rebuilt, dict):
+        return isinstance(original, dict) and all(k in original and _same_where_rebuilt(v, original[k]) for k, v in rebuilt.items())
+    return rebuilt == original
+
+
+def test_athena_message_is_the_records_json_rebuilt_from_the_columns(athena_like) -> None:
+    from trailq.sql.athena_message import TOP_LEVEL
+
+    compiled = compile_query(parse("fields eventID, @message | limit 400"), AthenaTable("athena.cloudtrail"))
+    duck_sql = sqlglot.transpile(compiled.sql(), read="athena", write="duckdb")[0]
+    rows = render_rows(athena_like.execute(duck_sql).fetchall(), compiled.columns)
+    records = {row["eventID"]: orjson.loads(row["@message"]) for row in run_local(
+        parse("fields eventID, @message | limit 10000"), name="m", sources=sample_sources(), time_range=None, workers=1).rows}
+    order = [key for _, key, _ in TOP_LEVEL]
+    assert len(rows) == 400
+    for row in rows:
+        rebuilt, original = orjson.loads(row["@message"]), records[row["eventID"]]
+        assert _same_where_rebuilt(rebuilt, original), (rebuilt, original)
+        # CloudTrail's key order; only keys the table has no column for are missing.
+        assert list(rebuilt) == [k for k in order if k in rebuilt]
+        assert set(original) - set(rebuilt) <= {"resources", "managementEvent", "sessionCredentialFromConsole"} | {
+            k for k, v in original.items() if v is None}, set(original) - set(rebuilt)

@@ -5,7 +5,8 @@ The table keeps no raw-record column, but queries of the built-in pack read `@me
 CloudTrail's usual key order and spelling, compact like the trail's own files: text columns as JSON
 strings; `requestparameters`, `responseelements`, `additionaleventdata`, `serviceeventdetails` and
 `edgedevicedetails` embedded as they are (they hold JSON text); `readonly` as a JSON boolean; the
-structs as JSON objects with CloudTrail's camelCase member names. A missing (NULL) value leaves its
+structs as JSON objects with CloudTrail's camelCase member names. A missing (NULL) value, or an object
+without a value, leaves its
 key out, as CloudTrail does. Limits (docs/semantics.md, "SQL engines"): keys the table has no column
 for (`resources`, `managementEvent`, keys AWS adds later) are absent, and key order inside the
 JSON-string columns is whatever the table stores.
@@ -117,9 +118,10 @@ def _object(path: exp.Expression, members: Members) -> exp.Expression:
             parts.append(_member(NESTED_KEYS[column], _object(child, spec)))
         else:
             parts.append(_member(spec, json_string(child)))
-    body = _concat(_text("{"), call("concat_ws", _text(","), *parts), _text("}"))
-    # A missing struct is a missing key, not `{}`.
-    return exp.Case(ifs=[exp.If(this=exp.Is(this=path, expression=exp.Null()), true=exp.Null())], default=body)
+    # A missing struct, or one without a value (`"webIdFederationData":{}`), leaves its key out: a table
+    # may hold either for an absent object.
+    members = exp.Nullif(this=call("concat_ws", _text(","), *parts), expression=_text(""))
+    return _concat(_text("{"), members, _text("}"))
 
 
 def _value(column: str, how: str | Members) -> exp.Expression:

@@ -103,6 +103,8 @@ class AthenaTable:
                 return exp.column(head, quoted=True)
             return exp.JSONExtractScalar(this=exp.column(head, quoted=True), expression=exp.Literal.string(json_path(segments[1:])))
         members = STRUCTS.get(head)
+        if members is None:  # a key the table has no column for (managementEvent, resources, ...)
+            return None
         path = [head]
         for segment in segments[1:]:
             if not isinstance(members, dict) or segment.lower() not in members:
