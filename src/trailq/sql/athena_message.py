@@ -5,9 +5,8 @@ The table keeps no raw-record column, but queries of the built-in pack read `@me
 CloudTrail's usual key order and spelling, compact like the trail's own files: text columns as JSON
 strings; `requestparameters`, `responseelements`, `additionaleventdata`, `serviceeventdetails` and
 `edgedevicedetails` embedded as they are (they hold JSON text); `readonly` as a JSON boolean; the
-structs as JSON objects with CloudTrail's camelCase member names. A missing (NULL) value, or an object
-without a value, leaves its
-key out, as CloudTrail does. Limits (docs/semantics.md, "SQL engines"): keys the table has no column
+structs as JSON objects with CloudTrail's camelCase member names. A missing (NULL) value leaves its
+key out, as CloudTrail does; so does an object without any value (`{}`). Limits (docs/semantics.md, "SQL engines"): keys the table has no column
 for (`resources`, `managementEvent`, keys AWS adds later) are absent, and key order inside the
 JSON-string columns is whatever the table stores.
 

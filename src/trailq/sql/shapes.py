@@ -137,15 +137,28 @@ class DuckDBFiles:
         return union.subquery("unnested")
 
     def _raw_source(self) -> exp.Expression:
-        listed = exp.Array(expressions=[exp.Literal.string(f) for f in self.files])
-        objects = call("read_json_objects", listed, exp.EQ(this=exp.column("format"), expression=exp.Literal.string("auto")))
+        """Each record as JSON: a line of a JSON-lines file as written; a record of a document minified
+        (`json()` keeps the key order), which is the interpreter's re-serialised @message."""
+        groups = [(files, lines) for files, lines, _ in self.groups] or [(self.files, False)]
+        selects = [self._raw_select(files, lines) for files, lines in groups if files]
+        union: exp.Expression = selects[0]
+        for other in selects[1:]:
+            union = exp.union(union, other, distinct=False)
+        return union.subquery("unnested")
+
+    def _raw_select(self, files: Sequence[str], lines: bool) -> exp.Select:
+        listed = exp.Array(expressions=[exp.Literal.string(f) for f in files])
+        fmt = exp.Literal.string("newline_delimited" if lines else "auto")
+        objects = call("read_json_objects", listed, exp.EQ(this=exp.column("format"), expression=fmt))
         document = exp.column("json")
         records = exp.Cast(this=exp.JSONExtract(this=document, expression=exp.Literal.string("$.Records")),
                            to=exp.DataType.build("JSON[]", dialect="duckdb"))
         is_wrapper = exp.EQ(this=call("json_type", document, exp.Literal.string("$.Records")), expression=exp.Literal.string("ARRAY"))
         each = exp.Case(ifs=[exp.If(this=is_wrapper, true=records)], default=exp.Array(expressions=[document]))
-        unnested = exp.alias_(exp.Unnest(expressions=[each]), RECORD, quoted=True)
-        return exp.select(unnested).from_(exp.alias_(objects, "objects", table=True)).subquery("unnested")
+        unnested = exp.Unnest(expressions=[each])
+        record = unnested if lines else call("json", unnested)
+        select = exp.select(exp.alias_(record, RECORD, quoted=True)).from_(exp.alias_(objects, "objects", table=True))
+        return select
 
     def _json_text(self, path: str) -> exp.Expression:
         return call("json_extract_string", exp.column(RECORD, quoted=True), exp.Literal.string(path))
