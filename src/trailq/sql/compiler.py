@@ -18,7 +18,7 @@ from trailq.lang import ast as A
 from trailq.lang import analysis
 from trailq.sql.dialects import Dialect, number
 from trailq.sql.expressions import (
-    NULL, TEXT, TIME, ExpressionCompiler, NotCompilable, Typed, coalesce, glob_to_regex, is_null,
+    LIST, NULL, TEXT, TIME, ExpressionCompiler, NotCompilable, Typed, coalesce, glob_to_regex, is_null,
     regex_for_sql, case, DOUBLE,
 )
 from trailq.sql.shapes import Shape
@@ -52,6 +52,8 @@ class SqlCompiler:
         self.dialect = shape.dialect
         self.time_range = time_range
         self.columns: dict[str, str] = {}
+        # Columns fields/display set from constant expressions (folded where SQL needs a literal).
+        self.constants: dict[str, A.Expr] = {}
         self.ctes: list[tuple[str, exp.Select]] = []
         self.order: list[exp.Ordered] = []
         self.aggregated = False
@@ -66,7 +68,8 @@ class SqlCompiler:
                              hint="run it with the interpreter (the default engine) or on CloudWatch")
 
     def expressions(self, *, in_stats: bool = False, bin_offset_ms: int = 0) -> ExpressionCompiler:
-        return ExpressionCompiler(self.query, self.dialect, self.columns, in_stats=in_stats, bin_offset_ms=bin_offset_ms)
+        return ExpressionCompiler(self.query, self.dialect, self.columns, in_stats=in_stats, bin_offset_ms=bin_offset_ms,
+                                  constants=self.constants)
 
     def current(self) -> str:
         return self.ctes[-1][0]
@@ -154,15 +157,22 @@ class SqlCompiler:
 
     def projections(self, items: tuple[A.Projection, ...], *, only_aliased: bool) -> None:
         computed: dict[str, Typed] = {}
+        constants: dict[str, A.Expr | None] = {}
         compiler = self.expressions()
         for p in items:
             if isinstance(p.expr, A.Field) and p.alias is None:
                 continue  # a bare field passes through
             if only_aliased and p.alias is None:
                 continue
-            computed[analysis.projection_name(p, self.query)] = compiler.compile(p.expr)
+            name = analysis.projection_name(p, self.query)
+            computed[name] = compiler.compile(p.expr)
+            constants[name] = p.expr if compiler.is_constant(p.expr) else None
         if not computed:
             return
+        for name, constant in constants.items():
+            self.constants.pop(name, None)
+            if constant is not None:
+                self.constants[name] = constant
         select = self.from_current(*self.kept(set(computed)), *(exp.alias_(v.sql, n, quoted=True) for n, v in computed.items()))
         self.add_stage(select)
         for name, value in computed.items():
@@ -196,6 +206,7 @@ class SqlCompiler:
         }
         self.add_stage(self.from_current(*self.kept(set(captures)), *(exp.alias_(v, n, quoted=True) for n, v in captures.items())))
         for name in captures:
+            self.constants.pop(name, None)
             self.columns.pop(name, None)
             self.columns[name] = TEXT
 
@@ -216,6 +227,7 @@ class SqlCompiler:
             select = select.group_by(*(v.sql for _, v in by))
         self.add_stage(select)
         self.columns = {n: (v.kind if v.kind != NULL else TEXT) for n, v in by + aggregations}
+        self.constants.clear()
         self.aggregated = True
         # Stats rows without a sort come in ascending order of their by values (semantics.md).
         self.order = [key for n, v in by for key in self.sort_keys(Typed(self.column(n), self.columns[n]), False)]
@@ -281,6 +293,8 @@ class SqlCompiler:
         items, kinds = [], []
         for name in names:
             kind = self.columns.get(name)
+            if kind == LIST:
+                raise self.refuse(self.query.commands[-1], f"the list '{name}' cannot be shown by SQL (index it: {name}[0])")
             items.append(exp.alias_(self.column(name) if kind else exp.Null(), name, quoted=True))
             kinds.append((name, kind or TEXT))
         select = self.from_current(*items)

@@ -19,10 +19,16 @@ from sqlglot import exp
 from trailq.errors import UnsupportedLocally
 from trailq.lang import ast as A
 from trailq.lang import functions as lang_functions
-from trailq.lang.analysis import expression_name
+from trailq.lang.analysis import expression_name, field_refs, walk
 from trailq.sql.dialects import Dialect, call, number
 
 TEXT, NUMBER, BOOL, TIME, NULL = "text", "number", "bool", "time", "null"
+# A list (split()): only indexed (`list[0]`) or folded into a constant; never compared, shown or summed.
+LIST = "list"
+# Functions whose value depends on their arguments only: an expression of these over literals (and
+# fields set from such expressions) is a constant the compiler may evaluate with the interpreter.
+FOLDABLE = frozenset({"split", "replace", "concat", "tolower", "toupper", "trim", "ltrim", "rtrim", "substr",
+                      "strlen", "coalesce", "if", "case"})
 NUMERIC_KINDS = (NUMBER, TIME, BOOL)
 FIXED_UNITS_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 7 * 86_400_000}
 # Epoch day 0 (1970-01-01) is a Thursday; weeks start on Monday, four days later.
@@ -90,7 +96,7 @@ class ExpressionCompiler:
     """Compiles expressions against the columns of the current relation (name → kind)."""
 
     def __init__(self, query: A.Query, dialect: Dialect, columns: dict[str, str], *, in_stats: bool = False,
-                 bin_offset_ms: int = 0) -> None:
+                 bin_offset_ms: int = 0, constants: dict[str, A.Expr] | None = None) -> None:
         # In stats: earlier aggregations of the same stats by alias (`count(*) as n, ..., n - errors`).
         self.stats_aliases: dict[str, Typed] = {}
         self.query = query
@@ -98,6 +104,9 @@ class ExpressionCompiler:
         self.columns = columns
         self.in_stats = in_stats
         self.bin_offset_ms = bin_offset_ms
+        # Columns set (by fields/display) from constant expressions: name → that expression.
+        self.constants = constants if constants is not None else {}
+        self.node: object = None  # the expression being compiled, for the caret of a refusal
 
     def refuse(self, node: object, message: str) -> NotCompilable:
         return NotCompilable(message, span=getattr(node, "span", A.NO_SPAN), text=self.query.text,
@@ -112,11 +121,45 @@ class ExpressionCompiler:
         method: Callable[[A.Expr], Typed] | None = getattr(self, "_" + type(node).__name__, None)
         if method is None:
             raise self.refuse(node, f"{type(node).__name__.lower()} expressions cannot be compiled to SQL")
-        return method(node)
+        outer, self.node = self.node, node
+        try:
+            return method(node)
+        finally:
+            self.node = outer
+
+    def refuse_list(self, value: Typed) -> None:
+        if value.kind == LIST:
+            raise self.refuse(self.node, "a list can only be indexed (list[0]) in SQL")
+
+    # -- constants ------------------------------------------------------------------------------
+
+    def is_constant(self, node: A.Expr) -> bool:
+        """Literals, foldable calls and indexes over them, and fields set from such expressions."""
+        for part in walk(node):
+            if isinstance(part, A.Field):
+                if part.name not in self.constants:
+                    return False
+            elif isinstance(part, A.Call):
+                if part.name.lower() not in FOLDABLE:
+                    return False
+            elif not isinstance(part, (A.String, A.Number, A.ListLiteral, A.Index, A.Unary, A.Binary)):
+                return False
+        return True
+
+    def fold(self, node: A.Expr) -> object:
+        """The value of a constant expression, computed by the interpreter itself (so it is its value)."""
+        from trailq.engine.expressions import Compiler, Row, RunContext
+
+        evaluate = Compiler(RunContext(self.query, now_ms=0))
+        values = {}
+        for field in field_refs(node):
+            values[field.name] = self.fold(self.constants[field.name])
+        return evaluate.compile(node)(Row(None, values))  # type: ignore[arg-type]
 
     # -- coercions ----------------------------------------------------------------------------
 
     def as_number(self, value: Typed) -> exp.Expression:
+        self.refuse_list(value)
         if value.kind in (NUMBER, TIME, NULL):
             return value.sql
         if value.kind == BOOL:
@@ -124,6 +167,7 @@ class ExpressionCompiler:
         return exp.TryCast(this=value.sql, to=DOUBLE)
 
     def as_text(self, value: Typed) -> exp.Expression:
+        self.refuse_list(value)
         if value.kind in (TEXT, NULL):
             return value.sql
         if value.kind == TIME:
@@ -134,6 +178,7 @@ class ExpressionCompiler:
 
     def truth(self, value: Typed) -> exp.Expression:
         """The interpreter's truth: null false, numbers non-zero, numeric text by value, other text non-empty."""
+        self.refuse_list(value)
         if value.kind == BOOL:
             # Comparisons, matches and not/and/or are never null already.
             if isinstance(value.sql, (exp.Coalesce, exp.Not, exp.Paren, exp.Is, exp.Boolean)):
@@ -149,6 +194,8 @@ class ExpressionCompiler:
 
     def unify(self, values: list[Typed]) -> tuple[list[exp.Expression], str]:
         """Branches of coalesce/if/case as one kind: their own when they agree, else text."""
+        for value in values:
+            self.refuse_list(value)
         kinds = {v.kind for v in values if v.kind != NULL}
         if len(kinds) <= 1:
             return [v.sql for v in values], (kinds.pop() if kinds else NULL)
@@ -208,6 +255,8 @@ class ExpressionCompiler:
         raise self.refuse(node, f"operator {node.op} cannot be compiled to SQL")
 
     def comparison(self, op: str, left: Typed, right: Typed) -> exp.Expression:
+        self.refuse_list(left)
+        self.refuse_list(right)
         if NULL in (left.kind, right.kind):
             return exp.true() if op == "!=" else exp.false()
         if left.kind in NUMERIC_KINDS or right.kind in NUMERIC_KINDS:
@@ -250,6 +299,15 @@ class ExpressionCompiler:
             found = test if found == exp.false() else exp.Or(this=found, expression=test)
         found = exp.Paren(this=found)
         return Typed(exp.Not(this=found) if node.negated else found, BOOL)
+
+    def _Index(self, node: A.Index) -> Typed:
+        base = self.compile(node.base)
+        if base.kind != LIST:
+            raise self.refuse(node, "only a list (split()) can be indexed in SQL")
+        position = exp.Cast(this=self.as_number(self.compile(node.index)), to=BIGINT)
+        # 0-based as in the interpreter; outside the list: no value (Trino's element_at refuses 0).
+        item = self.dialect.list_item(base.sql, exp.Add(this=position, expression=number(1)))
+        return Typed(case([(exp.GTE(this=position, expression=number(0)), item)]), TEXT)
 
     # -- calls --------------------------------------------------------------------------------
 
@@ -394,6 +452,13 @@ def _replace(c: ExpressionCompiler, node: A.Call) -> Typed:
     return Typed(call("replace", text, search, repl), TEXT)
 
 
+def _split(c: ExpressionCompiler, node: A.Call) -> Typed:
+    delimiter = node.args[1] if len(node.args) > 1 else None
+    if not isinstance(delimiter, A.String) or not delimiter.value:
+        raise c.refuse(delimiter or node, "split() needs a quoted, non-empty delimiter in SQL")
+    return Typed(exp.Split(this=c.as_text(c.compile(node.args[0])), expression=exp.Literal.string(delimiter.value)), LIST)
+
+
 def _number_function(build: Callable[[exp.Expression], exp.Expression]) -> Callable[[ExpressionCompiler, A.Call], Typed]:
     def compile_call(c: ExpressionCompiler, node: A.Call) -> Typed:
         return Typed(build(c.as_number(c.compile(node.args[0]))), NUMBER)
@@ -424,14 +489,21 @@ def _to_millis(c: ExpressionCompiler, node: A.Call) -> Typed:
 
 
 def _ip_in_subnet(c: ExpressionCompiler, node: A.Call) -> Typed:
-    """IPv4 only: the address as a number between the network's first and last address."""
+    """IPv4 only: the address as a number between the network's first and last address. The subnet
+    is a literal, or a constant the compiler folds (`networks[0]` of `split("a,b", ",") as networks`)."""
     subnet_node = node.args[1]
-    if not isinstance(subnet_node, A.String):
-        raise c.refuse(subnet_node, "isIpInSubnet() needs the subnet as a quoted literal in SQL")
+    if isinstance(subnet_node, A.String):
+        subnet: object = subnet_node.value
+    elif c.is_constant(subnet_node):
+        subnet = c.fold(subnet_node)
+    else:
+        raise c.refuse(subnet_node, "isIpInSubnet() needs the subnet as a quoted literal (or a constant) in SQL")
     try:
-        network = ipaddress.ip_network(subnet_node.value, strict=False)
+        network = ipaddress.ip_network(subnet, strict=False) if isinstance(subnet, str) else None
     except ValueError:
-        return Typed(exp.false(), BOOL)
+        network = None
+    if network is None:
+        return Typed(exp.false(), BOOL)  # no subnet, or not one: false, as in the interpreter
     if network.version != 4:
         raise c.refuse(subnet_node, "IPv6 subnets cannot be compiled to SQL")
     text = c.as_text(c.compile(node.args[0]))
@@ -462,6 +534,7 @@ SCALARS: dict[str, Callable[[ExpressionCompiler, A.Call], Typed]] = {
     "startswith": _position_test(at_start=True),
     "strcontains": _position_test(at_start=False),
     "replace": _replace,
+    "split": _split,
     "abs": _number_function(lambda n: exp.Abs(this=n)),
     "floor": _number_function(lambda n: exp.Floor(this=n)),
     "ceil": _number_function(lambda n: exp.Ceil(this=n)),
