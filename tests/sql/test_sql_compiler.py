@@ -136,6 +136,8 @@ def test_athena_refuses_fields_its_table_does_not_have() -> None:
         compile_query(parse("fields userIdentity.noSuchMember"), AthenaTable("db.trail"))
     with pytest.raises(NotCompilable, match="'managementEvent' cannot be read"):
         compile_query(parse("fields managementEvent"), AthenaTable("db.trail"))
+    # A name that is no CloudTrail key is in no record: missing, as on CloudWatch (not refused).
+    assert "NULL AS \"roleName\"" in compile_query(parse("fields roleName"), AthenaTable("db.trail")).sql(pretty=False).replace("CAST(NULL AS VARCHAR)", "NULL")
 
 
 def test_a_time_window_keeps_the_same_records_as_the_interpreter(tmp_path: Path) -> None:

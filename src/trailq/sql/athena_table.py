@@ -46,6 +46,8 @@ TEXT_COLUMNS = (
     "recipientaccountid", "sharedeventid", "vpcendpointid", "vpcendpointaccountid", "eventcategory",
     "sessioncredentialfromconsole", "edgedevicedetails",
 )
+# Top-level keys CloudTrail writes that AWS's table has no column for (lower case).
+RECORD_KEYS_WITHOUT_COLUMN = frozenset({"managementevent", "resources", "insightdetails", "eventregion"})
 # Partition columns of the table `trailq athena setup` creates.
 ACCOUNT_PARTITION, REGION_PARTITION, DATE_PARTITION = "account", "region", "timestamp"
 DATE_FORMAT = "%Y/%m/%d"
@@ -103,8 +105,10 @@ class AthenaTable:
                 return exp.column(head, quoted=True)
             return exp.JSONExtractScalar(this=exp.column(head, quoted=True), expression=exp.Literal.string(json_path(segments[1:])))
         members = STRUCTS.get(head)
-        if members is None:  # a key the table has no column for (managementEvent, resources, ...)
-            return None
+        if members is None:
+            # A CloudTrail key the table has no column for is refused; any other name is in no record
+            # (a field no command set), so it is missing, as on CloudWatch.
+            return None if head in RECORD_KEYS_WITHOUT_COLUMN else exp.Cast(this=exp.Null(), to=exp.DataType.build("varchar"))
         path = [head]
         for segment in segments[1:]:
             if not isinstance(members, dict) or segment.lower() not in members:
