@@ -184,3 +184,29 @@ def test_records_wrapped_in_a_records_document_and_gzip_are_read(tmp_path: Path)
     assert result.rows == [{"eventName": "ConsoleLogin", "n": "1"}, {"eventName": "GetObject", "n": "1"},
                            {"eventName": "Wrapped", "n": "1"}, {"eventName": "consolelogin", "n": "1"}]
     assert result.coverage.files_read == 2 and result.coverage.records_read == 4
+
+
+IPS = [{"eventTime": f"2024-05-01T10:00:0{i}Z", "sourceIPAddress": ip} for i, ip in
+       enumerate(["10.1.2.3", "192.0.2.9", "198.51.100.7", "AWS Internal"])]
+
+
+def test_what_the_pack_uses_compiles(tmp_path: Path) -> None:
+    # split() and an index, and isIpInSubnet over a subnet folded from them (signins-outside-allowed-networks).
+    query = ('fields split(replace("10.0.0.0/8, 192.0.2.0/24", " ", ""), ",") as networks '
+             "| filter not (isIpInSubnet(sourceIPAddress, networks[0]) or isIpInSubnet(sourceIPAddress, networks[1]) "
+             "or isIpInSubnet(sourceIPAddress, networks[2])) | sort @timestamp asc | display sourceIPAddress, networks[1] as second")
+    assert run(query, tmp_path, IPS) == [{"sourceIPAddress": "198.51.100.7", "second": "192.0.2.0/24"},
+                                         {"sourceIPAddress": "AWS Internal", "second": "192.0.2.0/24"}]
+    # An empty list of networks: every item is no subnet, so nothing is inside.
+    empty = 'fields split("", ",") as n | filter isIpInSubnet(sourceIPAddress, n[0]) or isIpInSubnet(sourceIPAddress, n[5]) | display sourceIPAddress'
+    assert run(empty, tmp_path, IPS) == []
+    sql = compile_query(parse(query), AthenaTable("db.trail")).sql(pretty=False)
+    assert "split(" in sql and "element_at(" in sql and "167772160" in sql  # 10.0.0.0 as a number
+
+
+@pytest.mark.parametrize("query", ["fields split(s, \",\") as l | display l", "fields split(s, \",\") as l | filter l = \"a\"",
+                                   "fields split(s, x) as l", "filter isIpInSubnet(sourceIPAddress, s)"])
+def test_lists_and_non_constant_subnets_are_refused_with_a_caret(query: str) -> None:
+    with pytest.raises(NotCompilable) as refused:
+        compile_query(parse(query), DuckDBFiles(("x.json",)))
+    assert refused.value.span.end > refused.value.span.start
