@@ -137,7 +137,8 @@ def test_athena_refuses_fields_its_table_does_not_have() -> None:
     with pytest.raises(NotCompilable, match="'managementEvent' cannot be read"):
         compile_query(parse("fields managementEvent"), AthenaTable("db.trail"))
     # A name that is no CloudTrail key is in no record: missing, as on CloudWatch (not refused).
-    assert "NULL AS \"roleName\"" in compile_query(parse("fields roleName"), AthenaTable("db.trail")).sql(pretty=False).replace("CAST(NULL AS VARCHAR)", "NULL")
+    sql = compile_query(parse("fields roleName"), AthenaTable("db.trail")).sql(pretty=False)
+    assert "CAST(NULL AS VARCHAR) AS \"roleName\"" in sql
 
 
 def test_a_time_window_keeps_the_same_records_as_the_interpreter(tmp_path: Path) -> None:
@@ -179,7 +180,8 @@ def test_records_wrapped_in_a_records_document_and_gzip_are_read(tmp_path: Path)
     from trailq.sql.duckdb_run import run_duckdb
 
     (tmp_path / "a.json.gz").write_bytes(gzip.compress(orjson.dumps({"Records": EVENTS[:2]}, option=orjson.OPT_INDENT_2)))
-    (tmp_path / "b.jsonl").write_bytes(orjson.dumps(EVENTS[2]) + b"\n" + orjson.dumps({"Records": [{"eventTime": "2024-05-01T12:00:00Z", "eventName": "Wrapped"}]}) + b"\n")
+    wrapped = {"Records": [{"eventTime": "2024-05-01T12:00:00Z", "eventName": "Wrapped"}]}
+    (tmp_path / "b.jsonl").write_bytes(orjson.dumps(EVENTS[2]) + b"\n" + orjson.dumps(wrapped) + b"\n")
     result = run_duckdb(parse("stats count(*) as n by eventName | sort eventName asc"), name="q", sources=[str(tmp_path)], time_range=None)
     assert result.rows == [{"eventName": "ConsoleLogin", "n": "1"}, {"eventName": "GetObject", "n": "1"},
                            {"eventName": "Wrapped", "n": "1"}, {"eventName": "consolelogin", "n": "1"}]
@@ -198,7 +200,8 @@ def test_what_the_pack_uses_compiles(tmp_path: Path) -> None:
     assert run(query, tmp_path, IPS) == [{"sourceIPAddress": "198.51.100.7", "second": "192.0.2.0/24"},
                                          {"sourceIPAddress": "AWS Internal", "second": "192.0.2.0/24"}]
     # An empty list of networks: every item is no subnet, so nothing is inside.
-    empty = 'fields split("", ",") as n | filter isIpInSubnet(sourceIPAddress, n[0]) or isIpInSubnet(sourceIPAddress, n[5]) | display sourceIPAddress'
+    empty = ('fields split("", ",") as n | filter isIpInSubnet(sourceIPAddress, n[0]) '
+             "or isIpInSubnet(sourceIPAddress, n[5]) | display sourceIPAddress")
     assert run(empty, tmp_path, IPS) == []
     sql = compile_query(parse(query), AthenaTable("db.trail")).sql(pretty=False)
     assert "split(" in sql and "element_at(" in sql and "167772160" in sql  # 10.0.0.0 as a number

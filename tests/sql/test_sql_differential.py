@@ -14,13 +14,13 @@ import pytest
 pytest.importorskip("duckdb")
 
 import sqlglot  # noqa: E402
-
 from sql_differential import both, compare, rows_without_ptr  # noqa: E402
+
 from trailq.catalog import load  # noqa: E402
 from trailq.engine import run_local, sample_sources  # noqa: E402
 from trailq.lang import parse  # noqa: E402
 from trailq.sql import NotCompilable, compile_query  # noqa: E402
-from trailq.sql.athena_table import STRUCTS, TEXT_COLUMNS, JSON_COLUMNS, AthenaTable  # noqa: E402
+from trailq.sql.athena_table import JSON_COLUMNS, STRUCTS, TEXT_COLUMNS, AthenaTable  # noqa: E402
 from trailq.sql.duckdb_run import connect  # noqa: E402
 from trailq.sql.render import render_rows  # noqa: E402
 
@@ -179,7 +179,8 @@ CAMEL = {
     "invokedby": "invokedBy", "accesskeyid": "accessKeyId", "username": "userName", "onbehalfof": "onBehalfOf",
     "userid": "userId", "identitystorearn": "identityStoreArn", "sessioncontext": "sessionContext",
     "attributes": "attributes", "mfaauthenticated": "mfaAuthenticated", "creationdate": "creationDate",
-    "sessionissuer": "sessionIssuer", "ec2roledelivery": "ec2RoleDelivery", "sourceidentity": "sourceIdentity", "assumedroot": "assumedRoot",
+    "sessionissuer": "sessionIssuer", "ec2roledelivery": "ec2RoleDelivery", "sourceidentity": "sourceIdentity",
+    "assumedroot": "assumedRoot",
     "webidfederationdata": "webIdFederationData", "federatedprovider": "federatedProvider", "tlsversion": "tlsVersion",
     "ciphersuite": "cipherSuite", "clientprovidedhostheader": "clientProvidedHostHeader", "reason": "reason",
     "updatedfields": "updatedFields", "originalrequestid": "originalRequestId", "originaleventid": "originalEventId",

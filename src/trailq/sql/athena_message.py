@@ -6,9 +6,9 @@ CloudTrail's usual key order and spelling, compact like the trail's own files: t
 strings; `requestparameters`, `responseelements`, `additionaleventdata`, `serviceeventdetails` and
 `edgedevicedetails` embedded as they are (they hold JSON text); `readonly` as a JSON boolean; the
 structs as JSON objects with CloudTrail's camelCase member names. A missing (NULL) value leaves its
-key out, as CloudTrail does; so does an object without any value (`{}`). Limits (docs/semantics.md, "SQL engines"): keys the table has no column
-for (`resources`, `managementEvent`, keys AWS adds later) are absent, and key order inside the
-JSON-string columns is whatever the table stores.
+key out, as CloudTrail does; so does an object without any value (`{}`). Limits (docs/semantics.md,
+"SQL engines"): keys the table has no column for (`resources`, `managementEvent`, keys AWS adds later)
+are absent, and key order inside the JSON-string columns is whatever the table stores.
 
 Built from sqlglot nodes only (`||`, CONCAT_WS and REPLACE mean the same in Trino and DuckDB, so the
 same tree serves the Athena SQL and its DuckDB transpilation in the tests).
@@ -85,18 +85,18 @@ TOP_LEVEL: list[tuple[str, str, str | Members]] = [
 _ESCAPES = [("\\", "\\\\"), ('"', '\\"')]
 
 
-def _text(value: str) -> exp.Expression:
+def _text(value: str) -> exp.Expr:
     return exp.Literal.string(value)
 
 
-def _concat(*parts: exp.Expression) -> exp.Expression:
+def _concat(*parts: exp.Expr) -> exp.Expr:
     joined = parts[0]
     for part in parts[1:]:
         joined = exp.DPipe(this=joined, expression=part)
     return joined
 
 
-def json_string(value: exp.Expression) -> exp.Expression:
+def json_string(value: exp.Expr) -> exp.Expr:
     """`"..."`, the value's JSON string (NULL stays NULL)."""
     escaped = value
     for plain, escape in _ESCAPES:
@@ -104,12 +104,12 @@ def json_string(value: exp.Expression) -> exp.Expression:
     return _concat(_text('"'), escaped, _text('"'))
 
 
-def _member(key: str, value: exp.Expression) -> exp.Expression:
+def _member(key: str, value: exp.Expr) -> exp.Expr:
     """`"key":value`, NULL when the value is (CONCAT_WS then leaves the key out)."""
     return _concat(_text(f'"{key}":'), value)
 
 
-def _object(path: exp.Expression, members: Members) -> exp.Expression:
+def _object(path: exp.Expr, members: Members) -> exp.Expr:
     parts = []
     for column, spec in members.items():
         child = exp.Dot(this=path, expression=exp.to_identifier(column, quoted=True))
@@ -119,11 +119,11 @@ def _object(path: exp.Expression, members: Members) -> exp.Expression:
             parts.append(_member(spec, json_string(child)))
     # A missing struct, or one without a value (`"webIdFederationData":{}`), leaves its key out: a table
     # may hold either for an absent object.
-    members = exp.Nullif(this=call("concat_ws", _text(","), *parts), expression=_text(""))
-    return _concat(_text("{"), members, _text("}"))
+    inside = exp.Nullif(this=call("concat_ws", _text(","), *parts), expression=_text(""))
+    return _concat(_text("{"), inside, _text("}"))
 
 
-def _value(column: str, how: str | Members) -> exp.Expression:
+def _value(column: str, how: str | Members) -> exp.Expr:
     node = exp.column(column, quoted=True)
     if isinstance(how, dict):
         return _object(node, how)
@@ -135,7 +135,7 @@ def _value(column: str, how: str | Members) -> exp.Expression:
     return json_string(node)
 
 
-def record_json() -> exp.Expression:
+def record_json() -> exp.Expr:
     """The record's JSON text from the table's columns (see the module's docstring)."""
     members = [_member(key, _value(column, how)) for column, key, how in TOP_LEVEL]
     return _concat(_text("{"), call("concat_ws", _text(","), *members), _text("}"))

@@ -10,16 +10,28 @@ every backend. What cannot be compiled raises NotCompilable (exit 7, caret) befo
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from sqlglot import exp
 
-from trailq.lang import ast as A
 from trailq.lang import analysis
+from trailq.lang import ast as A
 from trailq.sql.dialects import Dialect, number
 from trailq.sql.expressions import (
-    LIST, NULL, TEXT, TIME, ExpressionCompiler, NotCompilable, Typed, coalesce, glob_to_regex, is_null,
-    regex_for_sql, case, DOUBLE,
+    DOUBLE,
+    LIST,
+    NULL,
+    TEXT,
+    TIME,
+    ExpressionCompiler,
+    NotCompilable,
+    Typed,
+    case,
+    coalesce,
+    glob_to_regex,
+    is_null,
+    regex_for_sql,
 )
 from trailq.sql.shapes import Shape
 from trailq.timerange import TimeRange
@@ -74,16 +86,16 @@ class SqlCompiler:
     def current(self) -> str:
         return self.ctes[-1][0]
 
-    def column(self, name: str) -> exp.Expression:
+    def column(self, name: str) -> exp.Expr:
         return exp.column(name, quoted=True)
 
-    def kept(self, replaced: set[str] = frozenset()) -> list[exp.Expression]:  # type: ignore[assignment]
+    def kept(self, replaced: AbstractSet[str] = frozenset()) -> list[exp.Expr]:
         return [self.column(name) for name in self.columns if name not in replaced]
 
     def add_stage(self, select: exp.Select) -> None:
         self.ctes.append((f"s{len(self.ctes)}", select))
 
-    def from_current(self, *items: exp.Expression) -> exp.Select:
+    def from_current(self, *items: exp.Expr) -> exp.Select:
         return exp.select(*items).from_(exp.to_table(self.current(), quoted=True))
 
     # -- the pipeline -------------------------------------------------------------------------
@@ -242,7 +254,7 @@ class SqlCompiler:
     def sort_keys(self, value: Typed, descending: bool) -> list[exp.Ordered]:
         """Numbers by value; text in the part of the natural sort SQL can express: digit-only text after
         other text, by value; other text by code point (semantics.md). Missing values last."""
-        def ordered(key: exp.Expression) -> exp.Ordered:
+        def ordered(key: exp.Expr) -> exp.Ordered:
             return exp.Ordered(this=key, desc=descending, nulls_first=False)
 
         if value.kind != TEXT:
@@ -277,7 +289,7 @@ class SqlCompiler:
         numbered = self.from_current(*self.kept(), exp.alias_(window, ROW_NUMBER, quoted=True))
         self.add_stage(numbered)
         # Rows with a missing dedup field are all kept (documented).
-        first: exp.Expression = exp.EQ(this=self.column(ROW_NUMBER), expression=number(1))
+        first: exp.Expr = exp.EQ(this=self.column(ROW_NUMBER), expression=number(1))
         for key in keys:
             first = exp.Or(this=first, expression=is_null(key))
         self.add_stage(self.from_current(*self.kept()).where(first))
@@ -302,7 +314,7 @@ class SqlCompiler:
             select = select.order_by(*self.order)
         _, limit = analysis.final_sort_limit(self.query)
         default_limit = limit is None
-        select = select.limit(DEFAULT_ROWS + 1 if default_limit else limit)
+        select = select.limit(DEFAULT_ROWS + 1 if limit is None else limit)
         for name, cte in self.ctes:
             select = select.with_(exp.to_identifier(name, quoted=True), as_=cte)
         return CompiledQuery(select, self.dialect, kinds, DEFAULT_ROWS if default_limit else int(limit or 0), default_limit,

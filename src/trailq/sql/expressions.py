@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from sqlglot import exp
 
+from trailq.engine.values import Value
 from trailq.errors import UnsupportedLocally
 from trailq.lang import ast as A
 from trailq.lang import functions as lang_functions
@@ -41,23 +42,23 @@ class NotCompilable(UnsupportedLocally):
 
 @dataclass(frozen=True)
 class Typed:
-    sql: exp.Expression
+    sql: exp.Expr
     kind: str
 
 
-def is_null(value: exp.Expression) -> exp.Expression:
+def is_null(value: exp.Expr) -> exp.Expr:
     return exp.Is(this=value, expression=exp.Null())
 
 
-def not_null(value: exp.Expression) -> exp.Expression:
+def not_null(value: exp.Expr) -> exp.Expr:
     return exp.Not(this=is_null(value))
 
 
-def coalesce(*values: exp.Expression) -> exp.Expression:
+def coalesce(*values: exp.Expr) -> exp.Expr:
     return exp.Coalesce(this=values[0], expressions=list(values[1:]))
 
 
-def case(pairs: list[tuple[exp.Expression, exp.Expression]], default: exp.Expression | None = None) -> exp.Expression:
+def case(pairs: list[tuple[exp.Expr, exp.Expr]], default: exp.Expr | None = None) -> exp.Expr:
     return exp.Case(ifs=[exp.If(this=c, true=v) for c, v in pairs], default=default)
 
 
@@ -146,19 +147,19 @@ class ExpressionCompiler:
                 return False
         return True
 
-    def fold(self, node: A.Expr) -> object:
+    def fold(self, node: A.Expr) -> Value:
         """The value of a constant expression, computed by the interpreter itself (so it is its value)."""
         from trailq.engine.expressions import Compiler, Row, RunContext
 
         evaluate = Compiler(RunContext(self.query, now_ms=0))
-        values = {}
+        values: dict[str, Value] = {}
         for field in field_refs(node):
             values[field.name] = self.fold(self.constants[field.name])
-        return evaluate.compile(node)(Row(None, values))  # type: ignore[arg-type]
+        return evaluate.compile(node)(Row(None, values))
 
     # -- coercions ----------------------------------------------------------------------------
 
-    def as_number(self, value: Typed) -> exp.Expression:
+    def as_number(self, value: Typed) -> exp.Expr:
         self.refuse_list(value)
         if value.kind in (NUMBER, TIME, NULL):
             return value.sql
@@ -166,7 +167,7 @@ class ExpressionCompiler:
             return case([(value.sql, number(1))], number(0))
         return exp.TryCast(this=value.sql, to=DOUBLE)
 
-    def as_text(self, value: Typed) -> exp.Expression:
+    def as_text(self, value: Typed) -> exp.Expr:
         self.refuse_list(value)
         if value.kind in (TEXT, NULL):
             return value.sql
@@ -176,7 +177,7 @@ class ExpressionCompiler:
             return case([(value.sql, exp.Literal.string("1"))], exp.Literal.string("0"))
         return exp.Cast(this=value.sql, to=VARCHAR)
 
-    def truth(self, value: Typed) -> exp.Expression:
+    def truth(self, value: Typed) -> exp.Expr:
         """The interpreter's truth: null false, numbers non-zero, numeric text by value, other text non-empty."""
         self.refuse_list(value)
         if value.kind == BOOL:
@@ -192,7 +193,7 @@ class ExpressionCompiler:
         return case([(not_null(as_double), exp.NEQ(this=as_double, expression=number(0)))],
                     coalesce(exp.NEQ(this=value.sql, expression=exp.Literal.string("")), exp.false()))
 
-    def unify(self, values: list[Typed]) -> tuple[list[exp.Expression], str]:
+    def unify(self, values: list[Typed]) -> tuple[list[exp.Expr], str]:
         """Branches of coalesce/if/case as one kind: their own when they agree, else text."""
         for value in values:
             self.refuse_list(value)
@@ -254,7 +255,7 @@ class ExpressionCompiler:
             return Typed(exp.Pow(this=exp.Cast(this=a, to=DOUBLE), expression=b), NUMBER)
         raise self.refuse(node, f"operator {node.op} cannot be compiled to SQL")
 
-    def comparison(self, op: str, left: Typed, right: Typed) -> exp.Expression:
+    def comparison(self, op: str, left: Typed, right: Typed) -> exp.Expr:
         self.refuse_list(left)
         self.refuse_list(right)
         if NULL in (left.kind, right.kind):
@@ -267,7 +268,7 @@ class ExpressionCompiler:
         # A comparison with a missing value is false; `!=` is true (semantics.md).
         return coalesce(compared, exp.true() if op == "!=" else exp.false())
 
-    def _regex_match(self, text: Typed, pattern: A.Expr) -> exp.Expression:
+    def _regex_match(self, text: Typed, pattern: A.Expr) -> exp.Expr:
         if isinstance(pattern, A.Regex):
             source = regex_for_sql(pattern.pattern, pattern, self.query.text)
         elif isinstance(pattern, A.String):
@@ -294,7 +295,7 @@ class ExpressionCompiler:
             raise self.refuse(node.items, "`in` needs a [list] in SQL")
         operand = self.compile(node.operand)
         tests = [self.comparison("=", operand, self.compile(item)) for item in node.items.items]
-        found: exp.Expression = exp.false()
+        found: exp.Expr = exp.false()
         for test in tests:
             found = test if found == exp.false() else exp.Or(this=found, expression=test)
         found = exp.Paren(this=found)
@@ -327,7 +328,7 @@ class ExpressionCompiler:
     def args(self, node: A.Call) -> list[Typed]:
         return [self.compile(arg) for arg in node.args]
 
-    def time_floor(self, epoch_ms: exp.Expression, period: A.Expr, offset_ms: int = 0) -> exp.Expression:
+    def time_floor(self, epoch_ms: exp.Expr, period: A.Expr, offset_ms: int = 0) -> exp.Expr:
         if not isinstance(period, A.Duration):
             raise self.refuse(period, "a time period such as 5m is needed here")
         from trailq.engine.functions_time import Period, capped
@@ -392,7 +393,7 @@ def _case(c: ExpressionCompiler, node: A.Call) -> Typed:
     return Typed(case(list(zip(conditions, values[: len(results)])), default), kind)
 
 
-def _text_function(build: Callable[[exp.Expression], exp.Expression]) -> Callable[[ExpressionCompiler, A.Call], Typed]:
+def _text_function(build: Callable[[exp.Expr], exp.Expr]) -> Callable[[ExpressionCompiler, A.Call], Typed]:
     def compile_call(c: ExpressionCompiler, node: A.Call) -> Typed:
         return Typed(build(c.as_text(c.compile(node.args[0]))), TEXT)
 
@@ -411,10 +412,10 @@ def _one_argument(compile_call: Callable[[ExpressionCompiler, A.Call], Typed]) -
 def _concat(c: ExpressionCompiler, node: A.Call) -> Typed:
     # Missing arguments are skipped; all missing is null (semantics.md, concat).
     texts = [c.as_text(v) for v in c.args(node)]
-    joined: exp.Expression = coalesce(texts[0], exp.Literal.string(""))
+    joined: exp.Expr = coalesce(texts[0], exp.Literal.string(""))
     for text in texts[1:]:
         joined = exp.DPipe(this=joined, expression=coalesce(text, exp.Literal.string("")))
-    all_missing: exp.Expression = is_null(texts[0])
+    all_missing: exp.Expr = is_null(texts[0])
     for text in texts[1:]:
         all_missing = exp.And(this=all_missing, expression=is_null(text))
     return Typed(case([(all_missing, exp.Null())], joined), TEXT)
@@ -459,7 +460,7 @@ def _split(c: ExpressionCompiler, node: A.Call) -> Typed:
     return Typed(exp.Split(this=c.as_text(c.compile(node.args[0])), expression=exp.Literal.string(delimiter.value)), LIST)
 
 
-def _number_function(build: Callable[[exp.Expression], exp.Expression]) -> Callable[[ExpressionCompiler, A.Call], Typed]:
+def _number_function(build: Callable[[exp.Expr], exp.Expr]) -> Callable[[ExpressionCompiler, A.Call], Typed]:
     def compile_call(c: ExpressionCompiler, node: A.Call) -> Typed:
         return Typed(build(c.as_number(c.compile(node.args[0]))), NUMBER)
 
@@ -488,6 +489,10 @@ def _to_millis(c: ExpressionCompiler, node: A.Call) -> Typed:
     return Typed(c.compile(node.args[0]).sql, NUMBER)
 
 
+_OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+DOTTED_QUAD = rf"^{_OCTET}(\.{_OCTET}){{3}}$"
+
+
 def _ip_in_subnet(c: ExpressionCompiler, node: A.Call) -> Typed:
     """IPv4 only: the address as a number between the network's first and last address. The subnet
     is a literal, or a constant the compiler folds (`networks[0]` of `split("a,b", ",") as networks`)."""
@@ -508,10 +513,10 @@ def _ip_in_subnet(c: ExpressionCompiler, node: A.Call) -> Typed:
         raise c.refuse(subnet_node, "IPv6 subnets cannot be compiled to SQL")
     text = c.as_text(c.compile(node.args[0]))
     octets = [exp.TryCast(this=c.dialect.split_part(text, ".", i), to=BIGINT) for i in range(1, 5)]
-    value: exp.Expression = octets[0]
+    value: exp.Expr = octets[0]
     for octet in octets[1:]:
         value = exp.Paren(this=exp.Add(this=exp.Mul(this=value, expression=number(256)), expression=octet))
-    dotted = c.dialect.regex_like(text, r"^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$")
+    dotted = c.dialect.regex_like(text, DOTTED_QUAD)
     inside = exp.Between(this=value, low=number(int(network.network_address)), high=number(int(network.broadcast_address)))
     return Typed(coalesce(exp.And(this=dotted, expression=inside), exp.false()), BOOL)
 
