@@ -5,10 +5,13 @@ table for a trail's S3 archive). Part of the command line; the work is in trailq
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import click
 
-from trailq import catalog as catalog_mod, errors, lang
+from trailq import catalog as catalog_mod
+from trailq import errors, lang
 from trailq.cli_base import catalog_option, main, param_option
 from trailq.params import parse_assignments
 from trailq.timerange import resolve, utc_now
@@ -93,10 +96,10 @@ def athena_setup(bucket: str, organization: str | None, database: str, table: st
 
 # --- run/check --athena: the options and the execution (cli_run dispatches here) -----------------
 
-def _athena_options(command):  # type: ignore[no-untyped-def]
+def _athena_options(command: Callable[..., Any]) -> Callable[..., Any]:
     from trailq.cli_base import option_group
 
-    return option_group(
+    decorated: Callable[..., Any] = option_group(
         click.option("--athena", "athena_table", metavar="DATABASE.TABLE",
                      help="Run on Athena over the trail's S3 archive (the table of `trailq athena setup`)."),
         click.option("--workgroup", help="Athena: the workgroup."),
@@ -106,15 +109,17 @@ def _athena_options(command):  # type: ignore[no-untyped-def]
         click.option("--price-per-tb", type=click.FloatRange(min=0), default=5.0, show_default=True,
                      help="Athena: USD per TB scanned, for --stats."),
     )(command)
+    return decorated
 
 
 athena_options = _athena_options
 
+ATHENA_DEFAULT_TIMEOUT = "15m"
 _NOT_WITH_ATHENA = {"--log-group": "log_groups", "--discover": "discover", "--source": "sources", "--sample": "sample",
                     "--strict": "strict", "--limit": "limit", "--console-url": "console_url"}
 
 
-def execute_athena(queries: list, o: dict, progress: object) -> object:
+def execute_athena(queries: list[Any], o: dict[str, Any], progress: object) -> object:
     """`run/check --athena TABLE`: every selected query on Athena, one after the other."""
     from trailq import runs
     from trailq.aws import athena
@@ -136,14 +141,15 @@ def execute_athena(queries: list, o: dict, progress: object) -> object:
     plan = athena.AthenaPlan(
         table=o["athena_table"], workgroup=o["workgroup"], output_location=o["output_location"],
         accounts=tuple(o["athena_accounts"]), regions=tuple(requested_regions(regions)) if regions else (),
-        timeout_seconds=parse_duration_seconds(o["timeout"], "--timeout"), price_per_tb=o["price_per_tb"],
+        # A remote service: the CloudWatch default deadline (15m) when --timeout is not given.
+        timeout_seconds=parse_duration_seconds(o["timeout"] or ATHENA_DEFAULT_TIMEOUT, "--timeout"), price_per_tb=o["price_per_tb"],
     )
     trees = [(q.name, lang.parse(q.text, origin=q.origin)) for q in queries]
     athena.compile_all(trees, plan, window)  # refuse what SQL cannot express before any call
     state = runs.Windows(o["state_file"], _settle_seconds(o), flags.now) if o["state_file"] else None
     windows = {}
     notices: list[str] = []
-    if state is not None:
+    if state is not None and window is not None:
         for name, _ in trees:
             windows[name] = state.window_for(name, Target(source=f"athena:{plan.table}"), window)
         for name in [n for n, w in windows.items() if w is None]:

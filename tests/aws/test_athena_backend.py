@@ -194,7 +194,7 @@ def test_athena_setup_apply_on_motos_server(moto_athena: str) -> None:
 def test_athena_flags_that_do_not_apply_are_refused() -> None:
     result = CliRunner().invoke(cli.main, ["run", "root-activity", "--athena", "a.b", "--sample"])
     assert result.exit_code == 2 and "--sample does not apply to --athena" in result.output
-    refused = CliRunner().invoke(cli.main, ["run", "--query", "fields @message", "--athena", "a.b"])
+    refused = CliRunner().invoke(cli.main, ["run", "--query", "fields @ingestionTime", "--athena", "a.b"])
     assert refused.exit_code == 7 and "cannot be read from Athena" in refused.output
 
 

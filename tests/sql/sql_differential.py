@@ -4,10 +4,11 @@ SQL, and compare the rows under the rules of docs/semantics.md ("SQL engines")."
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from trailq.engine import run_local
-from trailq.lang import analysis, ast as A, parse
+from trailq.lang import analysis, parse
+from trailq.lang import ast as A
 from trailq.sql.duckdb_run import run_duckdb
 
 _ORDERED_VALUE = re.compile(r"-?[0-9]+(\.[0-9]+)?|[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:.]+")

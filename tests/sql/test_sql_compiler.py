@@ -131,9 +131,14 @@ def test_athena_window_and_scope_become_partition_predicates() -> None:
 
 def test_athena_refuses_fields_its_table_does_not_have() -> None:
     with pytest.raises(NotCompilable, match="cannot be read from Athena"):
-        compile_query(parse("fields @message"), AthenaTable("db.trail"))
+        compile_query(parse("fields @ingestionTime"), AthenaTable("db.trail"))
     with pytest.raises(NotCompilable):
         compile_query(parse("fields userIdentity.noSuchMember"), AthenaTable("db.trail"))
+    with pytest.raises(NotCompilable, match="'managementEvent' cannot be read"):
+        compile_query(parse("fields managementEvent"), AthenaTable("db.trail"))
+    # A name that is no CloudTrail key is in no record: missing, as on CloudWatch (not refused).
+    sql = compile_query(parse("fields roleName"), AthenaTable("db.trail")).sql(pretty=False)
+    assert "CAST(NULL AS VARCHAR) AS \"roleName\"" in sql
 
 
 def test_a_time_window_keeps_the_same_records_as_the_interpreter(tmp_path: Path) -> None:
@@ -175,8 +180,36 @@ def test_records_wrapped_in_a_records_document_and_gzip_are_read(tmp_path: Path)
     from trailq.sql.duckdb_run import run_duckdb
 
     (tmp_path / "a.json.gz").write_bytes(gzip.compress(orjson.dumps({"Records": EVENTS[:2]}, option=orjson.OPT_INDENT_2)))
-    (tmp_path / "b.jsonl").write_bytes(orjson.dumps(EVENTS[2]) + b"\n" + orjson.dumps({"Records": [{"eventTime": "2024-05-01T12:00:00Z", "eventName": "Wrapped"}]}) + b"\n")
+    wrapped = {"Records": [{"eventTime": "2024-05-01T12:00:00Z", "eventName": "Wrapped"}]}
+    (tmp_path / "b.jsonl").write_bytes(orjson.dumps(EVENTS[2]) + b"\n" + orjson.dumps(wrapped) + b"\n")
     result = run_duckdb(parse("stats count(*) as n by eventName | sort eventName asc"), name="q", sources=[str(tmp_path)], time_range=None)
     assert result.rows == [{"eventName": "ConsoleLogin", "n": "1"}, {"eventName": "GetObject", "n": "1"},
                            {"eventName": "Wrapped", "n": "1"}, {"eventName": "consolelogin", "n": "1"}]
     assert result.coverage.files_read == 2 and result.coverage.records_read == 4
+
+
+IPS = [{"eventTime": f"2024-05-01T10:00:0{i}Z", "sourceIPAddress": ip} for i, ip in
+       enumerate(["10.1.2.3", "192.0.2.9", "198.51.100.7", "AWS Internal"])]
+
+
+def test_what_the_pack_uses_compiles(tmp_path: Path) -> None:
+    # split() and an index, and isIpInSubnet over a subnet folded from them (signins-outside-allowed-networks).
+    query = ('fields split(replace("10.0.0.0/8, 192.0.2.0/24", " ", ""), ",") as networks '
+             "| filter not (isIpInSubnet(sourceIPAddress, networks[0]) or isIpInSubnet(sourceIPAddress, networks[1]) "
+             "or isIpInSubnet(sourceIPAddress, networks[2])) | sort @timestamp asc | display sourceIPAddress, networks[1] as second")
+    assert run(query, tmp_path, IPS) == [{"sourceIPAddress": "198.51.100.7", "second": "192.0.2.0/24"},
+                                         {"sourceIPAddress": "AWS Internal", "second": "192.0.2.0/24"}]
+    # An empty list of networks: every item is no subnet, so nothing is inside.
+    empty = ('fields split("", ",") as n | filter isIpInSubnet(sourceIPAddress, n[0]) '
+             "or isIpInSubnet(sourceIPAddress, n[5]) | display sourceIPAddress")
+    assert run(empty, tmp_path, IPS) == []
+    sql = compile_query(parse(query), AthenaTable("db.trail")).sql(pretty=False)
+    assert "split(" in sql and "element_at(" in sql and "167772160" in sql  # 10.0.0.0 as a number
+
+
+@pytest.mark.parametrize("query", ["fields split(s, \",\") as l | display l", "fields split(s, \",\") as l | filter l = \"a\"",
+                                   "fields split(s, x) as l", "filter isIpInSubnet(sourceIPAddress, s)"])
+def test_lists_and_non_constant_subnets_are_refused_with_a_caret(query: str) -> None:
+    with pytest.raises(NotCompilable) as refused:
+        compile_query(parse(query), DuckDBFiles(("x.json",)))
+    assert refused.value.span.end > refused.value.span.start

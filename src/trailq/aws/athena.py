@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from trailq.aws.budget import Aborted, Buckets, CallFailed, Kind, Runtime, exit_code_for
 from trailq.aws.insights import Caller, PollRamp
@@ -88,11 +89,12 @@ def run(
     region: str = "",
     cancel: threading.Event | None = None,
     runtime: Runtime | None = None,
-    ramp: PollRamp = PollRamp(),
+    ramp: PollRamp | None = None,
     windows: dict[str, TimeRange | None] | None = None,
 ) -> AthenaOutcome:
     """Run queries one after the other on Athena. `windows` gives a query its own window (--state)."""
     runtime = runtime or Runtime(deadline=time.monotonic() + plan.timeout_seconds, stop=cancel or threading.Event())
+    ramp = ramp or PollRamp()
     caller = Caller(client, "athena", region, Buckets(None, runtime.clock), runtime)
     outcome = AthenaOutcome()
     compiled = [(name, tree, compile_query(tree, plan.shape(), (windows or {}).get(name, window)))

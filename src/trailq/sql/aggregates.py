@@ -12,11 +12,19 @@ from sqlglot import exp
 from trailq.lang import ast as A
 from trailq.sql.dialects import number
 from trailq.sql.expressions import (
-    BIGINT, DOUBLE, NULL, NUMBER, TEXT, TIME, ExpressionCompiler, Typed, not_null,
+    BIGINT,
+    DOUBLE,
+    NULL,
+    NUMBER,
+    TEXT,
+    TIME,
+    ExpressionCompiler,
+    Typed,
+    not_null,
 )
 
 
-def _where(aggregate: exp.Expression, condition: exp.Expression) -> exp.Expression:
+def _where(aggregate: exp.Expr, condition: exp.Expr) -> exp.Expr:
     return exp.Filter(this=aggregate, expression=exp.Where(this=condition))
 
 
@@ -38,8 +46,8 @@ def compile_aggregate(c: ExpressionCompiler, node: A.Call) -> Typed:
             return Typed(exp.Sum(this=numeric), NUMBER)
         if name == "avg":
             return Typed(exp.Avg(this=exp.Cast(this=numeric, to=DOUBLE)), NUMBER)
-        build = exp.StddevPop if name == "stddev" else exp.VariancePop
-        return Typed(build(this=exp.Cast(this=numeric, to=DOUBLE)), NUMBER)
+        spread = exp.StddevPop if name == "stddev" else exp.VariancePop
+        return Typed(spread(this=exp.Cast(this=numeric, to=DOUBLE)), NUMBER)
     if name in ("min", "max"):
         build = exp.Min if name == "min" else exp.Max
         if value.kind != TEXT:
@@ -52,8 +60,8 @@ def compile_aggregate(c: ExpressionCompiler, node: A.Call) -> Typed:
         if timestamp is None:
             raise c.refuse(node, f"{node.name}() needs @timestamp, which an earlier stats dropped")
         moment = exp.column("@timestamp", quoted=True)
-        build = exp.ArgMin if name == "earliest" else exp.ArgMax
-        picked = build(this=value.sql, expression=moment)
+        pick = exp.ArgMin if name == "earliest" else exp.ArgMax
+        picked = pick(this=value.sql, expression=moment)
         condition = exp.And(this=not_null(value.sql), expression=not_null(moment))
         return Typed(_where(picked, condition), value.kind)
     if name == "pct":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from sqlglot import exp
 
@@ -65,7 +66,7 @@ def _literal(text: str) -> str:
     return exp.Literal.string(text).sql(dialect="hive")
 
 
-def _struct_type(members: dict) -> str:
+def _struct_type(members: dict[str, Any]) -> str:
     fields = ", ".join(f"{_quote(k)}: {'STRING' if v is None else _struct_type(v)}" for k, v in members.items())
     return f"STRUCT<{fields}>"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlglot import exp
 
@@ -21,7 +22,7 @@ from trailq.timerange import TimeRange
 
 # Struct columns: lower-case member → nested members (None: a leaf).
 _SESSION_ISSUER = {"type": None, "principalid": None, "arn": None, "accountid": None, "username": None}
-STRUCTS: dict[str, dict] = {
+STRUCTS: dict[str, dict[str, Any]] = {
     "useridentity": {
         "type": None, "principalid": None, "arn": None, "accountid": None, "invokedby": None,
         "accesskeyid": None, "username": None,
@@ -31,6 +32,8 @@ STRUCTS: dict[str, dict] = {
             "sessionissuer": _SESSION_ISSUER,
             "ec2roledelivery": None,
             "sourceidentity": None,
+            # Not in AWS's example DDL; CloudTrail writes it for AssumeRoot sessions (root-activity reads it).
+            "assumedroot": None,
             "webidfederationdata": {"federatedprovider": None},
         },
     },
@@ -44,6 +47,8 @@ TEXT_COLUMNS = (
     "recipientaccountid", "sharedeventid", "vpcendpointid", "vpcendpointaccountid", "eventcategory",
     "sessioncredentialfromconsole", "edgedevicedetails",
 )
+# Top-level keys CloudTrail writes that AWS's table has no column for (lower case).
+RECORD_KEYS_WITHOUT_COLUMN = frozenset({"managementevent", "resources", "insightdetails", "eventregion"})
 # Partition columns of the table `trailq athena setup` creates.
 ACCOUNT_PARTITION, REGION_PARTITION, DATE_PARTITION = "account", "region", "timestamp"
 DATE_FORMAT = "%Y/%m/%d"
@@ -52,11 +57,31 @@ DATE_FORMAT = "%Y/%m/%d"
 DELIVERY_SLACK = timedelta(days=1)
 
 
-def _dotted(*names: str) -> exp.Expression:
-    node: exp.Expression = exp.column(names[0], quoted=True)
+def _dotted(*names: str) -> exp.Expr:
+    node: exp.Expr = exp.column(names[0], quoted=True)
     for name in names[1:]:
         node = exp.Dot(this=node, expression=exp.to_identifier(name, quoted=True))
     return node
+
+
+def _struct_member(segments: list[str]) -> exp.Expr | None:
+    """A leaf of a struct column (members matched case-insensitively), a missing value for a name that
+    is no CloudTrail key, None (refused) for a CloudTrail key the table does not declare."""
+    head = segments[0].lower()
+    members = STRUCTS.get(head)
+    if members is None:
+        # A CloudTrail key the table has no column for is refused; any other name is in no record
+        # (a field no command set), so it is missing, as on CloudWatch.
+        return None if head in RECORD_KEYS_WITHOUT_COLUMN else exp.Cast(this=exp.Null(), to=exp.DataType.build("varchar"))
+    path = [head]
+    for segment in segments[1:]:
+        if not isinstance(members, dict) or segment.lower() not in members:
+            return None
+        path.append(segment.lower())
+        members = members[segment.lower()]
+    if members is not None:  # a struct itself is not a field (only leaves are)
+        return None
+    return _dotted(*path)
 
 
 @dataclass(frozen=True)
@@ -75,17 +100,21 @@ class AthenaTable:
         if not 1 <= len(parts) <= 2 or not all(parts):
             raise UsageError(f"--athena {self.name!r}: expected DATABASE.TABLE")
 
-    def source(self) -> exp.Expression:
+    def source(self) -> exp.Expr:
         parts = self.name.split(".")
         return exp.to_table(".".join(f'"{p}"' for p in parts), dialect="athena") if len(parts) == 2 else exp.to_table(parts[0], quoted=True)
 
-    def field(self, name: str) -> exp.Expression | None:
+    def field(self, name: str) -> exp.Expr | None:
         if name == "@logStream":
             return log_stream(exp.column("recipientaccountid", quoted=True), exp.column("awsregion", quoted=True))
         if name == "@log":
             return exp.DPipe(this=exp.column("recipientaccountid", quoted=True), expression=exp.Literal.string(":" + LOG_GROUP))
         if name == "@ptr":
             return exp.column("eventid", quoted=True)  # unique per event; the record itself is not kept
+        if name == "@message":
+            from trailq.sql.athena_message import record_json
+
+            return record_json()  # rebuilt from the columns: docs/semantics.md, "SQL engines"
         if name.startswith("@"):
             return None
         segments = name.split(".")
@@ -96,23 +125,14 @@ class AthenaTable:
             if len(segments) == 1:
                 return exp.column(head, quoted=True)
             return exp.JSONExtractScalar(this=exp.column(head, quoted=True), expression=exp.Literal.string(json_path(segments[1:])))
-        members = STRUCTS.get(head)
-        path = [head]
-        for segment in segments[1:]:
-            if not isinstance(members, dict) or segment.lower() not in members:
-                return None
-            path.append(segment.lower())
-            members = members[segment.lower()]
-        if members is not None:  # a struct itself is not a field (only leaves are)
-            return None
-        return _dotted(*path)
+        return _struct_member(segments)
 
-    def timestamp_ms(self) -> exp.Expression:
+    def timestamp_ms(self) -> exp.Expr:
         moment = call("from_iso8601_timestamp", exp.column("eventtime", quoted=True))
         return exp.Cast(this=exp.Mul(this=call("to_unixtime", moment), expression=number(1000)), to=exp.DataType.build("bigint"))
 
-    def window(self, time_range: TimeRange) -> list[exp.Expression]:
-        predicates = []
+    def window(self, time_range: TimeRange) -> list[exp.Expr]:
+        predicates: list[exp.Expr] = []
         if self.partitioned:
             first = time_range.start.strftime(DATE_FORMAT)
             last = (time_range.end + DELIVERY_SLACK).strftime(DATE_FORMAT)
@@ -121,9 +141,9 @@ class AthenaTable:
         predicates.append(time_between(self.timestamp_ms(), time_range))
         return predicates
 
-    def scope(self) -> list[exp.Expression]:
+    def scope(self) -> list[exp.Expr]:
         """Account and region partition predicates (the run's --account/--region)."""
-        predicates = []
+        predicates: list[exp.Expr] = []
         for column, values in ((ACCOUNT_PARTITION, self.accounts), (REGION_PARTITION, self.regions)):
             if values:
                 predicates.append(exp.In(this=exp.column(column, quoted=True), expressions=[exp.Literal.string(v) for v in values]))

@@ -10,17 +10,29 @@ every backend. What cannot be compiled raises NotCompilable (exit 7, caret) befo
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from sqlglot import exp
 
 from trailq.engine.interpreter import DEFAULT_ROW_LIMIT as DEFAULT_ROWS
-from trailq.lang import ast as A
 from trailq.lang import analysis
+from trailq.lang import ast as A
 from trailq.sql.dialects import Dialect, number
 from trailq.sql.expressions import (
-    NULL, TEXT, TIME, ExpressionCompiler, NotCompilable, Typed, coalesce, glob_to_regex, is_null,
-    regex_for_sql, case, DOUBLE,
+    DOUBLE,
+    LIST,
+    NULL,
+    TEXT,
+    TIME,
+    ExpressionCompiler,
+    NotCompilable,
+    Typed,
+    case,
+    coalesce,
+    glob_to_regex,
+    is_null,
+    regex_for_sql,
 )
 from trailq.sql.shapes import Shape
 from trailq.timerange import TimeRange
@@ -52,6 +64,8 @@ class SqlCompiler:
         self.dialect = shape.dialect
         self.time_range = time_range
         self.columns: dict[str, str] = {}
+        # Columns fields/display set from constant expressions (folded where SQL needs a literal).
+        self.constants: dict[str, A.Expr] = {}
         self.ctes: list[tuple[str, exp.Select]] = []
         self.order: list[exp.Ordered] = []
         self.aggregated = False
@@ -66,21 +80,22 @@ class SqlCompiler:
                              hint="run it with the interpreter (the default engine) or on CloudWatch")
 
     def expressions(self, *, in_stats: bool = False, bin_offset_ms: int = 0) -> ExpressionCompiler:
-        return ExpressionCompiler(self.query, self.dialect, self.columns, in_stats=in_stats, bin_offset_ms=bin_offset_ms)
+        return ExpressionCompiler(self.query, self.dialect, self.columns, in_stats=in_stats, bin_offset_ms=bin_offset_ms,
+                                  constants=self.constants)
 
     def current(self) -> str:
         return self.ctes[-1][0]
 
-    def column(self, name: str) -> exp.Expression:
+    def column(self, name: str) -> exp.Expr:
         return exp.column(name, quoted=True)
 
-    def kept(self, replaced: set[str] = frozenset()) -> list[exp.Expression]:  # type: ignore[assignment]
+    def kept(self, replaced: AbstractSet[str] = frozenset()) -> list[exp.Expr]:
         return [self.column(name) for name in self.columns if name not in replaced]
 
     def add_stage(self, select: exp.Select) -> None:
         self.ctes.append((f"s{len(self.ctes)}", select))
 
-    def from_current(self, *items: exp.Expression) -> exp.Select:
+    def from_current(self, *items: exp.Expr) -> exp.Select:
         return exp.select(*items).from_(exp.to_table(self.current(), quoted=True))
 
     # -- the pipeline -------------------------------------------------------------------------
@@ -154,15 +169,22 @@ class SqlCompiler:
 
     def projections(self, items: tuple[A.Projection, ...], *, only_aliased: bool) -> None:
         computed: dict[str, Typed] = {}
+        constants: dict[str, A.Expr | None] = {}
         compiler = self.expressions()
         for p in items:
             if isinstance(p.expr, A.Field) and p.alias is None:
                 continue  # a bare field passes through
             if only_aliased and p.alias is None:
                 continue
-            computed[analysis.projection_name(p, self.query)] = compiler.compile(p.expr)
+            name = analysis.projection_name(p, self.query)
+            computed[name] = compiler.compile(p.expr)
+            constants[name] = p.expr if compiler.is_constant(p.expr) else None
         if not computed:
             return
+        for name, constant in constants.items():
+            self.constants.pop(name, None)
+            if constant is not None:
+                self.constants[name] = constant
         select = self.from_current(*self.kept(set(computed)), *(exp.alias_(v.sql, n, quoted=True) for n, v in computed.items()))
         self.add_stage(select)
         for name, value in computed.items():
@@ -196,6 +218,7 @@ class SqlCompiler:
         }
         self.add_stage(self.from_current(*self.kept(set(captures)), *(exp.alias_(v, n, quoted=True) for n, v in captures.items())))
         for name in captures:
+            self.constants.pop(name, None)
             self.columns.pop(name, None)
             self.columns[name] = TEXT
 
@@ -216,6 +239,7 @@ class SqlCompiler:
             select = select.group_by(*(v.sql for _, v in by))
         self.add_stage(select)
         self.columns = {n: (v.kind if v.kind != NULL else TEXT) for n, v in by + aggregations}
+        self.constants.clear()
         self.aggregated = True
         # Stats rows without a sort come in ascending order of their by values (semantics.md).
         self.order = [key for n, v in by for key in self.sort_keys(Typed(self.column(n), self.columns[n]), False)]
@@ -230,7 +254,7 @@ class SqlCompiler:
     def sort_keys(self, value: Typed, descending: bool) -> list[exp.Ordered]:
         """Numbers by value; text in the part of the natural sort SQL can express: digit-only text after
         other text, by value; other text by code point (semantics.md). Missing values last."""
-        def ordered(key: exp.Expression) -> exp.Ordered:
+        def ordered(key: exp.Expr) -> exp.Ordered:
             return exp.Ordered(this=key, desc=descending, nulls_first=False)
 
         if value.kind != TEXT:
@@ -265,7 +289,7 @@ class SqlCompiler:
         numbered = self.from_current(*self.kept(), exp.alias_(window, ROW_NUMBER, quoted=True))
         self.add_stage(numbered)
         # Rows with a missing dedup field are all kept (documented).
-        first: exp.Expression = exp.EQ(this=self.column(ROW_NUMBER), expression=number(1))
+        first: exp.Expr = exp.EQ(this=self.column(ROW_NUMBER), expression=number(1))
         for key in keys:
             first = exp.Or(this=first, expression=is_null(key))
         self.add_stage(self.from_current(*self.kept()).where(first))
@@ -281,6 +305,8 @@ class SqlCompiler:
         items, kinds = [], []
         for name in names:
             kind = self.columns.get(name)
+            if kind == LIST:
+                raise self.refuse(self.query.commands[-1], f"the list '{name}' cannot be shown by SQL (index it: {name}[0])")
             items.append(exp.alias_(self.column(name) if kind else exp.Null(), name, quoted=True))
             kinds.append((name, kind or TEXT))
         select = self.from_current(*items)
@@ -288,7 +314,7 @@ class SqlCompiler:
             select = select.order_by(*self.order)
         _, limit = analysis.final_sort_limit(self.query)
         default_limit = limit is None
-        select = select.limit(DEFAULT_ROWS + 1 if default_limit else limit)
+        select = select.limit(DEFAULT_ROWS + 1 if limit is None else limit)
         for name, cte in self.ctes:
             select = select.with_(exp.to_identifier(name, quoted=True), as_=cte)
         return CompiledQuery(select, self.dialect, kinds, DEFAULT_ROWS if default_limit else int(limit or 0), default_limit,

@@ -21,12 +21,12 @@ DUCKDB = "duckdb"
 DIALECTS = (ATHENA, DUCKDB)
 
 
-def call(name: str, *args: exp.Expression) -> exp.Expression:
+def call(name: str, *args: exp.Expr) -> exp.Expr:
     """A function call by name (only for names this module chose for one dialect)."""
     return exp.Anonymous(this=name, expressions=list(args))
 
 
-def number(value: int | float) -> exp.Expression:
+def number(value: int | float) -> exp.Expr:
     return exp.Literal.number(value)
 
 
@@ -38,21 +38,21 @@ class Dialect:
     def sqlglot_name(self) -> str:
         return "athena" if self.name == ATHENA else "duckdb"
 
-    def sql(self, tree: exp.Expression, pretty: bool = True) -> str:
+    def sql(self, tree: exp.Expr, pretty: bool = True) -> str:
         # Function names in lower case, as AWS's Athena examples write them (json_extract_scalar, ...).
         return tree.sql(dialect=self.sqlglot_name, pretty=pretty, identify=True, normalize_functions="lower")
 
     # -- regular expressions ------------------------------------------------------------------
 
-    def regex_like(self, text: exp.Expression, pattern: str) -> exp.Expression:
+    def regex_like(self, text: exp.Expr, pattern: str) -> exp.Expr:
         return exp.RegexpLike(this=text, expression=exp.Literal.string(pattern))
 
-    def regex_extract(self, text: exp.Expression, pattern: str, group: int) -> exp.Expression:
+    def regex_extract(self, text: exp.Expr, pattern: str, group: int) -> exp.Expr:
         return exp.RegexpExtract(this=text, expression=exp.Literal.string(pattern), group=number(group))
 
     # -- time ----------------------------------------------------------------------------------
 
-    def calendar_floor_ms(self, epoch_ms: exp.Expression, unit: str) -> exp.Expression:
+    def calendar_floor_ms(self, epoch_ms: exp.Expr, unit: str) -> exp.Expr:
         """The start of the calendar month/quarter/year holding `epoch_ms`, in epoch ms (UTC)."""
         part = exp.Literal.string({"mo": "month", "q": "quarter", "y": "year"}[unit])
         if self.name == DUCKDB:
@@ -62,7 +62,7 @@ class Dialect:
         truncated = call("date_trunc", part, call("from_unixtime", seconds))
         return exp.Cast(this=exp.Mul(this=call("to_unixtime", truncated), expression=number(1000)), to=exp.DataType.build("bigint"))
 
-    def format_time_ms(self, epoch_ms: exp.Expression) -> exp.Expression:
+    def format_time_ms(self, epoch_ms: exp.Expr) -> exp.Expr:
         """`YYYY-MM-DD HH:MM:SS.mmm` text of an epoch-ms value (a time used as text)."""
         if self.name == DUCKDB:
             moment = call("make_timestamp", exp.Mul(this=epoch_ms, expression=number(1000)))
@@ -72,15 +72,15 @@ class Dialect:
 
     # -- lists (exact nearest-rank percentiles) -----------------------------------------------
 
-    def sorted_list(self, value: exp.Expression, condition: exp.Expression) -> exp.Expression:
+    def sorted_list(self, value: exp.Expr, condition: exp.Expr) -> exp.Expr:
         """The values of a group where `condition` holds, in ascending order (an aggregate)."""
         gathered = exp.Filter(this=call("list" if self.name == DUCKDB else "array_agg", value), expression=exp.Where(this=condition))
         return call("list_sort" if self.name == DUCKDB else "array_sort", gathered)
 
-    def list_item(self, items: exp.Expression, one_based: exp.Expression) -> exp.Expression:
+    def list_item(self, items: exp.Expr, one_based: exp.Expr) -> exp.Expr:
         return call("list_extract" if self.name == DUCKDB else "element_at", items, one_based)
 
-    def split_part(self, text: exp.Expression, delimiter: str, index: int) -> exp.Expression:
+    def split_part(self, text: exp.Expr, delimiter: str, index: int) -> exp.Expr:
         return call("split_part", text, exp.Literal.string(delimiter), number(index))
 
 

@@ -12,7 +12,8 @@ import json
 import os
 import time
 import zlib
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from trailq.errors import QueryFailedError, UsageError
 from trailq.lang.ast import Query
@@ -34,7 +35,7 @@ def import_duckdb() -> Any:
 
 
 def compile_for_files(query: Query, files: Sequence[str], time_range: TimeRange | None,
-                      groups: tuple = ()) -> CompiledQuery:
+                      groups: tuple[tuple[tuple[str, ...], bool, bool], ...] = ()) -> CompiledQuery:
     return compile_query(query, DuckDBFiles(tuple(files), groups), time_range)
 
 

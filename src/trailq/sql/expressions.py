@@ -11,18 +11,25 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from sqlglot import exp
 
+from trailq.engine.values import Value
 from trailq.errors import UnsupportedLocally
 from trailq.lang import ast as A
 from trailq.lang import functions as lang_functions
-from trailq.lang.analysis import expression_name
+from trailq.lang.analysis import expression_name, field_refs, walk
 from trailq.sql.dialects import Dialect, call, number
 
 TEXT, NUMBER, BOOL, TIME, NULL = "text", "number", "bool", "time", "null"
+# A list (split()): only indexed (`list[0]`) or folded into a constant; never compared, shown or summed.
+LIST = "list"
+# Functions whose value depends on their arguments only: an expression of these over literals (and
+# fields set from such expressions) is a constant the compiler may evaluate with the interpreter.
+FOLDABLE = frozenset({"split", "replace", "concat", "tolower", "toupper", "trim", "ltrim", "rtrim", "substr",
+                      "strlen", "coalesce", "if", "case"})
 NUMERIC_KINDS = (NUMBER, TIME, BOOL)
 FIXED_UNITS_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 7 * 86_400_000}
 # Epoch day 0 (1970-01-01) is a Thursday; weeks start on Monday, four days later.
@@ -35,23 +42,23 @@ class NotCompilable(UnsupportedLocally):
 
 @dataclass(frozen=True)
 class Typed:
-    sql: exp.Expression
+    sql: exp.Expr
     kind: str
 
 
-def is_null(value: exp.Expression) -> exp.Expression:
+def is_null(value: exp.Expr) -> exp.Expr:
     return exp.Is(this=value, expression=exp.Null())
 
 
-def not_null(value: exp.Expression) -> exp.Expression:
+def not_null(value: exp.Expr) -> exp.Expr:
     return exp.Not(this=is_null(value))
 
 
-def coalesce(*values: exp.Expression) -> exp.Expression:
+def coalesce(*values: exp.Expr) -> exp.Expr:
     return exp.Coalesce(this=values[0], expressions=list(values[1:]))
 
 
-def case(pairs: list[tuple[exp.Expression, exp.Expression]], default: exp.Expression | None = None) -> exp.Expression:
+def case(pairs: list[tuple[exp.Expr, exp.Expr]], default: exp.Expr | None = None) -> exp.Expr:
     return exp.Case(ifs=[exp.If(this=c, true=v) for c, v in pairs], default=default)
 
 
@@ -90,7 +97,7 @@ class ExpressionCompiler:
     """Compiles expressions against the columns of the current relation (name → kind)."""
 
     def __init__(self, query: A.Query, dialect: Dialect, columns: dict[str, str], *, in_stats: bool = False,
-                 bin_offset_ms: int = 0) -> None:
+                 bin_offset_ms: int = 0, constants: dict[str, A.Expr] | None = None) -> None:
         # In stats: earlier aggregations of the same stats by alias (`count(*) as n, ..., n - errors`).
         self.stats_aliases: dict[str, Typed] = {}
         self.query = query
@@ -98,6 +105,9 @@ class ExpressionCompiler:
         self.columns = columns
         self.in_stats = in_stats
         self.bin_offset_ms = bin_offset_ms
+        # Columns set (by fields/display) from constant expressions: name → that expression.
+        self.constants = constants if constants is not None else {}
+        self.node: object = None  # the expression being compiled, for the caret of a refusal
 
     def refuse(self, node: object, message: str) -> NotCompilable:
         return NotCompilable(message, span=getattr(node, "span", A.NO_SPAN), text=self.query.text,
@@ -112,18 +122,53 @@ class ExpressionCompiler:
         method: Callable[[A.Expr], Typed] | None = getattr(self, "_" + type(node).__name__, None)
         if method is None:
             raise self.refuse(node, f"{type(node).__name__.lower()} expressions cannot be compiled to SQL")
-        return method(node)
+        outer, self.node = self.node, node
+        try:
+            return method(node)
+        finally:
+            self.node = outer
+
+    def refuse_list(self, value: Typed) -> None:
+        if value.kind == LIST:
+            raise self.refuse(self.node, "a list can only be indexed (list[0]) in SQL")
+
+    # -- constants ------------------------------------------------------------------------------
+
+    def is_constant(self, node: A.Expr) -> bool:
+        """Literals, foldable calls and indexes over them, and fields set from such expressions."""
+        for part in walk(node):
+            if isinstance(part, A.Field):
+                if part.name not in self.constants:
+                    return False
+            elif isinstance(part, A.Call):
+                if part.name.lower() not in FOLDABLE:
+                    return False
+            elif not isinstance(part, (A.String, A.Number, A.ListLiteral, A.Index, A.Unary, A.Binary)):
+                return False
+        return True
+
+    def fold(self, node: A.Expr) -> Value:
+        """The value of a constant expression, computed by the interpreter itself (so it is its value)."""
+        from trailq.engine.expressions import Compiler, Row, RunContext
+
+        evaluate = Compiler(RunContext(self.query, now_ms=0))
+        values: dict[str, Value] = {}
+        for field in field_refs(node):
+            values[field.name] = self.fold(self.constants[field.name])
+        return evaluate.compile(node)(Row(None, values))
 
     # -- coercions ----------------------------------------------------------------------------
 
-    def as_number(self, value: Typed) -> exp.Expression:
+    def as_number(self, value: Typed) -> exp.Expr:
+        self.refuse_list(value)
         if value.kind in (NUMBER, TIME, NULL):
             return value.sql
         if value.kind == BOOL:
             return case([(value.sql, number(1))], number(0))
         return exp.TryCast(this=value.sql, to=DOUBLE)
 
-    def as_text(self, value: Typed) -> exp.Expression:
+    def as_text(self, value: Typed) -> exp.Expr:
+        self.refuse_list(value)
         if value.kind in (TEXT, NULL):
             return value.sql
         if value.kind == TIME:
@@ -132,8 +177,9 @@ class ExpressionCompiler:
             return case([(value.sql, exp.Literal.string("1"))], exp.Literal.string("0"))
         return exp.Cast(this=value.sql, to=VARCHAR)
 
-    def truth(self, value: Typed) -> exp.Expression:
+    def truth(self, value: Typed) -> exp.Expr:
         """The interpreter's truth: null false, numbers non-zero, numeric text by value, other text non-empty."""
+        self.refuse_list(value)
         if value.kind == BOOL:
             # Comparisons, matches and not/and/or are never null already.
             if isinstance(value.sql, (exp.Coalesce, exp.Not, exp.Paren, exp.Is, exp.Boolean)):
@@ -147,8 +193,10 @@ class ExpressionCompiler:
         return case([(not_null(as_double), exp.NEQ(this=as_double, expression=number(0)))],
                     coalesce(exp.NEQ(this=value.sql, expression=exp.Literal.string("")), exp.false()))
 
-    def unify(self, values: list[Typed]) -> tuple[list[exp.Expression], str]:
+    def unify(self, values: list[Typed]) -> tuple[list[exp.Expr], str]:
         """Branches of coalesce/if/case as one kind: their own when they agree, else text."""
+        for value in values:
+            self.refuse_list(value)
         kinds = {v.kind for v in values if v.kind != NULL}
         if len(kinds) <= 1:
             return [v.sql for v in values], (kinds.pop() if kinds else NULL)
@@ -207,7 +255,9 @@ class ExpressionCompiler:
             return Typed(exp.Pow(this=exp.Cast(this=a, to=DOUBLE), expression=b), NUMBER)
         raise self.refuse(node, f"operator {node.op} cannot be compiled to SQL")
 
-    def comparison(self, op: str, left: Typed, right: Typed) -> exp.Expression:
+    def comparison(self, op: str, left: Typed, right: Typed) -> exp.Expr:
+        self.refuse_list(left)
+        self.refuse_list(right)
         if NULL in (left.kind, right.kind):
             return exp.true() if op == "!=" else exp.false()
         if left.kind in NUMERIC_KINDS or right.kind in NUMERIC_KINDS:
@@ -218,7 +268,7 @@ class ExpressionCompiler:
         # A comparison with a missing value is false; `!=` is true (semantics.md).
         return coalesce(compared, exp.true() if op == "!=" else exp.false())
 
-    def _regex_match(self, text: Typed, pattern: A.Expr) -> exp.Expression:
+    def _regex_match(self, text: Typed, pattern: A.Expr) -> exp.Expr:
         if isinstance(pattern, A.Regex):
             source = regex_for_sql(pattern.pattern, pattern, self.query.text)
         elif isinstance(pattern, A.String):
@@ -245,11 +295,20 @@ class ExpressionCompiler:
             raise self.refuse(node.items, "`in` needs a [list] in SQL")
         operand = self.compile(node.operand)
         tests = [self.comparison("=", operand, self.compile(item)) for item in node.items.items]
-        found: exp.Expression = exp.false()
+        found: exp.Expr = exp.false()
         for test in tests:
             found = test if found == exp.false() else exp.Or(this=found, expression=test)
         found = exp.Paren(this=found)
         return Typed(exp.Not(this=found) if node.negated else found, BOOL)
+
+    def _Index(self, node: A.Index) -> Typed:
+        base = self.compile(node.base)
+        if base.kind != LIST:
+            raise self.refuse(node, "only a list (split()) can be indexed in SQL")
+        position = exp.Cast(this=self.as_number(self.compile(node.index)), to=BIGINT)
+        # 0-based as in the interpreter; outside the list: no value (Trino's element_at refuses 0).
+        item = self.dialect.list_item(base.sql, exp.Add(this=position, expression=number(1)))
+        return Typed(case([(exp.GTE(this=position, expression=number(0)), item)]), TEXT)
 
     # -- calls --------------------------------------------------------------------------------
 
@@ -269,7 +328,7 @@ class ExpressionCompiler:
     def args(self, node: A.Call) -> list[Typed]:
         return [self.compile(arg) for arg in node.args]
 
-    def time_floor(self, epoch_ms: exp.Expression, period: A.Expr, offset_ms: int = 0) -> exp.Expression:
+    def time_floor(self, epoch_ms: exp.Expr, period: A.Expr, offset_ms: int = 0) -> exp.Expr:
         if not isinstance(period, A.Duration):
             raise self.refuse(period, "a time period such as 5m is needed here")
         from trailq.engine.functions_time import Period, capped
@@ -334,7 +393,7 @@ def _case(c: ExpressionCompiler, node: A.Call) -> Typed:
     return Typed(case(list(zip(conditions, values[: len(results)])), default), kind)
 
 
-def _text_function(build: Callable[[exp.Expression], exp.Expression]) -> Callable[[ExpressionCompiler, A.Call], Typed]:
+def _text_function(build: Callable[[exp.Expr], exp.Expr]) -> Callable[[ExpressionCompiler, A.Call], Typed]:
     def compile_call(c: ExpressionCompiler, node: A.Call) -> Typed:
         return Typed(build(c.as_text(c.compile(node.args[0]))), TEXT)
 
@@ -353,10 +412,10 @@ def _one_argument(compile_call: Callable[[ExpressionCompiler, A.Call], Typed]) -
 def _concat(c: ExpressionCompiler, node: A.Call) -> Typed:
     # Missing arguments are skipped; all missing is null (semantics.md, concat).
     texts = [c.as_text(v) for v in c.args(node)]
-    joined: exp.Expression = coalesce(texts[0], exp.Literal.string(""))
+    joined: exp.Expr = coalesce(texts[0], exp.Literal.string(""))
     for text in texts[1:]:
         joined = exp.DPipe(this=joined, expression=coalesce(text, exp.Literal.string("")))
-    all_missing: exp.Expression = is_null(texts[0])
+    all_missing: exp.Expr = is_null(texts[0])
     for text in texts[1:]:
         all_missing = exp.And(this=all_missing, expression=is_null(text))
     return Typed(case([(all_missing, exp.Null())], joined), TEXT)
@@ -394,7 +453,14 @@ def _replace(c: ExpressionCompiler, node: A.Call) -> Typed:
     return Typed(call("replace", text, search, repl), TEXT)
 
 
-def _number_function(build: Callable[[exp.Expression], exp.Expression]) -> Callable[[ExpressionCompiler, A.Call], Typed]:
+def _split(c: ExpressionCompiler, node: A.Call) -> Typed:
+    delimiter = node.args[1] if len(node.args) > 1 else None
+    if not isinstance(delimiter, A.String) or not delimiter.value:
+        raise c.refuse(delimiter or node, "split() needs a quoted, non-empty delimiter in SQL")
+    return Typed(exp.Split(this=c.as_text(c.compile(node.args[0])), expression=exp.Literal.string(delimiter.value)), LIST)
+
+
+def _number_function(build: Callable[[exp.Expr], exp.Expr]) -> Callable[[ExpressionCompiler, A.Call], Typed]:
     def compile_call(c: ExpressionCompiler, node: A.Call) -> Typed:
         return Typed(build(c.as_number(c.compile(node.args[0]))), NUMBER)
 
@@ -423,23 +489,34 @@ def _to_millis(c: ExpressionCompiler, node: A.Call) -> Typed:
     return Typed(c.compile(node.args[0]).sql, NUMBER)
 
 
+_OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+DOTTED_QUAD = rf"^{_OCTET}(\.{_OCTET}){{3}}$"
+
+
 def _ip_in_subnet(c: ExpressionCompiler, node: A.Call) -> Typed:
-    """IPv4 only: the address as a number between the network's first and last address."""
+    """IPv4 only: the address as a number between the network's first and last address. The subnet
+    is a literal, or a constant the compiler folds (`networks[0]` of `split("a,b", ",") as networks`)."""
     subnet_node = node.args[1]
-    if not isinstance(subnet_node, A.String):
-        raise c.refuse(subnet_node, "isIpInSubnet() needs the subnet as a quoted literal in SQL")
+    if isinstance(subnet_node, A.String):
+        subnet: object = subnet_node.value
+    elif c.is_constant(subnet_node):
+        subnet = c.fold(subnet_node)
+    else:
+        raise c.refuse(subnet_node, "isIpInSubnet() needs the subnet as a quoted literal (or a constant) in SQL")
     try:
-        network = ipaddress.ip_network(subnet_node.value, strict=False)
+        network = ipaddress.ip_network(subnet, strict=False) if isinstance(subnet, str) else None
     except ValueError:
-        return Typed(exp.false(), BOOL)
+        network = None
+    if network is None:
+        return Typed(exp.false(), BOOL)  # no subnet, or not one: false, as in the interpreter
     if network.version != 4:
         raise c.refuse(subnet_node, "IPv6 subnets cannot be compiled to SQL")
     text = c.as_text(c.compile(node.args[0]))
     octets = [exp.TryCast(this=c.dialect.split_part(text, ".", i), to=BIGINT) for i in range(1, 5)]
-    value: exp.Expression = octets[0]
+    value: exp.Expr = octets[0]
     for octet in octets[1:]:
         value = exp.Paren(this=exp.Add(this=exp.Mul(this=value, expression=number(256)), expression=octet))
-    dotted = c.dialect.regex_like(text, r"^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$")
+    dotted = c.dialect.regex_like(text, DOTTED_QUAD)
     inside = exp.Between(this=value, low=number(int(network.network_address)), high=number(int(network.broadcast_address)))
     return Typed(coalesce(exp.And(this=dotted, expression=inside), exp.false()), BOOL)
 
@@ -462,6 +539,7 @@ SCALARS: dict[str, Callable[[ExpressionCompiler, A.Call], Typed]] = {
     "startswith": _position_test(at_start=True),
     "strcontains": _position_test(at_start=False),
     "replace": _replace,
+    "split": _split,
     "abs": _number_function(lambda n: exp.Abs(this=n)),
     "floor": _number_function(lambda n: exp.Floor(this=n)),
     "ceil": _number_function(lambda n: exp.Ceil(this=n)),

@@ -7,8 +7,9 @@ integral result without a fraction), text as it is.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any
 
 from trailq.engine.values import format_timestamp_ms, render_value
 from trailq.sql.expressions import BOOL, NUMBER, TIME
@@ -31,7 +32,7 @@ def render_cell(value: Any, kind: str) -> str | None:
             try:
                 value = int(value) if value.lstrip("-").isdigit() else float(value)
             except ValueError:
-                return value
+                return str(value)
         if isinstance(value, Decimal):
             value = int(value) if value == value.to_integral_value() else float(value)
         if isinstance(value, bool):

@@ -7,8 +7,9 @@ the rest of the SQL does not know which one it is talking to.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Protocol
 
 from sqlglot import exp
 
@@ -19,27 +20,29 @@ LOG_GROUP = "CloudTrail/DefaultLogGroup"
 
 
 class Shape(Protocol):
-    dialect: Dialect
+    @property
+    def dialect(self) -> Dialect:
+        """The SQL dialect this shape's source is read in."""
 
-    def source(self) -> exp.Expression:
+    def source(self) -> exp.Expr:
         """The FROM item holding one row per record."""
 
-    def field(self, name: str) -> exp.Expression | None:
+    def field(self, name: str) -> exp.Expr | None:
         """A text expression of the field, or None when this shape cannot read it."""
 
-    def timestamp_ms(self) -> exp.Expression:
+    def timestamp_ms(self) -> exp.Expr:
         """The record's time in epoch milliseconds (BIGINT), NULL when it has none."""
 
-    def window(self, time_range: TimeRange) -> list[exp.Expression]:
+    def window(self, time_range: TimeRange) -> list[exp.Expr]:
         """Predicates that keep only the window's records (and, where possible, skip whole partitions)."""
 
 
-def log_stream(account: exp.Expression, region: exp.Expression) -> exp.Expression:
+def log_stream(account: exp.Expr, region: exp.Expr) -> exp.Expr:
     """`<account>_CloudTrail_<region>`, the stream name CloudTrail gives (docs/semantics.md)."""
     return exp.DPipe(this=exp.DPipe(this=account, expression=exp.Literal.string("_CloudTrail_")), expression=region)
 
 
-def time_between(epoch_ms: exp.Expression, time_range: TimeRange) -> exp.Expression:
+def time_between(epoch_ms: exp.Expr, time_range: TimeRange) -> exp.Expr:
     return exp.Between(this=epoch_ms, low=number(time_range.start_epoch_ms()), high=number(time_range.end_epoch_ms()))
 
 
@@ -86,7 +89,7 @@ class DuckDBFiles:
     dialect: Dialect = Dialect(DUCKDB)
     description: str = "the files"
 
-    def for_fields(self, names: Sequence[str]) -> "DuckDBFiles":
+    def for_fields(self, names: Sequence[str]) -> DuckDBFiles:
         from dataclasses import replace
 
         return replace(self, fields=tuple(names))
@@ -116,7 +119,7 @@ class DuckDBFiles:
                 names.append(name)
         return names
 
-    def source(self) -> exp.Expression:
+    def source(self) -> exp.Expr:
         if self.raw:
             return self._raw_source()
         types = self._top_level()
@@ -128,29 +131,43 @@ class DuckDBFiles:
         each = exp.Case(ifs=[exp.If(this=is_null(wrapped), true=exp.Array(expressions=[exp.Cast(this=exp.Null(), to=JSON_TYPE)]))],
                         default=wrapped)
         items = [exp.alias_(exp.Unnest(expressions=[each]), RECORD, quoted=True)] + [exp.column(k, quoted=True) for k in types]
-        groups = [(files, "newline_delimited" if lines else "auto", "gzip" if gz else "none") for files, lines, gz in self.groups]
+        groups: list[tuple[tuple[str, ...], str, str | None]] = [
+            (files, "newline_delimited" if lines else "auto", "gzip" if gz else "none") for files, lines, gz in self.groups]
         selects = [exp.select(*items).from_(_read_json(files, fmt, columns, compression))
                    for files, fmt, compression in groups or [(self.files, "auto", None)] if files]
-        union: exp.Expression = selects[0]
+        union: exp.Query = selects[0]
         for other in selects[1:]:
             union = exp.union(union, other, distinct=False)
         return union.subquery("unnested")
 
-    def _raw_source(self) -> exp.Expression:
-        listed = exp.Array(expressions=[exp.Literal.string(f) for f in self.files])
-        objects = call("read_json_objects", listed, exp.EQ(this=exp.column("format"), expression=exp.Literal.string("auto")))
+    def _raw_source(self) -> exp.Expr:
+        """Each record as JSON: a line of a JSON-lines file as written; a record of a document minified
+        (`json()` keeps the key order), which is the interpreter's re-serialised @message."""
+        groups = [(files, lines) for files, lines, _ in self.groups] or [(self.files, False)]
+        selects = [self._raw_select(files, lines) for files, lines in groups if files]
+        union: exp.Query = selects[0]
+        for other in selects[1:]:
+            union = exp.union(union, other, distinct=False)
+        return union.subquery("unnested")
+
+    def _raw_select(self, files: Sequence[str], lines: bool) -> exp.Select:
+        listed = exp.Array(expressions=[exp.Literal.string(f) for f in files])
+        fmt = exp.Literal.string("newline_delimited" if lines else "auto")
+        objects = call("read_json_objects", listed, exp.EQ(this=exp.column("format"), expression=fmt))
         document = exp.column("json")
         records = exp.Cast(this=exp.JSONExtract(this=document, expression=exp.Literal.string("$.Records")),
                            to=exp.DataType.build("JSON[]", dialect="duckdb"))
         is_wrapper = exp.EQ(this=call("json_type", document, exp.Literal.string("$.Records")), expression=exp.Literal.string("ARRAY"))
         each = exp.Case(ifs=[exp.If(this=is_wrapper, true=records)], default=exp.Array(expressions=[document]))
-        unnested = exp.alias_(exp.Unnest(expressions=[each]), RECORD, quoted=True)
-        return exp.select(unnested).from_(exp.alias_(objects, "objects", table=True)).subquery("unnested")
+        unnested = exp.Unnest(expressions=[each])
+        record = unnested if lines else call("json", unnested)
+        select = exp.select(exp.alias_(record, RECORD, quoted=True)).from_(exp.alias_(objects, "objects", table=True))
+        return select
 
-    def _json_text(self, path: str) -> exp.Expression:
+    def _json_text(self, path: str) -> exp.Expr:
         return call("json_extract_string", exp.column(RECORD, quoted=True), exp.Literal.string(path))
 
-    def _value(self, name: str) -> exp.Expression:
+    def _value(self, name: str) -> exp.Expr:
         """A record field: the typed column (or its JSON member), else the wrapped record's value."""
         segments = name.split(".")
         if self.raw:
@@ -162,7 +179,7 @@ class DuckDBFiles:
             typed = column
         return exp.Coalesce(this=typed, expressions=[self._json_text(json_path(segments))])
 
-    def field(self, name: str) -> exp.Expression | None:
+    def field(self, name: str) -> exp.Expr | None:
         if name == "@message":
             return exp.Cast(this=exp.column(RECORD, quoted=True), to=exp.DataType.build("varchar"))
         if name == "@logStream":
@@ -177,22 +194,22 @@ class DuckDBFiles:
             return None
         return self._value(name)
 
-    def timestamp_ms(self) -> exp.Expression:
+    def timestamp_ms(self) -> exp.Expr:
         moment = exp.TryCast(this=self._value("eventTime"), to=exp.DataType.build("timestamptz"))
         return call("epoch_ms", moment)
 
-    def window(self, time_range: TimeRange) -> list[exp.Expression]:
+    def window(self, time_range: TimeRange) -> list[exp.Expr]:
         return [time_between(self.timestamp_ms(), time_range)]
 
 
 JSON_TYPE = exp.DataType.build("JSON", dialect="duckdb")
 
 
-def is_null(value: exp.Expression) -> exp.Expression:
+def is_null(value: exp.Expr) -> exp.Expr:
     return exp.Is(this=value, expression=exp.Null())
 
 
-def _read_json(files: Sequence[str], fmt: str, columns: exp.Expression, compression: str | None) -> exp.Expression:
+def _read_json(files: Sequence[str], fmt: str, columns: exp.Expr, compression: str | None) -> exp.Expr:
     listed = exp.Array(expressions=[exp.Literal.string(f) for f in files])
     options = [exp.EQ(this=exp.column("format"), expression=exp.Literal.string(fmt)),
                exp.EQ(this=exp.column("columns"), expression=columns)]
