@@ -126,7 +126,8 @@ def execute_athena(queries: list[Any], o: dict[str, Any], progress: object) -> o
     from trailq.aws.interrupts import cancel_on_signals
     from trailq.aws.session import open_accounts, requested_regions
     from trailq.cli_base import Execution, signal_exit_code
-    from trailq.cli_base import settle_seconds as _settle_seconds, time_flags as _time_flags
+    from trailq.cli_base import settle_seconds as _settle_seconds
+    from trailq.cli_base import time_flags as _time_flags
     from trailq.result import Target
     from trailq.timerange import parse_duration_seconds
 

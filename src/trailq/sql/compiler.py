@@ -18,6 +18,7 @@ from sqlglot import exp
 from trailq.engine.interpreter import DEFAULT_ROW_LIMIT as DEFAULT_ROWS
 from trailq.lang import analysis
 from trailq.lang import ast as A
+from trailq.sql.aggregates import compile_aggregate
 from trailq.sql.dialects import Dialect, number
 from trailq.sql.expressions import (
     DOUBLE,
@@ -81,7 +82,7 @@ class SqlCompiler:
 
     def expressions(self, *, in_stats: bool = False, bin_offset_ms: int = 0) -> ExpressionCompiler:
         return ExpressionCompiler(self.query, self.dialect, self.columns, in_stats=in_stats, bin_offset_ms=bin_offset_ms,
-                                  constants=self.constants)
+                                  constants=self.constants, aggregates=compile_aggregate)
 
     def current(self) -> str:
         return self.ctes[-1][0]

@@ -15,10 +15,11 @@ import zlib
 from collections.abc import Sequence
 from typing import Any
 
+from trailq.engine.interpreter import DEFAULT_ROW_LIMIT as DEFAULT_ROWS
 from trailq.errors import QueryFailedError, UsageError
 from trailq.lang.ast import Query
 from trailq.result import COMPLETE, Coverage, Gap, Result, Searched, Statistics, Target
-from trailq.sql.compiler import DEFAULT_ROWS, CompiledQuery, compile_query
+from trailq.sql.compiler import CompiledQuery, compile_query
 from trailq.sql.render import render_rows
 from trailq.sql.shapes import DuckDBFiles
 from trailq.timerange import TimeRange

@@ -20,7 +20,8 @@ from trailq.engine.values import Value
 from trailq.errors import UnsupportedLocally
 from trailq.lang import ast as A
 from trailq.lang import functions as lang_functions
-from trailq.lang.analysis import expression_name, field_refs, walk
+from trailq.lang.analysis import expression_name, field_refs
+from trailq.lang.ast import walk
 from trailq.sql.dialects import Dialect, call, number
 
 TEXT, NUMBER, BOOL, TIME, NULL = "text", "number", "bool", "time", "null"
@@ -97,7 +98,8 @@ class ExpressionCompiler:
     """Compiles expressions against the columns of the current relation (name → kind)."""
 
     def __init__(self, query: A.Query, dialect: Dialect, columns: dict[str, str], *, in_stats: bool = False,
-                 bin_offset_ms: int = 0, constants: dict[str, A.Expr] | None = None) -> None:
+                 bin_offset_ms: int = 0, constants: dict[str, A.Expr] | None = None,
+                 aggregates: Callable[[ExpressionCompiler, A.Call], Typed] | None = None) -> None:
         # In stats: earlier aggregations of the same stats by alias (`count(*) as n, ..., n - errors`).
         self.stats_aliases: dict[str, Typed] = {}
         self.query = query
@@ -108,6 +110,9 @@ class ExpressionCompiler:
         # Columns set (by fields/display) from constant expressions: name → that expression.
         self.constants = constants if constants is not None else {}
         self.node: object = None  # the expression being compiled, for the caret of a refusal
+        # How stats' aggregations compile (sql/aggregates.py, handed in by the compiler: that module
+        # builds on this one, so this one does not import it).
+        self.aggregates = aggregates
 
     def refuse(self, node: object, message: str) -> NotCompilable:
         return NotCompilable(message, span=getattr(node, "span", A.NO_SPAN), text=self.query.text,
@@ -315,11 +320,9 @@ class ExpressionCompiler:
     def _Call(self, node: A.Call) -> Typed:
         name = node.name.lower()
         if lang_functions.is_aggregate(node.name):
-            if not self.in_stats:
+            if not self.in_stats or self.aggregates is None:
                 raise self.refuse(node, f"{node.name}() can only be used in stats")
-            from trailq.sql.aggregates import compile_aggregate
-
-            return compile_aggregate(self, node)
+            return self.aggregates(self, node)
         handler = SCALARS.get(name)
         if handler is None:
             raise self.refuse(node, f"{node.name}() cannot be compiled to SQL")
