@@ -19,8 +19,8 @@ from typing import Any
 from trailq.aws.budget import Aborted, Buckets, CallFailed, Kind, Runtime, exit_code_for
 from trailq.aws.insights import Caller, PollRamp
 from trailq.aws.session import error_code, error_message
-from trailq.engine.interpreter import DEFAULT_ROW_LIMIT as DEFAULT_ROWS
 from trailq.errors import EXIT_ACCESS, EXIT_INTERRUPTED, EXIT_OK, EXIT_QUERY_FAILED, EXIT_QUERY_INVALID, QueryFailedError
+from trailq.lang.analysis import DEFAULT_ROW_LIMIT as DEFAULT_ROWS
 from trailq.lang.ast import Query
 from trailq.result import CANCELLED, COMPLETE, ERROR, FAILED, TIMEOUT, Coverage, Result, Searched, Statistics, Target, exit_code_of
 from trailq.sql.athena_table import AthenaTable

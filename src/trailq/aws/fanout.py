@@ -21,13 +21,13 @@ from trailq.aws.insights import Attempt, Caller, PollRamp, QueryRequest, chooses
 from trailq.aws.session import error_code
 from trailq.aws.shape import QueryShape, apply_final_sort_limit, shape_of
 from trailq.errors import EXIT_QUERY_INVALID, QueryError
+from trailq.lang.analysis import DEFAULT_ROW_LIMIT
 from trailq.result import COMPLETE, ERROR, ProgressEvent, Result, Statistics, Target, exit_code_of
 from trailq.source import Span
 from trailq.state import nothing_new
 from trailq.timerange import iso_seconds
 
 BATCH_SIZE = 50  # log groups per StartQuery (API maximum)
-SERVICE_DEFAULT_LIMIT = 10_000  # rows a query returns when StartQuery gets no `limit`
 DEFAULT_RAMP = PollRamp()  # frozen: one shared default
 STOP_WAIT_SECONDS = 5.0  # how long an abort waits for all StopQuery calls together
 
@@ -364,7 +364,7 @@ class FanOut:
         col.attempts.append(attempt)
 
     def _at_cap(self, shape: QueryShape, request: QueryRequest, attempt: Attempt) -> bool:
-        cap = request.limit or SERVICE_DEFAULT_LIMIT
+        cap = request.limit or DEFAULT_ROW_LIMIT
         if len(attempt.rows) < cap:
             return False
         # When the query's own `limit` produced these rows, the answer is complete.
@@ -374,7 +374,7 @@ class FanOut:
         """Halve a capped window (overlapping at the middle second, de-duplicated by @ptr later)."""
         req = job.request
         span = req.end_seconds - req.start_seconds
-        cap = req.limit or SERVICE_DEFAULT_LIMIT
+        cap = req.limit or DEFAULT_ROW_LIMIT
         if not col.shape.splittable:
             col.truncated = True
             col.warnings.append(_cap_warning(col, req, cap, f"{_unsplittable(col.shape)} cannot be split; rows beyond the cap are lost"))

@@ -25,9 +25,8 @@ from trailq.engine.values import Timestamp, Value, render_value, sort_key, to_te
 from trailq.errors import UnsupportedLocally
 from trailq.lang import analysis
 from trailq.lang import ast as A
+from trailq.lang.analysis import DEFAULT_ROW_LIMIT
 
-# The service returns at most this many rows when a query has no `limit` (reference §3.8).
-DEFAULT_ROW_LIMIT = 10_000
 UNSUPPORTED_COMMANDS = (A.Unmask, A.Pattern, A.Diff, A.Anomaly, A.Lookup, A.CidrLookup, A.GenericCommand, A.Source)
 SCAN_COMMANDS = (A.Filter, A.FilterIndex, A.Fields, A.Display, A.Parse, A.Unnest)
 

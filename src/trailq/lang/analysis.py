@@ -212,6 +212,11 @@ def is_aggregating(query: A.Query) -> bool:
     )
 
 
+# Rows the service returns for a query with no `limit` (reference §3.8): one fact for the
+# interpreter, the CloudWatch split and the SQL engines.
+DEFAULT_ROW_LIMIT = 10_000
+
+
 def final_sort_limit(query: A.Query) -> tuple[tuple[A.SortKey, ...], int | None]:
     """The sort keys and row limit that shape the final result: the last `sort` after the
     last stats, and the smallest numeric `limit`/`head`/`tail` after the last stats

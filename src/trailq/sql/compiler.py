@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from trailq.engine.interpreter import DEFAULT_ROW_LIMIT as DEFAULT_ROWS
 from trailq.lang import analysis
 from trailq.lang import ast as A
+from trailq.lang.analysis import DEFAULT_ROW_LIMIT as DEFAULT_ROWS
 from trailq.sql.aggregates import compile_aggregate
 from trailq.sql.dialects import Dialect, number
 from trailq.sql.expressions import (

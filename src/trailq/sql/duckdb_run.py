@@ -15,8 +15,8 @@ import zlib
 from collections.abc import Sequence
 from typing import Any
 
-from trailq.engine.interpreter import DEFAULT_ROW_LIMIT as DEFAULT_ROWS
 from trailq.errors import QueryFailedError, UsageError
+from trailq.lang.analysis import DEFAULT_ROW_LIMIT as DEFAULT_ROWS
 from trailq.lang.ast import Query
 from trailq.result import COMPLETE, Coverage, Gap, Result, Searched, Statistics, Target
 from trailq.sql.compiler import CompiledQuery, compile_query
