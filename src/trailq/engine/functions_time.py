@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 from trailq.engine.functions_text import text_args
 from trailq.engine.registry import scalar
 from trailq.engine.values import Timestamp, Value, to_number, to_text
-from trailq.lang.units import CALENDAR_UNITS, UNIT_MILLISECONDS
+from trailq.lang.units import CALENDAR_UNITS, MONTHS_PER_UNIT, UNIT_MILLISECONDS
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def floor_period_ms(epoch_ms: int, period: Period) -> int:
     if amount <= 0:
         return epoch_ms
     if period.unit in CALENDAR_UNITS:
-        months_per = {"mo": 1, "q": 3, "y": 12}[period.unit] * int(amount or 1)
+        months_per = MONTHS_PER_UNIT[period.unit] * int(amount or 1)
         months = _months_since_epoch(epoch_ms)
         return _month_start_ms(months - months % months_per)
     size = int(amount * UNIT_MILLISECONDS[period.unit])
@@ -71,7 +71,7 @@ def ceil_period_ms(epoch_ms: int, period: Period) -> int:
         return epoch_ms
     period = capped(period)
     if period.unit in CALENDAR_UNITS:
-        months_per = {"mo": 1, "q": 3, "y": 12}[period.unit] * int(period.amount or 1)
+        months_per = MONTHS_PER_UNIT[period.unit] * int(period.amount or 1)
         return _month_start_ms(_months_since_epoch(floor) + months_per)
     origin_size = int(period.amount * UNIT_MILLISECONDS[period.unit])
     return floor + origin_size

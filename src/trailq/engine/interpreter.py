@@ -26,6 +26,7 @@ from trailq.errors import UnsupportedLocally
 from trailq.lang import analysis
 from trailq.lang import ast as A
 from trailq.lang.analysis import DEFAULT_ROW_LIMIT
+from trailq.lang.units import CALENDAR_UNITS
 
 UNSUPPORTED_COMMANDS = (A.Unmask, A.Pattern, A.Diff, A.Anomaly, A.Lookup, A.CidrLookup, A.GenericCommand, A.Source)
 SCAN_COMMANDS = (A.Filter, A.FilterIndex, A.Fields, A.Display, A.Parse, A.Unnest)
@@ -63,7 +64,6 @@ def check_supported(query: A.Query) -> None:
 
 
 # A month, quarter or year has no single length, so an offset in them has no single meaning.
-_CALENDAR_UNITS = frozenset({"mo", "q", "y"})
 
 
 def stats_offset_ms(query: A.Query, command: A.Stats) -> int:
@@ -72,7 +72,7 @@ def stats_offset_ms(query: A.Query, command: A.Stats) -> int:
     offset = command.offset
     if offset is None:
         return 0
-    if not isinstance(offset, A.Duration) or offset.canonical_unit in _CALENDAR_UNITS:
+    if not isinstance(offset, A.Duration) or offset.canonical_unit in CALENDAR_UNITS:
         raise UnsupportedLocally(
             "the local engine shifts bins only by a fixed period (ms, s, m, h, d, w), not by months, quarters or years",
             span=getattr(offset, "span", A.NO_SPAN),

@@ -31,4 +31,6 @@ UNIT_MILLISECONDS: dict[str, int] = {
 }
 
 # Units whose length varies with the calendar: a month, a quarter or a year has no single length.
-CALENDAR_UNITS = frozenset({"mo", "q", "y"})
+# Months in each: how the calendar units step (datefloor to a quarter, bin by a year).
+MONTHS_PER_UNIT: dict[str, int] = {"mo": 1, "q": 3, "y": 12}
+CALENDAR_UNITS = frozenset(MONTHS_PER_UNIT)

@@ -18,6 +18,7 @@ from sqlglot import exp
 from trailq.lang import analysis
 from trailq.lang import ast as A
 from trailq.lang.analysis import DEFAULT_ROW_LIMIT as DEFAULT_ROWS
+from trailq.lang.units import CALENDAR_UNITS
 from trailq.sql.aggregates import compile_aggregate
 from trailq.sql.dialects import Dialect, number
 from trailq.sql.expressions import (
@@ -248,7 +249,7 @@ class SqlCompiler:
     def offset_ms(self, command: A.Stats) -> int:
         if command.offset is None:
             return 0
-        if not isinstance(command.offset, A.Duration) or command.offset.canonical_unit in ("mo", "q", "y"):
+        if not isinstance(command.offset, A.Duration) or command.offset.canonical_unit in CALENDAR_UNITS:
             raise self.refuse(command.offset, "a bin offset must be a fixed period such as 30m")
         return int(command.offset.milliseconds)
 

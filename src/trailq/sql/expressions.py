@@ -22,6 +22,7 @@ from trailq.lang import ast as A
 from trailq.lang import functions as lang_functions
 from trailq.lang.analysis import expression_name, field_refs
 from trailq.lang.ast import walk
+from trailq.lang.units import CALENDAR_UNITS
 from trailq.sql.dialects import Dialect, call, number
 
 TEXT, NUMBER, BOOL, TIME, NULL = "text", "number", "bool", "time", "null"
@@ -339,7 +340,7 @@ class ExpressionCompiler:
         # The documented caps of bin() apply (bin(300s) acts as 60 seconds), as in the interpreter.
         effective = capped(Period(period.amount, period.canonical_unit))
         unit, amount = effective.unit, effective.amount
-        if unit in ("mo", "q", "y"):
+        if unit in CALENDAR_UNITS:
             if amount != 1 or offset_ms:
                 raise self.refuse(period, "calendar periods other than 1mo, 1q, 1y cannot be compiled to SQL")
             return self.dialect.calendar_floor_ms(epoch_ms, unit)
