@@ -14,9 +14,11 @@ from pathlib import Path
 import orjson
 import pytest
 
-# The child lowers the parallel threshold so that a few megabytes are enough to start workers.
+# The child lowers the parallel threshold so that a few megabytes are enough to start workers, and
+# asks for two workers whatever its CPU affinity (under `taskset -c 0` it would otherwise use one).
 CHILD = (
     "import importlib; importlib.import_module('trailq.engine.scan').PARALLEL_MIN_BYTES = 1; "
+    "importlib.import_module('trailq.engine')._default_workers = lambda: 2; "
     "from trailq.cli import main; main()"
 )
 QUERY = "parse @message /(?<word>[a-z]+)x/ | stats count(*) by word, userIdentity.userName"
