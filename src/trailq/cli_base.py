@@ -40,6 +40,7 @@ from trailq.streams import EXIT_BROKEN_PIPE, GuardedStdout, silence_stdout
 from trailq.timerange import TimeRange, parse_duration_seconds, utc_now
 
 if TYPE_CHECKING:
+    from trailq.aws import AwsPlan
     from trailq.runs import TimeFlags
 
 # --timeout on CloudWatch when none is given (locally a run has no deadline unless asked).
@@ -194,15 +195,25 @@ def refused_flags(o: object, run: str) -> list[str]:
             if isinstance(param, ScopedOption) and run in param.refused_with and getattr(o, param.name or "", None)]
 
 
-def aws_plan_from(o: Any, **run_settings: Any) -> Any:
-    """The AwsPlan of the account options (`discover` and `sync`: the rest at the plan's defaults);
+@dataclass(frozen=True, kw_only=True)
+class AccountOptions:
+    """The account options (`account_options`) of every CloudWatch command, as click parsed them."""
+
+    regions: tuple[str, ...]
+    profiles: tuple[str, ...]
+    role_arns: tuple[str, ...]
+    external_id: str | None
+    role_session_name: str
+
+
+def aws_plan_from(accounts: AccountOptions, **run_settings: Any) -> AwsPlan:
+    """The AwsPlan of the account options: `discover` and `sync` leave the rest at the plan's defaults,
     `run`/`check` add their settings (`RunOptions.aws_plan`). The aws package splits `--region` comma lists."""
     from trailq import aws
 
-    accounts = o if isinstance(o, dict) else vars(o)
     return aws.AwsPlan(
-        profiles=tuple(accounts["profiles"]), role_arns=tuple(accounts["role_arns"]), external_id=accounts["external_id"],
-        role_session_name=accounts["role_session_name"], regions=tuple(accounts["regions"]), **run_settings,
+        profiles=tuple(accounts.profiles), role_arns=tuple(accounts.role_arns), external_id=accounts.external_id,
+        role_session_name=accounts.role_session_name, regions=tuple(accounts.regions), **run_settings,
     )
 
 
@@ -237,45 +248,45 @@ class Execution:
 
 
 @dataclass(frozen=True, kw_only=True)
-class RunOptions:
+class RunOptions(AccountOptions):
     """The options of `run` and `check`, as click parsed them (`RunOptions(**kwargs)`): one field per
-    parameter of either command; a parameter one command lacks keeps its default here."""
+    parameter; the few that only one of the two commands has carry that option's default."""
 
-    # What to run
-    catalogs: tuple[str, ...] = ()
-    params: tuple[str, ...] = ()
-    names: tuple[str, ...] = ()
-    run_all: bool = False
-    tags: tuple[str, ...] = ()
-    query_text: str | None = None
-    query_file: str | None = None
-    # When
-    since: str | None = None
-    start: str | None = None
-    end: str | None = None
-    # Where: local files, CloudWatch, Athena
-    sources: tuple[str, ...] = ()
-    sample: bool = False
-    strict: bool = False
-    engine: str = "interpreter"
-    log_groups: tuple[str, ...] = ()
-    discover: bool | None = None
-    regions: tuple[str, ...] = ()
-    profiles: tuple[str, ...] = ()
-    role_arns: tuple[str, ...] = ()
-    external_id: str | None = None
-    role_session_name: str = "trailq"
-    limit: int | None = None
-    timeout: str | None = None
-    concurrency: int = 20
-    state_file: str | None = None
-    settle: str = "5m"
-    athena_table: str | None = None
-    workgroup: str | None = None
-    output_location: str | None = None
-    athena_accounts: tuple[str, ...] = ()
-    price_per_tb: float = 5.0
-    # run only
+    # What to run, when
+    catalogs: tuple[str, ...]
+    params: tuple[str, ...]
+    names: tuple[str, ...]
+    run_all: bool
+    tags: tuple[str, ...]
+    query_text: str | None
+    query_file: str | None
+    since: str | None
+    start: str | None
+    end: str | None
+    # Where: local files (--source/--sample), CloudWatch, Athena
+    sources: tuple[str, ...]
+    sample: bool
+    strict: bool
+    engine: str
+    log_groups: tuple[str, ...]
+    discover: bool | None
+    limit: int | None
+    timeout: str | None
+    concurrency: int
+    state_file: str | None
+    settle: str
+    athena_table: str | None
+    workgroup: str | None
+    output_location: str | None
+    athena_accounts: tuple[str, ...]
+    price_per_tb: float
+    # Reports on stdout/--output and stderr
+    output_file: str | None
+    allow_output_in_source: bool
+    show_stats: bool
+    price_per_gb: float
+    quiet: bool
+    # `run` only
     resume_ids: tuple[str, ...] = ()
     console_url: bool = False
     fmt: str = "table"
@@ -284,16 +295,10 @@ class RunOptions:
     merge: bool = False
     show_ptr: bool = False
     tz: str = "UTC"
-    # check only
+    # `check` only
     junit_file: str | None = None
     findings: bool = True
     allow_partial: bool = False
-    # Reports
-    output_file: str | None = None
-    allow_output_in_source: bool = False
-    show_stats: bool = False
-    price_per_gb: float = 0.0
-    quiet: bool = False
 
     @property
     def stats_price_per_gb(self) -> float:
