@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -36,11 +36,14 @@ from trailq.cli_base import (
 from trailq.destinations import ALLOW_FLAG, check_destinations
 from trailq.fileio import STDOUT, check_writable, write_atomic
 from trailq.lang.commands import MAX_LIMIT
-from trailq.output import DEFAULT_PRICE_PER_GB, FORMATS
+from trailq.output import DEFAULT_PRICE_PER_GB, FORMATS, RenderOptions
 from trailq.params import parse_assignments
 from trailq.result import Result, exit_code_of
 from trailq.streams import write_stdout
 from trailq.timerange import TimeRange, iso_seconds, parse_duration_seconds
+
+if TYPE_CHECKING:
+    from trailq.progress import ProgressDisplay
 
 # Which runs refuse an option (ScopedOption): `run --resume`, local (--source/--sample) and --athena runs.
 _WITH_RESUME = frozenset({RESUME})
@@ -395,7 +398,7 @@ def _console_links(execution: Execution) -> None:
             click.echo(link.line(), err=True)
 
 
-def _progress(o: RunOptions) -> Any:
+def _progress(o: RunOptions) -> ProgressDisplay | None:
     """A live progress display on stderr, only on a terminal and without --quiet."""
     if o.quiet or not sys.stderr.isatty():
         return None
@@ -404,7 +407,7 @@ def _progress(o: RunOptions) -> Any:
     return ProgressDisplay(sys.stderr)
 
 
-def _render_options(o: RunOptions) -> Any:
+def _render_options(o: RunOptions) -> RenderOptions:
     from trailq import output
 
     return output.RenderOptions(
@@ -414,7 +417,7 @@ def _render_options(o: RunOptions) -> Any:
     )
 
 
-def _emit(results: list[Result], o: RunOptions, options: Any = None) -> None:
+def _emit(results: list[Result], o: RunOptions, options: RenderOptions | None = None) -> None:
     """Render results to stdout or --output, then notices and --stats to stderr."""
     from trailq import output
 

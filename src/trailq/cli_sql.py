@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,6 +15,9 @@ from trailq import errors, lang
 from trailq.cli_base import ATHENA, Execution, RunOptions, catalog_option, main, param_option, refused_flags
 from trailq.params import parse_assignments
 from trailq.timerange import resolve, utc_now
+
+if TYPE_CHECKING:
+    from trailq.runs import QueryToRun
 
 DEFAULT_TABLE = "default.cloudtrail"
 # What `trailq sql --dialect duckdb` reads without --source: a trail's S3 layout, synced locally.
@@ -117,7 +120,7 @@ athena_options = _athena_options
 ATHENA_DEFAULT_TIMEOUT = "15m"
 
 
-def execute_athena(queries: list[Any], o: RunOptions, progress: object) -> Execution:
+def execute_athena(queries: list[QueryToRun], o: RunOptions, progress: object) -> Execution:
     """`run/check --athena TABLE`: every selected query on Athena, one after the other."""
     from trailq import runs
     from trailq.aws import athena
