@@ -10,7 +10,7 @@ command line prints or exits.
 from __future__ import annotations
 
 # First: cli_base guards Ctrl-C while the rest of the command line is imported.
-from trailq.cli_base import account_options, aws_plan_from, catalog_option, main, param_option, signal_exit_code
+from trailq.cli_base import AccountOptions, account_options, aws_plan_from, catalog_option, main, param_option, signal_exit_code
 
 # isort: split
 import shutil
@@ -137,7 +137,7 @@ def discover(catalogs: tuple[str, ...], fmt: str, **o: Any) -> None:
 
     with cancel_on_signals() as signals:
         try:
-            outcome = aws.discover(aws_plan_from(o), cancel=signals.event)
+            outcome = aws.discover(aws_plan_from(AccountOptions(**o)), cancel=signals.event)
         except aws.RunAborted as exc:
             exc.exit_code = signal_exit_code(exc.exit_code, signals)
             raise
@@ -193,7 +193,7 @@ def sync(catalogs: tuple[str, ...], folder: str, prune: bool, dry_run: bool, **o
         for q in cat.queries.values()
     ]
     with cancel_on_signals() as signals:
-        outcome = aws.sync(specs, aws_plan_from(o), folder=folder, prune=prune, dry_run=dry_run, cancel=signals.event)
+        outcome = aws.sync(specs, aws_plan_from(AccountOptions(**o)), folder=folder, prune=prune, dry_run=dry_run, cancel=signals.event)
     for change in outcome.changes:
         click.echo(change.describe())
     for warning in outcome.warnings:

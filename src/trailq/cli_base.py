@@ -40,6 +40,7 @@ from trailq.streams import EXIT_BROKEN_PIPE, GuardedStdout, silence_stdout
 from trailq.timerange import TimeRange, parse_duration_seconds, utc_now
 
 if TYPE_CHECKING:
+    from trailq.aws import AwsPlan
     from trailq.runs import TimeFlags
 
 # --timeout on CloudWatch when none is given (locally a run has no deadline unless asked).
@@ -149,7 +150,8 @@ def catalog_option(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def param_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="Query parameter (repeatable).")(command)
+    return click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", cls=ScopedOption,
+                        refused_with=frozenset({RESUME}), help="Query parameter (repeatable).")(command)
 
 
 @click.group(cls=TrailqGroup, context_settings=CONTEXT)
@@ -173,31 +175,55 @@ def option_group(*decorators: Callable[..., Any]) -> Callable[..., Any]:
     return apply
 
 
-def aws_plan_from(o: dict[str, Any]) -> Any:
-    """The AwsPlan the options describe (the aws package splits `--region` comma lists)."""
+# The runs an option does not apply to: the refusals below are derived from these tags on the options.
+RESUME = "resume"  # `run --resume ID`: the query already ran with its own options
+LOCAL = "local"  # --source/--sample
+ATHENA = "athena"  # --athena TABLE
+
+
+class ScopedOption(click.Option):
+    """A click option that names the runs it is refused with (`refused_with={LOCAL, ATHENA}`)."""
+
+    def __init__(self, *args: Any, refused_with: frozenset[str] = frozenset(), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.refused_with = refused_with
+
+
+def refused_flags(o: object, run: str) -> list[str]:
+    """The flags given (truthy) that `run` (RESUME, LOCAL or ATHENA) refuses, in the command's option order."""
+    return ["/".join(param.opts) for param in click.get_current_context().command.params
+            if isinstance(param, ScopedOption) and run in param.refused_with and getattr(o, param.name or "", None)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountOptions:
+    """The account options (`account_options`) of every CloudWatch command, as click parsed them."""
+
+    regions: tuple[str, ...]
+    profiles: tuple[str, ...]
+    role_arns: tuple[str, ...]
+    external_id: str | None
+    role_session_name: str
+
+
+def aws_plan_from(accounts: AccountOptions, **run_settings: Any) -> AwsPlan:
+    """The AwsPlan of the account options: `discover` and `sync` leave the rest at the plan's defaults,
+    `run`/`check` add their settings (`RunOptions.aws_plan`). The aws package splits `--region` comma lists."""
     from trailq import aws
 
-    given: dict[str, Any] = {
-        "profiles": tuple(o["profiles"]), "role_arns": tuple(o["role_arns"]), "external_id": o["external_id"],
-        "role_session_name": o["role_session_name"], "regions": tuple(o["regions"]),
-    }
-    if "timeout" in o:  # run and check; discover and sync take the plan's defaults
-        given.update(discover=discovery_wanted(o), limit=o["limit"], concurrency=o["concurrency"],
-                     timeout_seconds=parse_duration_seconds(o["timeout"] or DEFAULT_AWS_TIMEOUT, "--timeout"))
-        if o["log_groups"]:
-            given["log_groups"] = tuple(o["log_groups"])
-    return aws.AwsPlan(**given)
+    return aws.AwsPlan(
+        profiles=tuple(accounts.profiles), role_arns=tuple(accounts.role_arns), external_id=accounts.external_id,
+        role_session_name=accounts.role_session_name, regions=tuple(accounts.regions), **run_settings,
+    )
 
-
-def discovery_wanted(o: dict[str, Any]) -> bool:
-    """--discover forces discovery, --no-discover turns it off; by default it is on unless --log-group names groups."""
-    flag = o.get("discover")
-    return bool(flag) if flag is not None else not o.get("log_groups")
 
 account_options = option_group(
-    click.option("--region", "regions", multiple=True, help="Region(s): repeatable, comma lists, or all."),
-    click.option("--profile", "profiles", multiple=True, help="AWS profile, one account each (repeatable)."),
-    click.option("--role-arn", "role_arns", multiple=True, help="Role to assume from the base credentials (repeatable)."),
+    click.option("--region", "regions", multiple=True, cls=ScopedOption, refused_with=frozenset({LOCAL}),
+                 help="Region(s): repeatable, comma lists, or all."),
+    click.option("--profile", "profiles", multiple=True, cls=ScopedOption, refused_with=frozenset({LOCAL}),
+                 help="AWS profile, one account each (repeatable)."),
+    click.option("--role-arn", "role_arns", multiple=True, cls=ScopedOption, refused_with=frozenset({LOCAL}),
+                 help="Role to assume from the base credentials (repeatable)."),
     click.option("--external-id", help="External id for --role-arn."),
     click.option("--role-session-name", default="trailq", show_default=True),
 )
@@ -221,15 +247,87 @@ class Execution:
     commit_state: Callable[[], None] = lambda: None  # records --state windows; call after output
 
 
-def time_flags(o: dict[str, Any]) -> TimeFlags:
-    """--since/--start/--end as given, with the one `now` of this run."""
-    from trailq import runs
+@dataclass(frozen=True, kw_only=True)
+class RunOptions(AccountOptions):
+    """The options of `run` and `check`, as click parsed them (`RunOptions(**kwargs)`): one field per
+    parameter; the few that only one of the two commands has carry that option's default."""
 
-    return runs.TimeFlags(o["since"], o["start"], o["end"], utc_now())
+    # What to run, when
+    catalogs: tuple[str, ...]
+    params: tuple[str, ...]
+    names: tuple[str, ...]
+    run_all: bool
+    tags: tuple[str, ...]
+    query_text: str | None
+    query_file: str | None
+    since: str | None
+    start: str | None
+    end: str | None
+    # Where: local files (--source/--sample), CloudWatch, Athena
+    sources: tuple[str, ...]
+    sample: bool
+    strict: bool
+    engine: str
+    log_groups: tuple[str, ...]
+    discover: bool | None
+    limit: int | None
+    timeout: str | None
+    concurrency: int
+    state_file: str | None
+    settle: str
+    athena_table: str | None
+    workgroup: str | None
+    output_location: str | None
+    athena_accounts: tuple[str, ...]
+    price_per_tb: float
+    # Reports on stdout/--output and stderr
+    output_file: str | None
+    allow_output_in_source: bool
+    show_stats: bool
+    price_per_gb: float
+    quiet: bool
+    # `run` only
+    resume_ids: tuple[str, ...] = ()
+    console_url: bool = False
+    fmt: str = "table"
+    table_format: str | None = None
+    csv_raw: bool = False
+    merge: bool = False
+    show_ptr: bool = False
+    tz: str = "UTC"
+    # `check` only
+    junit_file: str | None = None
+    findings: bool = True
+    allow_partial: bool = False
 
+    @property
+    def stats_price_per_gb(self) -> float:
+        """--stats prices bytes per GB; on Athena the price is --price-per-tb."""
+        return self.price_per_tb / 1024 if self.athena_table else self.price_per_gb
 
-def settle_seconds(o: dict[str, Any]) -> float:
-    return parse_duration_seconds(o["settle"], "--settle", allow_zero=True)
+    @property
+    def discovery_wanted(self) -> bool:
+        """--discover forces discovery, --no-discover turns it off; by default it is on unless --log-group names groups."""
+        return bool(self.discover) if self.discover is not None else not self.log_groups
+
+    def aws_plan(self) -> Any:
+        """The CloudWatch AwsPlan of `run`/`check`: accounts, regions, discovery, log groups and budgets."""
+        run_settings: dict[str, Any] = {
+            "discover": self.discovery_wanted, "limit": self.limit, "concurrency": self.concurrency,
+            "timeout_seconds": parse_duration_seconds(self.timeout or DEFAULT_AWS_TIMEOUT, "--timeout"),
+        }
+        if self.log_groups:
+            run_settings["log_groups"] = tuple(self.log_groups)
+        return aws_plan_from(self, **run_settings)
+
+    def time_flags(self) -> TimeFlags:
+        """--since/--start/--end as given, with the one `now` of this run."""
+        from trailq import runs
+
+        return runs.TimeFlags(self.since, self.start, self.end, utc_now())
+
+    def settle_seconds(self) -> float:
+        return parse_duration_seconds(self.settle, "--settle", allow_zero=True)
 
 
 def _restore_sigint() -> None:

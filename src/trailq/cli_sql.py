@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from trailq import catalog as catalog_mod
 from trailq import errors, lang
-from trailq.cli_base import catalog_option, main, param_option
+from trailq.cli_base import ATHENA, Execution, RunOptions, catalog_option, main, param_option, refused_flags
 from trailq.params import parse_assignments
 from trailq.timerange import resolve, utc_now
+
+if TYPE_CHECKING:
+    from trailq.runs import QueryToRun
 
 DEFAULT_TABLE = "default.cloudtrail"
 # What `trailq sql --dialect duckdb` reads without --source: a trail's S3 layout, synced locally.
@@ -115,39 +118,37 @@ def _athena_options(command: Callable[..., Any]) -> Callable[..., Any]:
 athena_options = _athena_options
 
 ATHENA_DEFAULT_TIMEOUT = "15m"
-_NOT_WITH_ATHENA = {"--log-group": "log_groups", "--discover": "discover", "--source": "sources", "--sample": "sample",
-                    "--strict": "strict", "--limit": "limit", "--console-url": "console_url"}
 
 
-def execute_athena(queries: list[Any], o: dict[str, Any], progress: object) -> object:
+def execute_athena(queries: list[QueryToRun], o: RunOptions, progress: object) -> Execution:
     """`run/check --athena TABLE`: every selected query on Athena, one after the other."""
     from trailq import runs
     from trailq.aws import athena
     from trailq.aws.interrupts import cancel_on_signals
     from trailq.aws.session import open_accounts, requested_regions
-    from trailq.cli_base import Execution, signal_exit_code
-    from trailq.cli_base import settle_seconds as _settle_seconds
-    from trailq.cli_base import time_flags as _time_flags
+    from trailq.cli_base import signal_exit_code
     from trailq.result import Target
     from trailq.timerange import parse_duration_seconds
 
-    used = [flag for flag, key in _NOT_WITH_ATHENA.items() if o.get(key)]
+    if o.athena_table is None:  # cli_run dispatches here only with --athena
+        raise errors.UsageError("--athena: give the DATABASE.TABLE to run on")
+    used = refused_flags(o, ATHENA)
     if used:
         raise errors.UsageError(f"{used[0]} does not apply to --athena runs")
-    if o.get("engine", "interpreter") != "interpreter":
+    if o.engine != runs.LOCAL_ENGINES[0]:
         raise errors.UsageError("--engine applies to --source/--sample runs")
-    flags = _time_flags(o)
+    flags = o.time_flags()
     window = flags.window(default_since=queries[0].since or "24h")
-    regions = tuple(r for given in o["regions"] for r in given.split(",") if r) if "all" not in o["regions"] else ()
+    regions = tuple(r for given in o.regions for r in given.split(",") if r) if "all" not in o.regions else ()
     plan = athena.AthenaPlan(
-        table=o["athena_table"], workgroup=o["workgroup"], output_location=o["output_location"],
-        accounts=tuple(o["athena_accounts"]), regions=tuple(requested_regions(regions)) if regions else (),
+        table=o.athena_table, workgroup=o.workgroup, output_location=o.output_location,
+        accounts=tuple(o.athena_accounts), regions=tuple(requested_regions(regions)) if regions else (),
         # A remote service: the CloudWatch default deadline (15m) when --timeout is not given.
-        timeout_seconds=parse_duration_seconds(o["timeout"] or ATHENA_DEFAULT_TIMEOUT, "--timeout"), price_per_tb=o["price_per_tb"],
+        timeout_seconds=parse_duration_seconds(o.timeout or ATHENA_DEFAULT_TIMEOUT, "--timeout"), price_per_tb=o.price_per_tb,
     )
     trees = [(q.name, lang.parse(q.text, origin=q.origin)) for q in queries]
     athena.compile_all(trees, plan, window)  # refuse what SQL cannot express before any call
-    state = runs.Windows(o["state_file"], _settle_seconds(o), flags.now) if o["state_file"] else None
+    state = runs.Windows(o.state_file, o.settle_seconds(), flags.now) if o.state_file else None
     windows = {}
     notices: list[str] = []
     if state is not None and window is not None:
@@ -158,14 +159,14 @@ def execute_athena(queries: list[Any], o: dict[str, Any], progress: object) -> o
 
             notices.append(nothing_new(name, f"athena:{plan.table}"))
         trees = [(n, t) for n, t in trees if windows.get(n) is not None]
-    account = open_accounts(o["profiles"][:1], o["role_arns"][:1], external_id=o["external_id"],
-                            role_session_name=o["role_session_name"])[0]
+    account = open_accounts(o.profiles[:1], o.role_arns[:1], external_id=o.external_id,
+                            role_session_name=o.role_session_name)[0]
     where = account.home_region
     with cancel_on_signals() as signals:
         outcome = athena.run(trees, plan, window, client=account.client("athena", where),
                              stop_client=account.client("athena", where, for_stop=True), region=where,
                              cancel=signals.event, windows=windows or None)
-    notices += outcome.notices if o["show_stats"] else []
+    notices += outcome.notices if o.show_stats else []
     if outcome.stopped:
         notices.append("error: Athena queries stopped by the abort: " + "; ".join(outcome.stopped))
     if outcome.still_running:
@@ -173,6 +174,5 @@ def execute_athena(queries: list[Any], o: dict[str, Any], progress: object) -> o
     for result in outcome.results:
         if result.error:
             notices.append(f"error: {result.query}: {result.error}")
-    o["price_per_gb"] = o["price_per_tb"] / 1024  # --stats prices bytes per GB; Athena's price is per TB
     commit = (lambda: state.record(outcome.results)) if state is not None and not outcome.aborted else (lambda: None)
     return Execution(outcome.results, notices, signal_exit_code(outcome.exit_code, signals), {}, commit)
