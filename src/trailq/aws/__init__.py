@@ -59,6 +59,7 @@ from trailq.aws.targets import (
     regions_of,
 )
 from trailq.errors import EXIT_ACCESS, EXIT_OK, EXIT_QUERY_FAILED, QueryFailedError, UsageError
+from trailq.lang.commands import MAX_LIMIT  # the service's ceiling for one query
 from trailq.result import ERROR, Gap, ProgressEvent, Result, Searched, Target
 from trailq.timerange import TimeRange
 
@@ -69,7 +70,6 @@ __all__ = [
     "SyncFailure", "SyncOutcome", "discover", "resume", "run", "sync",
 ]
 
-MAX_LIMIT = 100_000
 # The catalog's built-in default: with it (and no --log-group), a run discovers where CloudTrail is.
 BUILTIN_LOG_GROUPS = ("CloudTrail/DefaultLogGroup",)
 QUERY_LANGUAGES = ("CWLI", "SQL", "PPL")

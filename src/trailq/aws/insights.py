@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from trailq.aws.budget import Buckets, CallFailed, Runtime, call_with_retries
+from trailq.lang.commands import MAX_LIMIT  # the service's ceiling for one query
 from trailq.result import COMPLETE, Statistics
 
 LIVE_STATUSES = ("Scheduled", "Running")
-MAX_ROWS = 100_000  # the service's ceiling for one query, paged 10,000 at a time
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,7 @@ def _collect_pages(caller: Caller, query_id: str, first: dict[str, Any], stats: 
     while True:
         _add_rows(attempt, reply.get("results") or [])
         token = reply.get("nextToken")
-        if not token or len(attempt.rows) >= MAX_ROWS:
+        if not token or len(attempt.rows) >= MAX_LIMIT:
             return attempt
         try:
             reply = caller.call("GetQueryResults", {"queryId": query_id, "nextToken": token})

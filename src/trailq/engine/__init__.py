@@ -25,6 +25,7 @@ from trailq.engine.scan import is_stream, scan
 from trailq.engine.sources import SourceFiles, collect_sources
 from trailq.errors import EXIT_QUERY_FAILED, QueryFailedError, UsageError
 from trailq.lang.ast import Query
+from trailq.lang.commands import MAX_LIMIT  # the service's ceiling for one query
 from trailq.result import COMPLETE, TIMEOUT, Coverage, Gap, ProgressEvent, Result, Searched, Statistics, Target
 from trailq.timerange import TimeRange
 
@@ -125,7 +126,7 @@ def run_local(
     if finished.truncated:
         warnings.append(
             f"more than {len(finished.rows)} rows matched; showing the first {len(finished.rows)}, as the service would "
-            "(add `| limit N` to choose, up to 100000)"
+            f"(add `| limit N` to choose, up to {MAX_LIMIT})"
         )
     result = Result(
         query=name,

@@ -18,6 +18,7 @@ from typing import Any
 from trailq.errors import QueryFailedError, UsageError
 from trailq.lang.analysis import DEFAULT_ROW_LIMIT as DEFAULT_ROWS
 from trailq.lang.ast import Query
+from trailq.lang.commands import MAX_LIMIT  # the service's ceiling for one query
 from trailq.result import COMPLETE, Coverage, Gap, Result, Searched, Statistics, Target
 from trailq.sql.compiler import CompiledQuery, compile_query
 from trailq.sql.render import render_rows
@@ -110,7 +111,7 @@ def run_duckdb(
     if truncated:
         rows = rows[:DEFAULT_ROWS]
         warnings.append(f"more than {DEFAULT_ROWS} rows matched; showing the first {DEFAULT_ROWS}, as the service would "
-                        "(add `| limit N` to choose, up to 100000)")
+                        f"(add `| limit N` to choose, up to {MAX_LIMIT})")
     coverage.files_read = len(collected.files)
     coverage.records_read = records
     statistics = Statistics(
