@@ -273,3 +273,21 @@ def test_a_full_concurrency_quota_until_the_deadline_is_named():
         and "concurrent-query quota" in result.error
         and "LimitExceededException" in result.error
     )
+
+
+def test_the_scheduler_waits_for_its_workers_through_the_runtime():
+    from trailq.aws.budget import wait_first
+
+    clock = VirtualClock()
+    fake = FakeLogs(service_seconds=0.05, clock=clock.now)
+    fake.add_events(A, "us-east-1", "trail", spread(5, 60))
+    fan = fan_out([("q", LIST_QUERY)], endpoints(fake, [A], ["us-east-1"]), clock=clock)
+    waits: list[int] = []
+
+    def counting_wait(futures, timeout):
+        waits.append(len(futures))
+        return wait_first(futures, timeout)
+
+    fan.runtime.wait_first = counting_wait
+    outcome = fan.execute()
+    assert outcome.results[0].ok and waits and all(n == 1 for n in waits)
