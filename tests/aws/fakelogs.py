@@ -111,6 +111,7 @@ class FakeLogs:
         self.linked: dict[str, list[str]] = {}  # monitoring account -> its linked source accounts
         self._recent: dict[tuple[str, str, str], deque[float]] = defaultdict(deque)
         self._lock = threading.RLock()
+        self._started = threading.Condition(self._lock)  # notified on each StartQuery: tests wait on it, not sleep
 
     # -- setup ------------------------------------------------------------------------------------
 
@@ -176,6 +177,11 @@ class FakeLogs:
     def _fail_for(self, table: dict, account: str, region: str) -> Any:
         return table.get((account, region), table.get((None, region)))
 
+    def wait_for_live(self, count: int, timeout: float) -> bool:
+        """Block until `count` queries are live (woken by each StartQuery), or `timeout` real seconds pass."""
+        with self._started:
+            return self._started.wait_for(lambda: len(self.live_queries()) >= count, timeout)
+
     def live_queries(self, account: str | None = None, region: str | None = None) -> list[str]:
         with self._lock:
             return [q.query_id for q in self.queries.values()
@@ -212,6 +218,7 @@ class FakeLogs:
                 raise FakeError("LimitExceededException", f"Account maximum query concurrency limit of [{self.max_concurrent}] reached.")
             q = self._plan(account, region, text, found, p)
             self.queries[q.query_id] = q
+            self._started.notify_all()
         return {"queryId": q.query_id}
 
     def _identifier(self, account: str, identifier: str) -> tuple[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from aws_support import T0, endpoints, fan_out
+from aws_support import T0, VirtualClock, endpoints, fan_out
 from botocore.exceptions import ClientError
 from fakelogs import FakeError, FakeLogs
 
@@ -123,25 +123,29 @@ def test_malformed_text_is_not_sent_again_to_queued_targets():
 
 
 def test_concurrency_cap_shrinks_on_limit_exceeded_and_everything_completes():
-    fake = FakeLogs(service_seconds=0.05, max_concurrent=2)
+    clock = VirtualClock()
+    fake = FakeLogs(service_seconds=0.05, max_concurrent=2, clock=clock.now)
     fake.add_events(A, "us-east-1", "trail", spread(50, 60))
     queries = [(f"q{i}", LIST_QUERY) for i in range(8)]
-    outcome = fan_out(queries, endpoints(fake, [A], ["us-east-1"]), concurrency=6).execute()
+    outcome = fan_out(queries, endpoints(fake, [A], ["us-east-1"]), concurrency=6, clock=clock).execute()
     assert fake.limit_exceeded >= 1
     assert all(r.ok and len(r.rows) == 50 for r in outcome.results)
 
 
 def test_throttling_is_absorbed_and_no_rows_are_lost():
-    fake = FakeLogs(service_seconds=0.02, tps={"GetQueryResults": 8, "StartQuery": 4})
+    clock = VirtualClock()  # the fake's quota windows and the run's backoffs in the same virtual seconds
+    fake = FakeLogs(service_seconds=1.0, tps={"GetQueryResults": 8, "StartQuery": 4}, clock=clock.now)
     for region in ("us-east-1", "eu-west-1"):
         fake.add_events(A, region, "trail", spread(30, 60))
     queries = [(f"q{i}", LIST_QUERY) for i in range(4)]
-    outcome = fan_out(queries, endpoints(fake, [A], ["us-east-1", "eu-west-1"])).execute()
+    outcome = fan_out(queries, endpoints(fake, [A], ["us-east-1", "eu-west-1"]), clock=clock).execute()
     assert fake.throttled  # the budget was set above the fake's quota on purpose
     assert all(r.ok and len(r.rows) == 30 for r in outcome.results)
 
 
 def test_default_budget_keeps_under_the_quota():
+    # On the real clock: on virtual time every thread's sleep moves the clock for all, so the gap between
+    # a grant and the call it allows is unbounded, and the quota window this test checks means nothing.
     fake = FakeLogs(service_seconds=0.6, tps={"GetQueryResults": 5, "StartQuery": 3})
     fake.add_events(A, "us-east-1", "trail", spread(5, 60))
     queries = [(f"q{i}", LIST_QUERY) for i in range(6)]
@@ -155,9 +159,16 @@ def test_cancel_stops_every_live_query_and_reports_ids():
     for region in ("us-east-1", "eu-west-1"):
         fake.add_events(A, region, "trail", spread(5, 60))
     cancel = threading.Event()
-    fan = fan_out([("q", LIST_QUERY)], endpoints(fake, [A, B][:1], ["us-east-1", "eu-west-1"]), cancel=cancel)
-    timer = threading.Timer(0.3, cancel.set)
-    timer.start()
+    scheduled: set[str | None] = set()
+
+    def cancel_once_both_run(event):  # Ctrl-C once both regions' queries are live: no timer to race
+        if event.status == "Scheduled":
+            scheduled.add(event.target.region)
+            if len(scheduled) == 2:
+                cancel.set()
+
+    fan = fan_out([("q", LIST_QUERY)], endpoints(fake, [A, B][:1], ["us-east-1", "eu-west-1"]), cancel=cancel,
+                  on_progress=cancel_once_both_run)
     started = time.monotonic()
     outcome = fan.execute()
     assert time.monotonic() - started < 5
@@ -168,19 +179,21 @@ def test_cancel_stops_every_live_query_and_reports_ids():
 
 
 def test_deadline_stops_queries_and_exits_5():
-    fake = FakeLogs(service_seconds=30.0)
+    clock = VirtualClock()
+    fake = FakeLogs(service_seconds=30.0, clock=clock.now)
     fake.add_events(A, "us-east-1", "trail", spread(5, 60))
-    outcome = fan_out([("q", LIST_QUERY)], endpoints(fake, [A], ["us-east-1"]), timeout=0.5).execute()
+    outcome = fan_out([("q", LIST_QUERY)], endpoints(fake, [A], ["us-east-1"]), timeout=0.5, clock=clock).execute()
     assert outcome.aborted == "deadline" and outcome.exit_code == 5
     assert outcome.results[0].status == "Timeout" and "--timeout" in outcome.results[0].error
     assert fake.live_queries() == [] and [a.query_id for a in outcome.abandoned] == outcome.results[0].query_ids
 
 
 def test_progress_events_are_sent_for_each_status():
-    fake = FakeLogs(service_seconds=0.05)
+    clock = VirtualClock()
+    fake = FakeLogs(service_seconds=0.05, clock=clock.now)
     fake.add_events(A, "us-east-1", "trail", spread(5, 60))
     events = []
-    fan_out([("q", LIST_QUERY)], endpoints(fake, [A], ["us-east-1"]), on_progress=events.append).execute()
+    fan_out([("q", LIST_QUERY)], endpoints(fake, [A], ["us-east-1"]), on_progress=events.append, clock=clock).execute()
     statuses = [e.status for e in events]
     assert statuses[0] == "Scheduled" and "Running" in statuses and statuses[-1] == "Complete"
     assert events[-1].target.region == "us-east-1" and events[-1].statistics.records_matched == 5
@@ -249,9 +262,10 @@ def test_a_two_second_window_at_the_cap_says_why_it_is_not_split():
 
 
 def test_a_full_concurrency_quota_until_the_deadline_is_named():
-    fake = FakeLogs(max_concurrent=0)  # other users hold the whole quota
+    clock = VirtualClock()
+    fake = FakeLogs(max_concurrent=0, clock=clock.now)  # other users hold the whole quota
     fake.add_events(A, "us-east-1", "trail", spread(5, 60))
-    outcome = fan_out([("q", LIST_QUERY)], endpoints(fake, [A], ["us-east-1"]), timeout=1.0).execute()
+    outcome = fan_out([("q", LIST_QUERY)], endpoints(fake, [A], ["us-east-1"]), timeout=1.0, clock=clock).execute()
     result = outcome.results[0]
     assert outcome.aborted == "deadline" and result.status == "Timeout"
     assert (
@@ -259,3 +273,21 @@ def test_a_full_concurrency_quota_until_the_deadline_is_named():
         and "concurrent-query quota" in result.error
         and "LimitExceededException" in result.error
     )
+
+
+def test_the_scheduler_waits_for_its_workers_through_the_runtime():
+    from trailq.aws.budget import wait_first
+
+    clock = VirtualClock()
+    fake = FakeLogs(service_seconds=0.05, clock=clock.now)
+    fake.add_events(A, "us-east-1", "trail", spread(5, 60))
+    fan = fan_out([("q", LIST_QUERY)], endpoints(fake, [A], ["us-east-1"]), clock=clock)
+    waits: list[int] = []
+
+    def counting_wait(futures, timeout):
+        waits.append(len(futures))
+        return wait_first(futures, timeout)
+
+    fan.runtime.wait_first = counting_wait
+    outcome = fan.execute()
+    assert outcome.results[0].ok and waits and all(n == 1 for n in waits)

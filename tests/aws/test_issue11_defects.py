@@ -140,8 +140,8 @@ def test_a_query_stopquery_could_not_stop_is_not_called_stopped():
 
     fake.stop_query = refusing
     cancel = threading.Event()
-    threading.Timer(0.3, cancel.set).start()
-    outcome = fan_out([("q", LIST_QUERY)], endpoints(fake, [A], ["us-east-1"]), cancel=cancel).execute()
+    cancel_once_live = lambda event: event.status == "Scheduled" and cancel.set()  # noqa: E731 - no timer to race
+    outcome = fan_out([("q", LIST_QUERY)], endpoints(fake, [A], ["us-east-1"]), cancel=cancel, on_progress=cancel_once_live).execute()
     [abandoned] = outcome.abandoned
     assert abandoned.stopped is False
     error = outcome.results[0].error

@@ -11,7 +11,7 @@ import threading
 import time
 from datetime import datetime, timezone
 
-from aws_support import T0, A, B
+from aws_support import T0, A, B, VirtualClock
 from fakelogs import FakeError
 
 from trailq import aws
@@ -33,9 +33,28 @@ def _slow_prefixes(served) -> aws.AwsPlan:
     return plan(profiles=("a",), regions=("all",), log_groups=tuple(f"P{i}*" for i in range(12)), rates={"DescribeLogGroups": 50.0})
 
 
+def _cancel_on_first(served, action: str, cancel: threading.Event) -> None:
+    """Set `cancel` as the fake receives its first `action` call: the abort lands mid-planning, no timer to race."""
+    admit = served._admit
+
+    def admit_then_cancel(account: str, region: str, called: str) -> None:
+        if called == action:
+            cancel.set()
+        admit(account, region, called)
+
+    served._admit = admit_then_cancel
+
+
+def _virtual(served) -> VirtualClock:
+    """A virtual clock for the run and the fake alike: deadlines are reached by backoffs, not by waiting."""
+    clock = VirtualClock()
+    served.clock = clock.now
+    return clock
+
+
 def test_ctrl_c_while_resolving_log_groups_returns_an_interrupted_outcome(served):
     cancel = threading.Event()
-    threading.Timer(0.5, cancel.set).start()
+    _cancel_on_first(served, "DescribeLogGroups", cancel)
     started = time.monotonic()
     outcome = aws.run(QUERIES, _slow_prefixes(served), WINDOW, cancel=cancel)
     assert time.monotonic() - started < 5
@@ -46,7 +65,8 @@ def test_ctrl_c_while_resolving_log_groups_returns_an_interrupted_outcome(served
 
 
 def test_deadline_while_resolving_log_groups_returns_a_timed_out_outcome(served):
-    outcome = aws.run(QUERIES, dataclasses.replace(_slow_prefixes(served), timeout_seconds=0.6), WINDOW)
+    clock = _virtual(served)
+    outcome = aws.run(QUERIES, dataclasses.replace(_slow_prefixes(served), timeout_seconds=0.6), WINDOW, clock=clock.clock())
     assert outcome.aborted == "deadline" and outcome.exit_code == 5
     assert all(r.status == "Timeout" and "--timeout" in r.error for r in outcome.results)
 
@@ -54,8 +74,10 @@ def test_deadline_while_resolving_log_groups_returns_a_timed_out_outcome(served)
 def test_deadline_while_listing_regions_or_trails_returns_an_outcome(served):
     served.tps.update(DescribeRegions=0, DescribeTrails=0)  # always throttled: retried until the deadline
     fast = {"DescribeRegions": 50.0, "DescribeTrails": 50.0}
+    clock = _virtual(served)
     for regions, discover in ((("all",), False), (("us-east-1",), True)):
-        outcome = aws.run(QUERIES, plan(profiles=("a", "b"), regions=regions, discover=discover, rates=fast, timeout_seconds=0.6), WINDOW)
+        p = plan(profiles=("a", "b"), regions=regions, discover=discover, rates=fast, timeout_seconds=0.6)
+        outcome = aws.run(QUERIES, p, WINDOW, clock=clock.clock())
         assert outcome.aborted == "deadline" and outcome.exit_code == 5, discover
         assert all(r.status == "Timeout" for r in outcome.results)
 
@@ -63,7 +85,7 @@ def test_deadline_while_listing_regions_or_trails_returns_an_outcome(served):
 def test_discover_and_resume_do_not_leak_aborts(served):
     served.tps["DescribeTrails"] = 0
     cancel = threading.Event()
-    threading.Timer(0.5, cancel.set).start()
+    _cancel_on_first(served, "DescribeTrails", cancel)
     p = plan(profiles=("a",), regions=("eu-west-1,us-east-1,us-west-2",), rates={"DescribeTrails": 50.0})
     try:
         aws.discover(p, cancel=cancel)
@@ -73,7 +95,7 @@ def test_discover_and_resume_do_not_leak_aborts(served):
         raise AssertionError("discover should report the interruption")
     served.tps["DescribeRegions"] = 0
     cancel = threading.Event()
-    threading.Timer(0.3, cancel.set).start()
+    _cancel_on_first(served, "DescribeRegions", cancel)
     [result] = aws.resume(["some-id"], plan(profiles=("a",), regions=("all",)), cancel=cancel)
     assert result.status == "Cancelled" and "interrupted" in result.error
 

@@ -39,9 +39,10 @@ def test_signal_stops_every_query_and_prints_ids(tmp_path: Path, signum: int, ex
                    AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "credentials"), AWS_EC2_METADATA_DISABLED="true")
         child = subprocess.Popen(CHILD, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
+            # Woken by the fake's StartQuery; the bound only keeps a child that died early from hanging the test.
             deadline = time.monotonic() + 20
-            while len(fake.live_queries()) < len(regions) and time.monotonic() < deadline and child.poll() is None:
-                time.sleep(0.05)
+            while not fake.wait_for_live(len(regions), 0.5) and time.monotonic() < deadline and child.poll() is None:
+                pass
             live = fake.live_queries()
             assert len(live) == len(regions)
             child.send_signal(signum)

@@ -15,6 +15,9 @@ Public API (the CLI calls only these; nothing here prints or exits):
     sync(specs, plan, folder="trailq/", prune=False, dry_run=False, cancel=event) -> SyncOutcome
     interrupts.cancel_on_signals()          # context manager: SIGINT/SIGTERM set an Event
 
+Each also takes `clock=` (budget.Clock: the time, the sleep and the scheduler's wait); the real
+clock unless a test passes a virtual one.
+
 Two credentials reaching one account id are used once (the first; a warning says so). An account
 that cannot list its regions for `--region all` fails alone: a failed Result per query (run), a
 SyncFailure (sync), an error row (discover), a miss (resume).
@@ -24,17 +27,18 @@ from __future__ import annotations
 
 import math
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from trailq.aws.budget import (
     DEFAULT_RATES,
+    REAL_CLOCK,
     Aborted,
     AbortReason,
     Buckets,
     CallFailed,
+    Clock,
     Kind,
     RunAborted,
     Runtime,
@@ -64,7 +68,7 @@ from trailq.result import ERROR, Gap, ProgressEvent, Result, Searched, Target
 from trailq.timerange import TimeRange
 
 __all__ = [
-    "Abandoned", "AbortReason", "AwsPlan", "DiscoverOutcome", "BUILTIN_LOG_GROUPS", "Change", "DefinitionSpec", "DiscoveryCache",
+    "Abandoned", "AbortReason", "AwsPlan", "Clock", "DiscoverOutcome", "BUILTIN_LOG_GROUPS", "Change", "DefinitionSpec", "DiscoveryCache",
     "PollRamp",
     "QueryFailedError", "RunAborted", "RunOutcome",
     "SyncFailure", "SyncOutcome", "discover", "resume", "run", "sync",
@@ -126,8 +130,8 @@ class AwsPlan:
         return self.concurrency if self.language == "CWLI" else min(self.concurrency, OPENSEARCH_CONCURRENCY)
 
 
-def _runtime(plan: AwsPlan, cancel: threading.Event | None) -> Runtime:
-    return Runtime(deadline=time.monotonic() + plan.timeout_seconds, stop=cancel or threading.Event())
+def _runtime(plan: AwsPlan, cancel: threading.Event | None, clock: Clock) -> Runtime:
+    return clock.runtime(plan.timeout_seconds, cancel)
 
 
 def _accounts(plan: AwsPlan) -> tuple[list[Account], list[str]]:
@@ -150,6 +154,7 @@ def run(
     on_progress: Callable[[ProgressEvent], None] | None = None,
     window_for: Callable[[str, Target], TimeRange | None] | None = None,
     cache: DiscoveryCache | None = None,
+    clock: Clock = REAL_CLOCK,
 ) -> RunOutcome:
     """Run every (name, text) query on every account × region; never raises for a failing target.
 
@@ -165,7 +170,7 @@ def run(
     Every Result's coverage names the log groups searched (with how each was found), the regions
     with nothing to search, and, for a target that could not be asked, the gap and why.
     """
-    runtime = _runtime(plan, cancel)
+    runtime = _runtime(plan, cancel, clock)
     buckets = Buckets(plan.rates, runtime.clock)
     accounts, warnings = _accounts(plan)
     try:
@@ -254,7 +259,8 @@ def _stop_client(account: Account, region: str) -> LazyClient:
     return LazyClient(lambda: account.client("logs", region, for_stop=True))
 
 
-def resume(query_ids: Sequence[str], plan: AwsPlan, *, cancel: threading.Event | None = None) -> list[Result]:
+def resume(query_ids: Sequence[str], plan: AwsPlan, *, cancel: threading.Event | None = None,
+           clock: Clock = REAL_CLOCK) -> list[Result]:
     """Fetch the results of earlier queries (kept 7 days), looking for each id in every planned account+region.
 
     A region that cannot answer (AccessDenied under a region-deny SCP, ResourceNotFound, any other
@@ -262,7 +268,7 @@ def resume(query_ids: Sequence[str], plan: AwsPlan, *, cancel: threading.Event |
     region answered, exit 4 when every region denied access, else 5. A query still running at the
     deadline (or on cancel) is left running: its Result says so, and it can be resumed again.
     """
-    runtime = _runtime(plan, cancel)
+    runtime = _runtime(plan, cancel, clock)
     buckets = Buckets(plan.rates, runtime.clock)
     endpoints: list[tuple[Account, str]] = []
     unlisted: list[tuple[str, CallFailed]] = []  # accounts whose regions could not be listed
@@ -333,14 +339,14 @@ class DiscoverOutcome:
     exit_code: int  # 0 · 4 when everything asked was denied (as `run` exits) · 5 when anything failed
 
 
-def discover(plan: AwsPlan, *, cancel: threading.Event | None = None) -> DiscoverOutcome:
+def discover(plan: AwsPlan, *, cancel: threading.Event | None = None, clock: Clock = REAL_CLOCK) -> DiscoverOutcome:
     """Per account and region, every CloudTrail log group discovery finds and how (discovery.py).
 
     A region (or an account's region list) that fails is a row with `error`. Raises RunAborted
     (exit 130 interrupted, 5 deadline) on cancel or deadline: discover changes nothing, so there
     is nothing partial worth keeping.
     """
-    runtime = _runtime(plan, cancel)
+    runtime = _runtime(plan, cancel, clock)
     buckets = Buckets(plan.rates, runtime.clock)
     rows: list[dict[str, Any]] = []
     kinds: list[Kind | None] = []  # one per place asked: None answered, else the failure's kind
@@ -399,6 +405,7 @@ def sync(
     dry_run: bool = False,
     *,
     cancel: threading.Event | None = None,
+    clock: Clock = REAL_CLOCK,
 ) -> SyncOutcome:
     """Publish catalog queries as CloudWatch saved queries in `folder`, in every planned account+region.
 
@@ -406,7 +413,7 @@ def sync(
     SyncFailure, and every change made anywhere, including before a failure in the same region,
     is in `changes`. On cancel or deadline the outcome so far comes back with `aborted` set.
     """
-    runtime = _runtime(plan, cancel)
+    runtime = _runtime(plan, cancel, clock)
     buckets = Buckets(plan.rates, runtime.clock)
     accounts, warnings = _accounts(plan)
     outcome = SyncOutcome(changes=[], failures=[], warnings=warnings, targets=0)

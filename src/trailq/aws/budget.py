@@ -14,7 +14,8 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, TypeVar
@@ -162,15 +163,45 @@ class CallFailed(Exception):
         return error_message(self.cause)
 
 
+def wait_first(futures: Sequence[Future[T]], timeout: float) -> set[Future[T]]:
+    """The real wait: woken by the first finished future, else after `timeout` real seconds."""
+    done, _ = wait(futures, timeout=timeout, return_when=FIRST_COMPLETED)
+    return done
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Where a run takes its time from: the real monotonic clock unless a test passes its own.
+
+    `now` reads the time, `sleep` (None: wait on the run's stop event) pauses a thread, and
+    `wait_first` is how the scheduler waits for worker threads; aws.run & co. build their
+    Runtime from it, so a test can run a whole fan-out on virtual time.
+    """
+
+    now: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] | None = None
+    wait_first: Callable[[Sequence[Future[Any]], float], set[Future[Any]]] = wait_first
+
+    def runtime(self, timeout_seconds: float, stop: threading.Event | None = None) -> Runtime:
+        """A Runtime on this clock whose deadline is `timeout_seconds` from now."""
+        return Runtime(deadline=self.now() + timeout_seconds, stop=stop or threading.Event(), clock=self.now,
+                       sleep=self.sleep, wait_first=self.wait_first)
+
+
+REAL_CLOCK = Clock()
+
+
 @dataclass
 class Runtime:
-    """Clock, sleep, randomness and the run's stop signal, injected so tests need no real time."""
+    """Clock, sleep, wait, randomness and the run's stop signal, injected so tests need no real time."""
 
     deadline: float  # in clock() seconds
     stop: threading.Event = field(default_factory=threading.Event)
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] | None = None  # default: wait on `stop`, so a cancel wakes sleepers
     rng: random.Random = field(default_factory=random.Random)
+    # How the fan-out's scheduler waits for its workers (default: concurrent.futures.wait).
+    wait_first: Callable[[Sequence[Future[Any]], float], set[Future[Any]]] = wait_first
 
     def pause(self, seconds: float) -> None:
         """Sleep, but never past the deadline; raise Aborted when stopped or out of time."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -257,7 +257,7 @@ class FanOut:
             if not running:
                 self.runtime.pause(0.05)  # only delayed retries are queued
                 continue
-            done, _ = wait(list(running), timeout=0.1, return_when=FIRST_COMPLETED)
+            done = self.runtime.wait_first(list(running), 0.1)
             stopped_early = False
             for future in done:
                 job = running.pop(future)
