@@ -143,13 +143,14 @@ FED_EC2_TOKEN = {"@timestamp": at(12, 44), "eventName": "GetSigninToken", "who":
 FED_SCRIPT = {"@timestamp": at(12, 40), "eventName": "GetSigninToken", "who": "Deploy/ci-session", "identityType": "AssumedRole",
               "reason": "sign-in token requested by a non-browser client", "account": A, "sourceIPAddress": "198.51.100.88",
               "awsRegion": "us-east-1", "userAgent": "python-requests/2.32.3"}
-# G80; not G81 (a browser) nor G85 (the Identity Center portal's Go client for an AWSReservedSSO_* role)
+# G80; not G81 (a browser) nor G85 and G88 (the Identity Center portal's Go client for an AWSReservedSSO_* role;
+# G88 carries no sessionContext: the role is read from the session ARN)
 
 # --- the first edition's queries over the attacks ----------------------------------------------------
 SIGNIN_EVENTS = [
     {"eventName": "ConsoleLogin", "outcome": "Failure", "events": "48"},  # G08's duplicate counted once; G03 by errorMessage
     {"eventName": "ConsoleLogin", "outcome": "Success", "events": "18"},
-    {"eventName": "GetSigninToken", "outcome": "Success", "events": "4"},  # ties by name
+    {"eventName": "GetSigninToken", "outcome": "Success", "events": "5"},
     {"eventName": "UserAuthentication", "outcome": "Success", "events": "4"},
     {"eventName": "PasswordRecoveryCompleted", "outcome": "Success", "events": "1"},  # read generically
     {"eventName": "PasswordRecoveryRequested", "outcome": "Success", "events": "1"},
@@ -193,13 +194,16 @@ BURSTS = [  # 5 failures in a 5-minute bin: gus's five straddle 09:25, erin's ar
      "firstSeen": at(11, 20), "lastSeen": at(11, 24)},
 ]
 
-FEDERATED = [  # G85 and G87 are in too: this inventory lists every federated session
+FEDERATED = [  # G85, G87 and G88 are in too: this inventory lists every federated session
     {"@timestamp": at(12, 50), "eventName": "ConsoleLogin", "who": "PowerUsers", "via": "identity-center", "outcome": "Success",
      "account": A, "sourceIPAddress": "192.0.2.71", "awsRegion": "us-east-1", "userAgent": UA},  # G83: by its path only
     {"@timestamp": at(12, 45), "eventName": "ConsoleLogin", "who": "WebServerRole/i-0abc123def4567890", "via": "role",
      "outcome": "Success", "account": A, "sourceIPAddress": "198.51.100.88", "awsRegion": "us-east-1", "userAgent": UA},
     {"@timestamp": at(12, 44), "eventName": "GetSigninToken", "who": "WebServerRole/i-0abc123def4567890", "via": "role",
      "outcome": "Success", "account": A, "sourceIPAddress": "198.51.100.88", "awsRegion": "us-east-1", "userAgent": UA},
+    {"@timestamp": at(12, 43), "eventName": "GetSigninToken", "who": "AWSReservedSSO_ReadOnly_0123456789abcdef/omar@example.com",
+     "via": "identity-center", "outcome": "Success", "account": A, "sourceIPAddress": "198.51.100.88", "awsRegion": "us-east-1",
+     "userAgent": "Go-http-client/2.0"},  # G88: known only by its ARN
     {"@timestamp": at(12, 42), "eventName": "GetSigninToken", "who": "AWSReservedSSO_Admin_0123456789abcdef/nora@example.com",
      "via": "identity-center", "outcome": "Success", "account": A, "sourceIPAddress": "198.51.100.88", "awsRegion": "us-east-1",
      "userAgent": "Go-http-client/2.0"},
