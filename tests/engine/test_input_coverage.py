@@ -16,32 +16,12 @@ from pathlib import Path
 
 import orjson
 import pytest
+from engine_support import COUNT, count, jsonl, run, write
 
-from trailq.engine import run_local
 from trailq.engine import sources as sources_mod
 from trailq.errors import QueryFailedError, UsageError
-from trailq.lang import parse
 
-COUNT = "stats count(*) as n"
 EVENTS = [{"eventTime": f"2026-11-20T10:{i // 60:02d}:{i % 60:02d}Z", "eventName": f"E{i}"} for i in range(200)]
-
-
-def run(sources: list[str], query: str = COUNT, **kw: object):
-    return run_local(parse(query), name="t", sources=sources, time_range=None, workers=kw.pop("workers", 1), **kw)  # type: ignore[arg-type]
-
-
-def jsonl(records: list[dict]) -> bytes:
-    return b"".join(orjson.dumps(r) + b"\n" for r in records)
-
-
-def write(path: Path, data: bytes) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return str(path)
-
-
-def count(result) -> int:
-    return int(result.rows[0]["n"])
 
 
 def gap_text(result) -> str:

@@ -12,32 +12,12 @@ from pathlib import Path
 
 import orjson
 import pytest
+from engine_support import COUNT, count, jsonl, run, write
 
-from trailq.engine import run_local
 from trailq.engine.sources import expand_sources
 from trailq.errors import QueryFailedError
-from trailq.lang import parse
 
-COUNT = "stats count(*) as n"
 EVENTS = [{"eventTime": f"2026-11-20T10:00:{i:02d}Z", "eventName": name} for i, name in enumerate("ABCDEFG")]
-
-
-def run(sources: list[str], query: str = COUNT, **kw: object):
-    return run_local(parse(query), name="t", sources=sources, time_range=None, workers=kw.pop("workers", 1), **kw)  # type: ignore[arg-type]
-
-
-def _jsonl(records: list[dict]) -> bytes:
-    return b"".join(orjson.dumps(r) + b"\n" for r in records)
-
-
-def _write(path: Path, data: bytes) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return str(path)
-
-
-def _count(result) -> int:
-    return int(result.rows[0]["n"])
 
 
 # --- 1. a broken first line does not turn JSON lines into one broken document ------------------
@@ -56,9 +36,9 @@ def _count(result) -> int:
 def test_a_broken_first_line_is_skipped_and_the_other_lines_count(
     tmp_path: Path, block_reader: bool, head: bytes
 ) -> None:
-    path = _write(tmp_path / "f.jsonl", head + _jsonl(EVENTS[:2]))
+    path = write(tmp_path / "f.jsonl", head + jsonl(EVENTS[:2]))
     result = run([path], reference=not block_reader)
-    assert _count(result) == 2
+    assert count(result) == 2
     assert result.statistics.records_scanned == 2
     assert any(f"{path}:1: not valid JSON" in w for w in result.warnings), result.warnings
     with pytest.raises(QueryFailedError) as caught:
@@ -67,50 +47,50 @@ def test_a_broken_first_line_is_skipped_and_the_other_lines_count(
 
 
 def test_broken_first_lines_in_gzip_and_stdin_and_after_blank_lines(tmp_path: Path) -> None:
-    body = b"garbage\n" + _jsonl(EVENTS[:3])
-    gz = _write(tmp_path / "f.json.gz", gzip.compress(body))
-    assert _count(run([gz])) == 3
+    body = b"garbage\n" + jsonl(EVENTS[:3])
+    gz = write(tmp_path / "f.json.gz", gzip.compress(body))
+    assert count(run([gz])) == 3
     from_stdin = run(["-"], stdin=io.BytesIO(body))
-    assert _count(from_stdin) == 3 and any("stdin:1: not valid JSON" in w for w in from_stdin.warnings)
+    assert count(from_stdin) == 3 and any("stdin:1: not valid JSON" in w for w in from_stdin.warnings)
     # Leading blank lines count: the bad line is reported on its real line.
-    blank = _write(tmp_path / "b.jsonl", b"\n\n" + body)
+    blank = write(tmp_path / "b.jsonl", b"\n\n" + body)
     result = run([blank])
-    assert _count(result) == 3 and any(f"{blank}:3: not valid JSON" in w for w in result.warnings), result.warnings
+    assert count(result) == 3 and any(f"{blank}:3: not valid JSON" in w for w in result.warnings), result.warnings
 
 
 def test_several_broken_lines_at_the_start(tmp_path: Path) -> None:
-    path = _write(tmp_path / "f.jsonl", b"garbage\nmore garbage\n" + _jsonl(EVENTS[:2]))
+    path = write(tmp_path / "f.jsonl", b"garbage\nmore garbage\n" + jsonl(EVENTS[:2]))
     result = run([path])
-    assert _count(result) == 2
+    assert count(result) == 2
     warning = " ".join(result.warnings)
     assert f"{path}:1:" in warning and f"{path}:2:" in warning
 
 
 def test_documents_are_still_read_whole(tmp_path: Path) -> None:
     records = EVENTS[:3]
-    pretty = _write(tmp_path / "p.json", json.dumps({"Records": records}, indent=2).encode())
-    array = _write(tmp_path / "a.json", json.dumps(records, indent=2).encode())
+    pretty = write(tmp_path / "p.json", json.dumps({"Records": records}, indent=2).encode())
+    array = write(tmp_path / "a.json", json.dumps(records, indent=2).encode())
     # One record per line inside an array: the record lines are objects, yet this is one document.
-    one_per_line = _write(tmp_path / "o.json", b"[\n" + b",\n".join(orjson.dumps(r) for r in records) + b"\n]\n")
-    single = _write(tmp_path / "s.json", b'{"Records": [\n' + orjson.dumps(records[0]) + b"\n]}\n")
-    single_array = _write(tmp_path / "sa.json", b"[\n" + orjson.dumps(records[0]) + b"\n]\n")
+    one_per_line = write(tmp_path / "o.json", b"[\n" + b",\n".join(orjson.dumps(r) for r in records) + b"\n]\n")
+    single = write(tmp_path / "s.json", b'{"Records": [\n' + orjson.dumps(records[0]) + b"\n]}\n")
+    single_array = write(tmp_path / "sa.json", b"[\n" + orjson.dumps(records[0]) + b"\n]\n")
     for path, n in ((pretty, 3), (array, 3), (one_per_line, 3), (single, 1), (single_array, 1)):
         result = run([path])
-        assert _count(result) == n, path
+        assert count(result) == n, path
         assert result.warnings == [], (path, result.warnings)
 
 
 def test_a_cut_pretty_printed_document_is_one_problem(tmp_path: Path) -> None:
     text = json.dumps({"Records": EVENTS[:3]}, indent=2).encode()
-    path = _write(tmp_path / "cut.json", text[: len(text) // 2])
+    path = write(tmp_path / "cut.json", text[: len(text) // 2])
     result = run([path])
-    assert _count(result) == 0
+    assert count(result) == 0
     assert len(result.warnings) == 1 and "skipped 1 unreadable input(s)" in result.warnings[0]
 
 
 def test_split_scans_read_a_file_with_a_broken_first_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     many = (EVENTS * 300)[:2000]
-    path = _write(tmp_path / "big.jsonl", b'ventName":"X"}\n' + _jsonl(many))
+    path = write(tmp_path / "big.jsonl", b'ventName":"X"}\n' + jsonl(many))
     scan = importlib.import_module("trailq.engine.scan")
     monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 1)
     assert len(scan.plan_units([path], 2)) > 1  # split into ranges, like any JSON-lines file
@@ -126,15 +106,15 @@ def test_split_scans_read_a_file_with_a_broken_first_line(tmp_path: Path, monkey
 
 
 def test_each_file_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    a = _write(tmp_path / "s3" / "x" / "a.json.gz", gzip.compress(_jsonl(EVENTS[:2])))
-    _write(tmp_path / "s3" / "b.jsonl", _jsonl(EVENTS[2:5]))
-    assert _count(run([a, a])) == 2
-    assert _count(run([str(tmp_path / "s3"), str(tmp_path / "s3" / "**" / "*.gz")])) == 5
+    a = write(tmp_path / "s3" / "x" / "a.json.gz", gzip.compress(jsonl(EVENTS[:2])))
+    write(tmp_path / "s3" / "b.jsonl", jsonl(EVENTS[2:5]))
+    assert count(run([a, a])) == 2
+    assert count(run([str(tmp_path / "s3"), str(tmp_path / "s3" / "**" / "*.gz")])) == 5
     monkeypatch.chdir(tmp_path)
-    assert _count(run(["s3/x/a.json.gz", a, "./s3/x/../x/a.json.gz"])) == 2
+    assert count(run(["s3/x/a.json.gz", a, "./s3/x/../x/a.json.gz"])) == 2
     os.symlink(tmp_path / "s3" / "b.jsonl", tmp_path / "link.jsonl")
-    assert _count(run(["link.jsonl", "s3/b.jsonl"])) == 3
-    assert _count(run(["-", "-"], stdin=io.BytesIO(_jsonl(EVENTS[:4])))) == 4
+    assert count(run(["link.jsonl", "s3/b.jsonl"])) == 3
+    assert count(run(["-", "-"], stdin=io.BytesIO(jsonl(EVENTS[:4])))) == 4
     # First-seen order is kept.
     assert expand_sources(["s3/b.jsonl", "s3", "-", "-"]) == ["s3/b.jsonl", "s3/x/a.json.gz", "-"]
 
@@ -160,11 +140,11 @@ DIGEST = {
 
 def _trail_with_digests(root: Path) -> Path:
     logs = root / "AWSLogs" / "111122223333" / "CloudTrail" / "us-east-1" / "2026" / "11" / "20"
-    _write(logs / "111122223333_CloudTrail_us-east-1_20261120T1000Z_abc.json.gz", gzip.compress(orjson.dumps({"Records": EVENTS[:3]})))
+    write(logs / "111122223333_CloudTrail_us-east-1_20261120T1000Z_abc.json.gz", gzip.compress(orjson.dumps({"Records": EVENTS[:3]})))
     digests = root / "AWSLogs" / "111122223333" / "CloudTrail-Digest" / "us-east-1" / "2026" / "11" / "20"
     for hour in ("09", "10"):
         name = f"111122223333_CloudTrail-Digest_us-east-1_trail_us-east-1_20261120T{hour}0000Z.json.gz"
-        _write(digests / name, gzip.compress(orjson.dumps(DIGEST)))
+        write(digests / name, gzip.compress(orjson.dumps(DIGEST)))
     return root
 
 
@@ -172,7 +152,7 @@ def test_digest_files_found_by_walking_or_glob_are_skipped_with_one_notice(tmp_p
     root = _trail_with_digests(tmp_path / "s3")
     for source in (str(root), str(root / "**" / "*.json.gz")):
         result = run([source])
-        assert _count(result) == 3
+        assert count(result) == 3
         assert result.statistics.records_scanned == 3
         notices = [w for w in result.warnings if "digest" in w]
         assert len(notices) == 1 and "2 CloudTrail digest file(s)" in notices[0], result.warnings
@@ -183,16 +163,16 @@ def test_a_digest_named_explicitly_is_skipped_with_a_warning(tmp_path: Path) -> 
     root = _trail_with_digests(tmp_path / "s3")
     digest = sorted((root / "AWSLogs" / "111122223333" / "CloudTrail-Digest").rglob("*.json.gz"))[0]
     result = run([str(digest)])
-    assert _count(result) == 0 and result.statistics.records_scanned == 0
+    assert count(result) == 0 and result.statistics.records_scanned == 0
     assert any(str(digest) in w and "digest" in w for w in result.warnings), result.warnings
 
 
 def test_a_digest_is_recognised_by_its_content_under_any_name(tmp_path: Path) -> None:
-    renamed = _write(tmp_path / "copied.json", orjson.dumps(DIGEST))
-    pretty = _write(tmp_path / "pretty.json", json.dumps(DIGEST, indent=2).encode())
-    data = _write(tmp_path / "data.jsonl", _jsonl(EVENTS[:2]))
+    renamed = write(tmp_path / "copied.json", orjson.dumps(DIGEST))
+    pretty = write(tmp_path / "pretty.json", json.dumps(DIGEST, indent=2).encode())
+    data = write(tmp_path / "data.jsonl", jsonl(EVENTS[:2]))
     result = run([renamed, pretty, data])
-    assert _count(result) == 2 and result.statistics.records_scanned == 2
+    assert count(result) == 2 and result.statistics.records_scanned == 2
     assert not any("eventTime" in w for w in result.warnings), result.warnings
     assert any("2 CloudTrail digest" in w for w in result.warnings), result.warnings
 
@@ -202,12 +182,12 @@ def test_a_digest_is_recognised_by_its_content_under_any_name(tmp_path: Path) ->
 
 def test_records_of_a_multi_line_document_are_reported_by_record_number(tmp_path: Path) -> None:
     records = [EVENTS[0], {"eventName": "no time"}, "not a record"]
-    path = _write(tmp_path / "p.json", json.dumps({"Records": records}, indent=2).encode())
+    path = write(tmp_path / "p.json", json.dumps({"Records": records}, indent=2).encode())
     warnings = " ".join(run([path]).warnings)
     assert f"{path} record 2" in warnings and f"{path} record 3" in warnings, warnings
     assert f"{path}:1 record" not in warnings
     # On JSON lines the line is known and stays.
-    lines = _write(tmp_path / "l.jsonl", _jsonl([EVENTS[0]]) + orjson.dumps({"Records": records}) + b"\n")
+    lines = write(tmp_path / "l.jsonl", jsonl([EVENTS[0]]) + orjson.dumps({"Records": records}) + b"\n")
     assert f"{lines}:2 record 2" in " ".join(run([lines]).warnings)
 
 
