@@ -32,6 +32,19 @@ def _children(pid: int) -> list[int]:
     return [int(p) for p in text.split()]
 
 
+def _wait_for_workers(child: subprocess.Popen[bytes]) -> list[int]:
+    """The scan's worker pids, once it has started two (the test fails if it never does)."""
+    workers: list[int] = []
+    deadline = time.monotonic() + 30
+    while len(workers) < 2 and time.monotonic() < deadline and child.poll() is None:
+        workers = _children(child.pid)
+        time.sleep(0.005)
+    if len(workers) < 2:
+        child.kill()
+        pytest.fail(f"the scan did not start its workers: {child.communicate()}")
+    return workers
+
+
 @pytest.fixture(scope="module")
 def big_file(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("sigint") / "big.jsonl"
@@ -50,14 +63,7 @@ def test_ctrl_c_during_a_multi_process_scan_exits_130_with_one_line(big_file: st
             # A test run started in the background inherits an ignored SIGINT; a terminal's child does not.
             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
-        workers: list[int] = []
-        deadline = time.monotonic() + 30
-        while len(workers) < 2 and time.monotonic() < deadline and child.poll() is None:
-            workers = _children(child.pid)
-            time.sleep(0.005)
-        if len(workers) < 2:
-            child.kill()
-            pytest.fail(f"the scan did not start its workers: {child.communicate()}")
+        workers = _wait_for_workers(child)
         time.sleep(0.02 * attempt)  # at different points of the scan
         os.killpg(child.pid, signal.SIGINT)
         sent = time.monotonic()
@@ -79,14 +85,7 @@ def test_sigterm_during_a_multi_process_scan_exits_5_with_one_line(big_file: str
         [sys.executable, "-c", CHILD, "run", "--query", QUERY, "--source", big_file],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
     )
-    workers: list[int] = []
-    deadline = time.monotonic() + 30
-    while len(workers) < 2 and time.monotonic() < deadline and child.poll() is None:
-        workers = _children(child.pid)
-        time.sleep(0.005)
-    if len(workers) < 2:
-        child.kill()
-        pytest.fail(f"the scan did not start its workers: {child.communicate()}")
+    _wait_for_workers(child)
     os.killpg(child.pid, signal.SIGTERM)  # as a CI runner stops a job
     try:
         _, err = child.communicate(timeout=20)
