@@ -264,3 +264,15 @@ def test_a_fresh_parser_follows_a_huge_line(monkeypatch: pytest.MonkeyPatch) -> 
     assert decoder.record(huge) == {"a": "x" * 200}
     assert decoder._validate != first  # its buffers are not kept
     assert decoder.record(b'{"a":[1]}') == {"a": [1]}
+
+
+@pytest.mark.parametrize("text", [
+    b'{"Records": []}', b'{"a": 1, "a": 2}', b'{"n": 123456789012345678901234567890}', b'\xef\xbb\xbf{"a": 1}',
+    b'{"a": 1,}', b'{"a": NaN}', b'{"a": 1e999}', b'{"a": "\xff"}', b'{"a": 1} x', b'[{"a": 1}]', b'"x"', b"",
+])
+def test_is_json_object_never_says_yes_where_orjson_says_no(text: bytes) -> None:
+    try:
+        verdict = isinstance(orjson.loads(text), dict)
+    except orjson.JSONDecodeError:
+        verdict = False
+    assert not decode.is_json_object(text) or verdict

@@ -45,7 +45,7 @@ try:  # without either, every line takes orjson (same answers, slower)
 except ImportError:  # pragma: no cover - a platform without a wheel for one of them
     _Parser = None  # type: ignore[assignment, misc]  # None marks the missing wheel; every use checks it first
 
-__all__ = ["FieldDecoder", "decoder_for", "record_keys", "keys_of_field", "available"]
+__all__ = ["FieldDecoder", "decoder_for", "record_keys", "keys_of_field", "available", "is_json_object"]
 
 _BOM = b"\xef\xbb\xbf"
 # The record types are built at run time from the query's keys, which a type checker cannot follow.
@@ -158,6 +158,20 @@ class FieldDecoder:
 
 
 _DECODERS: dict[frozenset[str], FieldDecoder] = {}
+
+
+def is_json_object(text: bytes) -> bool:
+    """True when `text` is one JSON object that orjson accepts, checked without building it (a trail's
+    S3 object is one line of megabytes; `sources.sniff` only needs to know what it is). False means
+    "not shown here": the caller asks orjson. simdjson accepting a text orjson refuses happens only for
+    a leading byte order mark, which the `{` test excludes (module doc)."""
+    if _Parser is None or not text.startswith(b"{"):
+        return False
+    try:
+        _Parser().parse(text)  # a parser of its own: its buffers go with it, however long the text
+    except (ValueError, RuntimeError):
+        return False
+    return True
 
 
 def decoder_for(keys: frozenset[str] | None) -> FieldDecoder | None:

@@ -19,6 +19,7 @@ from typing import Any, TypeGuard
 
 import orjson
 
+from trailq.engine.decode import is_json_object
 from trailq.errors import UsageError
 from trailq.result import Gap
 
@@ -279,6 +280,8 @@ def sniff(readline: Callable[[], bytes]) -> tuple[bytes, bool]:
     body = next_body()
     if body is None:
         return b"".join(head), False
+    if is_json_object(body):  # the common case, validated without building the object
+        return b"".join(head), True
     first = _loads_or_none(body)
     if first is not None:
         if isinstance(first, dict):
