@@ -310,11 +310,16 @@ class RunOptions(AccountOptions):
         """--discover forces discovery, --no-discover turns it off; by default it is on unless --log-group names groups."""
         return bool(self.discover) if self.discover is not None else not self.log_groups
 
+    @property
+    def remote_timeout_seconds(self) -> float:
+        """The run's deadline on a remote service (CloudWatch, Athena): --timeout, else DEFAULT_AWS_TIMEOUT."""
+        return parse_duration_seconds(self.timeout or DEFAULT_AWS_TIMEOUT, "--timeout")
+
     def aws_plan(self) -> Any:
         """The CloudWatch AwsPlan of `run`/`check`: accounts, regions, discovery, log groups and budgets."""
         run_settings: dict[str, Any] = {
             "discover": self.discovery_wanted, "limit": self.limit, "concurrency": self.concurrency,
-            "timeout_seconds": parse_duration_seconds(self.timeout or DEFAULT_AWS_TIMEOUT, "--timeout"),
+            "timeout_seconds": self.remote_timeout_seconds,
         }
         if self.log_groups:
             run_settings["log_groups"] = tuple(self.log_groups)

@@ -117,8 +117,6 @@ def _athena_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 athena_options = _athena_options
 
-ATHENA_DEFAULT_TIMEOUT = "15m"
-
 
 def execute_athena(queries: list[QueryToRun], o: RunOptions, progress: object) -> Execution:
     """`run/check --athena TABLE`: every selected query on Athena, one after the other."""
@@ -128,7 +126,6 @@ def execute_athena(queries: list[QueryToRun], o: RunOptions, progress: object) -
     from trailq.aws.session import open_accounts, requested_regions
     from trailq.cli_base import signal_exit_code
     from trailq.result import Target
-    from trailq.timerange import parse_duration_seconds
 
     if o.athena_table is None:  # cli_run dispatches here only with --athena
         raise errors.UsageError("--athena: give the DATABASE.TABLE to run on")
@@ -143,8 +140,7 @@ def execute_athena(queries: list[QueryToRun], o: RunOptions, progress: object) -
     plan = athena.AthenaPlan(
         table=o.athena_table, workgroup=o.workgroup, output_location=o.output_location,
         accounts=tuple(o.athena_accounts), regions=tuple(requested_regions(regions)) if regions else (),
-        # A remote service: the CloudWatch default deadline (15m) when --timeout is not given.
-        timeout_seconds=parse_duration_seconds(o.timeout or ATHENA_DEFAULT_TIMEOUT, "--timeout"), price_per_tb=o.price_per_tb,
+        timeout_seconds=o.remote_timeout_seconds, price_per_tb=o.price_per_tb,
     )
     trees = [(q.name, lang.parse(q.text, origin=q.origin)) for q in queries]
     athena.compile_all(trees, plan, window)  # refuse what SQL cannot express before any call
