@@ -191,6 +191,14 @@ def test_a_truncated_gzip_gives_what_zcat_recovers_and_reports_the_rest(tmp_path
         run([path], strict=True)
 
 
+def test_a_truncated_gzip_document_is_not_called_uncompressed(tmp_path: Path) -> None:
+    packed = gzip.compress(orjson.dumps({"Records": EVENTS}))  # one document: nothing to recover from half of it
+    path = write(tmp_path / "cut.json.gz", packed[: len(packed) // 2])
+    text = gap_text(run([path]))
+    assert "truncated gzip" in text and "not valid JSON" in text
+    assert "not gzip-compressed" not in text
+
+
 def test_a_gzip_member_followed_by_junk_keeps_the_member(tmp_path: Path) -> None:
     path = write(tmp_path / "junk.json.gz", gzip.compress(jsonl(EVENTS[:9])) + b"this is not gzip")
     result = run([path])

@@ -185,7 +185,7 @@ def read_events(files: list[str], options: ReadOptions, report: ReadReport, stdi
             if opened.unreadable is not None:
                 report.unread_file(label, opened.unreadable, options.strict)
                 continue
-            yield from _read_stream(opened.stream, label, options, report)
+            yield from _read_stream(opened.stream, label, options, report, decompressed=opened.gzip is not None)
             for problem in opened.problems():
                 report.problem(label, problem, options.strict, kind="file")
         except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
@@ -211,7 +211,9 @@ def until_deadline(items: Iterable[T], label: str, options: ReadOptions, report:
         yield item
 
 
-def _read_stream(stream: BinaryIO, label: str, options: ReadOptions, report: ReadReport) -> Iterator[Event]:
+def _read_stream(
+    stream: BinaryIO, label: str, options: ReadOptions, report: ReadReport, decompressed: bool = False,
+) -> Iterator[Event]:
     head, json_lines = sniff(stream.readline)
     if not head.strip():
         report.bytes_read += len(head)
@@ -231,7 +233,7 @@ def _read_stream(stream: BinaryIO, label: str, options: ReadOptions, report: Rea
     except orjson.JSONDecodeError as exc:
         line = data.count(b"\n", 0, getattr(exc, "pos", 0)) + 1
         detail = exc.msg if hasattr(exc, "msg") else str(exc)
-        what = text_kind(data[:64], label) if line == 1 else "not valid JSON"
+        what = text_kind(data[:64], label, decompressed) if line == 1 else "not valid JSON"
         # Nothing of a document that does not parse is read: the whole file is a gap.
         report.unread_file(f"{label}:{line}", f"{what} ({detail}); the file was not read", options.strict)
         return

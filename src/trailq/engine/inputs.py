@@ -84,11 +84,12 @@ def _with_hint(kind: str) -> str:
     return f"{kind}, not read: {hint}" if hint else f"{kind}, not read"
 
 
-def text_kind(head: bytes, name: str = "") -> str:
-    """A name for text that is not JSON, for the message of a file that could not be read at all."""
+def text_kind(head: bytes, name: str = "", decompressed: bool = False) -> str:
+    """A name for text that is not JSON, for the message of a file that could not be read at all
+    (`head`: its first bytes after decoding; `decompressed`: the file was gzip, whatever its name)."""
     start = head.lstrip()
     kind = "XML or HTML, not JSON" if start.startswith(b"<") else "not valid JSON"
-    if name.lower().endswith((".gz", ".gzip", ".tgz")):
+    if not decompressed and name.lower().endswith((".gz", ".gzip", ".tgz")):
         return f"not gzip-compressed despite its name, and {kind}"
     return kind
 
