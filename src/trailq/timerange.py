@@ -130,10 +130,11 @@ def resolve(
         start_at = parse_instant(start, now, "--start")
     else:
         start_at = end_at - timedelta(seconds=parse_duration_seconds(since or default_since, "--since"))
-    if start_at > now:
-        raise UsageError(f"--start {iso_seconds(start_at)} is in the future")
+    # --end first: with --end alone the start is derived from it, and naming a --start nobody gave would mislead.
     if end_at > now + _CLOCK_SKEW:
         raise UsageError(f"--end {iso_seconds(end_at)} is in the future", hint="use --end now")
+    if start_at > now:
+        raise UsageError(f"--start {iso_seconds(start_at)} is in the future")
     if start_at > end_at:
         raise UsageError(f"the time range starts after it ends ({iso_seconds(start_at)} > {iso_seconds(end_at)})")
     if start_at == end_at:

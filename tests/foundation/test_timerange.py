@@ -73,3 +73,9 @@ def test_epoch_units_and_inclusive_contains():
 def test_naive_datetimes_are_refused():
     with pytest.raises(ValueError):
         TimeRange(datetime(2026, 1, 1), datetime(2026, 1, 2))
+
+
+def test_a_future_end_alone_names_end_not_the_start_derived_from_it():
+    now = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    with pytest.raises(UsageError, match=r"^--end 2030-01-01T00:00:00Z is in the future"):
+        resolve(end="2030-01-01T00:00:00Z", now=now)
