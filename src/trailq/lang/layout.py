@@ -21,6 +21,8 @@ expression, whose column is named by its text) is printed whole: the line may th
 
 from __future__ import annotations
 
+from functools import singledispatchmethod
+
 from trailq.lang import ast as A
 from trailq.lang import printer as P
 
@@ -59,25 +61,51 @@ class Layout:
         flat = P.command_text(c)
         if self.fits(col, flat) and not P.item_comments(c):
             return flat
-        if isinstance(c, (A.Fields, A.Display)):
-            word = "fields " if isinstance(c, A.Fields) else "display "
-            return word + self.projections(c.items, col + len(word), STEP, 0)
-        if isinstance(c, A.Stats):
-            text = "stats " + self.projections(c.aggregations, col + 6, STEP, 0)
-            offset = "" if c.offset is None else " offset " + P.expr_text(c.offset)
-            if c.by:
-                text += "\n" + " " * STEP + "by " + self.projections(c.by, STEP + 3, 2 * STEP, len(offset))
-            return text + offset
-        if isinstance(c, (A.Filter, A.FilterIndex, A.Pattern)):
-            word = c.keyword if isinstance(c, A.Filter) else "filterIndex" if isinstance(c, A.FilterIndex) else "pattern"
-            node = c.expr if isinstance(c, A.Pattern) else c.condition
-            return word + " " + self.expr(node, col + len(word) + 1, 0, 0)
-        if isinstance(c, A.Sort):
-            keys = [P.sort_key_text(k) for k in c.keys]
-            return c.keyword + " " + self.fill(keys, col + len(c.keyword) + 1, STEP, 0, ",")
-        if isinstance(c, A.Dedup):
-            return "dedup " + self.fill([P.expr_text(f) for f in c.fields], col + 6, STEP, 0, ",")
+        return self.broken_command(c, col, flat)
+
+    # One method per command class that has a broken form (the printer's dispatch style); the
+    # others stay on one line whatever their length.
+    @singledispatchmethod
+    def broken_command(self, c: A.Command, col: int, flat: str) -> str:
         return flat
+
+    @broken_command.register(A.Fields)
+    @broken_command.register(A.Display)
+    def _(self, c: A.Fields | A.Display, col: int, flat: str) -> str:
+        word = "fields " if isinstance(c, A.Fields) else "display "
+        return word + self.projections(c.items, col + len(word), STEP, 0)
+
+    @broken_command.register
+    def _(self, c: A.Stats, col: int, flat: str) -> str:
+        text = "stats " + self.projections(c.aggregations, col + 6, STEP, 0)
+        offset = "" if c.offset is None else " offset " + P.expr_text(c.offset)
+        if c.by:
+            text += "\n" + " " * STEP + "by " + self.projections(c.by, STEP + 3, 2 * STEP, len(offset))
+        return text + offset
+
+    @broken_command.register
+    def _(self, c: A.Filter, col: int, flat: str) -> str:
+        return self.keyword_and_expr(c.keyword, c.condition, col)
+
+    @broken_command.register
+    def _(self, c: A.FilterIndex, col: int, flat: str) -> str:
+        return self.keyword_and_expr("filterIndex", c.condition, col)
+
+    @broken_command.register
+    def _(self, c: A.Pattern, col: int, flat: str) -> str:
+        return self.keyword_and_expr("pattern", c.expr, col)
+
+    @broken_command.register
+    def _(self, c: A.Sort, col: int, flat: str) -> str:
+        keys = [P.sort_key_text(k) for k in c.keys]
+        return c.keyword + " " + self.fill(keys, col + len(c.keyword) + 1, STEP, 0, ",")
+
+    @broken_command.register
+    def _(self, c: A.Dedup, col: int, flat: str) -> str:
+        return "dedup " + self.fill([P.expr_text(f) for f in c.fields], col + 6, STEP, 0, ",")
+
+    def keyword_and_expr(self, word: str, node: A.Expr, col: int) -> str:
+        return word + " " + self.expr(node, col + len(word) + 1, 0, 0)
 
     def projections(self, items: tuple[A.Projection, ...], col: int, indent: int, tail: int) -> str:
         """A projection list: flat when it fits, filled when it is only bare field names,
@@ -137,27 +165,47 @@ class Layout:
         flat = P.expr_text(node)
         if self.fits(col, flat, tail):
             return flat
-        if isinstance(node, A.Call) and node.args:
-            return self.call(node, indent, tail)
-        if isinstance(node, A.Binary) and node.op in ("and", "or"):
+        return self.broken_expr(node, flat, col, indent, tail)
+
+    @singledispatchmethod
+    def broken_expr(self, node: A.Expr, flat: str, col: int, indent: int, tail: int) -> str:
+        return flat  # atoms, `-x` and postfix access are never broken
+
+    @broken_expr.register
+    def _(self, node: A.Call, flat: str, col: int, indent: int, tail: int) -> str:
+        return self.call(node, indent, tail) if node.args else flat
+
+    @broken_expr.register
+    def _(self, node: A.Binary, flat: str, col: int, indent: int, tail: int) -> str:
+        if node.op in ("and", "or"):
             return self.chain(node, col, indent, tail)
-        if isinstance(node, A.Binary):
-            left_parens, right_parens = P.binary_parens(node)
-            return self.infix(node.left, left_parens, node.op, node.right, right_parens, col, indent, tail)
-        if isinstance(node, (A.Like, A.Match, A.In)):
-            own = P.precedence(node)
-            op = "=~" if isinstance(node, A.Match) else ("not " if node.negated else "") + type(node).__name__.lower()
-            right = node.items if isinstance(node, A.In) else node.pattern
-            right_parens = not isinstance(node, A.In) and P.precedence(right) <= own
-            return self.infix(node.operand, P.precedence(node.operand) < own, op, right, right_parens, col, indent, tail)
-        if isinstance(node, A.Unary) and node.op == "not":
-            parens = P.precedence(node.operand) < P.precedence(node)
-            return "not " + self.wrapped(node.operand, parens, col + 4, indent, tail)
-        if isinstance(node, A.ListLiteral) and node.items:
-            inner = indent + STEP
-            items = self.fill([P.expr_text(item) for item in node.items], inner, inner, tail + 1, ",")
-            return "[\n" + " " * inner + items + "]"
-        return flat
+        left_parens, right_parens = P.binary_parens(node)
+        return self.infix(node.left, left_parens, node.op, node.right, right_parens, col, indent, tail)
+
+    @broken_expr.register(A.Like)
+    @broken_expr.register(A.Match)
+    @broken_expr.register(A.In)
+    def _(self, node: A.Like | A.Match | A.In, flat: str, col: int, indent: int, tail: int) -> str:
+        own = P.precedence(node)
+        op = "=~" if isinstance(node, A.Match) else ("not " if node.negated else "") + type(node).__name__.lower()
+        right = node.items if isinstance(node, A.In) else node.pattern
+        right_parens = not isinstance(node, A.In) and P.precedence(right) <= own
+        return self.infix(node.operand, P.precedence(node.operand) < own, op, right, right_parens, col, indent, tail)
+
+    @broken_expr.register
+    def _(self, node: A.Unary, flat: str, col: int, indent: int, tail: int) -> str:
+        if node.op != "not":
+            return flat
+        parens = P.precedence(node.operand) < P.precedence(node)
+        return "not " + self.wrapped(node.operand, parens, col + 4, indent, tail)
+
+    @broken_expr.register
+    def _(self, node: A.ListLiteral, flat: str, col: int, indent: int, tail: int) -> str:
+        if not node.items:
+            return flat
+        inner = indent + STEP
+        items = self.fill([P.expr_text(item) for item in node.items], inner, inner, tail + 1, ",")
+        return "[\n" + " " * inner + items + "]"
 
     def wrapped(self, node: A.Expr, parens: bool, col: int, indent: int, tail: int) -> str:
         if not parens:

@@ -101,18 +101,40 @@ def name_text(name: str) -> str:
 # -- expressions -----------------------------------------------------------------------------
 
 
+@singledispatch
 def precedence(node: A.Expr) -> int:
-    if isinstance(node, A.Binary):
-        return BINDING[node.op]
-    if isinstance(node, (A.Like, A.Match, A.In)):
-        return BINDING["like"]
-    if isinstance(node, A.Unary):
-        return PREFIX_NOT if node.op == "not" else PREFIX_MINUS
-    if isinstance(node, (A.Number, A.Duration)) and node_negative(node):
-        return PREFIX_MINUS
-    if isinstance(node, (A.Index, A.Member)):
-        return POSTFIX
+    """How tightly a node's own syntax binds: an operand binding looser than its operator gets
+    parentheses. Atoms (fields, calls, literals, lists) bind tightest."""
     return _ATOM
+
+
+@precedence.register
+def _(node: A.Binary) -> int:
+    return BINDING[node.op]
+
+
+@precedence.register(A.Like)
+@precedence.register(A.Match)
+@precedence.register(A.In)
+def _(node: A.Expr) -> int:
+    return BINDING["like"]
+
+
+@precedence.register
+def _(node: A.Unary) -> int:
+    return PREFIX_NOT if node.op == "not" else PREFIX_MINUS
+
+
+@precedence.register(A.Number)
+@precedence.register(A.Duration)
+def _(node: A.Number | A.Duration) -> int:
+    return PREFIX_MINUS if node_negative(node) else _ATOM  # `-1` prints as a prefix minus
+
+
+@precedence.register(A.Index)
+@precedence.register(A.Member)
+def _(node: A.Expr) -> int:
+    return POSTFIX
 
 
 def binary_parens(node: A.Binary) -> tuple[bool, bool]:
