@@ -59,5 +59,5 @@ def fan_out(queries, eps, *, seconds: int = 3600, timeout: float = 20.0, cancel:
     else:
         runtime = Runtime(deadline=time.monotonic() + timeout, stop=cancel or threading.Event())
     kw.setdefault("ramp", FAST_RAMP)
-    return FanOut(queries, eps, start_seconds=T0, end_seconds=T0 + seconds, runtime=runtime, cancel=cancel,
-                  buckets=Buckets(rates, runtime.clock), **kw)
+    kw.setdefault("buckets", Buckets(rates, runtime.clock))
+    return FanOut(queries, eps, start_seconds=T0, end_seconds=T0 + seconds, runtime=runtime, cancel=cancel, **kw)
