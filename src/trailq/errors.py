@@ -1,6 +1,6 @@
 """Every error trailq raises on purpose, each carrying its exit code (DESIGN.md) and a hint.
 
-Library code raises these; only cli.py turns them into a message and an exit code.
+Library code raises these; only the command line (cli/) turns them into a message and an exit code.
 """
 
 from __future__ import annotations

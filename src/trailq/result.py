@@ -7,6 +7,7 @@ field the service did not return for that row (null).
 
 from __future__ import annotations
 
+import enum
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -234,3 +235,28 @@ def exit_code_of(results: list[Result]) -> int:
     if len(failed) == len(results) and all(r.error_exit_code == EXIT_ACCESS for r in failed):
         return EXIT_ACCESS
     return EXIT_QUERY_FAILED
+
+
+class Level(enum.IntEnum):
+    """How much a notice matters to the person reading stderr; `--quiet` keeps CHANGED and above."""
+
+    INFO = 1  # context: no rows, nothing new since the last run, static-rule warnings, costs, batching
+    CHANGED = 2  # the run is not exactly what was asked: a window nobody gave, a flag overridden
+    LOST = 3  # something asked for was not read, searched, returned or written
+    ERROR = 4
+
+
+QUIET_KEEPS = Level.CHANGED
+
+
+class Notice(str):
+    """One line for stderr and its level. A notice is its text (compared, joined and printed as a
+    str), so the level travels with it from the module that knows what happened to the one that
+    decides what `--quiet` hides."""
+
+    level: Level
+
+    def __new__(cls, text: str, level: Level = Level.INFO) -> Notice:
+        notice = super().__new__(cls, text)
+        notice.level = level
+        return notice

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from trailq import lang
 from trailq.catalog import Catalog
 from trailq.errors import EXIT_OK, CatalogError, UnsupportedLocally, UsageError, worst_exit_code
-from trailq.result import ProgressEvent, Result, Target
+from trailq.result import Level, Notice, ProgressEvent, Result, Target
 from trailq.source import Span
 from trailq.state import StateFile, nothing_new, target_key
 from trailq.timerange import TimeRange, iso_seconds, resolve
@@ -163,7 +163,7 @@ class TimeFlags:
         return resolve(since=self.since, start=self.start, end=self.end, default_since=default_since or "24h", now=self.now)
 
 
-def local_window(flags: TimeFlags, state_since: str | None) -> tuple[TimeRange | None, list[str]]:
+def local_window(flags: TimeFlags, state_since: str | None) -> tuple[TimeRange | None, list[Notice]]:
     """A local run's window and, for any part of it the user did not ask for, a notice saying so.
 
     Local runs have no default window. `--end` alone reads every event up to it. With --state and
@@ -173,14 +173,15 @@ def local_window(flags: TimeFlags, state_since: str | None) -> tuple[TimeRange |
     if flags.since is None and flags.start is None and flags.end is not None:
         end = flags.window(default_since=None)
         assert end is not None
-        return TimeRange(_EARLIEST, end.end), [f"note: --end without --since/--start: reading every event up to {iso_seconds(end.end)} "
-                        "(local runs have no default window)"]
+        return TimeRange(_EARLIEST, end.end), [Notice(f"note: --end without --since/--start: reading every event up to "
+                                                      f"{iso_seconds(end.end)} (local runs have no default window)", Level.CHANGED)]
     window = flags.window(default_since=None)
     if window is None and state_since is not None:
         window = flags.window(state_since)
         assert window is not None
-        return window, [f"note: --state without --since/--start: the first window is the catalog's since ({state_since}) "
-                        f"before now, {window.describe()}; events before it are not read (give --since or --start to choose)"]
+        return window, [Notice(f"note: --state without --since/--start: the first window is the catalog's since ({state_since}) "
+                               f"before now, {window.describe()}; events before it are not read (give --since or --start to choose)",
+                               Level.CHANGED)]
     return window, []
 
 
@@ -208,7 +209,7 @@ def run_local(
     engine: str = LOCAL_ENGINES[0],
     deadline: float | None = None,
     parse_every_line: bool = False,
-) -> tuple[list[Result], list[str]]:
+) -> tuple[list[Result], list[Notice]]:
     """Every query over the same local sources, and run-level notices. Query errors raise before anything is read.
 
     With `state`, windows come from it (starting from `window`); recording them is left to the
@@ -270,11 +271,11 @@ def _run_local_queries(
     stdin: BinaryIO | None,
     on_progress: Callable[[ProgressEvent], None] | None, state: Windows | None, deadline: float | None,
     parse_every_line: bool, spooled: dict[str, str], engine: str,
-) -> tuple[list[Result], list[str]]:
+) -> tuple[list[Result], list[Notice]]:
     from trailq import engine as interpreter
 
     results: list[Result] = []
-    notices: list[str] = []
+    notices: list[Notice] = []
     for q, tree in parsed:
         query_window = window
         if state is not None and window is not None:
@@ -320,7 +321,7 @@ class Windows:
         self.keys = dict(keys or {})  # query name → state entry (ad-hoc text is keyed by its digest)
         self.explicit_start = explicit_start  # --start was given: say when a recorded point overrides it
         self.used: dict[tuple[str, str], TimeRange] = {}
-        self.notices: list[str] = []
+        self.notices: list[Notice] = []
 
     def window_for(self, query: str, target: Target, requested: TimeRange) -> TimeRange | None:
         key = target_key(target)
@@ -330,10 +331,10 @@ class Windows:
         if recorded is not None and self.explicit_start:
             # The state file wins (docs/ci.md): a scheduled job must not re-read or skip time
             # because of a flag left in its command line; say so, as the flag was explicit.
-            self.notices.append(
+            self.notices.append(Notice(
                 f"note: {query} on {target.label()}: --start ignored; --state {self.file.path} continues "
-                f"after {iso_seconds(recorded)} (delete that entry to start again from --start)"
-            )
+                f"after {iso_seconds(recorded)} (delete that entry to start again from --start)", Level.CHANGED,
+            ))
         if window is not None:
             self.used[(query, key)] = window
         return window
@@ -356,7 +357,7 @@ class AwsRun:
     """Everything one CloudWatch run produced, over every group of queries."""
 
     results: list[Result] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
     stopped: list[str] = field(default_factory=list)  # "query-id (query on account region)": stopped by the abort
     still_running: list[str] = field(default_factory=list)  # StopQuery failed: results can be fetched with --resume
     exit_code: int = EXIT_OK
@@ -425,6 +426,7 @@ def run_aws(
         run.results.extend(outcome.results)
         run.windows.update({q.name: window for q in group})
         run.notices.extend(outcome.warnings)
+        run.notices.extend(nothing_new(query, target) for query, target in outcome.skipped)
         run.stopped.extend(f"{a.query_id} ({a.query} on account {a.account} {a.region})" for a in outcome.abandoned if a.stopped)
         run.still_running.extend(
             f"{a.query_id} ({a.query} on account {a.account} {a.region})" for a in outcome.abandoned if not a.stopped

@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from trailq.errors import UsageError
-from trailq.fileio import write_atomic
-from trailq.result import Result, Target
+from trailq.reporting.fileio import write_atomic
+from trailq.result import Notice, Result, Target
 from trailq.timerange import ISO_SECONDS, TimeRange, iso_seconds, utc_now
 
 STATE_VERSION = 1
@@ -43,9 +43,9 @@ DEFAULT_SETTLE_SECONDS = 300.0
 _LAST_MICROSECOND = timedelta(microseconds=999_999)
 
 
-def nothing_new(query: str, target: str) -> str:
-    """The notice for a query × target whose next window has not settled yet (both backends say it)."""
-    return f"{query} on {target}: nothing new has settled since the last run"
+def nothing_new(query: str, target: str) -> Notice:
+    """The notice for a query × target whose next window has not settled yet (every backend says it)."""
+    return Notice(f"{query} on {target}: nothing new has settled since the last run")
 
 
 def target_key(target: Target) -> str:

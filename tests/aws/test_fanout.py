@@ -7,7 +7,10 @@ import time
 
 from aws_support import T0, VirtualClock, endpoints, fan_out
 from botocore.exceptions import ClientError
+from budget_support import RecordingBuckets, busiest_second
 from fakelogs import FakeError, FakeLogs
+
+from trailq.aws.budget import DEFAULT_RATES
 
 A, B = "111111111111", "222222222222"
 LIST_QUERY = "fields @timestamp, @message"
@@ -144,14 +147,21 @@ def test_throttling_is_absorbed_and_no_rows_are_lost():
 
 
 def test_default_budget_keeps_under_the_quota():
-    # On the real clock: on virtual time every thread's sleep moves the clock for all, so the gap between
-    # a grant and the call it allows is unbounded, and the quota window this test checks means nothing.
-    fake = FakeLogs(service_seconds=0.6, tps={"GetQueryResults": 5, "StartQuery": 3})
+    """Every call the service received was granted by its bucket, and no one-second window of grants
+    holds more than the documented quota. On virtual time and counted from the grants, not from the
+    fake's arrival times: a thread descheduled between grant and call would make arrivals a test of
+    the machine's load (test_budget_pacing.py pins the bucket itself)."""
+    clock = VirtualClock()
+    fake = FakeLogs(service_seconds=0.6, clock=clock.now)
     fake.add_events(A, "us-east-1", "trail", spread(5, 60))
+    buckets = RecordingBuckets(DEFAULT_RATES, clock.now)
     queries = [(f"q{i}", LIST_QUERY) for i in range(6)]
-    outcome = fan_out(queries, endpoints(fake, [A], ["us-east-1"]), rates={"GetQueryResults": 5.0, "StartQuery": 3.0}).execute()
-    assert not fake.throttled
+    outcome = fan_out(queries, endpoints(fake, [A], ["us-east-1"]), clock=clock, buckets=buckets).execute()
     assert all(r.ok for r in outcome.results)
+    for action in ("StartQuery", "GetQueryResults"):
+        grants = buckets.grants[action]
+        assert len(grants) == len([c for c in fake.calls if c[3] == action]) > 0, action
+        assert busiest_second(grants) <= DEFAULT_RATES[action], action
 
 
 def test_cancel_stops_every_live_query_and_reports_ids():
@@ -209,9 +219,7 @@ def test_fake_client_raises_real_client_errors():
         raise AssertionError("expected ResourceNotFoundException")
 
 
-def test_a_target_with_nothing_new_is_skipped_with_the_local_runs_wording():
-    from trailq.runs import nothing_new
-
+def test_a_target_with_nothing_new_is_returned_as_skipped():
     fake = FakeLogs()
     fake.add_events(A, "us-east-1", "trail", spread(5, 60))
     eps = endpoints(fake, [A], ["us-east-1", "us-west-2"])
@@ -220,7 +228,8 @@ def test_a_target_with_nothing_new_is_skipped_with_the_local_runs_wording():
     )
     outcome = fan.execute()
     assert [r.target.region for r in outcome.results] == ["us-east-1"]
-    assert outcome.warnings == [nothing_new("q", eps[1].label())]
+    assert outcome.skipped == [("q", eps[1].label())]  # runs.run_aws words it (state.nothing_new)
+    assert outcome.warnings == []
 
 
 def test_aggregates_over_more_than_fifty_log_groups_are_marked_partial():

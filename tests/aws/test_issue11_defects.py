@@ -121,7 +121,7 @@ def test_field_index_and_unknown_statistics_are_kept_and_shown_by_stats():
     assert total.extra["logGroupsScanned"] == 6.0
     result = Result(query="q", target=Target("1", "us-east-1"), statistics=stats)
     assert result.to_dict()["statistics"]["extra"]["estimatedBytesSkipped"] == 9900.0
-    from trailq.output import format_statistics
+    from trailq.reporting.output import format_statistics
 
     shown = format_statistics([result])
     assert "estimatedRecordsSkipped 990" in shown and "logGroupsScanned 3" in shown and "brandNewFigure 7" in shown
@@ -197,7 +197,7 @@ def test_unknown_profile_with_a_default_region_is_a_usage_error(aws_env):
 
 
 def test_a_result_whose_only_column_is_hidden_says_so():
-    from trailq import output
+    from trailq.reporting import output
 
     result = Result(query="q", target=Target("1", "us-east-1"), columns=["@ptr"], rows=[{"@ptr": "a"}, {"@ptr": "b"}])
     for fmt in ("table", "json", "csv"):

@@ -17,16 +17,20 @@ def _iso(epoch_seconds: float) -> str:
     return datetime.fromtimestamp(epoch_seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _run(server: FakeServer, home: Path, state: Path, end: float) -> list[dict]:
+def _run(server: FakeServer, home: Path, state: Path, end: float, *extra: str) -> list[dict]:
+    return json.loads(_trailq(server, home, state, end, *extra).stdout)[0]["rows"]
+
+
+def _trailq(server: FakeServer, home: Path, state: Path, end: float, *extra: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(AWS_ENDPOINT_URL=server.endpoint, AWS_CONFIG_FILE=str(home / "config"),
                AWS_SHARED_CREDENTIALS_FILE=str(home / "credentials"), AWS_EC2_METADATA_DISABLED="true")
     args = [sys.executable, "-m", "trailq", "run", "--query", "fields @timestamp, @message", "--log-group", "trail",
             "--region", "us-east-1", "--start", _iso(T0), "--end", _iso(end), "--state", str(state),
-            "--settle", "0s", "--format", "json"]
+            "--settle", "0s", "--format", "json", *extra]
     done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)[0]["rows"]
+    return done
 
 
 def test_consecutive_state_windows_cover_each_event_once(tmp_path: Path) -> None:
@@ -47,6 +51,23 @@ def test_consecutive_state_windows_cover_each_event_once(tmp_path: Path) -> None
     [adhoc] = [key for key in entries if key.startswith("query:")]  # ad-hoc text is keyed by its digest
     saved = entries[adhoc]["111111111111/us-east-1"]
     assert saved == datetime.fromtimestamp(T0 + 19, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_a_target_with_nothing_new_is_said_unless_quiet(tmp_path: Path) -> None:
+    """The fan-out returns the query × target it skipped; the run words it (the local runs' wording)."""
+    fake = FakeLogs(service_seconds=0.01)
+    fake.add_events("111111111111", "us-east-1", "trail", [(T0 + 1) * 1000])
+    (tmp_path / "credentials").write_text("[default]\naws_access_key_id = AKIATEST\naws_secret_access_key = x\n")
+    (tmp_path / "config").write_text("[default]\nregion = us-east-1\n")
+    state = tmp_path / "state.json"
+    with FakeServer(fake) as server:
+        assert len(_run(server, tmp_path, state, T0 + 20)) == 1
+        again = _trailq(server, tmp_path, state, T0 + 20)
+        quiet = _trailq(server, tmp_path, state, T0 + 20, "--quiet")
+    assert json.loads(again.stdout) == []
+    [said] = [line for line in again.stderr.splitlines() if "nothing new" in line]
+    assert said == "query on account 111111111111 us-east-1: nothing new has settled since the last run", again.stderr
+    assert "nothing new" not in quiet.stderr  # context, not lost data: --quiet hides it
 
 
 def test_queries_with_different_windows_share_one_state_file(tmp_path: Path) -> None:

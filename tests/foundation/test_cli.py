@@ -5,7 +5,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from trailq import __version__, catalog, cli, cli_base
+from trailq import __version__, catalog, cli
+from trailq.cli import base as cli_base
 
 
 def invoke(*args, **kwargs):

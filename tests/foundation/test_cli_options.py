@@ -1,5 +1,5 @@
 """The typed options of `run`/`check` and the flags each kind of run refuses (derived from the
-options' tags in cli_run/cli_base): every refusal keeps its exact message."""
+options' tags in cli/run.py and cli/base.py): every refusal keeps its exact message."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from trailq.cli import main
-from trailq.cli_base import ATHENA, LOCAL, RESUME, RunOptions, ScopedOption
-from trailq.cli_run import check, run
+from trailq.cli.base import ATHENA, LOCAL, RESUME, RunOptions, ScopedOption
+from trailq.cli.run import check, run
 from trailq.lang.commands import MAX_LIMIT
-from trailq.output import FORMATS
+from trailq.reporting.output import FORMATS
 
 # A value for each refused flag (None: a flag without value).
 VALUES = {"-p/--param": "user=bob", "--since": "1h", "--start": "2h", "--end": "now", "--log-group": "g",

@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from trailq import checks, cli
+from trailq import cli
 from trailq.catalog import Check
 from trailq.engine import sources as sources_mod
+from trailq.reporting import checks
 from trailq.result import Coverage, Gap, Result, Target
 
 ROOT_LOGIN = {"eventTime": "2026-11-20T10:00:00Z", "eventSource": "signin.amazonaws.com", "eventName": "ConsoleLogin",
@@ -205,3 +206,13 @@ def test_quiet_still_says_what_was_skipped(tmp_path: Path) -> None:
     source = trail(tmp_path / "t", [QUIET], UNREADABLE)
     result = invoke("run", "--query", "stats count(*) as n", "--source", source, "--quiet")
     assert "archive.json.bz2" in result.stderr
+
+
+def test_quiet_keeps_a_window_nobody_asked_for_and_hides_context(tmp_path: Path) -> None:
+    source = trail(tmp_path / "t", [QUIET])
+    args = ["run", "--query", 'filter eventName = "NoSuchEvent" | fields eventName', "--source", source, "--end", "2026-11-30T00:00:00Z"]
+    loud = invoke(*args)
+    quiet = invoke(*args, "--quiet")
+    assert "note: --end without --since/--start" in loud.stderr and "no rows" in loud.stderr
+    assert "note: --end without --since/--start" in quiet.stderr  # the run reads more than was asked: never silent
+    assert "no rows" not in quiet.stderr

@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trailq import lang
+from trailq.catalog.params import Param, literal, parse_assignments, render
 from trailq.errors import CatalogError
 from trailq.lang import ast
-from trailq.params import Param, literal, parse_assignments, render
 
 HOSTILE = [
     'alice" | fields @message #',

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from lang_support import REPO
 
-from trailq import validation
+from trailq.catalog import validation
 from trailq.errors import QueryError
 from trailq.lang import format_query, parse
 from trailq.lang.analysis import output_columns

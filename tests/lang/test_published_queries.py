@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from lang_support import fixture_queries
 
-from trailq import explaining, validation
+from trailq.catalog import explaining, validation
 from trailq.lang import format_query, parse
 
 PUBLISHED = Path(__file__).with_name("published_queries.txt")

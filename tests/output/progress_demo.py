@@ -13,7 +13,7 @@ import random
 import sys
 import time
 
-from trailq.progress import ProgressDisplay
+from trailq.reporting.progress import ProgressDisplay
 from trailq.result import ProgressEvent, Statistics, Target
 
 REGIONS = ["us-east-1", "us-east-2", "eu-north-1", "ap-southeast-2", "eu-west-1", "sa-east-1", "ca-central-1", "ap-south-1"]

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from result_builders import empty, failed, logins
 
 from trailq.catalog import Check
-from trailq.checks import (
+from trailq.reporting.checks import (
     ERROR,
     FAIL,
     MAX_ROWS_IN_JUNIT,

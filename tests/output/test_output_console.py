@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from result_builders import logins
 
-from trailq.console import console_links, console_url, jsurl
 from trailq.errors import UsageError
+from trailq.reporting.console import console_links, console_url, jsurl
 from trailq.timerange import TimeRange
 
 RANGE = TimeRange(datetime(2026, 11, 20, 8, tzinfo=timezone.utc), datetime(2026, 11, 20, 8, 59, 59, 999999, tzinfo=timezone.utc))

@@ -4,7 +4,7 @@ import csv
 import io
 import json
 
-from trailq.output import RenderOptions, render
+from trailq.reporting.output import RenderOptions, render
 from trailq.result import Result, Target
 
 HOSTILE = "evil\x1b[31mRED\r\nx|y\x00"

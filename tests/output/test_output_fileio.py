@@ -8,7 +8,7 @@ import stat
 import pytest
 
 from trailq.errors import UsageError, WriteFailedError
-from trailq.fileio import check_writable, write_atomic
+from trailq.reporting.fileio import check_writable, write_atomic
 
 
 def test_creates_and_replaces(tmp_path):

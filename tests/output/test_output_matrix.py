@@ -10,7 +10,7 @@ import json
 import pytest
 from result_builders import ACCOUNT, empty, failed, logins
 
-from trailq.output import FORMATS, MARKUP_TABLE_FORMATS, RenderOptions, render
+from trailq.reporting.output import FORMATS, MARKUP_TABLE_FORMATS, RenderOptions, render
 
 PARIS = {"2026-11-20 08:00:00.000": "2026-11-20 09:00:00.000+01:00", "2026-11-20 08:15:30.250": "2026-11-20 09:15:30.250+01:00"}
 DATASETS = {

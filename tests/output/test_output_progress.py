@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import os
 
-from trailq.progress import ProgressDisplay
+from trailq.reporting.progress import ProgressDisplay
 from trailq.result import ProgressEvent, Statistics, Target
 
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from result_builders import ACCOUNT, empty, failed, logins
 
-from trailq.output import (
+from trailq.reporting.output import (
     MIN_COLUMN_WIDTH,
     RenderOptions,
     convert_time,
@@ -19,7 +19,7 @@ from trailq.output import (
     resolve_zone,
     shrink_widths,
 )
-from trailq.result import Result, Statistics, Target
+from trailq.result import QUIET_KEEPS, Level, Result, Statistics, Target
 
 NASTY = [
     "plain",
@@ -195,6 +195,21 @@ def test_notices_report_failures_truncation_warnings_and_empty_results():
     assert "warning: console-logins · 012345678901/us-east-1: results truncated at 2 rows" in notices
     assert "warning: console-logins · 012345678901/us-east-1: 2 lines skipped: not JSON" in notices
     assert "no rows: root-activity · 012345678901/eu-north-1" in notices
+
+
+def test_each_notice_carries_the_level_quiet_decides_by():
+    truncated = logins()
+    truncated.truncated = True
+    truncated.warnings.append("rows beyond the cap are lost")
+    levels = {notice.split(":")[0] + (": truncated" if "truncated" in notice else ""): notice.level
+              for notice in render([truncated, empty(), failed()], RenderOptions()).notices}
+    assert levels == {
+        "error": Level.ERROR,
+        "warning: truncated": Level.LOST,
+        "warning": Level.LOST,  # a result's own warning qualifies its rows, whatever its words
+        "no rows": Level.INFO,
+    }
+    assert levels["no rows"] < QUIET_KEEPS <= levels["warning"]
 
 
 def test_empty_machine_output_is_valid():

@@ -121,7 +121,7 @@ def test_an_interrupted_save_leaves_the_old_file(tmp_path, monkeypatch):
     def crash(fd):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("trailq.fileio.os.fsync", crash)
+    monkeypatch.setattr("trailq.reporting.fileio.os.fsync", crash)
     with pytest.raises(KeyboardInterrupt):
         state.save()
     assert path.read_text() == before

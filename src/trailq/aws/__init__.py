@@ -64,7 +64,7 @@ from trailq.aws.targets import (
 )
 from trailq.errors import EXIT_ACCESS, EXIT_OK, EXIT_QUERY_FAILED, QueryFailedError, UsageError
 from trailq.lang.commands import MAX_LIMIT  # the service's ceiling for one query
-from trailq.result import ERROR, Gap, ProgressEvent, Result, Searched, Target
+from trailq.result import ERROR, Gap, Notice, ProgressEvent, Result, Searched, Target
 from trailq.timerange import TimeRange
 
 __all__ = [
@@ -134,7 +134,7 @@ def _runtime(plan: AwsPlan, cancel: threading.Event | None, clock: Clock) -> Run
     return clock.runtime(plan.timeout_seconds, cancel)
 
 
-def _accounts(plan: AwsPlan) -> tuple[list[Account], list[str]]:
+def _accounts(plan: AwsPlan) -> tuple[list[Account], list[Notice]]:
     """One Account per account id, and a warning for each account reached by two sets of credentials."""
     return distinct_accounts(
         open_accounts(plan.profiles, plan.role_arns, external_id=plan.external_id, role_session_name=plan.role_session_name)
@@ -194,7 +194,7 @@ def run(
         for p in planned
     ]
     start_s, end_s = _seconds(time_range)
-    uncut: list[str] = []  # --state queries that cannot get the millisecond filter
+    uncut: list[Notice] = []  # --state queries that cannot get the millisecond filter
 
     def windows(name: str, text: str, target: Target) -> tuple[int, int, str] | None:
         assert window_for is not None
@@ -203,7 +203,7 @@ def run(
             return None
         bounded = bounded_to_window(text, window.start_epoch_ms(), window.end_epoch_ms())
         if bounded is None:
-            warning = (f"{name}: cannot cut the window to the millisecond (the local parser cannot read the query, "
+            warning = Notice(f"{name}: cannot cut the window to the millisecond (the local parser cannot read the query, "
                        "so no time filter can be added; whole seconds are sent); "
                        "events in the boundary second may be reported twice")
             if warning not in uncut:
@@ -241,7 +241,7 @@ def fill_coverage(results: Sequence[Result], endpoint_plan: EndpointPlan) -> Non
             coverage.add_gap(Gap("region", where, result.error or result.status))
 
 
-def _aborted_while_planning(queries: Sequence[tuple[str, str]], reason: AbortReason, warnings: list[str]) -> RunOutcome:
+def _aborted_while_planning(queries: Sequence[tuple[str, str]], reason: AbortReason, warnings: list[Notice]) -> RunOutcome:
     """One Cancelled/Timeout Result per query: stopped before any target was known, so none started."""
     status, why = reason.status, reason.why
     error = f"{why} while finding the regions and log groups to query; no query was started"
@@ -335,7 +335,7 @@ class DiscoverOutcome:
     """`trailq discover`: one row per source found (with its kind), per empty region, per failure."""
 
     rows: list[dict[str, Any]]
-    warnings: list[str]
+    warnings: list[Notice]
     exit_code: int  # 0 · 4 when everything asked was denied (as `run` exits) · 5 when anything failed
 
 

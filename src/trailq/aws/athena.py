@@ -22,7 +22,7 @@ from trailq.aws.session import error_code, error_message
 from trailq.errors import EXIT_ACCESS, EXIT_INTERRUPTED, EXIT_OK, EXIT_QUERY_FAILED, EXIT_QUERY_INVALID, QueryFailedError
 from trailq.lang.analysis import DEFAULT_ROW_LIMIT as DEFAULT_ROWS
 from trailq.lang.ast import Query
-from trailq.result import CANCELLED, COMPLETE, ERROR, FAILED, TIMEOUT, Coverage, Result, Searched, Statistics, Target, exit_code_of
+from trailq.result import CANCELLED, COMPLETE, ERROR, FAILED, TIMEOUT, Coverage, Notice, Result, Searched, Statistics, Target, exit_code_of
 from trailq.sql.athena_table import AthenaTable
 from trailq.sql.compiler import CompiledQuery, compile_query
 from trailq.sql.render import render_rows
@@ -63,7 +63,7 @@ class AthenaOutcome:
     results: list[Result] = field(default_factory=list)
     stopped: list[str] = field(default_factory=list)  # "id (query)": stopped by the abort
     still_running: list[str] = field(default_factory=list)  # StopQueryExecution failed
-    notices: list[str] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)  # costs, said with --stats
     aborted: str | None = None  # "interrupted" or "deadline"
 
     @property
@@ -121,10 +121,10 @@ def run(
                                           text=tree.text))
             break
         if result.ok:
-            outcome.notices.append(f"athena: {name}: query {query_id} scanned {int(result.statistics.bytes_scanned):,} bytes "
-                                   f"(est. ${result.statistics.bytes_scanned / BYTES_PER_TB * plan.price_per_tb:.4f} at "
-                                   f"${plan.price_per_tb:g}/TB), engine time {engine_ms / 1000:.1f}s, "
-                                   f"wall {result.statistics.elapsed_seconds:.1f}s")
+            outcome.notices.append(Notice(f"athena: {name}: query {query_id} scanned {int(result.statistics.bytes_scanned):,} bytes "
+                                          f"(est. ${result.statistics.bytes_scanned / BYTES_PER_TB * plan.price_per_tb:.4f} at "
+                                          f"${plan.price_per_tb:g}/TB), engine time {engine_ms / 1000:.1f}s, "
+                                          f"wall {result.statistics.elapsed_seconds:.1f}s"))
         outcome.results.append(result)
     return outcome
 

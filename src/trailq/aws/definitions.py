@@ -27,6 +27,7 @@ from trailq.errors import (
     EXIT_QUERY_FAILED,
     UsageError,
 )
+from trailq.result import Notice
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ def sync_definitions(
     prune: bool = False,
     dry_run: bool = False,
     changes: list[Change],
-    warnings: list[str],
+    warnings: list[Notice],
 ) -> None:
     """Make one account+region's saved queries in `folder` match `specs`.
 
@@ -157,7 +158,7 @@ def sync_definitions(
         full_name = folder + spec.name
         wanted_names.add(full_name)
         log_groups, left_out = saved_log_groups(caller, spec.log_groups, prefixes)
-        warnings.extend(f"account {account} {region}: {full_name}: {why}" for why in left_out)
+        warnings.extend(Notice(f"account {account} {region}: {full_name}: {why}") for why in left_out)
         wanted = _wanted(spec, full_name, log_groups)
         current = existing.get(full_name)
         if current is not None and _same(current, wanted):
@@ -199,7 +200,7 @@ class SyncOutcome:
 
     changes: list[Change]
     failures: list[SyncFailure]
-    warnings: list[str]  # log groups left out of a saved query, the same account reached twice
+    warnings: list[Notice]  # log groups left out of a saved query, the same account reached twice
     targets: int  # account+regions attempted (failures included)
     aborted: AbortReason | None = None
 

@@ -31,6 +31,7 @@ from typing import Any
 from trailq.aws.budget import Buckets, CallFailed, Kind, Runtime
 from trailq.aws.insights import Caller
 from trailq.aws.session import Account
+from trailq.result import Level, Notice
 
 # logGroupNamePattern: up to five `|`-separated regular expressions of 3-24 characters, case-sensitive.
 CLOUDTRAIL_NAME_PATTERN = "^aws/cloudtrail/|^/aws/cloudtrail/|^aws-cloudtrail-logs|^CloudTrail/"
@@ -184,13 +185,14 @@ def find_region(account: Account, region: str, buckets: Buckets, runtime: Runtim
     return found
 
 
-def fallback_warnings(findings: Sequence[RegionFindings]) -> list[str]:
-    """One warning per account and fallback reason, naming the regions (17 regions make one line)."""
+def fallback_warnings(findings: Sequence[RegionFindings]) -> list[Notice]:
+    """One warning per account and fallback reason, naming the regions (17 regions make one line); what a
+    fallback leaves out may hold events, so --quiet keeps it."""
     grouped: dict[tuple[str, str], list[str]] = {}
     for found in findings:
         if found.fallback and found.failure is None:
             grouped.setdefault((found.account, found.fallback), []).append(found.region)
-    return [f"account {account} {', '.join(regions)}: {why}" for (account, why), regions in grouped.items()]
+    return [Notice(f"account {account} {', '.join(regions)}: {why}", Level.LOST) for (account, why), regions in grouped.items()]
 
 
 def _list_log_groups(logs: Caller, params: dict[str, Any], found: RegionFindings) -> list[dict[str, Any]]:

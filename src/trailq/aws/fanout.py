@@ -22,9 +22,8 @@ from trailq.aws.session import error_code
 from trailq.aws.shape import QueryShape, apply_final_sort_limit, shape_of
 from trailq.errors import EXIT_QUERY_INVALID, QueryError
 from trailq.lang.analysis import DEFAULT_ROW_LIMIT
-from trailq.result import COMPLETE, ERROR, ProgressEvent, Result, Statistics, Target, exit_code_of
+from trailq.result import COMPLETE, ERROR, Notice, ProgressEvent, Result, Statistics, Target, exit_code_of
 from trailq.source import Span
-from trailq.state import nothing_new
 from trailq.timerange import iso_seconds
 
 BATCH_SIZE = 50  # log groups per StartQuery (API maximum)
@@ -74,7 +73,8 @@ class RunOutcome:
     results: list[Result]
     abandoned: list[Abandoned] = field(default_factory=list)
     aborted: AbortReason | None = None
-    warnings: list[str] = field(default_factory=list)  # run-level: regions skipped, nothing matched
+    warnings: list[Notice] = field(default_factory=list)  # run-level: regions skipped, nothing matched
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (query, target label) with no new time to cover (--state)
     query_errors: list[QueryError] = field(default_factory=list)  # MalformedQueryException, one per query text
 
     @property
@@ -198,7 +198,7 @@ class FanOut:
         self._malformed: dict[str, Attempt] = {}
         self._query_errors: list[QueryError] = []
         self._order: list[tuple[int, int]] = []
-        self.skipped: list[str] = []  # query × target with no new time to cover (--state)
+        self.skipped: list[tuple[str, str]] = []  # (query, target label) with no new time to cover (--state)
         self._left: list[Abandoned] = []  # queries whose polling failed and that StopQuery could not stop
         self.language = language
         for qi, (name, text) in enumerate(queries):
@@ -207,7 +207,7 @@ class FanOut:
                 # (start, end, text): --state gives each query × target its own window and bounded text.
                 window = (start_seconds, end_seconds, text) if windows is None else windows(name, text, ep.target)
                 if window is None:
-                    self.skipped.append(nothing_new(name, ep.label()))
+                    self.skipped.append((name, ep.label()))
                     continue
                 gate = self._gates.setdefault((ep.account, ep.region), _Gate(concurrency))
                 col = _Collector(name, text, shape, ep)
@@ -246,7 +246,7 @@ class FanOut:
         pool.shutdown(wait=not aborted, cancel_futures=True)
         results = [self._build(key) for key in self._order]
         abandoned += [a for a in self._left if a.query_id not in {b.query_id for b in abandoned}]
-        return RunOutcome(results, abandoned, aborted, query_errors=list(self._query_errors), warnings=list(self.skipped))
+        return RunOutcome(results, abandoned, aborted, query_errors=list(self._query_errors), skipped=list(self.skipped))
 
     def _schedule(self, pool: ThreadPoolExecutor, running: dict[Future[_Done], _Job]) -> AbortReason | None:
         while running or any(g.queue for g in self._gates.values()):

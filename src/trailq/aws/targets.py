@@ -16,6 +16,7 @@ from trailq.aws.budget import Buckets, CallFailed, Runtime
 from trailq.aws.discovery import DiscoveryCache, LogGroupArn, fallback_warnings, find_all, paged  # noqa: F401 - re-exported
 from trailq.aws.insights import Caller
 from trailq.aws.session import Account, requested_regions
+from trailq.result import Level, Notice
 
 
 @dataclass
@@ -38,7 +39,7 @@ class EndpointPlan:
     """Every endpoint of a run, the regions that hold nothing to search, and run-level warnings."""
 
     planned: list[Planned]
-    warnings: list[str]
+    warnings: list[Notice]
     nothing_to_search: list[str]
 
 
@@ -83,21 +84,21 @@ def regions_of(account: Account, requested: Sequence[str], buckets: Buckets, run
     return out
 
 
-def distinct_accounts(accounts: Sequence[Account]) -> tuple[list[Account], list[str]]:
+def distinct_accounts(accounts: Sequence[Account]) -> tuple[list[Account], list[Notice]]:
     """One Account per account id (the first credentials win), plus a warning for each repeat.
 
     `--profile a --role-arn arn:aws:iam::<A>:role/Audit` can reach the same account twice;
     querying it twice would report every row twice.
     """
     first: dict[str, Account] = {}
-    warnings: list[str] = []
+    warnings: list[Notice] = []
     for account in accounts:
         kept = first.setdefault(account.key, account)
         if kept is not account:
-            warnings.append(
+            warnings.append(Notice(
                 f"{kept.origin or kept.label} and {account.origin or account.label} both reach account {account.key}; "
                 f"it is queried once, with {kept.origin or kept.label}"
-            )
+            ))
     return list(first.values()), warnings
 
 
@@ -119,7 +120,7 @@ def plan_endpoints(
     """
     cache = cache or DiscoveryCache()
     planned: list[Planned] = []
-    warnings: list[str] = []
+    warnings: list[Notice] = []
     per_account: list[tuple[Account, list[str]]] = []
     for account in accounts:
         try:
@@ -137,7 +138,8 @@ def plan_endpoints(
                 planned.append(Planned(account, region, failure=failed, reason=str(failed)))
                 continue
             if not groups:
-                warnings.append(f"account {account.key} {region}: no log group matches {', '.join(log_groups)}; region skipped")
+                warnings.append(Notice(f"account {account.key} {region}: no log group matches {', '.join(log_groups)}; region skipped",
+                                        Level.LOST))
                 continue
             kinds = tuple(origin if g in log_groups else "prefix" for g in groups)
             planned.append(Planned(account, region, tuple(groups), origins=kinds))
@@ -152,7 +154,7 @@ def _discovered(per_account: list[tuple[Account, list[str]]], planned: list[Plan
     in_run = {a.account_id for a in accounts if a.account_id}
     by_key = {a.key: a for a in accounts}
     groups: dict[tuple[str, str], dict[str, str]] = {}  # (account key, region) -> group -> origin
-    warnings: list[str] = fallback_warnings(findings)
+    warnings: list[Notice] = fallback_warnings(findings)
     for found in findings:
         account = by_key[found.account]
         if found.failure is not None:
@@ -163,8 +165,8 @@ def _discovered(per_account: list[tuple[Account, list[str]]], planned: list[Plan
                 # A linked source account's group, or an organisation trail's group in the management
                 # account: that account is in the run, so it is queried there, once.
                 how = "linked from" if source.origin.startswith("linked:") else f"{source.origin}, owned by"
-                note = (f"account {found.account} {found.region}: {source.group} ({how} account {source.owner}) is "
-                        f"queried once, with account {source.owner}'s own credentials")
+                note = Notice(f"account {found.account} {found.region}: {source.group} ({how} account {source.owner}) is "
+                              f"queried once, with account {source.owner}'s own credentials")
                 if note not in warnings:
                     warnings.append(note)
                 continue

@@ -16,10 +16,11 @@ from typing import Any
 
 import yaml
 
-from trailq import lang, yamlload
-from trailq import params as params_mod
+from trailq import lang
+from trailq.catalog import params as params_mod
+from trailq.catalog import yamlload
+from trailq.catalog.params import Param
 from trailq.errors import EXIT_QUERY_INVALID, CatalogError, QueryError
-from trailq.params import Param
 from trailq.source import Span, caret, line_col
 
 SEVERITIES = ("low", "medium", "high", "critical")
@@ -118,7 +119,7 @@ def builtin_path() -> Path:
     packaged = Path(str(resources.files("trailq") / "builtin" / "queries.yaml"))
     if packaged.is_file():
         return packaged
-    return Path(__file__).resolve().parents[2] / "queries.yaml"
+    return Path(__file__).resolve().parents[3] / "queries.yaml"
 
 
 def load(

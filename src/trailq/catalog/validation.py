@@ -14,7 +14,7 @@ from typing import TextIO
 from trailq import catalog as catalog_mod
 from trailq import lang
 from trailq.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_QUERY_INVALID, EXIT_USAGE, CatalogError, QueryError, worst_exit_code
-from trailq.fileio import write_atomic
+from trailq.reporting.fileio import write_atomic
 
 CATALOG_SUFFIXES = (".yaml", ".yml")
 

@@ -1,7 +1,7 @@
 """The command line's frame: the `trailq` click group, its error handling, and the options and helpers
-its commands share. cli.py, cli_run.py and cli_sql.py import from here and register their commands
+its commands share. commands.py, run.py and sql.py import from here and register their commands
 on `main`; nothing here imports them, so the command modules form no import cycle. The entry
-point stays `trailq.cli:main` (cli.py imports every command module, then `main` has them all).
+point is `trailq.cli:main` (the package's __init__ imports every command module, then `main` has them all).
 """
 
 # ruff: noqa: E402 — the imports below the Ctrl-C guard come after it on purpose (see _STARTING).
@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from trailq import __version__, errors
-from trailq.result import Result
-from trailq.streams import EXIT_BROKEN_PIPE, GuardedStdout, silence_stdout
+from trailq.reporting.streams import EXIT_BROKEN_PIPE, GuardedStdout, silence_stdout
+from trailq.result import Notice, Result
 from trailq.timerange import TimeRange, parse_duration_seconds, utc_now
 
 if TYPE_CHECKING:
@@ -241,7 +241,7 @@ class Execution:
     """What `run`/`check` get back from a backend (local, CloudWatch, Athena) before rendering."""
 
     results: list[Result]
-    notices: list[str]
+    notices: list[Notice]
     exit_code: int
     windows: dict[str, TimeRange] = dataclasses.field(default_factory=dict)  # CloudWatch: each query's window
     commit_state: Callable[[], None] = lambda: None  # records --state windows; call after output

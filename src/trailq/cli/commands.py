@@ -1,18 +1,8 @@
-"""Command line: thin. Options → library calls → render → exit code.
-
-The `trailq` group, its error handling (every TrailqError becomes one message, plus a hint, on
-stderr and its exit code; any other exception a short bug report) and the shared options live in
-cli_base.py; this module holds the catalog, offline and CloudWatch housekeeping commands and
-imports cli_run.py and cli_sql.py, so `trailq.cli:main` has every command. Nothing below the
-command line prints or exits.
-"""
+"""The catalog, offline and CloudWatch housekeeping commands: list, show, validate, fmt, explain,
+discover, sync. Thin: options → library calls → render → exit code."""
 
 from __future__ import annotations
 
-# First: cli_base guards Ctrl-C while the rest of the command line is imported.
-from trailq.cli_base import AccountOptions, account_options, aws_plan_from, catalog_option, main, param_option, signal_exit_code
-
-# isort: split
 import shutil
 import sys
 from typing import Any
@@ -23,7 +13,8 @@ from tabulate import tabulate
 
 from trailq import catalog as catalog_mod
 from trailq import errors
-from trailq.params import parse_assignments
+from trailq.catalog.params import parse_assignments
+from trailq.cli.base import AccountOptions, account_options, aws_plan_from, catalog_option, main, param_option, signal_exit_code
 
 
 @main.command("list")
@@ -70,7 +61,7 @@ def validate(catalogs: tuple[str, ...], files: tuple[str, ...], query_text: str 
     FILES are query files (.insights) or catalog files (.yaml/.yml). Exit 0 when all is
     valid (warnings are printed), 3 when query text is invalid, 6 when a catalog is.
     """
-    from trailq import validation
+    from trailq.catalog import validation
 
     report = validation.validate(catalogs=catalogs, files=files, query_text=query_text, strict=strict)
     for line in report.messages + report.warnings:
@@ -88,7 +79,7 @@ def validate(catalogs: tuple[str, ...], files: tuple[str, ...], query_text: str 
 @click.option("--check", "check_only", is_flag=True, help="Change nothing; exit 1 when a file is not formatted.")
 def fmt(catalogs: tuple[str, ...], files: tuple[str, ...], check_only: bool) -> None:
     """Canonical formatting of query text (files rewritten in place, or stdin to stdout)."""
-    from trailq import validation
+    from trailq.catalog import validation
 
     outcome = validation.format_files(files or ("-",), check_only=check_only, stdin=sys.stdin)
     if outcome.stdout is not None:
@@ -106,7 +97,7 @@ def fmt(catalogs: tuple[str, ...], files: tuple[str, ...], check_only: bool) -> 
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def explain(catalogs: tuple[str, ...], params: tuple[str, ...], name: str | None, query_text: str | None, fmt: str) -> None:
     """The parsed pipeline, fields each command reads and writes, local support, prefilter."""
-    from trailq import explaining
+    from trailq.catalog import explaining
 
     if (name is None) == (query_text is None):
         raise errors.UsageError("give a catalog query NAME or --query TEXT")
@@ -178,7 +169,7 @@ def sync(catalogs: tuple[str, ...], folder: str, prune: bool, dry_run: bool, **o
     from trailq import aws
     from trailq.aws.definitions import DefinitionSpec, Parameter
     from trailq.aws.interrupts import cancel_on_signals
-    from trailq.params import literal
+    from trailq.catalog.params import literal
 
     cat = catalog_mod.load(catalogs)
     specs = [
@@ -207,8 +198,3 @@ def sync(catalogs: tuple[str, ...], folder: str, prune: bool, dry_run: bool, **o
     click.echo(summary, err=True)
     sys.exit(signal_exit_code(outcome.exit_code, signals))
 
-
-# run and check live in cli_run.py, sql and athena in cli_sql.py; importing them registers them on `main`.
-from trailq import cli_run, cli_sql  # noqa: E402,F401
-
-__all__ = ["main"]

@@ -18,7 +18,8 @@ import click
 
 from trailq import catalog as catalog_mod
 from trailq import errors, runs
-from trailq.cli_base import (
+from trailq.catalog.params import parse_assignments
+from trailq.cli.base import (
     ATHENA,
     LOCAL,
     RESUME,
@@ -33,17 +34,16 @@ from trailq.cli_base import (
     refused_flags,
     signal_exit_code,
 )
-from trailq.destinations import ALLOW_FLAG, check_destinations
-from trailq.fileio import STDOUT, check_writable, write_atomic
 from trailq.lang.commands import MAX_LIMIT
-from trailq.output import DEFAULT_PRICE_PER_GB, FORMATS, RenderOptions
-from trailq.params import parse_assignments
-from trailq.result import Result, exit_code_of
-from trailq.streams import write_stdout
+from trailq.reporting.destinations import ALLOW_FLAG, check_destinations
+from trailq.reporting.fileio import STDOUT, check_writable, write_atomic
+from trailq.reporting.output import DEFAULT_PRICE_PER_GB, FORMATS, RenderOptions
+from trailq.reporting.streams import write_stdout
+from trailq.result import QUIET_KEEPS, Level, Notice, Result, exit_code_of
 from trailq.timerange import TimeRange, iso_seconds, parse_duration_seconds
 
 if TYPE_CHECKING:
-    from trailq.progress import ProgressDisplay
+    from trailq.reporting.progress import ProgressDisplay
 
 # Which runs refuse an option (ScopedOption): `run --resume`, local (--source/--sample) and --athena runs.
 _WITH_RESUME = frozenset({RESUME})
@@ -134,7 +134,7 @@ output_options = option_group(
 
 
 # What to run, when, and where: shared by `run` and `check`.
-from trailq.cli_sql import athena_options  # noqa: E402  (run/check --athena)
+from trailq.cli.sql import athena_options  # noqa: E402  (run/check --athena)
 
 query_options = option_group(catalog_option, param_option, selection_options, time_options, local_options, aws_options,
                              athena_options)
@@ -200,7 +200,7 @@ def check(**kwargs: Any) -> None:
     Fail closed: a check that finds nothing passes only when all its input was read. With input
     skipped (or no record read at all) it "could not judge" (exit 5) unless --allow-partial.
     """
-    from trailq import checks
+    from trailq.reporting import checks
 
     o = RunOptions(**kwargs)
     if o.allow_partial and o.strict:
@@ -217,7 +217,7 @@ def check(**kwargs: Any) -> None:
     notices = checks.append_github_step_summary(verdicts)
     execution.commit_state()  # last: the findings are in the summary, the JUnit file and the step summary
     for result in execution.results:
-        notices += [f"warning: {result.query} on {result.target.label()}: {w}" for w in result.warnings]
+        notices += [Notice(f"warning: {result.query} on {result.target.label()}: {w}", Level.LOST) for w in result.warnings]
     _say(notices + execution.notices, o)
     _report_statistics(execution.results, o)
     code = checks.exit_code(verdicts)
@@ -264,13 +264,13 @@ def _check_destinations(o: RunOptions, named: dict[str, str | None]) -> None:
             raise errors.UsageError(f"{flag} -: give a file name (only --output writes to stdout)")
         created = check_writable(path, flag)
         if created is not None:
-            _say([f"note: {flag} {path}: folder {created} does not exist; it will be created"], o)
+            _say([Notice(f"note: {flag} {path}: folder {created} does not exist; it will be created", Level.CHANGED)], o)
     check_destinations(named, o.sources, allow_in_source=o.allow_output_in_source)
 
 
 def _findings(results: list[Result], verdicts: list[Any], o: RunOptions) -> str:
     """The rows behind each failed check, as titled tables after the summary (CI logs show them)."""
-    from trailq import output
+    from trailq.reporting import output
 
     if not o.findings:
         return ""
@@ -299,14 +299,14 @@ def _execute(o: RunOptions, *, only_checks: bool, cat: catalog_mod.Catalog | Non
         query_file=o.query_file, only_checks=only_checks,
     )
     queries = runs.select(cat, selection, parse_assignments(o.params))
-    from trailq.validation import query_warnings
+    from trailq.catalog.validation import query_warnings
 
     # Warnings never block a run: the service may accept what trailq is unsure of.
-    _say([w for q in queries for w in query_warnings(q.text, q.origin)], o)
+    _say([Notice(w) for q in queries for w in query_warnings(q.text, q.origin)], o)
     progress = _progress(o)
     try:
         if o.athena_table:
-            from trailq.cli_sql import execute_athena
+            from trailq.cli.sql import execute_athena
 
             return execute_athena(queries, o, progress)
         if o.sources or o.sample:
@@ -382,16 +382,16 @@ def _execute_aws(queries: list[runs.QueryToRun], o: RunOptions, progress: Any) -
     exit_code = signal_exit_code(outcome.exit_code, signals)
     notices = list(outcome.notices)
     if outcome.stopped:
-        notices.append("error: queries stopped by the abort: " + "; ".join(outcome.stopped))
+        notices.append(Notice("error: queries stopped by the abort: " + "; ".join(outcome.stopped), Level.ERROR))
     if outcome.still_running:
-        notices.append("error: queries that could not be stopped and are still running on CloudWatch (results kept "
-                       "7 days: `trailq run --resume ID --region R`): " + "; ".join(outcome.still_running))
+        notices.append(Notice("error: queries that could not be stopped and are still running on CloudWatch (results kept "
+                              "7 days: `trailq run --resume ID --region R`): " + "; ".join(outcome.still_running), Level.ERROR))
     return Execution(outcome.results, notices, exit_code, outcome.windows, outcome.commit_state)
 
 
 def _console_links(execution: Execution) -> None:
     """One Logs Insights console link per query and region, with that query's own window."""
-    from trailq import console
+    from trailq.reporting import console
 
     for query, window in execution.windows.items():
         for link in console.console_links([r for r in execution.results if r.query == query], window):
@@ -402,13 +402,13 @@ def _progress(o: RunOptions) -> ProgressDisplay | None:
     """A live progress display on stderr, only on a terminal and without --quiet."""
     if o.quiet or not sys.stderr.isatty():
         return None
-    from trailq.progress import ProgressDisplay
+    from trailq.reporting.progress import ProgressDisplay
 
     return ProgressDisplay(sys.stderr)
 
 
 def _render_options(o: RunOptions) -> RenderOptions:
-    from trailq import output
+    from trailq.reporting import output
 
     return output.RenderOptions(
         format=o.fmt, table_format=o.table_format or output.DEFAULT_TABLE_FORMAT,
@@ -419,7 +419,7 @@ def _render_options(o: RunOptions) -> RenderOptions:
 
 def _emit(results: list[Result], o: RunOptions, options: RenderOptions | None = None) -> None:
     """Render results to stdout or --output, then notices and --stats to stderr."""
-    from trailq import output
+    from trailq.reporting import output
 
     rendered = output.render(results, options or _render_options(o))
     _write_text(o.output_file, rendered.text)
@@ -429,16 +429,16 @@ def _emit(results: list[Result], o: RunOptions, options: RenderOptions | None = 
 
 def _report_statistics(results: list[Result], o: RunOptions) -> None:
     if o.show_stats:
-        from trailq import output
+        from trailq.reporting import output
 
         click.echo(output.format_statistics(results, o.stats_price_per_gb), err=True)
 
 
-def _say(notices: list[str], o: RunOptions) -> None:
-    """Notices to stderr; --quiet keeps errors and lost data (a failed target, a truncated result, skipped
-    input and a window nobody asked for are never silent)."""
+def _say(notices: list[Notice], o: RunOptions) -> None:
+    """Notices to stderr; --quiet keeps errors, lost data and changed requests (a failed target, a truncated
+    result, skipped input and a window nobody asked for are never silent)."""
     for notice in notices:
-        if not o.quiet or notice.startswith(("error:", "trailq: error:", "note:")) or "truncated" in notice or "skipped" in notice:
+        if not o.quiet or notice.level >= QUIET_KEEPS:
             click.echo(notice, err=True)
 
 

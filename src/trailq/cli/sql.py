@@ -12,8 +12,9 @@ import click
 
 from trailq import catalog as catalog_mod
 from trailq import errors, lang
-from trailq.cli_base import ATHENA, Execution, RunOptions, catalog_option, main, param_option, refused_flags
-from trailq.params import parse_assignments
+from trailq.catalog.params import parse_assignments
+from trailq.cli.base import ATHENA, Execution, RunOptions, catalog_option, main, param_option, refused_flags
+from trailq.result import Level, Notice
 from trailq.timerange import resolve, utc_now
 
 if TYPE_CHECKING:
@@ -97,10 +98,10 @@ def athena_setup(bucket: str, organization: str | None, database: str, table: st
     sys.exit(errors.EXIT_OK)
 
 
-# --- run/check --athena: the options and the execution (cli_run dispatches here) -----------------
+# --- run/check --athena: the options and the execution (cli/run.py dispatches here) -----------------
 
 def _athena_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    from trailq.cli_base import option_group
+    from trailq.cli.base import option_group
 
     decorated: Callable[..., Any] = option_group(
         click.option("--athena", "athena_table", metavar="DATABASE.TABLE",
@@ -124,10 +125,10 @@ def execute_athena(queries: list[QueryToRun], o: RunOptions, progress: object) -
     from trailq.aws import athena
     from trailq.aws.interrupts import cancel_on_signals
     from trailq.aws.session import open_accounts, requested_regions
-    from trailq.cli_base import signal_exit_code
+    from trailq.cli.base import signal_exit_code
     from trailq.result import Target
 
-    if o.athena_table is None:  # cli_run dispatches here only with --athena
+    if o.athena_table is None:  # cli/run.py dispatches here only with --athena
         raise errors.UsageError("--athena: give the DATABASE.TABLE to run on")
     used = refused_flags(o, ATHENA)
     if used:
@@ -146,7 +147,7 @@ def execute_athena(queries: list[QueryToRun], o: RunOptions, progress: object) -
     athena.compile_all(trees, plan, window)  # refuse what SQL cannot express before any call
     state = runs.Windows(o.state_file, o.settle_seconds(), flags.now) if o.state_file else None
     windows = {}
-    notices: list[str] = []
+    notices: list[Notice] = []
     if state is not None and window is not None:
         for name, _ in trees:
             windows[name] = state.window_for(name, Target(source=f"athena:{plan.table}"), window)
@@ -164,11 +165,12 @@ def execute_athena(queries: list[QueryToRun], o: RunOptions, progress: object) -
                              cancel=signals.event, windows=windows or None)
     notices += outcome.notices if o.show_stats else []
     if outcome.stopped:
-        notices.append("error: Athena queries stopped by the abort: " + "; ".join(outcome.stopped))
+        notices.append(Notice("error: Athena queries stopped by the abort: " + "; ".join(outcome.stopped), Level.ERROR))
     if outcome.still_running:
-        notices.append("error: Athena queries that could not be stopped and may still be running: " + "; ".join(outcome.still_running))
+        notices.append(Notice("error: Athena queries that could not be stopped and may still be running: "
+                              + "; ".join(outcome.still_running), Level.ERROR))
     for result in outcome.results:
         if result.error:
-            notices.append(f"error: {result.query}: {result.error}")
+            notices.append(Notice(f"error: {result.query}: {result.error}", Level.ERROR))
     commit = (lambda: state.record(outcome.results)) if state is not None and not outcome.aborted else (lambda: None)
     return Execution(outcome.results, notices, signal_exit_code(outcome.exit_code, signals), {}, commit)

@@ -27,8 +27,8 @@ from tabulate import tabulate
 
 from trailq.catalog import Check
 from trailq.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_QUERY_FAILED
-from trailq.output import coverage_line, first_gaps, has_coverage, markdown_cell, markdown_table, skipped_summary
-from trailq.result import Coverage, Result, Target
+from trailq.reporting.output import coverage_line, first_gaps, has_coverage, markdown_cell, markdown_table, skipped_summary
+from trailq.result import Coverage, Level, Notice, Result, Target
 
 PASS = "pass"
 FAIL = "fail"
@@ -322,7 +322,7 @@ def _markdown_rows(verdict: Verdict) -> list[str]:
     return out
 
 
-def append_github_step_summary(verdicts: list[Verdict], environ: Mapping[str, str] | None = None) -> list[str]:
+def append_github_step_summary(verdicts: list[Verdict], environ: Mapping[str, str] | None = None) -> list[Notice]:
     """Append the Markdown summary to $GITHUB_STEP_SUMMARY when it is set; returns notices for stderr.
 
     Appends (other steps write to the same file). A file that cannot be written gives a warning
@@ -336,5 +336,6 @@ def append_github_step_summary(verdicts: list[Verdict], environ: Mapping[str, st
         with open(path, "a", encoding="utf-8") as handle:
             handle.write(github_step_summary(verdicts))
     except OSError as exc:
-        return [f"warning: cannot append to ${STEP_SUMMARY_ENV} ({path}): {exc.strerror or exc}"]
+        # A report asked for and not written: --quiet keeps it.
+        return [Notice(f"warning: cannot append to ${STEP_SUMMARY_ENV} ({path}): {exc.strerror or exc}", Level.LOST)]
     return []

@@ -52,7 +52,7 @@ import orjson
 from tabulate import tabulate, tabulate_formats
 
 from trailq.errors import UsageError
-from trailq.result import Coverage, Result, Target
+from trailq.result import Coverage, Level, Notice, Result, Target
 
 FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown")
 DEFAULT_TABLE_FORMAT = "simple"
@@ -102,7 +102,7 @@ class Rendered:
     """What to write: `text` for stdout (or --output), `notices` one line each for stderr."""
 
     text: str
-    notices: list[str] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
 
 
 class _SystemZone(tzinfo):
@@ -250,23 +250,24 @@ def title(result: Result) -> str:
 # Notices
 
 
-def _notices(results: list[Result], tables: list[_Table], options: RenderOptions) -> list[str]:
-    notices: list[str] = []
+def _notices(results: list[Result], tables: list[_Table], options: RenderOptions) -> list[Notice]:
+    notices: list[Notice] = []
     several = len(results) > 1
     for result in results:
         name = title(result)
         if not result.ok:
-            notices.append(f"error: {name}: {result.status}" + (f": {result.error}" if result.error else ""))
+            notices.append(Notice(f"error: {name}: {result.status}" + (f": {result.error}" if result.error else ""), Level.ERROR))
         if result.truncated:
-            notices.append(f"warning: {name}: results truncated at {len(result.rows)} rows (more rows matched)")
-        notices.extend(f"warning: {name}: {w}" for w in result.warnings)
+            notices.append(Notice(f"warning: {name}: results truncated at {len(result.rows)} rows (more rows matched)", Level.LOST))
+        # A result's warnings qualify its rows (input skipped, rows past a cap, part of a window failed).
+        notices.extend(Notice(f"warning: {name}: {w}", Level.LOST) for w in result.warnings)
         if result.rows and not options.show_ptr and not _visible_columns(result, False):
-            notices.append(f"warning: {name}: {len(result.rows)} row(s) whose only column is {PTR}, which is hidden; "
-                           "pass --show-ptr to see it")
+            notices.append(Notice(f"warning: {name}: {len(result.rows)} row(s) whose only column is {PTR}, which is hidden; "
+                                  "pass --show-ptr to see it"))
     if options.format in ("table", "markdown"):
         # Merged or not, say which query × target found nothing: a missing block is easy to overlook.
         empty = [t for t in tables if t.result.ok and not t.rows]
-        notices.extend("no rows" if not several else f"no rows: {title(t.result)}" for t in empty)
+        notices.extend(Notice("no rows" if not several else f"no rows: {title(t.result)}") for t in empty)
     return notices
 
 

@@ -1,6 +1,6 @@
 """The command line's stdout: a closed or full stdout is an error that names it, a broken pipe is quiet.
 
-Used by cli.py (the command group wraps sys.stdout for every command) and cli_run.py (data goes
+Used by cli/base.py (the command group wraps sys.stdout for every command) and cli/run.py (data goes
 out through `write_stdout`, byte for byte). Decisions in docs/semantics.md, "Output files and streams".
 """
 
