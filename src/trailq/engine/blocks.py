@@ -25,15 +25,28 @@ import re
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
-__all__ = ["BLOCK_SIZE", "Block", "range_blocks", "stream_blocks", "line_count", "block_lines", "candidate_spans"]
+__all__ = ["BLOCK_SIZE", "MAX_TEXT_BYTES", "Block", "TextTooLong", "range_blocks", "stream_blocks", "line_count", "block_lines",
+           "candidate_spans"]
 
 BLOCK_SIZE = 4 << 20  # large enough that per-block costs vanish, small enough to stay far below the memory target
+# The longest JSON text (one line, or a whole-file document) held in memory to be parsed. A CloudTrail
+# log file is a few megabytes; without a bound, a line with no end (a gzip bomb of one byte repeated:
+# 2 MB of gzip is 2 GB of text) would be read into memory whole (docs/semantics.md).
+MAX_TEXT_BYTES = 256 << 20
 _ESCAPE = re.compile(rb"\\u")
 # A line start (after a newline) that may be a wrapper; the exact test is events._is_wrapper.
 _WRAPPER_START = re.compile(rb"\n[ \t\r\x0b\x0c]*\{ ?\"(?:Records|events)\"")
 _WRAPPER_FIRST = re.compile(rb"[ \t\r\x0b\x0c]*\{ ?\"(?:Records|events)\"")
 
 Read = Callable[[int], bytes]
+
+
+class TextTooLong(Exception):
+    """A line longer than MAX_TEXT_BYTES starts at byte `position` of the input: reading stops there."""
+
+    def __init__(self, position: int) -> None:
+        super().__init__(position)
+        self.position = position
 # A block: (data, start, stop), the whole lines in data[start:stop]. The bounds avoid copying the
 # multi-megabyte chunk the bytes were read into (a fresh 4 MB copy per block halved the speed).
 Block = tuple[bytes, int, int]
@@ -54,12 +67,16 @@ def _whole_lines(read: Read, carry: bytes, position: int, end: int | None, size:
     while end is None or position < end:
         chunk = read(size)
         if not chunk:
+            if len(carry) > MAX_TEXT_BYTES:
+                raise TextTooLong(position)
             if carry:
                 yield _clip(carry, 0, len(carry), position, end)[0]  # the last line may lack a newline
             return
         first = 0
         if carry:
             newline = chunk.find(b"\n")
+            if len(carry) + (len(chunk) if newline < 0 else newline) > MAX_TEXT_BYTES:
+                raise TextTooLong(position)
             if newline < 0:
                 carry += chunk  # a line longer than a chunk: keep reading
                 continue

@@ -25,7 +25,8 @@ from typing import Any, BinaryIO, TypeVar
 
 import orjson
 
-from trailq.engine.blocks import Block, block_lines, candidate_spans, line_count, stream_blocks
+from trailq.engine import blocks as blocks_module
+from trailq.engine.blocks import Block, TextTooLong, block_lines, candidate_spans, line_count, stream_blocks
 from trailq.engine.decode import decoder_for
 from trailq.engine.event_model import Event, PartialEvent
 from trailq.engine.inputs import GZIP_MAGIC, open_input, text_kind
@@ -211,10 +212,38 @@ def until_deadline(items: Iterable[T], label: str, options: ReadOptions, report:
         yield item
 
 
+def within_text_limit(blocks: Iterable[Block], label: str, options: ReadOptions, report: ReadReport) -> Iterator[Block]:
+    """`blocks` until a line longer than MAX_TEXT_BYTES; that line and the rest of the input are a gap."""
+    try:
+        yield from blocks
+    except TextTooLong as too_long:
+        report.problem(label, f"a line of over {_limit()} at byte {too_long.position:,}: not read from there on",
+                       options.strict, kind="file")
+
+
+def _limit() -> str:
+    return f"{blocks_module.MAX_TEXT_BYTES >> 20} MiB"  # read at run time: tests lower the limit
+
+
+def _bounded_readline(stream: BinaryIO) -> Callable[[], bytes]:
+    def readline() -> bytes:
+        line = stream.readline(blocks_module.MAX_TEXT_BYTES + 1)
+        if len(line) > blocks_module.MAX_TEXT_BYTES:
+            raise TextTooLong(0)
+        return line
+
+    return readline
+
+
 def _read_stream(
     stream: BinaryIO, label: str, options: ReadOptions, report: ReadReport, decompressed: bool = False,
 ) -> Iterator[Event]:
-    head, json_lines = sniff(stream.readline)
+    try:
+        head, json_lines = sniff(_bounded_readline(stream))
+    except TextTooLong:
+        report.unread_file(label, f"a line of over {_limit()} among its first lines (once decompressed): "
+                                  "the file was not read", options.strict)
+        return
     if not head.strip():
         report.bytes_read += len(head)
         return
@@ -223,11 +252,17 @@ def _read_stream(
         if options.reference:
             yield from read_lines(until_deadline(_chain_first(head, stream), label, options, report), label, options, report)
         else:
-            yield from read_blocks(until_deadline(stream_blocks(head, stream.read), label, options, report), label, options, report)
+            blocks = within_text_limit(stream_blocks(head, stream.read), label, options, report)
+            yield from read_blocks(until_deadline(blocks, label, options, report), label, options, report)
         return
-    # A document over several lines (pretty-printed object or array): parse it whole.
-    data = head + stream.read()
+    # A document over several lines (pretty-printed object or array): parse it whole, when it is
+    # not larger than anything a trail writes.
+    data = head + stream.read(max(0, blocks_module.MAX_TEXT_BYTES + 1 - len(head)))
     report.bytes_read += len(data)
+    if len(data) > blocks_module.MAX_TEXT_BYTES:
+        report.unread_file(label, f"a JSON document of over {_limit()} (once decompressed): the file was not "
+                                  "read (CloudTrail writes far smaller files; give larger archives as JSON lines)", options.strict)
+        return
     try:
         document = orjson.loads(data)
     except orjson.JSONDecodeError as exc:

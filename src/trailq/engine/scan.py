@@ -196,7 +196,8 @@ def _range_events(unit: Unit, options: E.ReadOptions, report: E.ReadReport) -> I
     try:
         if not options.reference:
             with open(unit.path, "rb", buffering=0) as raw:
-                blocks = E.until_deadline(range_blocks(raw, unit.start, unit.end or 0), where, options, report)
+                blocks = E.within_text_limit(range_blocks(raw, unit.start, unit.end or 0), where, options, report)
+                blocks = E.until_deadline(blocks, where, options, report)
                 yield from E.read_blocks(blocks, label, options, report, first_line)
             return
         with open(unit.path, "rb", buffering=_READ_CHUNK) as handle:
