@@ -145,6 +145,20 @@ def test_long_values_shortened_only_in_terminal_tables():
         assert long in render([result], RenderOptions(format=fmt, width=80)).text
 
 
+def test_hostile_values_cannot_draw_rows_or_reorder_text_in_a_piped_table():
+    """Attacker-controlled fields: a line feed would draw a fake row, a right-to-left override would
+    make `exe.txt` read as `txt.exe`; both are shown, not obeyed, also when no terminal width is known."""
+    user = "evil\n2026-11-20 10:00:00.000  admin"
+    agent = "file\u202etxt.exe\u200b\x1b[2J"
+    result = Result("q", Target(source="sample"), ["user", "agent"], [{"user": user, "agent": agent}])
+    text = render([result], RenderOptions()).text
+    assert len(text.splitlines()) == 3  # header, rule, one row
+    assert "evil⏎2026-11-20 10:00:00.000  admin" in text
+    assert "file\\u202etxt.exe\\u200b\\x1b[2J" in text
+    machine = json.loads(render([result], RenderOptions(format="json")).text)[0]["rows"][0]
+    assert machine == {"user": user, "agent": agent}  # machine formats keep the exact value
+
+
 def test_line_breaks_do_not_break_terminal_rows():
     result = Result("q", Target(source="sample"), ["msg"], [{"msg": "one\ntwo"}])
     text = render([result], RenderOptions(width=80)).text

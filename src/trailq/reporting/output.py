@@ -412,17 +412,25 @@ def _heading(table: _Table, options: RenderOptions) -> str:
 
 
 # Control characters in log data (a user agent is whatever the caller sent) would reach a terminal
-# as escape sequences; tables and Markdown are for people, so they show them as visible \xNN.
-# Machine formats keep values exact (JSON escapes them itself; CSV/TSV carry the bytes).
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# as escape sequences; a line feed would draw a line that reads as another row, and bidirectional
+# overrides and invisible format characters make text read other than it is. Tables and Markdown are
+# for people, so they show all of these as visible \xNN / \uNNNN. Machine formats keep values exact
+# (JSON escapes them itself; CSV/TSV carry the bytes).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def visible(value: str) -> str:
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    return _CONTROL.sub(_escaped, value)
 
 
 def _draw_table(columns: list[str], rows: list[dict[str, Any]], options: RenderOptions) -> str:
-    matrix = [["" if row.get(c) is None else visible(row[c]) for c in columns] for row in rows]
+    # One line per row, piped or not: a line break in a value must not draw what reads as another row.
+    matrix = [["" if row.get(c) is None else visible(_one_line(row[c])) for c in columns] for row in rows]
     headers = list(columns)
     if options.width is not None and options.table_format not in MARKUP_TABLE_FORMATS:
         keep_whole = [c in TAG_COLUMNS or c == SOURCE_TAG or _is_time_column(c, rows) for c in columns]
@@ -446,7 +454,6 @@ def _fit(
     """
     width = options.width
     assert width is not None
-    matrix = [[_one_line(v) for v in row] for row in matrix]
     natural = [max([len(h), *(len(row[i]) for row in matrix)]) for i, h in enumerate(headers)]
     minimums = [n if whole else min(n, MIN_COLUMN_WIDTH) for n, whole in zip(natural, keep_whole)]
     limits = list(natural)
@@ -489,7 +496,7 @@ def _shorten(value: str, limit: int) -> str:
 
 
 def _one_line(value: str) -> str:
-    """A terminal table row is one line: show line breaks and tabs instead of breaking the row."""
+    """A table row is one line: show line breaks and tabs instead of breaking the row."""
     return value.replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎").replace("\t", " ")
 
 
