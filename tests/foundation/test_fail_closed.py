@@ -216,3 +216,15 @@ def test_quiet_keeps_a_window_nobody_asked_for_and_hides_context(tmp_path: Path)
     assert "note: --end without --since/--start" in loud.stderr and "no rows" in loud.stderr
     assert "note: --end without --since/--start" in quiet.stderr  # the run reads more than was asked: never silent
     assert "no rows" not in quiet.stderr
+
+
+def test_a_file_name_cannot_send_escape_sequences_to_the_terminal(tmp_path: Path) -> None:
+    root = tmp_path / "t"
+    root.mkdir()
+    (root / "bad\x1b]0;pwned\x07\u202ename.json").write_text("not json\n")
+    (root / "good.jsonl").write_text(json.dumps(QUIET) + "\n")
+    result = invoke("run", "--query", "stats count(*) as n", "--source", str(root))
+    assert "bad\\x1b]0;pwned\\x07\\u202ename.json:1: not valid JSON" in result.stderr
+    assert "\x1b" not in result.stderr and "\u202e" not in result.stderr
+    missing = invoke("run", "--query", "stats count(*) as n", "--source", str(root / "no\x1b[2Jsuch"))
+    assert missing.exit_code == 2 and "no\\x1b[2Jsuch" in missing.stderr

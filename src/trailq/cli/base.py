@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from trailq import __version__, errors
+from trailq.reporting.shown import terminal_text
 from trailq.reporting.streams import EXIT_BROKEN_PIPE, GuardedStdout, silence_stdout
 from trailq.result import Notice, Result
 from trailq.timerange import TimeRange, parse_duration_seconds, utc_now
@@ -48,10 +49,16 @@ DEFAULT_AWS_TIMEOUT = "15m"
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+def say(text: str) -> None:
+    """One message on stderr. Messages name files and quote AWS errors, which come from outside:
+    their control and format characters are shown, not obeyed (reporting/shown.py)."""
+    click.echo(terminal_text(text), err=True)
+
+
 def fail(message: str, hint: str | None = None) -> None:
-    click.echo(f"trailq: error: {message}", err=True)
+    say(f"trailq: error: {message}")
     if hint:
-        click.echo(f"hint: {hint}", err=True)
+        say(f"hint: {hint}")
 
 
 def report_error(exc: errors.TrailqError) -> None:
@@ -64,11 +71,11 @@ def report_error(exc: errors.TrailqError) -> None:
     for problem in problems:
         first, _, rest = problem.partition("\n")
         located = _LOCATED.match(first) or isinstance(exc, errors.QueryError)
-        click.echo(first if located else f"trailq: error: {first}", err=True)
+        say(first if located else f"trailq: error: {first}")
         if rest:
-            click.echo(rest, err=True)
+            say(rest)
     if exc.hint:
-        click.echo(f"hint: {exc.hint}", err=True)
+        say(f"hint: {exc.hint}")
 
 
 _LOCATED = re.compile(r"^[^\s:]+(:\d+)+: ")

@@ -14,7 +14,7 @@ from tabulate import tabulate
 from trailq import catalog as catalog_mod
 from trailq import errors
 from trailq.catalog.params import parse_assignments
-from trailq.cli.base import AccountOptions, account_options, aws_plan_from, catalog_option, main, param_option, signal_exit_code
+from trailq.cli.base import AccountOptions, account_options, aws_plan_from, catalog_option, main, param_option, say, signal_exit_code
 
 
 @main.command("list")
@@ -65,11 +65,11 @@ def validate(catalogs: tuple[str, ...], files: tuple[str, ...], query_text: str 
 
     report = validation.validate(catalogs=catalogs, files=files, query_text=query_text, strict=strict)
     for line in report.messages + report.warnings:
-        click.echo(line, err=True)
+        say(line)
     if report.exit_code == 0:
         click.echo(report.summary)
     else:
-        click.echo(report.summary, err=True)
+        say(report.summary)
     sys.exit(report.exit_code)
 
 
@@ -85,7 +85,7 @@ def fmt(catalogs: tuple[str, ...], files: tuple[str, ...], check_only: bool) -> 
     if outcome.stdout is not None:
         click.echo(outcome.stdout, nl=False)
     for line in outcome.messages:
-        click.echo(line, err=True)
+        say(line)
     sys.exit(outcome.exit_code)
 
 
@@ -140,11 +140,11 @@ def discover(catalogs: tuple[str, ...], fmt: str, **o: Any) -> None:
         columns = columns[:3] + [c for c in columns[3:] if any(row.get(c) not in (None, "") for row in rows)]
         click.echo(tabulate([[_cell(row.get(c)) for c in columns] for row in rows], headers=columns, tablefmt="simple"))
     for warning in outcome.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        say(f"warning: {warning}")
     for row in rows:
         if row.get("error"):
             where = f"account {row['account']} {row['region']}" if row.get("region") else f"account {row['account']}"
-            click.echo(f"error: {where}: {row['error']}", err=True)
+            say(f"error: {where}: {row['error']}")
     # A region that could not be asked may hold CloudTrail events: the listing is incomplete
     # (4 when everything asked was denied, as `run` exits for the same denial; else 5).
     sys.exit(outcome.exit_code)
@@ -188,9 +188,9 @@ def sync(catalogs: tuple[str, ...], folder: str, prune: bool, dry_run: bool, **o
     for change in outcome.changes:
         click.echo(change.describe())
     for warning in outcome.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        say(f"warning: {warning}")
     for failure in outcome.failures:
-        click.echo(f"trailq: error: sync: {failure.describe()}", err=True)
+        say(f"trailq: error: sync: {failure.describe()}")
     count = len(outcome.changes)
     summary = f"{count} change{'s' * (count != 1)}" + (" planned (dry run)" if dry_run else "")
     summary += f"; {len(outcome.failures)} target{'s' * (len(outcome.failures) != 1)} failed" if outcome.failures else ""

@@ -32,6 +32,7 @@ from trailq.cli.base import (
     option_group,
     param_option,
     refused_flags,
+    say,
     signal_exit_code,
 )
 from trailq.lang.commands import MAX_LIMIT
@@ -439,7 +440,7 @@ def _say(notices: list[Notice], o: RunOptions) -> None:
     result, skipped input and a window nobody asked for are never silent)."""
     for notice in notices:
         if not o.quiet or notice.level >= QUIET_KEEPS:
-            click.echo(notice, err=True)
+            say(notice)
 
 
 def _write_text(path: str | None, text: str) -> None:

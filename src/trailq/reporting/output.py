@@ -52,6 +52,7 @@ import orjson
 from tabulate import tabulate, tabulate_formats
 
 from trailq.errors import UsageError
+from trailq.reporting.shown import visible
 from trailq.result import Coverage, Level, Notice, Result, Target
 
 FORMATS = ("table", "json", "jsonl", "csv", "tsv", "markdown")
@@ -409,23 +410,6 @@ def _heading(table: _Table, options: RenderOptions) -> str:
     if options.format == "markdown":
         return f"### {markdown_cell(text)}\n"
     return text
-
-
-# Control characters in log data (a user agent is whatever the caller sent) would reach a terminal
-# as escape sequences; a line feed would draw a line that reads as another row, and bidirectional
-# overrides and invisible format characters make text read other than it is. Tables and Markdown are
-# for people, so they show all of these as visible \xNN / \uNNNN. Machine formats keep values exact
-# (JSON escapes them itself; CSV/TSV carry the bytes).
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
-
-
-def _escaped(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def visible(value: str) -> str:
-    return _CONTROL.sub(_escaped, value)
 
 
 def _draw_table(columns: list[str], rows: list[dict[str, Any]], options: RenderOptions) -> str:
