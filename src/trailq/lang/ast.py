@@ -171,6 +171,9 @@ class Binary:
     left: Expr
     right: Expr
     span: Span = _span()
+    # Built by the parser from a long `and`/`or` chain as a balanced tree (pratt.balanced): printed
+    # without parentheses around its chained operands, as it was written.
+    chained: bool = _meta(False)
 
 
 @dataclass(frozen=True)

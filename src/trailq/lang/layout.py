@@ -273,6 +273,8 @@ def _chain(node: A.Binary, op: str) -> list[tuple[A.Expr, bool]]:
     """Operands of a left-associated `a op b op c` chain, with whether each needs parentheses
     (as `printer.binary_parens` decides)."""
     left_parens, right_parens = P.binary_parens(node)
-    left = node.left
+    left, right = node.left, node.right
     head = _chain(left, op) if isinstance(left, A.Binary) and left.op == op else [(left, left_parens)]
-    return head + [(node.right, right_parens)]
+    # A balanced chain's right side is part of the chain too (printed without parentheses).
+    tail = _chain(right, op) if not right_parens and isinstance(right, A.Binary) and right.op == op else [(right, right_parens)]
+    return head + tail

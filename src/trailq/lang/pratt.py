@@ -39,7 +39,14 @@ COMPARISONS = {"=", "!=", "<", "<=", ">", ">="}
 
 # Words that cannot be bare field names in an expression (quote them with backticks).
 RESERVED = {"and", "or", "not", "like", "in", "as", "by", "asc", "desc"}
-MAX_DEPTH = 200  # nesting depth guard: deep parentheses raise a QueryError, not RecursionError
+# The deepest expression tree accepted. Every consumer recurses over the tree (printer, layout, the
+# engine's compiler and its closures, the SQL compiler and sqlglot, which gave up near 170 levels), so
+# a deeper one is a QueryError here rather than a RecursionError (exit 70) there.
+MAX_DEPTH = 100
+# An `and`/`or` chain longer than this is built balanced (depth log2 n), so that a long allow-list
+# written as `x != "a" and x != "b" and …` stays far from MAX_DEPTH. Shorter chains keep the
+# grammar's left-deep shape.
+BALANCE_FROM = 32
 
 
 class ExpressionParser(TokenCursor):
@@ -58,10 +65,24 @@ class ExpressionParser(TokenCursor):
             while True:
                 lbp = self.infix_power()
                 if lbp <= rbp:
-                    return left
+                    break
                 left = self.led(left, lbp)
         finally:
             self.depth -= 1
+        left = balanced(left)
+        if self.depth == 0:
+            self.check_depth(left)
+        return left
+
+    def check_depth(self, node: A.Expr) -> None:
+        """Left-deep chains (`a + b + …`) are built by a loop, not by recursion: their depth is
+        measured here, without recursion, once per outermost expression."""
+        stack = [(node, 1)]
+        while stack:
+            current, depth = stack.pop()
+            if depth > MAX_DEPTH:
+                raise self.error(f"expression nested too deeply (more than {MAX_DEPTH} levels)", current.span)
+            stack.extend((child, depth + 1) for child in A.children(current))
 
     def infix_power(self) -> int:
         tok = self.tok
@@ -294,3 +315,28 @@ NUD: dict[str, Callable[[ExpressionParser], A.Expr]] = {
     T.LBRACE: ExpressionParser.map_literal,
     T.IDENT: ExpressionParser.identifier,
 }
+
+
+def balanced(node: A.Expr) -> A.Expr:
+    """A long `a and b and …` (or `or`) chain rebuilt as a balanced tree of the same operands in the
+    same order: `and` and `or` are associative, and evaluation still runs left to right."""
+    if not isinstance(node, A.Binary) or node.op not in ("and", "or"):
+        return node
+    operands: list[A.Expr] = []
+    current: A.Expr = node
+    while isinstance(current, A.Binary) and current.op == node.op and not current.chained:
+        operands.append(current.right)
+        current = current.left
+    operands.append(current)
+    if len(operands) <= BALANCE_FROM:
+        return node
+    operands.reverse()
+    return _balanced_tree(node.op, operands)
+
+
+def _balanced_tree(op: str, operands: list[A.Expr]) -> A.Expr:
+    if len(operands) == 1:
+        return operands[0]
+    middle = len(operands) // 2
+    left, right = _balanced_tree(op, operands[:middle]), _balanced_tree(op, operands[middle:])
+    return A.Binary(op, left, right, span=Span(left.span.start, right.span.end), chained=True)

@@ -152,6 +152,8 @@ def binary_parens(node: A.Binary) -> tuple[bool, bool]:
     if node.op == "or":
         left = left or (isinstance(node.left, A.Binary) and node.left.op == "and")
         right = right or (isinstance(node.right, A.Binary) and node.right.op == "and")
+    if node.chained and isinstance(node.right, A.Binary) and node.right.chained and node.right.op == node.op:
+        right = False  # one balanced chain (pratt.balanced): written, and printed, without parentheses
     return left, right
 
 
