@@ -25,7 +25,7 @@ from typing import Any, BinaryIO, TypeVar
 
 import orjson
 
-from trailq.engine.blocks import Block, block_lines, candidate_spans, line_count, stream_blocks
+from trailq.engine.blocks import Block, block_lines, scan_block, stream_blocks
 from trailq.engine.decode import decoder_for
 from trailq.engine.event_model import Event, PartialEvent
 from trailq.engine.inputs import GZIP_MAGIC, open_input, text_kind
@@ -308,9 +308,9 @@ def read_blocks(
         data, first, stop = block
         report.bytes_read += stop - first
         if needles is not None and prefilter is not None:
-            total = line_count(data, first, stop)
+            total, spans = scan_block(block, needles)
             kept = 0
-            for start, end in candidate_spans(block, needles):
+            for start, end in spans:
                 line = data[start:end]
                 if prefilter(line) or _is_wrapper(line):
                     kept += 1
