@@ -74,7 +74,7 @@ def test_both_ways_of_scanning_a_block_agree_with_the_line_test(
 
 
 @pytest.mark.parametrize("long_lines", [True, False])
-def test_scan_block_finds_wrappers_after_blanks_and_counts_a_last_line_without_newline(long_lines: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_scan_block_finds_wrappers_after_blanks_and_counts_a_last_line(long_lines: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(blocks, "_LONG_LINES_IN_SAMPLE", 1 << 30 if long_lines else 0)
     data = b'{"eventVersion":"1"}\n \t{ "Records":[]}\n{"eventVersion":"2","Records":[]}\n\n{"events":[]}'
     total, spans = blocks.scan_block((data, 0, len(data)), (b"nothing",))
