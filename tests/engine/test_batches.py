@@ -28,7 +28,8 @@ def test_a_batch_builds_its_events_in_order_and_keeps_the_ones_added_whole() -> 
     built = batch.events()
     assert len(batch) == 3 and built[1] is whole
     assert [type(e) for e in built] == [PartialEvent, Event, PartialEvent]
-    assert [(e.record, e.raw, e.timestamp_ms) for e in (built[0], built[2])] == [({"a": "x"}, b'{"a":"x"}', 5), ({"a": None}, b'{"a":null}', 6)]
+    expected = [({"a": "x"}, b'{"a":"x"}', 5), ({"a": None}, b'{"a":null}', 6)]
+    assert [(e.record, e.raw, e.timestamp_ms) for e in (built[0], built[2])] == expected
     only_whole = EventBatch.of([whole, whole])
     assert only_whole.events() == [whole, whole]
 
