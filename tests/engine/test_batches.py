@@ -82,7 +82,7 @@ def test_the_block_loop_decodes_as_record_does_and_refuses_wrappers_and_non_text
     decoder = decode.FieldDecoder(keys, text_keys={"eventName", "notread"})
     assert decoder.text_keys == {"eventName"}
     got = decoder.lines(LINES)
-    assert got == [None if line.startswith(b'{"Records"') else decoder.record(line) for line in LINES]
+    assert got == [decoder.record(line) for line in LINES]
     accepted = [LINES[i] for i, parsed in enumerate(got) if parsed is not None]
     assert accepted == [LINES[0], LINES[3], LINES[11]]
     for line, parsed in zip(LINES, got):
@@ -94,6 +94,17 @@ def test_the_block_loop_decodes_as_record_does_and_refuses_wrappers_and_non_text
     assert plain.record(LINES[1]) == {"eventTime": "2024-05-01T10:00:00Z", "eventName": 1, "eventSource": "s"}
     assert plain.record(LINES[4]) is None and plain.record(LINES[5]) is None
     assert plain.records(LINES[6]) == [{"eventName": "C"}]
+
+
+@needs_decoder
+def test_the_block_loop_spends_no_validation_on_a_trail_object(monkeypatch: pytest.MonkeyPatch) -> None:
+    decoder = decode.FieldDecoder({"eventName", "Records", "events"})
+    validated: list[bytes] = []
+    validate = decoder._validate
+    monkeypatch.setattr(decoder, "_validate", lambda line: validated.append(line) or validate(line))
+    trail = b'{"Records":[' + b",".join([b'{"eventName":"x"}'] * 1000) + b"]}"
+    assert decoder.lines([trail, b'{"eventName":"y"}']) == [None, {"eventName": "y"}]
+    assert validated == [b'{"eventName":"y"}']
 
 
 @needs_decoder
