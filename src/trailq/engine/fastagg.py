@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 from trailq.engine.aggregates import make_state
@@ -104,15 +105,9 @@ def _count_by_keys(fast: FastStats, keys: list[str], batches: Iterable[EventBatc
             if records:
                 counts[()] += len(records)
         elif not batch.made and wanted <= batch.text_keys:
-            # Text or null only: leaf_value and rendering keep both as they are.
-            if len(keys) == 1:
-                only = keys[0]
-                counts.update([(record.get(only),) for record in records])
-            elif len(keys) == 2:
-                first, second = keys
-                counts.update([(record.get(first), record.get(second)) for record in records])
-            else:
-                counts.update([tuple([record.get(key) for key in keys]) for record in records])
+            # Text or null only: leaf_value and rendering keep both as they are. The keys are read
+            # and zipped into group tuples by C loops (map over dict.get), no Python code per record.
+            counts.update(zip(*[map(dict.get, records, repeat(key)) for key in keys]))
         else:
             for record in records:
                 values = [leaf_value(record.get(key)) for key in keys]
