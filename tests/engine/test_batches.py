@@ -151,3 +151,22 @@ def test_a_full_scan_counts_groups_from_decoded_text_and_from_whole_events_alike
     reference = run_local(query, name="t", sources=[str(path)], time_range=None, workers=1, reference=True)
     assert fast.rows == reference.rows
     assert [(r["eventSource"], r.get("eventName"), r["n"]) for r in fast.rows] == [("1", "x", "4"), ("2", None, "2")]
+
+
+@pytest.mark.parametrize("query", ["stats count(*) as n by eventSource, eventName", "stats count(*) as n by eventName"])
+def test_a_one_line_trail_object_reads_as_the_reference_reads_it(tmp_path: Path, query: str) -> None:
+    records = [
+        {"eventTime": "2024-05-01T10:00:00Z", "eventSource": "s", "eventName": "A"},
+        {"eventTime": "2024-05-01T10:00:01Z", "eventSource": 7, "eventName": "A"},
+        {"eventSource": "s", "eventName": "NoTime"},
+        {"digestStartTime": "a", "digestEndTime": "b", "logFiles": []},
+    ]
+    for name, text in {"one.json": orjson.dumps({"Records": records}), "two.jsonl": orjson.dumps({"Records": records}) + b"\n"
+                       + orjson.dumps(records[0])}.items():
+        path = tmp_path / name
+        path.write_bytes(text)
+        fast = run_local(parse(query), name="t", sources=[str(path)], time_range=None, workers=1)
+        reference = run_local(parse(query), name="t", sources=[str(path)], time_range=None, workers=1, reference=True)
+        assert (fast.rows, fast.warnings, fast.statistics.records_scanned) == (
+            reference.rows, reference.warnings, reference.statistics.records_scanned)
+        assert fast.statistics.records_scanned == (3 if name == "one.json" else 4)

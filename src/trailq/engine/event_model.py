@@ -113,8 +113,7 @@ class EventBatch:
     @classmethod
     def of(cls, events: Iterable[Event]) -> EventBatch:
         batch = cls()
-        for event in events:
-            batch.add_event(event)
+        batch.add_events(events)
         return batch
 
     def __len__(self) -> int:
@@ -128,6 +127,17 @@ class EventBatch:
     def add_event(self, event: Event) -> None:
         self.made[len(self.records)] = event
         self.add(event.record, event.raw, event.timestamp_ms)
+
+    def add_events(self, events: Iterable[Event]) -> None:
+        """`add_event` of each (one loop: a trail object's records come this way)."""
+        made, records, raws, times = self.made, self.records.append, self.raws.append, self.times.append
+        position = len(self.records)
+        for event in events:
+            made[position] = event
+            position += 1
+            records(event.record)
+            raws(event.raw)
+            times(event.timestamp_ms)
 
     def events(self) -> list[Event]:
         made = self.made

@@ -353,8 +353,7 @@ def read_blocks(
                     kept += 1
                     # The line number is only needed to report a problem: count newlines then.
                     at = _Locator(where, index, data, first, start)
-                    for event in _line_events(line, at, label, options, report):
-                        batch.add_event(event)
+                    batch.add_events(_line_events(line, at, label, options, report))
             # Every other line is skipped unparsed and counted as a record, as read_lines does.
             report.records += total - kept
             index += total
@@ -370,8 +369,7 @@ def read_blocks(
                 if not prefilter(line) and not _is_wrapper(line):
                     report.records += 1
                     continue
-                for event in _line_events(line, _Locator(where, index + offset), label, options, report):
-                    batch.add_event(event)
+                batch.add_events(_line_events(line, _Locator(where, index + offset), label, options, report))
         index += len(lines)
         if len(batch):
             yield batch
@@ -385,6 +383,12 @@ def _plain_lines(
     times and the checks run per block in loops without a call per line); any other line takes
     `_line_events`, so problems and records without a time are reported the same way."""
     decoder = decoder_for(options.keys, options.text_keys)  # None: whole records with orjson
+    batch: EventBatch
+    if len(lines) == 1 and lines[0].startswith(b'{"Records"'):
+        # A trail object on one line (an S3 object is one block): straight to its records.
+        batch = EventBatch()
+        batch.add_events(_line_events(lines[0], _Locator(where, index), label, options, report, quick=False))
+        return batch
     bodies = [line.strip() for line in lines]
     if decoder is not None:
         parsed_lines = decoder.lines(bodies)
@@ -412,8 +416,7 @@ def _plain_lines(
         if not bodies[offset]:
             continue  # a blank line: nothing to read, nothing to report
         # None: orjson's parse (_line_events), which also reads a trail object on one line.
-        for event in _line_events(lines[offset], _Locator(where, index + offset), label, options, report, quick=False):
-            batch.add_event(event)
+        batch.add_events(_line_events(lines[offset], _Locator(where, index + offset), label, options, report, quick=False))
     report.records += count
     return batch
 

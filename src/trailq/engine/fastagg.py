@@ -108,6 +108,8 @@ def _count_by_keys(fast: FastStats, keys: list[str], batches: Iterable[EventBatc
             # Text or null only: leaf_value and rendering keep both as they are. The keys are read
             # and zipped into group tuples by C loops (map over dict.get), no Python code per record.
             counts.update(zip(*[map(dict.get, records, repeat(key)) for key in keys]))
+        elif len(keys) == 2:
+            _count_two(keys[0], keys[1], records, counts, firsts)
         else:
             for record in records:
                 values = [leaf_value(record.get(key)) for key in keys]
@@ -121,6 +123,22 @@ def _count_by_keys(fast: FastStats, keys: list[str], batches: Iterable[EventBatc
         groups[group] = (firsts.get(group) or list(group), _counts(fast, n))
         matched += n
     return groups, matched
+
+
+def _count_two(first_key: str, second_key: str, records: list[dict[str, Any]], counts: Counter[tuple[Any, ...]],
+               firsts: dict[tuple[Any, ...], list[Value]]) -> None:
+    """`_count_by_keys` of records of any origin for the commonest shape (`by eventSource, eventName`),
+    inline: the records of trail objects (S3) come this way. leaf_value only changes what is not text."""
+    for record in records:
+        first, second = record.get(first_key), record.get(second_key)
+        if first is not None and type(first) is not str:
+            first = leaf_value(first)
+        if second is not None and type(second) is not str:
+            second = leaf_value(second)
+        group = (first if type(first) is str else render_value(first), second if type(second) is str else render_value(second))
+        if group not in counts:
+            firsts[group] = [first, second]
+        counts[group] += 1
 
 
 def _counts(fast: FastStats, n: int) -> list[Any]:
