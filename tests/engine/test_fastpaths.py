@@ -108,6 +108,8 @@ QUERIES = [
     # Counting by one and by three top-level keys (fastagg._count_by_keys), @@ naming a key.
     "stats count(*) as n by eventName",
     "stats count(*) by eventSource, eventName, errorCode, @@eventName",
+    # Wrapper keys and eventTime as group keys: decoded as text, refused as wrappers (decode.py).
+    "stats count(*) by events, eventTime, Records",
 ]
 
 
