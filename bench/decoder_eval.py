@@ -7,7 +7,11 @@ Prints, per line of the bench data (µs, best of 5, one process):
    the exact duplicate-key guard simdjson would need (count each wanted key's quoted name);
    msgspec's TypedDict decoding of the wanted keys; engine.decode.FieldDecoder.record (both);
 2. the verdicts of orjson, simdjson (first-duplicate lookups) and FieldDecoder on the probes where
-   parsers are known to part ways (tests/engine/test_decode.py pins the same cases).
+   parsers are known to part ways (tests/engine/test_decode.py pins the same cases);
+3. batched decoding evaluated (issue 14): a block's lines joined into one JSON array, validated by
+   simdjson in one call and decoded by msgspec in one call into a list of the wanted keys, with the
+   alignment proof it needs (msgspec's `list[Raw]` of the same array, each element as long as its
+   line), against the per-block loop the reader uses (FieldDecoder.lines: two calls per line).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import msgspec
 import orjson
 import simdjson
 
@@ -77,6 +82,31 @@ def _decoder(decoder: FieldDecoder, line: bytes) -> str:
     return "to orjson" if got is None else _show(got.get("eventName"))
 
 
+# Three lines whose joined array holds three objects, none of which is one of the lines: counting
+# elements proves nothing; their lengths do (the reason for the Raw pass below).
+MISALIGNED = [b'{"a":[{}', b'{}]}', b"{},{}"]
+
+
+def _batched_costs(decoder: FieldDecoder, lines: list[bytes], block: int = 3000) -> tuple[float, float]:
+    """µs per line: the per-block loop, and the batched decoding with its alignment proof."""
+    blocks = [lines[i : i + block] for i in range(0, len(lines), block)]
+    wanted = decoder._extract.__self__.type  # type: ignore[attr-defined]  # the Decoder's TypedDict
+    as_list = msgspec.json.Decoder(list[wanted]).decode
+    as_raw = msgspec.json.Decoder(list[msgspec.Raw]).decode
+    parser = simdjson.Parser()
+
+    def batched() -> None:
+        for bodies in blocks:
+            joined = b"[" + b",".join(bodies) + b"]"
+            parser.parse(joined)
+            aligned = list(map(len, as_raw(joined))) == list(map(len, bodies))
+            assert aligned
+            as_list(joined)
+
+    count = sum(map(len, blocks))
+    return _best(lambda: [decoder.lines(b) for b in blocks], count), _best(batched, count)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", default=str(Path(__file__).parent / "data" / "trail.jsonl"))
@@ -111,6 +141,13 @@ def main() -> None:
     print(f"  duplicate guard, 3 keys counted:       {_best(duplicate_guard, count):.2f}")
     print(f"  msgspec TypedDict of the 3 keys:       {_best(lambda: [decoder._extract(x) and None for x in lines], count):.2f}")
     print(f"  FieldDecoder.record (both):            {_best(lambda: [decoder.record(x) and None for x in lines], count):.2f}")
+    loop, batched = _batched_costs(decoder, lines)
+    print(f"  FieldDecoder.lines (per-block loop):   {loop:.2f}")
+    print(f"  batched: join + simdjson + Raw + list: {batched:.2f}")
+    joined = b"[" + b",".join(MISALIGNED) + b"]"
+    print(f"  {len(MISALIGNED)} misaligned lines decode to {len(orjson.loads(joined))} objects; "
+          f"element lengths {[len(r) for r in msgspec.json.decode(joined, type=list[msgspec.Raw])]} vs line lengths "
+          f"{[len(x) for x in MISALIGNED]}")
     print("verdicts (eventName as read) — orjson | simdjson | FieldDecoder:")
     for label, line in PROBES.items():
         print(f"  {label:30s} {_orjson(line):12s} | {_simdjson(simd, line):12s} | {_decoder(decoder, line)}")

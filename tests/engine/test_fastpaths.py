@@ -105,6 +105,11 @@ QUERIES = [
     "fields eventSource, eventName | limit 1000",
     "fields @timestamp, @message, @log, @logStream, userIdentity.arn | sort @timestamp asc | limit 1000",
     "stats count(*) by @log, errorCode, userIdentity.arn",
+    # Counting by one and by three top-level keys (fastagg._count_by_keys), @@ naming a key.
+    "stats count(*) as n by eventName",
+    "stats count(*) by eventSource, eventName, errorCode, @@eventName",
+    # Wrapper keys and eventTime as group keys: decoded as text, refused as wrappers (decode.py).
+    "stats count(*) by events, eventTime, Records",
 ]
 
 
@@ -258,14 +263,20 @@ def test_the_block_reader_decodes_only_the_keys_the_query_reads(tmp_path: Path, 
     path = tmp_path / "t.jsonl"
     path.write_bytes(_data(3))
     verdicts: list[bool] = []
-    record = decode.FieldDecoder.record
+    record, lines = decode.FieldDecoder.record, decode.FieldDecoder.lines
 
     def counted(self: decode.FieldDecoder, line: bytes) -> dict | None:
         got = record(self, line)
         verdicts.append(got is not None)
         return got
 
+    def counted_lines(self: decode.FieldDecoder, bodies: list[bytes]) -> list[dict | None]:
+        got = lines(self, bodies)
+        verdicts.extend(parsed is not None for parsed, body in zip(got, bodies) if body)
+        return got
+
     monkeypatch.setattr(decode.FieldDecoder, "record", counted)
+    monkeypatch.setattr(decode.FieldDecoder, "lines", counted_lines)
     result = run_local(parse(query), name="t", sources=[str(path)], time_range=None, workers=1)
     assert result.rows
     assert verdicts.count(True) >= (300 if query.startswith("stats") else 75)

@@ -20,6 +20,7 @@ from trailq.engine import prefilter as _prefilter
 from trailq.engine.decode import record_keys
 from trailq.engine.events import ReadOptions, ReadReport
 from trailq.engine.expressions import RunContext
+from trailq.engine.fastagg import text_keys
 from trailq.engine.interpreter import check_supported, finish, plan_query, render_rows
 from trailq.engine.scan import is_stream, scan
 from trailq.engine.sources import SourceFiles, collect_sources
@@ -109,6 +110,7 @@ def run_local(
     matcher = None if parse_all else prefilter.matcher()
     options = ReadOptions(strict=strict, time_range=time_range, prefilter=matcher, needles=None if parse_all else prefilter.needles(),
                           keys=record_keys(query, plan.columns.names),  # decode only what the query reads (decode.py)
+                          text_keys=text_keys(plan),  # group keys counted as decoded (fastagg.py)
                           deadline=deadline, names={copy: "stdin" if given == "-" else given for given, copy in spooled.items()},
                           reference=reference)
     if on_progress is not None:

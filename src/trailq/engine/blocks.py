@@ -17,6 +17,12 @@ prefilter is on; each candidate is then checked with exactly the reference predi
   escape could spell the literal;
 - a line that starts (after blanks) with `{"Records"`, `{"events"` or the same with one space:
   whole trail objects or exports on one line are always parsed so that their records are counted.
+
+The lines a block holds are counted in the same pass (`scan_block`): skipped lines are counted as
+records. Two ways give the same answer; which is cheaper depends on the line length. For long lines
+(CloudTrail records: ~1.3 KB) a loop of `find(b"\n")` (memchr) that tests each line start for a
+wrapper costs ~0.25 µs a line; `bytes.count` (a byte-at-a-time loop, ~3.5 GB/s) plus a regex over
+the block (~3 GB/s) cost ~0.6 ns a byte, so they win for lines under ~400 bytes.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 __all__ = ["BLOCK_SIZE", "MAX_TEXT_BYTES", "Block", "TextTooLong", "range_blocks", "stream_blocks", "line_count", "block_lines",
-           "candidate_spans"]
+           "candidate_spans", "scan_block"]
 
 BLOCK_SIZE = 4 << 20  # large enough that per-block costs vanish, small enough to stay far below the memory target
 # The longest JSON text (one line, or a whole-file document) held in memory to be parsed. A CloudTrail
@@ -156,7 +162,21 @@ def _line_around(data: bytes, at: int, start: int, stop: int) -> tuple[int, int]
 def candidate_spans(block: Block, needles: tuple[bytes, ...]) -> list[tuple[int, int]]:
     """(start, stop) in the block's data of every line that may need parsing (see the module doc),
     in order; each line once. `needles` are the literals of the prefilter's first clause."""
+    return scan_block(block, needles)[1]
+
+
+# A block whose first 64 KB hold fewer newlines than this has long lines: the line loop is cheaper.
+_SAMPLE = 1 << 16
+_LONG_LINES_IN_SAMPLE = _SAMPLE // 512
+# How a CloudTrail record line starts: such a line is not a wrapper (no regex needed to say so).
+_RECORD_START = b'{"eventVersion"'
+
+
+def scan_block(block: Block, needles: tuple[bytes, ...]) -> tuple[int, list[tuple[int, int]]]:
+    """The number of lines in the block (`line_count`) and its `candidate_spans`, in one pass."""
     data, start, stop = block
+    if stop <= start:
+        return 0, []
     starts: set[int] = set()
     spans: list[tuple[int, int]] = []
 
@@ -174,9 +194,36 @@ def candidate_spans(block: Block, needles: tuple[bytes, ...]) -> list[tuple[int,
     if data.find(b"\\", start, stop) >= 0:  # memchr speed; JSON text without a backslash has no escape
         for match in _ESCAPE.finditer(data, start, stop):
             add(match.start())
-    if _WRAPPER_FIRST.match(data, start, stop):
-        add(start)
-    for match in _WRAPPER_START.finditer(data, start, stop):
-        add(match.start() + 1)
+    if data.count(b"\n", start, min(stop, start + _SAMPLE)) < _LONG_LINES_IN_SAMPLE:
+        lines, wrappers = _wrapper_starts_by_line(data, start, stop)
+    else:
+        lines, wrappers = line_count(data, start, stop), _wrapper_starts_by_regex(data, start, stop)
+    for at in wrappers:
+        add(at)
     spans.sort()
-    return spans
+    return lines, spans
+
+
+def _wrapper_starts_by_regex(data: bytes, start: int, stop: int) -> list[int]:
+    """The starts of the block's lines that may be wrappers, one regex pass over the block."""
+    found = [start] if _WRAPPER_FIRST.match(data, start, stop) else []
+    found.extend(match.start() + 1 for match in _WRAPPER_START.finditer(data, start, stop))
+    return found
+
+
+def _wrapper_starts_by_line(data: bytes, start: int, stop: int) -> tuple[int, list[int]]:
+    """The block's line count and the starts of its lines that may be wrappers, line by line: the
+    same lines as `_wrapper_starts_by_regex` (each line start is matched with `_WRAPPER_FIRST`, which
+    cannot pass a newline; a line starting as a CloudTrail record cannot match it)."""
+    find, startswith, match = data.find, data.startswith, _WRAPPER_FIRST.match
+    found: list[int] = []
+    lines = 0
+    at = start
+    while at < stop:
+        lines += 1
+        if not startswith(_RECORD_START, at) and match(data, at, stop):
+            found.append(at)
+        at = find(b"\n", at, stop) + 1
+        if at == 0:
+            break
+    return lines, found

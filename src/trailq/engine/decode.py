@@ -26,6 +26,13 @@ three), booleans, null, nested objects (last duplicate wins) and arrays convert 
 values as orjson's. tests/engine/test_decode.py pins each case and compares the three parsers on
 generated lines; tests/engine/test_fastpaths.py compares whole query results.
 
+A line with a wrapper key (`Records`, `events`) at the top level is not one record: the decoder
+refuses it (no value passes the type it gives those keys), so the reader's wrapper path reads it,
+and every dict the decoder returns is one record (events._plain_lines relies on that).
+Keys the fast stats path groups by (`text_keys`, fastagg.text_keys) are typed `str | None`: a record
+whose value there is anything else (a number, an object) is refused, so orjson's path renders it,
+and fastagg may count the decoded records' keys as they are (text renders as itself).
+
 A query with a command this module does not know gets whole records: `record_keys` returns None
 and the readers keep orjson. `@ptr` hashes the whole record: `event_model.PartialEvent` re-parses its
 line with orjson for it (only rows that are shown need one).
@@ -34,7 +41,7 @@ line with orjson for it (only rows that are shown need one).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, TypedDict
+from typing import Annotated, Any, TypedDict
 
 from trailq.lang import ast as A
 from trailq.lang.analysis import referenced_fields
@@ -44,6 +51,12 @@ try:  # without either, every line takes orjson (same answers, slower)
     from simdjson import Parser as _Parser
 except ImportError:  # pragma: no cover - a platform without a wheel for one of them
     _Parser = None  # type: ignore[assignment, misc]  # None marks the missing wheel; every use checks it first
+else:
+    # No JSON value passes this type: a line holding such a key is refused (see the module doc).
+    _NO_VALUE: Any = Annotated[int, msgspec.Meta(ge=1, le=0)]
+
+# Keys that make a line a wrapper of records rather than one record (sources.is_single_record).
+WRAPPER_KEYS = ("Records", "events")
 
 __all__ = ["FieldDecoder", "decoder_for", "record_keys", "keys_of_field", "available", "is_json_object"]
 
@@ -102,11 +115,14 @@ def record_keys(query: A.Query, columns: Iterable[str]) -> frozenset[str] | None
 class FieldDecoder:
     """`record(line)`: the wanted top-level keys of one JSON line, or None (see the module doc)."""
 
-    def __init__(self, keys: Iterable[str]) -> None:
+    def __init__(self, keys: Iterable[str], text_keys: Iterable[str] = ()) -> None:
         if _Parser is None:
             raise RuntimeError("pysimdjson or msgspec is not installed")
         self.keys = frozenset(keys)
-        wanted: Any = _typed_dict("Wanted", {key: Any for key in sorted(self.keys - {WHOLE_RECORD})}, total=False)
+        self.text_keys = frozenset(text_keys) & self.keys
+        types = {key: _NO_VALUE if key in WRAPPER_KEYS else (str | None) if key in self.text_keys else Any
+                 for key in sorted(self.keys - {WHOLE_RECORD})}
+        wanted: Any = _typed_dict("Wanted", types, total=False)
         self._extract: Callable[[bytes], dict[str, Any]] = msgspec.json.Decoder(wanted).decode
         # A trail object on one line: its Records, each a record of the wanted keys (an element that
         # is not an object fails the type: orjson's path reports it).
@@ -139,6 +155,25 @@ class FieldDecoder:
         except self._refused:  # msgspec.ValidationError too: a non-object line
             return None
 
+    def lines(self, bodies: list[bytes]) -> list[dict[str, Any] | None]:
+        """`record` of each stripped line of a block, in one loop (the block reader's hot path).
+        msgspec goes first here: it refuses a byte order mark and stops at a wrapper key, so a trail
+        object on one line (`{"Records":[...]}`, megabytes) costs no simdjson pass before the
+        reader sends it to `records`. Both must accept a line either way."""
+        validate, extract, refused = self._validate, self._extract, self._refused
+        out: list[dict[str, Any] | None] = []
+        append = out.append
+        for body in bodies:
+            try:
+                record = extract(body)
+                validate(body)  # the proxy it returns is dropped at once (the parser is reused)
+                append(record)
+            except refused:  # an empty line, a non-object line, a line either parser rejects
+                append(None)
+        if bodies and max(map(len, bodies)) > self.big_line:
+            self._validate = _Parser().parse  # as in _valid: the next block gets a fresh parser
+        return out
+
     def records(self, line: bytes) -> list[dict[str, Any]] | None:
         """The Records of a trail object on one line (`{"Records": [...]}`), each with the wanted
         keys as `record` gives them; None when orjson's whole parse must decide (events._from_document:
@@ -157,7 +192,7 @@ class FieldDecoder:
         return records
 
 
-_DECODERS: dict[frozenset[str], FieldDecoder] = {}
+_DECODERS: dict[tuple[frozenset[str], frozenset[str]], FieldDecoder] = {}
 
 
 def is_json_object(text: bytes) -> bool:
@@ -174,12 +209,12 @@ def is_json_object(text: bytes) -> bool:
     return True
 
 
-def decoder_for(keys: frozenset[str] | None) -> FieldDecoder | None:
+def decoder_for(keys: frozenset[str] | None, text_keys: frozenset[str] = frozenset()) -> FieldDecoder | None:
     """The FieldDecoder of a key set, one per process; None when whole records are wanted
     (`keys` None) or pysimdjson or msgspec is missing."""
     if keys is None or _Parser is None:
         return None
-    decoder = _DECODERS.get(keys)
+    decoder = _DECODERS.get((keys, text_keys))
     if decoder is None:
-        decoder = _DECODERS[keys] = FieldDecoder(keys)
+        decoder = _DECODERS[keys, text_keys] = FieldDecoder(keys, text_keys)
     return decoder

@@ -8,6 +8,10 @@ also when the first line is broken). JSON lines are streamed line by line
 with an optional byte-level prefilter; whole documents are parsed at once (trail objects are
 small). Unreadable input is reported with file and line and skipped, or raised under strict.
 
+Events travel in batches (`event_model.EventBatch`, one per block of lines): `read_batches`. The
+common line (one record) is kept as record, line and time, without an Event object, and a batch
+passes through one generator instead of four per event. `read_events` gives them one by one.
+
 The event model (`Event`, `field_getter`) is `event_model.py`. JSON lines take one production path,
 the block reader (`read_blocks`); the line-by-line `read_lines` is the reference it must agree with,
 chosen only by `ReadOptions.reference` (the differential tests, tests/engine/test_fastpaths.py).
@@ -26,12 +30,12 @@ from typing import Any, BinaryIO, TypeVar
 import orjson
 
 from trailq.engine import blocks as blocks_module
-from trailq.engine.blocks import Block, TextTooLong, block_lines, candidate_spans, line_count, stream_blocks
+from trailq.engine.blocks import Block, TextTooLong, block_lines, scan_block, stream_blocks
 from trailq.engine.decode import decoder_for
-from trailq.engine.event_model import Event, PartialEvent
+from trailq.engine.event_model import Event, EventBatch, PartialEvent
 from trailq.engine.inputs import GZIP_MAGIC, open_input, text_kind
 from trailq.engine.sources import is_digest_record, is_single_record, sniff
-from trailq.engine.values import parse_event_time_ms
+from trailq.engine.values import event_times_ms, parse_event_time_ms
 from trailq.errors import QueryFailedError, UsageError
 from trailq.result import Coverage, Gap
 from trailq.timerange import TimeRange
@@ -151,6 +155,9 @@ class ReadOptions:
     # The top-level keys the query reads (decode.record_keys): the block reader then decodes only
     # those (decode.FieldDecoder); None builds whole records.
     keys: frozenset[str] | None = None
+    # Keys the fast stats path groups by (fastagg.text_keys): decoded as text or null only
+    # (decode.FieldDecoder), any other value takes orjson's path.
+    text_keys: frozenset[str] = frozenset()
     # time.monotonic() after which reading stops (--timeout); None: no deadline.
     deadline: float | None = None
     # How a file read under another path is named in messages: a stream spooled to a temporary
@@ -167,6 +174,12 @@ class ReadOptions:
 
 def read_events(files: list[str], options: ReadOptions, report: ReadReport, stdin: BinaryIO | None = None) -> Iterator[Event]:
     """Every event of every file, in file order; problems go to `report` (or raise under strict)."""
+    for batch in read_batches(files, options, report, stdin):
+        yield from batch.events()
+
+
+def read_batches(files: list[str], options: ReadOptions, report: ReadReport, stdin: BinaryIO | None = None) -> Iterator[EventBatch]:
+    """`read_events` in batches (a block of lines, or up to BATCH_SIZE events of a document)."""
     for position, path in enumerate(files):
         label = options.name_of(path)
         if past_deadline(options):
@@ -237,7 +250,7 @@ def _bounded_readline(stream: BinaryIO) -> Callable[[], bytes]:
 
 def _read_stream(
     stream: BinaryIO, label: str, options: ReadOptions, report: ReadReport, decompressed: bool = False,
-) -> Iterator[Event]:
+) -> Iterator[EventBatch]:
     try:
         head, json_lines = sniff(_bounded_readline(stream))
     except TextTooLong:
@@ -250,7 +263,7 @@ def _read_stream(
     if json_lines:
         # Wrappers allowed on any line; a broken line is reported with its line number and skipped.
         if options.reference:
-            yield from read_lines(until_deadline(_chain_first(head, stream), label, options, report), label, options, report)
+            yield from batched(read_lines(until_deadline(_chain_first(head, stream), label, options, report), label, options, report))
         else:
             blocks = within_text_limit(stream_blocks(head, stream.read), label, options, report)
             yield from read_blocks(until_deadline(blocks, label, options, report), label, options, report)
@@ -273,7 +286,29 @@ def _read_stream(
         report.unread_file(f"{label}:{line}", f"{what} ({detail}); the file was not read", options.strict)
         return
     # Where a record sits in a multi-line document is not known cheaply: problems name the record.
-    yield from _from_document(document, label, 1, options, report, raw=None, at=label)
+    yield from batched(_from_document(document, label, 1, options, report, raw=None, at=label))
+
+
+# Events of a document, or of the line-by-line reader, are handed on in batches of this many.
+BATCH_SIZE = 1024
+
+
+def batched(events: Iterable[Event], size: int = BATCH_SIZE) -> Iterator[EventBatch]:
+    """`events` in batches. A read error raised by `events` comes after the events read before it,
+    as it did one event at a time (a truncated gzip: its first records are still counted)."""
+    batch = EventBatch()
+    try:
+        for event in events:
+            batch.add_event(event)
+            if len(batch) >= size:
+                yield batch
+                batch = EventBatch()
+    except Exception:
+        if len(batch):
+            yield batch
+        raise
+    if len(batch):
+        yield batch
 
 
 class _LineNumbers:
@@ -331,9 +366,10 @@ def read_blocks(
     options: ReadOptions,
     report: ReadReport,
     first_line: int | Callable[[], int] = 1,
-) -> Iterator[Event]:
-    """Events of JSON lines arriving as blocks of whole lines (blocks.py): the same events, counts,
-    problems and line numbers as `read_lines` over the same lines, with less work per line."""
+) -> Iterator[EventBatch]:
+    """Events of JSON lines arriving as blocks of whole lines (blocks.py), a batch per block: the
+    same events, counts, problems and line numbers as `read_lines` over the same lines, with less
+    work per line."""
     prefilter = options.prefilter
     needles = options.needles if prefilter is not None else None
     where = _LineNumbers(label, first_line)
@@ -343,66 +379,88 @@ def read_blocks(
         data, first, stop = block
         report.bytes_read += stop - first
         if needles is not None and prefilter is not None:
-            total = line_count(data, first, stop)
+            total, spans = scan_block(block, needles)
             kept = 0
-            for start, end in candidate_spans(block, needles):
+            batch = EventBatch()
+            for start, end in spans:
                 line = data[start:end]
                 if prefilter(line) or _is_wrapper(line):
                     kept += 1
                     # The line number is only needed to report a problem: count newlines then.
                     at = _Locator(where, index, data, first, start)
-                    yield from _line_events(line, at, label, options, report)
+                    batch.add_events(_line_events(line, at, label, options, report))
             # Every other line is skipped unparsed and counted as a record, as read_lines does.
             report.records += total - kept
             index += total
+            if len(batch):
+                yield batch
             continue
         lines = block_lines(block)
         if prefilter is None:
-            yield from _plain_lines(lines, index, where, label, options, report)
-            index += len(lines)
-            continue
-        for offset, line in enumerate(lines):
-            if not prefilter(line) and not _is_wrapper(line):
-                report.records += 1
-                continue
-            yield from _line_events(line, _Locator(where, index + offset), label, options, report)
+            batch = _plain_lines(lines, index, where, label, options, report)
+        else:
+            batch = EventBatch()
+            for offset, line in enumerate(lines):
+                if not prefilter(line) and not _is_wrapper(line):
+                    report.records += 1
+                    continue
+                batch.add_events(_line_events(line, _Locator(where, index + offset), label, options, report))
         index += len(lines)
+        if len(batch):
+            yield batch
 
 
 def _plain_lines(
     lines: list[bytes], index: int, where: Callable[[int], str], label: str, options: ReadOptions, report: ReadReport
-) -> Iterator[Event]:
-    """Every line parsed (no prefilter): `_line_events` and `_make_event` inlined for a line that
-    holds one record with a readable eventTime inside the time range; anything else takes the
-    general functions, so problems and records without a time are reported the same way."""
-    loads, decode_error, time_range, single = orjson.loads, orjson.JSONDecodeError, options.time_range, is_single_record
-    decoder = decoder_for(options.keys)  # None: whole records with orjson
-    fields = decoder.record if decoder is not None else None
-    make = Event if fields is None else PartialEvent
-    records = 0
+) -> EventBatch:
+    """Every line of a block parsed (no prefilter). A line holding one record with a readable
+    eventTime inside the time range is added as record, line and time (the hot path: decoding,
+    times and the checks run per block in loops without a call per line); any other line takes
+    `_line_events`, so problems and records without a time are reported the same way."""
+    decoder = decoder_for(options.keys, options.text_keys)  # None: whole records with orjson
+    batch: EventBatch
+    if len(lines) == 1 and lines[0].startswith(b'{"Records"'):
+        # A trail object on one line (an S3 object is one block): straight to its records.
+        batch = EventBatch()
+        batch.add_events(_line_events(lines[0], _Locator(where, index), label, options, report, quick=False))
+        return batch
+    bodies = [line.strip() for line in lines]
+    if decoder is not None:
+        parsed_lines = decoder.lines(bodies)
+        batch = EventBatch(PartialEvent, decoder.text_keys)
+    else:
+        parsed_lines = [_loads_or_none(body) for body in bodies]
+        batch = EventBatch(Event)
+    timestamps = event_times_ms(parsed_lines)
+    time_range = options.time_range
+    if decoder is not None and time_range is None and None not in parsed_lines and None not in timestamps:
+        # The usual block: every line decoded to one record (decode.py refuses wrappers) with a time.
+        batch.records, batch.raws, batch.times = parsed_lines, bodies, timestamps  # type: ignore[assignment]  # no None in either
+        report.records += len(bodies)
+        return batch
+    records, raws, times = batch.records.append, batch.raws.append, batch.times.append
+    count = 0
+    for offset, (parsed, timestamp_ms) in enumerate(zip(parsed_lines, timestamps)):
+        if timestamp_ms is not None and type(parsed) is dict and "Records" not in parsed and "events" not in parsed:
+            count += 1
+            if time_range is None or time_range.contains_epoch_ms(timestamp_ms):
+                records(parsed)
+                raws(bodies[offset])
+                times(timestamp_ms)
+            continue
+        if not bodies[offset]:
+            continue  # a blank line: nothing to read, nothing to report
+        # None: orjson's parse (_line_events), which also reads a trail object on one line.
+        batch.add_events(_line_events(lines[offset], _Locator(where, index + offset), label, options, report, quick=False))
+    report.records += count
+    return batch
+
+
+def _loads_or_none(body: bytes) -> Any:
     try:
-        for offset, line in enumerate(lines):
-            body = line.strip()
-            if not body:
-                continue
-            if fields is not None:
-                # None: orjson's parse (_line_events), which also reads a trail object on one line.
-                parsed = fields(body) if not body.startswith(b'{"Records"') else None
-            else:
-                try:
-                    parsed = loads(body)
-                except decode_error:
-                    parsed = None
-            if single(parsed):
-                timestamp_ms = parse_event_time_ms(parsed.get("eventTime"))
-                if timestamp_ms is not None:
-                    records += 1
-                    if time_range is None or time_range.contains_epoch_ms(timestamp_ms):
-                        yield make(parsed, body, timestamp_ms)
-                    continue
-            yield from _line_events(line, _Locator(where, index + offset), label, options, report, quick=False)
-    finally:
-        report.records += records  # also when the consumer stops early
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
 
 
 class _Locator:
@@ -425,7 +483,7 @@ def _line_events(
     body = line.strip()
     if not body:
         return
-    decoder = decoder_for(options.keys)
+    decoder = decoder_for(options.keys, options.text_keys)
     if decoder is not None:
         parsed = decoder.record(body) if quick else None
         if is_single_record(parsed):

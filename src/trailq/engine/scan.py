@@ -20,9 +20,9 @@ import orjson
 
 from trailq.engine import events as E
 from trailq.engine.blocks import range_blocks
-from trailq.engine.event_model import Event
+from trailq.engine.event_model import EventBatch
 from trailq.engine.expressions import Row, RunContext
-from trailq.engine.fastagg import aggregate_events, fast_stats
+from trailq.engine.fastagg import aggregate_batches, fast_stats
 from trailq.engine.inputs import GZIP_MAGIC, HEAD_BYTES, UTF8_BOM, unreadable_kind
 from trailq.engine.interpreter import Groups, Plan, aggregate, apply, keep_top, merge_groups, plan_query
 from trailq.engine.sources import is_single_record, sniff
@@ -167,24 +167,24 @@ def _first_line_number(unit: Unit) -> int:
 def scan_unit(plan: Plan, unit: Unit, options: E.ReadOptions, stdin: BinaryIO | None = None) -> Partial:
     report = E.ReadReport()
     if unit.end is not None:
-        events = _range_events(unit, options, report)
+        batches = _range_batches(unit, options, report)
     else:
-        events = E.read_events([unit.path], options, report, stdin=stdin)
-    return reduce_events(plan, events, report, options)
+        batches = E.read_batches([unit.path], options, report, stdin=stdin)
+    return reduce_batches(plan, batches, report, options)
 
 
-def reduce_events(plan: Plan, events: Iterator[Event], report: E.ReadReport, options: E.ReadOptions) -> Partial:
-    """The scan's result for a stream of events: the fast stats path when the query allows it
-    (and the run does not ask for the reference paths)."""
+def reduce_batches(plan: Plan, batches: Iterator[EventBatch], report: E.ReadReport, options: E.ReadOptions) -> Partial:
+    """The scan's result for a stream of event batches: the fast stats path when the query allows
+    it (and the run does not ask for the reference paths)."""
     fast = None if options.reference else fast_stats(plan)
     if fast is None:
-        return reduce_rows(plan, (Row(event) for event in events), report)
+        return reduce_rows(plan, (Row(event) for batch in batches for event in batch.events()), report)
     partial = Partial(report)
-    partial.groups, partial.matched = aggregate_events(fast, events)
+    partial.groups, partial.matched = aggregate_batches(fast, batches)
     return partial
 
 
-def _range_events(unit: Unit, options: E.ReadOptions, report: E.ReadReport) -> Iterator[Event]:
+def _range_batches(unit: Unit, options: E.ReadOptions, report: E.ReadReport) -> Iterator[EventBatch]:
     report.files += 1 if unit.start == 0 else 0
     label = options.name_of(unit.path)
     where = f"{label} (bytes {unit.start:,}-{unit.end or 0:,})"
@@ -202,7 +202,7 @@ def _range_events(unit: Unit, options: E.ReadOptions, report: E.ReadReport) -> I
             return
         with open(unit.path, "rb", buffering=_READ_CHUNK) as handle:
             lines = E.until_deadline(_range_lines(handle, unit.start, unit.end or 0), where, options, report)
-            yield from E.read_lines(lines, label, options, report, first_line=first_line)
+            yield from E.batched(E.read_lines(lines, label, options, report, first_line=first_line))
     except OSError as exc:
         report.problem(where, f"read error: {exc.strerror or exc}", options.strict, kind="file")
 
@@ -299,7 +299,7 @@ def scan(plan: Plan, files: list[str], options: E.ReadOptions, stdin: BinaryIO |
     parallel = workers > 1 and total_work >= PARALLEL_MIN_BYTES and not any(is_stream(f) for f in files)
     if not parallel:
         report = E.ReadReport()
-        return reduce_events(plan, E.read_events(files, options, report, stdin=stdin), report, options)
+        return reduce_batches(plan, E.read_batches(files, options, report, stdin=stdin), report, options)
     units = plan_units(files, workers)
     groups = batches(units, workers * BATCHES_PER_WORKER)  # few tasks: a task per small object costs memory
     if hasattr(os, "fork"):
