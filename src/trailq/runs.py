@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -234,15 +235,17 @@ def run_local(
         else:
             interpreter.check_supported(tree)
     streams = [s for s in dict.fromkeys(sources) if interpreter.is_stream(s)] if len(parsed) > 1 else []
-    with spooled_streams(streams, stdin) as spooled:
+    with spooled_streams(streams, stdin, deadline) as spooled:
         return _run_local_queries(parsed, sources, label, window, strict, stdin, on_progress, state, deadline,
                                   parse_every_line, spooled, engine)
 
 
 @contextlib.contextmanager
-def spooled_streams(streams: Sequence[str], stdin: BinaryIO | None) -> Iterator[dict[str, str]]:
+def spooled_streams(streams: Sequence[str], stdin: BinaryIO | None, deadline: float | None = None) -> Iterator[dict[str, str]]:
     """Each stream (stdin, a FIFO, /dev/fd/N) copied once to a temporary file, so that several queries
-    can read it (a stream can be read only once); the copies are removed afterwards."""
+    can read it (a stream can be read only once); the copies are removed afterwards. Copying stops at
+    the run's `deadline` (time.monotonic()): the queries then find it passed, and their Results are
+    Timeouts naming what was not read (a stream that never ends is not copied forever)."""
     spooled: dict[str, str] = {}
     try:
         for stream in streams:
@@ -252,11 +255,11 @@ def spooled_streams(streams: Sequence[str], stdin: BinaryIO | None) -> Iterator[
                 if stream == "-":
                     if stdin is None:
                         raise UsageError("--source -: no standard input to read")
-                    shutil.copyfileobj(stdin, out, 1 << 20)
+                    _copy_until(stdin, out, deadline)
                 else:
                     try:
                         with open(stream, "rb") as source:
-                            shutil.copyfileobj(source, out, 1 << 20)
+                            _copy_until(source, out, deadline)
                     except OSError as exc:
                         raise UsageError(f"--source {stream}: cannot read: {exc.strerror or exc}") from None
         yield spooled
@@ -264,6 +267,20 @@ def spooled_streams(streams: Sequence[str], stdin: BinaryIO | None) -> Iterator[
         for copy in spooled.values():
             with contextlib.suppress(OSError):
                 os.unlink(copy)
+
+
+def _copy_until(source: BinaryIO, out: BinaryIO, deadline: float | None) -> None:
+    if deadline is None:
+        shutil.copyfileobj(source, out, 1 << 20)
+        return
+    # read1: what the pipe has (up to 1 MB), not a wait for a full megabyte. A stream that sends
+    # nothing at all blocks here; the command line's deadline alarm ends that wait.
+    read = getattr(source, "read1", source.read)
+    while time.monotonic() < deadline:
+        chunk = read(1 << 20)
+        if not chunk:
+            return
+        out.write(chunk)
 
 
 def _run_local_queries(

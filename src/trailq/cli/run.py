@@ -334,7 +334,7 @@ def _execute_local(queries: list[runs.QueryToRun], o: RunOptions, progress: Any,
     state = runs.Windows(o.state_file, o.settle_seconds(), flags.now, keys=runs.state_keys(queries),
                          explicit_start=o.start is not None) if o.state_file else None
     stdin = sys.stdin.buffer if "-" in sources else None
-    with _sigterm_fails_the_run():
+    with _sigterm_fails_the_run(), _deadline_backstop(deadline, o.timeout):
         results, notices = runs.run_local(
             queries, sources=sources, label=label, window=window, strict=o.strict, stdin=stdin,
             on_progress=progress, state=state, engine=o.engine, deadline=deadline, parse_every_line=only_checks,
@@ -360,6 +360,32 @@ def _sigterm_fails_the_run() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+# How long after --timeout a local run that has not stopped by itself is stopped by an alarm.
+DEADLINE_GRACE_SECONDS = 5.0
+
+
+@contextlib.contextmanager
+def _deadline_backstop(deadline: float | None, timeout: str | None) -> Iterator[None]:
+    """The local --timeout is checked between blocks and files; a read that blocks (a pipe or FIFO that
+    sends nothing) never reaches a check. An alarm DEADLINE_GRACE_SECONDS past the deadline ends such a
+    wait with exit 5 and one line, as SIGTERM does."""
+    if deadline is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum: int, frame: object) -> None:
+        raise errors.QueryFailedError(f"--timeout {timeout} passed while waiting for input that sent nothing more; "
+                                      "nothing was written")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, max(0.001, deadline - time.monotonic() + DEADLINE_GRACE_SECONDS))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _execute_aws(queries: list[runs.QueryToRun], o: RunOptions, progress: Any) -> Execution:
