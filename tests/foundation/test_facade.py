@@ -30,3 +30,13 @@ def test_importing_the_package_loads_neither_the_language_nor_the_engine() -> No
 def test_an_unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         trailq.nope  # noqa: B018
+
+
+def test_design_md_module_paths_name_the_moved_modules() -> None:
+    """DESIGN.md's layout names `output.py` and `checks.py` at the top; they moved into reporting/."""
+    import trailq.checks
+    import trailq.output
+    from trailq.reporting import checks, output
+
+    assert trailq.output is output and trailq.checks is checks
+    assert trailq.output.render is output.render and trailq.checks.evaluate is checks.evaluate
