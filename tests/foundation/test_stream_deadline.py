@@ -35,8 +35,8 @@ def test_a_pipe_that_sends_nothing_ends_at_the_timeout(tmp_path: Path) -> None:
     finally:
         os.close(write_end)
     assert code == 5, err
-    assert err.splitlines() == ["trailq: error: --timeout 1s passed while waiting for input that sent nothing more; "
-                                "nothing was written"]
+    assert err.splitlines() == ["trailq: error: --timeout 1s passed and the run did not stop by itself (an input that "
+                                "sends nothing more, or a step that cannot stop midway); nothing was written"]
     assert out == ""
 
 

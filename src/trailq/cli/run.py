@@ -376,8 +376,8 @@ def _deadline_backstop(deadline: float | None, timeout: str | None) -> Iterator[
         return
 
     def expired(signum: int, frame: object) -> None:
-        raise errors.QueryFailedError(f"--timeout {timeout} passed while waiting for input that sent nothing more; "
-                                      "nothing was written")
+        raise errors.QueryFailedError(f"--timeout {timeout} passed and the run did not stop by itself (an input that "
+                                      "sends nothing more, or a step that cannot stop midway); nothing was written")
 
     previous = signal.signal(signal.SIGALRM, expired)
     signal.setitimer(signal.ITIMER_REAL, max(0.001, deadline - time.monotonic() + DEADLINE_GRACE_SECONDS))
