@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from trailq import lang
 from trailq.catalog import Catalog
-from trailq.errors import EXIT_OK, CatalogError, UnsupportedLocally, UsageError, worst_exit_code
+from trailq.errors import EXIT_OK, CatalogError, QueryFailedError, UnsupportedLocally, UsageError, worst_exit_code
 from trailq.result import Level, Notice, ProgressEvent, Result, Target
 from trailq.source import Span
 from trailq.state import StateFile, nothing_new, target_key
@@ -249,19 +249,23 @@ def spooled_streams(streams: Sequence[str], stdin: BinaryIO | None, deadline: fl
     spooled: dict[str, str] = {}
     try:
         for stream in streams:
-            handle, copy = tempfile.mkstemp(prefix="trailq-stream-", suffix=".spool")
-            spooled[stream] = copy
-            with os.fdopen(handle, "wb") as out:
-                if stream == "-":
-                    if stdin is None:
-                        raise UsageError("--source -: no standard input to read")
-                    _copy_until(stdin, out, deadline)
-                else:
-                    try:
-                        with open(stream, "rb") as source:
-                            _copy_until(source, out, deadline)
-                    except OSError as exc:
-                        raise UsageError(f"--source {stream}: cannot read: {exc.strerror or exc}") from None
+            if stream == "-" and stdin is None:
+                raise UsageError("--source -: no standard input to read")
+            try:
+                source = stdin if stream == "-" and stdin is not None else open(stream, "rb")  # noqa: SIM115 - closed below
+            except OSError as exc:
+                raise UsageError(f"--source {stream}: cannot read: {exc.strerror or exc}") from None
+            try:
+                handle, copy = tempfile.mkstemp(prefix="trailq-stream-", suffix=".spool")
+                spooled[stream] = copy
+                with os.fdopen(handle, "wb") as out:
+                    _copy_until(source, out, deadline)
+            except OSError as exc:  # a full disk, most likely: the copy is what failed
+                raise QueryFailedError(f"--source {stream}: copying the stream for the queries that read it failed: "
+                                       f"{exc.strerror or exc} (in {tempfile.gettempdir()}; TMPDIR sets the folder)") from None
+            finally:
+                if source is not stdin:
+                    source.close()
         yield spooled
     finally:
         for copy in spooled.values():

@@ -228,3 +228,21 @@ def test_a_file_name_cannot_send_escape_sequences_to_the_terminal(tmp_path: Path
     assert "\x1b" not in result.stderr and "\u202e" not in result.stderr
     missing = invoke("run", "--query", "stats count(*) as n", "--source", str(root / "no\x1b[2Jsuch"))
     assert missing.exit_code == 2 and "no\\x1b[2Jsuch" in missing.stderr
+
+
+def test_a_full_disk_while_copying_stdin_for_several_queries_is_one_line(tmp_path: Path, monkeypatch) -> None:
+    from trailq import runs
+
+    def disk_full(source, out, deadline):
+        out.write(b"{")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(runs, "_copy_until", disk_full)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr("tempfile.tempdir", None)  # read TMPDIR again
+    result = invoke("check", "root-console-logins", "console-login-failures", "--source", "-", input=json.dumps(QUIET) + "\n")
+    assert result.exit_code == 5, result.stderr
+    assert result.stderr.splitlines()[0] == (
+        "trailq: error: --source -: copying the stream for the queries that read it failed: No space left on device "
+        f"(in {tmp_path}; TMPDIR sets the folder)")
+    assert list(tmp_path.iterdir()) == []  # the partial copy is removed
