@@ -186,11 +186,8 @@ class Layout:
     @broken_expr.register(A.Match)
     @broken_expr.register(A.In)
     def _(self, node: A.Like | A.Match | A.In, flat: str, col: int, indent: int, tail: int) -> str:
-        own = P.precedence(node)
-        op = "=~" if isinstance(node, A.Match) else ("not " if node.negated else "") + type(node).__name__.lower()
-        right = node.items if isinstance(node, A.In) else node.pattern
-        right_parens = not isinstance(node, A.In) and P.precedence(right) <= own
-        return self.infix(node.operand, P.precedence(node.operand) < own, op, right, right_parens, col, indent, tail)
+        left_parens, op, right, right_parens = P.pattern_parts(node)
+        return self.infix(node.operand, left_parens, op, right, right_parens, col, indent, tail)
 
     @broken_expr.register
     def _(self, node: A.Unary, flat: str, col: int, indent: int, tail: int) -> str:

@@ -240,24 +240,24 @@ def _(node: A.Binary) -> str:
     return f"{wrap(node.left, left_parens)} {node.op} {wrap(node.right, right_parens)}"
 
 
-@expr_text.register
-def _(node: A.Like) -> str:
+def pattern_parts(node: A.Like | A.Match | A.In) -> tuple[bool, str, A.Expr, bool]:
+    """`operand op right` of like, =~ and in: whether the operand needs parentheses, the operator,
+    the right side, and whether it needs them (a list never does). The layout breaks the same parts."""
     own = precedence(node)
-    op = "not like" if node.negated else "like"
-    return f"{wrap(node.operand, precedence(node.operand) < own)} {op} {wrap(node.pattern, precedence(node.pattern) <= own)}"
+    if isinstance(node, A.Match):
+        op, right = "=~", node.pattern
+    else:
+        op = ("not " if node.negated else "") + ("in" if isinstance(node, A.In) else "like")
+        right = node.items if isinstance(node, A.In) else node.pattern
+    return precedence(node.operand) < own, op, right, not isinstance(node, A.In) and precedence(right) <= own
 
 
-@expr_text.register
-def _(node: A.Match) -> str:
-    own = precedence(node)
-    return f"{wrap(node.operand, precedence(node.operand) < own)} =~ {wrap(node.pattern, precedence(node.pattern) <= own)}"
-
-
-@expr_text.register
-def _(node: A.In) -> str:
-    own = precedence(node)
-    op = "not in" if node.negated else "in"
-    return f"{wrap(node.operand, precedence(node.operand) < own)} {op} {expr_text(node.items)}"
+@expr_text.register(A.Like)
+@expr_text.register(A.Match)
+@expr_text.register(A.In)
+def _(node: A.Like | A.Match | A.In) -> str:
+    left_parens, op, right, right_parens = pattern_parts(node)
+    return f"{wrap(node.operand, left_parens)} {op} {wrap(right, right_parens)}"
 
 
 @expr_text.register
