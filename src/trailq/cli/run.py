@@ -345,21 +345,26 @@ def _execute_local(queries: list[runs.QueryToRun], o: RunOptions, progress: Any,
 
 
 @contextlib.contextmanager
-def _sigterm_fails_the_run() -> Iterator[None]:
-    """SIGTERM (a CI job's timeout) during a local run: stop, clean up (workers, temporary copies)
-    and exit 5 with one line, as a CloudWatch run does; not a silent kill."""
+def _signal_fails_the_run(signum: int, message: str) -> Iterator[None]:
+    """`signum` during a local run: stop, clean up (workers, temporary copies) and exit 5 with one line
+    (the handler raises where the run is; the `with` blocks on the way out clean up)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
-    def terminated(signum: int, frame: object) -> None:
-        raise errors.QueryFailedError("terminated (SIGTERM) while reading local sources; nothing was written")
+    def fail(signum: int, frame: object) -> None:
+        raise errors.QueryFailedError(message)
 
-    previous = signal.signal(signal.SIGTERM, terminated)
+    previous = signal.signal(signum, fail)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signum, previous)
+
+
+def _sigterm_fails_the_run() -> contextlib.AbstractContextManager[None]:
+    """SIGTERM (a CI job's timeout): exit 5 with one line, as a CloudWatch run does; not a silent kill."""
+    return _signal_fails_the_run(signal.SIGTERM, "terminated (SIGTERM) while reading local sources; nothing was written")
 
 
 # How long after --timeout a local run that has not stopped by itself is stopped by an alarm.
@@ -374,18 +379,14 @@ def _deadline_backstop(deadline: float | None, timeout: str | None) -> Iterator[
     if deadline is None or threading.current_thread() is not threading.main_thread():
         yield
         return
-
-    def expired(signum: int, frame: object) -> None:
-        raise errors.QueryFailedError(f"--timeout {timeout} passed and the run did not stop by itself (an input that "
-                                      "sends nothing more, or a step that cannot stop midway); nothing was written")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, max(0.001, deadline - time.monotonic() + DEADLINE_GRACE_SECONDS))
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+    message = (f"--timeout {timeout} passed and the run did not stop by itself (an input that sends nothing more, "
+               "or a step that cannot stop midway); nothing was written")
+    with _signal_fails_the_run(signal.SIGALRM, message):
+        signal.setitimer(signal.ITIMER_REAL, max(0.001, deadline - time.monotonic() + DEADLINE_GRACE_SECONDS))
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 def _execute_aws(queries: list[runs.QueryToRun], o: RunOptions, progress: Any) -> Execution:
