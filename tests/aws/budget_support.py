@@ -6,7 +6,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
-from trailq.aws.budget import DEFAULT_RATE, Buckets, TokenBucket
+from trailq.aws.budget import Buckets, TokenBucket
 
 
 class RecordingBucket(TokenBucket):
@@ -32,13 +32,8 @@ class RecordingBuckets(Buckets):
         super().__init__(rates, clock)
         self.grants: dict[str, list[float]] = defaultdict(list)
 
-    def get(self, account: str, region: str, action: str) -> TokenBucket:
-        with self._lock:
-            key = (account, region, action)
-            if key not in self._buckets:
-                rate = self.rates.get(action, DEFAULT_RATE)
-                self._buckets[key] = RecordingBucket(rate, self._clock, self.grants[action])
-            return self._buckets[key]
+    def new_bucket(self, action: str, rate: float) -> TokenBucket:
+        return RecordingBucket(rate, self._clock, self.grants[action])
 
 
 def busiest_second(times: Sequence[float], window: float = 1.0) -> int:

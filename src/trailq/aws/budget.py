@@ -279,9 +279,12 @@ class Buckets:
         with self._lock:
             bucket = self._buckets.get(key)
             if bucket is None:
-                bucket = TokenBucket(self.rates.get(action, DEFAULT_RATE), self._clock)
-                self._buckets[key] = bucket
+                bucket = self._buckets[key] = self.new_bucket(action, self.rates.get(action, DEFAULT_RATE))
             return bucket
+
+    def new_bucket(self, action: str, rate: float) -> TokenBucket:
+        """The bucket for one (account, region, action); tests override it to watch the grants."""
+        return TokenBucket(rate, self._clock)
 
 
 def backoff_seconds(attempt: int, rng: random.Random, base: float = 0.5, cap: float = 20.0) -> float:
