@@ -59,6 +59,25 @@ def test_nothing_read_at_all_is_an_input_gap(tmp_path: Path) -> None:
     assert run([empty]).coverage.gaps[0].kind == "input"
 
 
+def test_nothing_read_at_all_is_said_once_as_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "none").mkdir()
+    assert run([str(tmp_path / "none")]).warnings == ["no record was read from the sources (no file found)"]
+    blank = write(tmp_path / "blank.jsonl", b"\n\n")
+    assert run([blank]).warnings == ["no record was read from the sources (1 file(s) found, none holding a record)"]
+    # A warning that already says why (the only file is broken) is not followed by a second one.
+    broken = write(tmp_path / "broken.jsonl", b"{broken\n")
+    assert [w.split(":")[0] for w in run([broken]).warnings] == ["skipped 1 unreadable input(s)"]
+    assert run([write(tmp_path / "ok.jsonl", jsonl(EVENTS[:2]))]).warnings == []
+
+
+def test_run_on_an_empty_folder_warns_even_quietly_and_exits_0(tmp_path: Path) -> None:
+    (tmp_path / "none").mkdir()
+    done = subprocess.run([sys.executable, "-m", "trailq", "run", "--query", "fields eventName", "--source",
+                           str(tmp_path / "none"), "--quiet"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout == ""
+    assert "no record was read from the sources (no file found)" in done.stderr and "Traceback" not in done.stderr
+
+
 # --- the folder walk ---------------------------------------------------------------------------
 
 

@@ -125,6 +125,11 @@ def run_local(
         elapsed_seconds=time.monotonic() - started,
     )
     warnings = collected.warnings() + report.warnings(time_range is not None)
+    if report.records == 0 and not warnings and not report.timed_out:
+        # "no rows" over nothing read is not an answer: an empty folder, a wrong path level, a sync
+        # that did not run. Said on stderr even for `run`, where it is not an error, unless a warning
+        # above (an unreadable file, a skipped line) already says why (docs/semantics.md).
+        warnings.append(f"no record was read from the sources ({_files_found(collected, report)})")
     if finished.truncated:
         warnings.append(
             f"more than {len(finished.rows)} rows matched; showing the first {len(finished.rows)}, as the service would "
@@ -165,6 +170,11 @@ def _coverage(sources: Sequence[str], collected: SourceFiles, report: ReadReport
     if report.records == 0:
         coverage.add_gap(Gap("input", target.label(), "no record was read from the sources"))
     return coverage
+
+
+def _files_found(collected: SourceFiles, report: ReadReport) -> str:
+    found = len(collected.files)
+    return f"{found} file(s) found, none holding a record" if found else "no file found"
 
 
 def _origin(source: str) -> str:
