@@ -77,6 +77,25 @@ def test_check_with_the_duckdb_engine_finds_the_samples_planted_problems() -> No
     assert result.exit_code == 1, result.output
 
 
+@pytest.mark.parametrize("engine", ["interpreter", "duckdb"])
+def test_a_check_over_files_holding_no_record_could_not_judge_on_either_engine(engine: str, tmp_path) -> None:
+    pytest.importorskip("duckdb")
+    blank = tmp_path / "blank.jsonl"
+    blank.write_text("\n\n")
+    checked = CliRunner().invoke(cli.main, ["check", "root-activity", "--source", str(blank), "--engine", engine])
+    assert checked.exit_code == 5, checked.output
+    assert "could not judge" in checked.output and "no record was read from the sources" in checked.output
+    ran = CliRunner().invoke(cli.main, ["run", "root-activity", "--source", str(blank), "--engine", engine])
+    assert ran.exit_code == 0 and "no record was read from the sources (1 file(s) found, none holding a record)" in ran.output
+
+
+def test_duckdb_counts_the_records_of_a_query_it_proves_empty() -> None:
+    # With no allowed_networks the query's filter is false: DuckDB skips the scan, the records were there.
+    pytest.importorskip("duckdb")
+    ran = json.loads(invoke("run", "signins-outside-allowed-networks", "--sample", "--engine", "duckdb", "--format", "json").output)
+    assert ran[0]["rows"] == [] and ran[0]["coverage"]["records_read"] == 19_710 and ran[0]["coverage"]["complete"]
+
+
 def test_engine_duckdb_refuses_before_reading_and_outside_local_runs() -> None:
     pytest.importorskip("duckdb")
     refused = CliRunner().invoke(cli.main, ["run", "--sample", "--engine", "duckdb", "--query", "fields jsonParse(x) as j"])

@@ -88,7 +88,8 @@ def run_duckdb(
     target = Target(source=label or source_label(sources))
     coverage = Coverage(searched=[Searched(s, "file" if os.path.isfile(s) else "folder") for s in dict.fromkeys(sources)])
     warnings = collected.warnings()
-    compiled = compile_for_files(query, collected.files or ["-"], time_range, file_groups(collected.files))
+    groups = file_groups(collected.files)
+    compiled = compile_for_files(query, collected.files or ["-"], time_range, groups)
     if not collected.files:
         coverage.add_gap(Gap("input", source_label(sources), "no CloudTrail file found"))
         return Result(query=name, target=target, columns=[n for n, _ in compiled.columns], status=COMPLETE,
@@ -99,6 +100,8 @@ def run_duckdb(
         connection.execute("SET enable_profiling = 'no_output'")
         rows = connection.execute(compiled.sql(pretty=False)).fetchall()
         records = records_read(connection)
+        if records == 0:  # nothing there, or DuckDB proved no row can match and skipped the scan
+            records = _records_in(connection, collected.files, groups)
     except Exception as exc:  # duckdb.Error: unreadable or corrupt input, named by DuckDB
         if "duckdb" not in type(exc).__module__:
             raise
@@ -114,6 +117,10 @@ def run_duckdb(
                         f"(add `| limit N` to choose, up to {MAX_LIMIT})")
     coverage.files_read = len(collected.files)
     coverage.records_read = records
+    if records == 0:  # as the interpreter: "no rows" over files that hold no record is no verdict
+        coverage.add_gap(Gap("input", target.label(), "no record was read from the sources"))
+        if not warnings:
+            warnings.append(f"no record was read from the sources ({len(collected.files)} file(s) found, none holding a record)")
     statistics = Statistics(
         records_matched=float(len(rows)),
         records_scanned=float(records),
@@ -124,6 +131,14 @@ def run_duckdb(
         query=name, target=target, columns=[n for n, _ in compiled.columns], rows=render_rows(rows, compiled.columns),
         statistics=statistics, status=COMPLETE, truncated=truncated, warnings=warnings, text=query.text, coverage=coverage,
     )
+
+
+def _records_in(connection: Any, files: Sequence[str], groups: tuple[tuple[tuple[str, ...], bool, bool], ...]) -> int:
+    """The records of the files, counted by a query of their own (read as every query reads them)."""
+    from trailq.lang import parse
+
+    connection.execute(compile_for_files(parse("stats count(*)"), files, None, groups).sql(pretty=False)).fetchall()
+    return records_read(connection)
 
 
 def records_read(connection: Any) -> int:
