@@ -47,9 +47,9 @@ def client():
     return boto3.client("athena", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s")
 
 
-def execution(state: str, **status: object) -> dict:
+def execution(state: str, scanned: int = 2048, **status: object) -> dict:
     return {"QueryExecution": {"QueryExecutionId": "q-1", "Status": {"State": state, **status},
-                               "Statistics": {"DataScannedInBytes": 2048, "EngineExecutionTimeInMillis": 900}}}
+                               "Statistics": {"DataScannedInBytes": scanned, "EngineExecutionTimeInMillis": 900}}}
 
 
 def rows(*values: list[str]) -> dict:
@@ -114,6 +114,40 @@ def test_throttling_is_retried_with_backoff() -> None:
         outcome = athena.run(QUERY, PLAN, WINDOW, client=athena_client, region="us-east-1", runtime=runtime())
         stub.assert_no_pending_responses()
     assert outcome.results[0].ok and outcome.results[0].rows == []
+
+
+def _no_rows_from_no_data(probe_scanned: int, probe_state: str = "SUCCEEDED"):
+    """The query succeeds with no row and 0 bytes scanned; the probe then scans `probe_scanned` bytes."""
+    athena_client = client()
+    with Stubber(athena_client) as stub:
+        stub.add_response("start_query_execution", {"QueryExecutionId": "q-1"})
+        stub.add_response("get_query_execution", execution("SUCCEEDED", scanned=0))
+        stub.add_response("get_query_results", rows(["awsRegion", "n"]))
+        probe = PLAN.shape().any_record_sql(WINDOW)
+        stub.add_response("start_query_execution", {"QueryExecutionId": "q-2"}, {"QueryString": probe, "WorkGroup": "wg"})
+        stub.add_response("get_query_execution", execution(probe_state, scanned=probe_scanned))
+        outcome = athena.run(QUERY, PLAN, WINDOW, client=athena_client, region="us-east-1", runtime=runtime())
+        stub.assert_no_pending_responses()
+    assert probe.startswith("SELECT 1 FROM") and probe.endswith("LIMIT 1") and "ORDER BY" not in probe
+    assert "\"account\" IN ('111122223333')" in probe and "\"timestamp\" BETWEEN '2025/07/14'" in probe
+    return outcome.results[0]
+
+
+def test_no_rows_from_no_bytes_on_an_empty_table_is_an_input_gap() -> None:
+    # A table whose LOCATION points at nothing: every query answers 0 rows, 0 bytes. A check must not pass.
+    result = _no_rows_from_no_data(0)
+    assert result.ok and result.rows == [] and not result.coverage.complete
+    gap = result.coverage.gaps[0]
+    assert gap.kind == "input" and gap.where.startswith("athena:audit.trail") and "scanned no data" in gap.reason
+    assert "LOCATION" in result.warnings[0]
+    failed_probe = _no_rows_from_no_data(0, probe_state="FAILED")
+    assert "could not tell whether the table holds data" in failed_probe.coverage.gaps[0].reason
+
+
+def test_no_rows_from_no_bytes_with_data_in_the_partitions_is_complete() -> None:
+    # Athena proved the query empty without reading (a filter that is false); the probe read a record.
+    result = _no_rows_from_no_data(4096)
+    assert result.ok and result.rows == [] and result.coverage.complete and result.warnings == []
 
 
 def test_an_abort_stops_the_query_it_started_and_names_it() -> None:

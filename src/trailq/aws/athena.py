@@ -22,7 +22,21 @@ from trailq.aws.session import error_code, error_message
 from trailq.errors import EXIT_ACCESS, EXIT_INTERRUPTED, EXIT_OK, EXIT_QUERY_FAILED, EXIT_QUERY_INVALID, QueryFailedError
 from trailq.lang.analysis import DEFAULT_ROW_LIMIT as DEFAULT_ROWS
 from trailq.lang.ast import Query
-from trailq.result import CANCELLED, COMPLETE, ERROR, FAILED, TIMEOUT, Coverage, Notice, Result, Searched, Statistics, Target, exit_code_of
+from trailq.result import (
+    CANCELLED,
+    COMPLETE,
+    ERROR,
+    FAILED,
+    TIMEOUT,
+    Coverage,
+    Gap,
+    Notice,
+    Result,
+    Searched,
+    Statistics,
+    Target,
+    exit_code_of,
+)
 from trailq.sql.athena_table import AthenaTable
 from trailq.sql.compiler import CompiledQuery, compile_query
 from trailq.sql.render import render_rows
@@ -107,6 +121,16 @@ def run(
         try:
             query_id = str(caller.call("StartQueryExecution", plan.start_params(query.sql(pretty=False)))["QueryExecutionId"])
             result, engine_ms = _wait_and_read(caller, query_id, name, tree, query, target, plan, ramp, started)
+            if result.ok and not result.rows and not result.statistics.bytes_scanned:
+                # No row from no data: a table whose LOCATION is wrong answers every check with 0 rows.
+                # `SELECT 1 ... LIMIT 1` over the same partitions tells an empty table from a query Athena
+                # proved empty without reading (a `filter false`); an abort from here stops the probe.
+                probe = plan.shape().any_record_sql(query.time_range)
+                query_id = str(caller.call("StartQueryExecution", plan.start_params(probe))["QueryExecutionId"])
+                why_not = _no_data_reason(caller, query_id, ramp)
+                if why_not is not None:
+                    result.coverage.add_gap(Gap("input", _searched(plan, query), why_not))
+                    result.warnings.append(why_not)
         except CallFailed as failed:
             result = _call_failed(name, target, tree, query_id, failed)
         except Aborted:
@@ -132,19 +156,13 @@ def run(
 def _wait_and_read(caller: Caller, query_id: str, name: str, tree: Query, query: CompiledQuery, target: Target,
                    plan: AthenaPlan, ramp: PollRamp, started: float) -> tuple[Result, float]:
     """The query's Result and Athena's engine time in ms (EngineExecutionTimeInMillis)."""
-    delays = ramp.delays()
-    while True:
-        caller.runtime.pause(next(delays))
-        execution = caller.call("GetQueryExecution", {"QueryExecutionId": query_id})["QueryExecution"]
-        status = execution.get("Status") or {}
-        state = str(status.get("State", "UNKNOWN"))
-        if state in LIVE_STATES:
-            continue
-        statistics = _statistics(execution, caller.runtime.clock() - started)
-        engine_ms = float((execution.get("Statistics") or {}).get("EngineExecutionTimeInMillis", 0) or 0)
-        if state == "SUCCEEDED":
-            break
-        reason = str(status.get("StateChangeReason") or (status.get("AthenaError") or {}).get("ErrorMessage") or state)
+    execution = _finished(caller, query_id, ramp)
+    status = execution.get("Status") or {}
+    state = str(status.get("State", "UNKNOWN"))
+    statistics = _statistics(execution, caller.runtime.clock() - started)
+    engine_ms = float((execution.get("Statistics") or {}).get("EngineExecutionTimeInMillis", 0) or 0)
+    if state != "SUCCEEDED":
+        reason = _reason(status, state)
         code = _failure_exit_code(status, reason) if state == "FAILED" else EXIT_QUERY_FAILED
         return Result(name, target, statistics=statistics, status=FAILED if state == "FAILED" else CANCELLED,
                       error=f"athena query {query_id} {state.lower()}: {reason}", error_exit_code=code,
@@ -160,6 +178,34 @@ def _wait_and_read(caller: Caller, query_id: str, name: str, tree: Query, query:
     return Result(name, target, columns=[n for n, _ in query.columns], rows=render_rows(rows, query.columns),
                   statistics=statistics, status=COMPLETE, truncated=truncated, warnings=warnings, query_ids=[query_id],
                   text=tree.text, coverage=coverage), engine_ms
+
+
+def _finished(caller: Caller, query_id: str, ramp: PollRamp) -> dict[str, Any]:
+    """GetQueryExecution's QueryExecution once the query is neither QUEUED nor RUNNING."""
+    delays = ramp.delays()
+    while True:
+        caller.runtime.pause(next(delays))
+        execution: dict[str, Any] = caller.call("GetQueryExecution", {"QueryExecutionId": query_id})["QueryExecution"]
+        if str((execution.get("Status") or {}).get("State", "UNKNOWN")) not in LIVE_STATES:
+            return execution
+
+
+def _reason(status: dict[str, Any], state: str) -> str:
+    return str(status.get("StateChangeReason") or (status.get("AthenaError") or {}).get("ErrorMessage") or state)
+
+
+def _no_data_reason(caller: Caller, query_id: str, ramp: PollRamp) -> str | None:
+    """None when the probe query (AthenaTable.any_record_sql) read something; else why no verdict can
+    rest on a result with no rows."""
+    execution = _finished(caller, query_id, ramp)
+    status = execution.get("Status") or {}
+    state = str(status.get("State", "UNKNOWN"))
+    if state != "SUCCEEDED":
+        return f"could not tell whether the table holds data: athena query {query_id} {state.lower()}: {_reason(status, state)}"
+    if _statistics(execution, 0.0).bytes_scanned:
+        return None
+    return ("Athena scanned no data: no file of the table lies in these partitions (check the table's LOCATION, "
+            "--account, --region and the window)")
 
 
 def _searched(plan: AthenaPlan, query: CompiledQuery) -> str:

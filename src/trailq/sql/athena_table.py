@@ -141,6 +141,14 @@ class AthenaTable:
         predicates.append(time_between(self.timestamp_ms(), time_range))
         return predicates
 
+    def any_record_sql(self, time_range: TimeRange | None) -> str:
+        """SQL that reads at most one record of the scope and window (no ORDER BY, so Athena stops at
+        the first): it tells a table with no data there from a query Athena answered without reading."""
+        select = exp.select(number(1)).from_(self.source())
+        for predicate in [*self.scope(), *(self.window(time_range) if time_range is not None else [])]:
+            select = select.where(predicate)
+        return self.dialect.sql(select.limit(1), pretty=False)
+
     def scope(self) -> list[exp.Expr]:
         """Account and region partition predicates (the run's --account/--region)."""
         predicates: list[exp.Expr] = []
