@@ -70,6 +70,33 @@ def test_nothing_read_at_all_is_said_once_as_a_warning(tmp_path: Path) -> None:
     assert run([write(tmp_path / "ok.jsonl", jsonl(EVENTS[:2]))]).warnings == []
 
 
+def test_records_that_all_lie_outside_the_window_are_said_when_every_line_was_parsed(tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    from trailq.engine import run_local
+    from trailq.engine.events import ReadReport
+    from trailq.lang import parse
+    from trailq.timerange import TimeRange
+
+    path = write(tmp_path / "old.jsonl", jsonl(EVENTS[:5]))  # 2026-11-20T10:00:00Z .. 10:00:04Z
+    later = TimeRange(datetime(2026, 11, 21, tzinfo=timezone.utc), datetime(2026, 11, 22, tzinfo=timezone.utc))
+    around = TimeRange(datetime(2026, 11, 20, tzinfo=timezone.utc), datetime(2026, 11, 21, tzinfo=timezone.utc))
+
+    def warnings(query: str, window: TimeRange, **kw: bool) -> list[str]:
+        return run_local(parse(query), name="t", sources=[path], time_range=window, workers=1, **kw).warnings
+
+    said = ("no record lies in the time range 2026-11-21T00:00:00Z .. 2026-11-22T00:00:00Z: the 5 record(s) read "
+            "are all outside it (the sources do not cover the window)")
+    assert warnings(COUNT, later) == [said]  # no prefilter: every line parsed
+    assert warnings("filter eventName = 'E100'", later, parse_every_line=True) == [said]  # as checks run
+    assert warnings(COUNT, around) == [] and warnings("filter eventName = 'E100'", around, parse_every_line=True) == []
+    # With the prefilter, unparsed lines' times are unknown: nothing is claimed.
+    assert warnings("filter eventName = 'E100'", later) == []
+    merged, other = ReadReport(in_window=2), ReadReport(in_window=3)
+    merged.merge(other)
+    assert merged.in_window == 5
+
+
 def test_run_on_an_empty_folder_warns_even_quietly_and_exits_0(tmp_path: Path) -> None:
     (tmp_path / "none").mkdir()
     done = subprocess.run([sys.executable, "-m", "trailq", "run", "--query", "fields eventName", "--source",

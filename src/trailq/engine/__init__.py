@@ -125,6 +125,10 @@ def run_local(
         elapsed_seconds=time.monotonic() - started,
     )
     warnings = collected.warnings() + report.warnings(time_range is not None)
+    if time_range is not None and matcher is None and report.records and not report.in_window and not report.timed_out:
+        # Every line was parsed (no prefilter), so this is known: stale copies, or a window after the trail's end.
+        warnings.append(f"no record lies in the time range {time_range.start:%Y-%m-%dT%H:%M:%SZ} .. {time_range.end:%Y-%m-%dT%H:%M:%SZ}: "
+                        f"the {report.records:,} record(s) read are all outside it (the sources do not cover the window)")
     if report.records == 0 and not warnings and not report.timed_out:
         # "no rows" over nothing read is not an answer: an empty folder, a wrong path level, a sync
         # that did not run. Said on stderr even for `run`, where it is not an error, unless a warning

@@ -62,6 +62,7 @@ class ReadReport:
     digest_count: int = 0
     digest_examples: list[str] = field(default_factory=list)
     files_unread: int = 0  # files opened but not read at all (a format trailq does not read, a broken document)
+    in_window: int = 0  # records handed to the query: inside the time range, or every record without one
     timed_out: bool = False  # reading stopped at the run's --timeout
     gaps: Coverage = field(default_factory=Coverage)  # every skipped file and record, as Coverage gaps
 
@@ -112,6 +113,7 @@ class ReadReport:
         self.digest_count += other.digest_count
         self.digest_examples.extend(other.digest_examples[: max(0, 5 - len(self.digest_examples))])
         self.files_unread += other.files_unread
+        self.in_window += other.in_window
         self.timed_out = self.timed_out or other.timed_out
         self.gaps.add(other.gaps)
 

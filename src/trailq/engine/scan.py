@@ -177,11 +177,18 @@ def reduce_batches(plan: Plan, batches: Iterator[EventBatch], report: E.ReadRepo
     """The scan's result for a stream of event batches: the fast stats path when the query allows
     it (and the run does not ask for the reference paths)."""
     fast = None if options.reference else fast_stats(plan)
+    batches = _counted(batches, report)
     if fast is None:
         return reduce_rows(plan, (Row(event) for batch in batches for event in batch.events()), report)
     partial = Partial(report)
     partial.groups, partial.matched = aggregate_batches(fast, batches)
     return partial
+
+
+def _counted(batches: Iterator[EventBatch], report: E.ReadReport) -> Iterator[EventBatch]:
+    for batch in batches:
+        report.in_window += len(batch)
+        yield batch
 
 
 def _range_batches(unit: Unit, options: E.ReadOptions, report: E.ReadReport) -> Iterator[EventBatch]:
