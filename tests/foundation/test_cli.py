@@ -52,6 +52,8 @@ def test_show_renders_parameters_exactly():
         (["check", "--query", "fields @timestamp", "--sample"], 6, "an ad-hoc query carries no check"),
         (["check", "failed-login-bursts", "--sample", "-p", "window=0m"], 6, "must be positive"),
         (["list", "--catalog", "/nonexistent/queries.yaml"], 6, "catalog file not found"),
+        (["check", "--tag", "rot", "--sample"], 6, "no query is tagged 'rot'"),
+        (["run", "--tag", "root", "--tag", "cls", "--sample"], 6, "no query is tagged 'cls'"),
     ],
 )
 def test_user_errors_are_one_line_with_exit_codes(args, code, words):

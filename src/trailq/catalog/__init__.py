@@ -85,6 +85,10 @@ class Catalog:
     def select(self, names: list[str] | tuple[str, ...] = (), tags: list[str] | tuple[str, ...] = ()) -> list[NamedQuery]:
         """Queries by name (in the order given) and/or by tag (in catalog order)."""
         chosen = [self.get(n) for n in names]
+        known = {tag for query in self.queries.values() for tag in query.tags}
+        unknown = [tag for tag in tags if tag not in known]
+        if unknown:  # a typo in a CI job's --tag must not select nothing quietly
+            raise CatalogError(f"no query is tagged '{unknown[0]}'", hint=f"tags in the catalog: {', '.join(sorted(known)) or 'none'}")
         for query in self.queries.values():
             if set(tags) & set(query.tags) and query not in chosen:
                 chosen.append(query)
