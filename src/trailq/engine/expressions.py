@@ -70,10 +70,14 @@ def _walk_value(node: object, path: list[str]) -> Value:
     return node  # type: ignore[return-value]  # parsed JSON: a str, number, object or array is a Value
 
 
-def field_reader(name: str) -> Compiled:
-    """Read a field: fields set by commands first (a map set by jsonParse or logfmt may be walked), then the event."""
+def field_reader(name: str, segments: tuple[str, ...] = ()) -> Compiled:
+    """Read a field: fields set by commands first (a map set by jsonParse or logfmt may be walked), then the event.
+
+    `segments` is the dotted path as written: a backquoted segment (``json_message.`user.id` ``) is one
+    key of the map, dots included (operations-functions, "Structure types"); without segments the name
+    is split at every dot."""
     getter = field_getter(name)
-    parts = name.split(".")
+    parts = list(segments) if len(segments) > 1 else name.split(".")
     prefixes = [(".".join(parts[:i]), parts[i:]) for i in range(len(parts) - 1, 0, -1)]
 
     def read(row: Row) -> Value:
@@ -122,7 +126,7 @@ class Compiler:
     # --- leaves -------------------------------------------------------------------------------
 
     def _Field(self, node: A.Field) -> Compiled:
-        return field_reader(node.name)
+        return field_reader(node.name, node.segments)
 
     def _String(self, node: A.String) -> Compiled:
         value = node.value

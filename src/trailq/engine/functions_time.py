@@ -8,7 +8,8 @@ import calendar
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from trailq.engine.functions_text import text_args
 from trailq.engine.registry import scalar
@@ -77,11 +78,42 @@ def ceil_period_ms(epoch_ms: int, period: Period) -> int:
     return floor + origin_size
 
 
+# An ISO 8601 date and time in text (a field such as CloudTrail's `eventTime`): date, time to the
+# minute, optional seconds and fraction, optional zone (none: UTC). The seconds may carry a leading
+# zero: the toMillis example of operations-functions converts `2022-01-14T13:18:031.000-08:00`.
+_ISO_TEXT = re.compile(
+    r"\s*(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2,3})(?:[.,](\d+))?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?\s*"
+)
+
+
+def iso_text_ms(text: str) -> int | None:
+    """Epoch ms of an ISO 8601 date and time written as text; None when the text is not one."""
+    match = _ISO_TEXT.fullmatch(text)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    try:
+        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0), tzinfo=timezone.utc)
+    except ValueError:
+        return None  # month 13, second 75, ...
+    millis = int((fraction or "0")[:3].ljust(3, "0"))
+    offset_minutes = 0
+    if zone and zone not in ("Z", "z"):
+        digits = zone[1:].replace(":", "")
+        offset_minutes = int(digits[:2]) * 60 + int(digits[2:4] or 0)
+        offset_minutes = offset_minutes if zone[0] == "+" else -offset_minutes
+    return int(moment.timestamp()) * 1000 + millis - offset_minutes * 60_000
+
+
 def as_timestamp_ms(value: Value) -> int | None:
+    """A time argument in epoch ms: a timestamp, a number of ms, or text holding either an ISO 8601
+    date and time (a field such as `eventTime`) or a number."""
     if isinstance(value, Timestamp):
         return value.epoch_ms
     number = to_number(value)
-    return int(number) if number is not None else None
+    if number is not None:
+        return int(number)
+    return iso_text_ms(value) if isinstance(value, str) else None
 
 
 # --- datetimes -------------------------------------------------------------------------------
@@ -143,31 +175,45 @@ def parse_date(text: str, fmt: Value, tz: Value = None) -> Value:
     pattern = to_text(fmt)
     if pattern is None:
         return None
+    zone = _zone(tz)
+    if zone is None:
+        return None
     try:
         moment = datetime.strptime(text, _java_to_strftime(pattern))
     except ValueError:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=_zone(tz))
+        moment = moment.replace(tzinfo=zone)
     return int(moment.timestamp() * 1000)
 
 
-def _zone(tz: Value) -> timezone:
+def _zone(tz: Value) -> tzinfo | None:
+    """The time zone argument of parseDate/formatDate: none or `UTC` is UTC, `+05:30`/`-0800` an
+    offset, else an IANA name (`America/New_York`, daylight saving included). A zone that is none of
+    these is None, and the function's answer null: reading it as UTC would shift every value."""
     text = to_text(tz) if tz is not None else None
-    if not text or text.upper() in ("UTC", "Z", "GMT"):
+    if not text or text.strip().upper() in ("UTC", "Z", "GMT"):
         return timezone.utc
-    match = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", text)
+    text = text.strip()
+    match = re.fullmatch(r"(?:UTC|GMT)?([+-])(\d{2}):?(\d{2})?", text, re.IGNORECASE)
     if match:
         sign = 1 if match.group(1) == "+" else -1
-        return timezone(sign * timedelta(hours=int(match.group(2)), minutes=int(match.group(3))))
-    return timezone.utc
+        return timezone(sign * timedelta(hours=int(match.group(2)), minutes=int(match.group(3) or 0)))
+    try:
+        return ZoneInfo(text)
+    except (ValueError, OSError, ZoneInfoNotFoundError):  # an unknown or malformed name
+        return None
 
 
 @scalar("formatDate")
 def format_date(value: Value, fmt: Value, tz: Value = None) -> Value:
     epoch_ms = as_timestamp_ms(value)
     pattern = to_text(fmt)
-    if epoch_ms is None or pattern is None:
+    zone = _zone(tz)
+    if epoch_ms is None or pattern is None or zone is None:
         return None
-    moment = datetime.fromtimestamp(epoch_ms / 1000, tz=_zone(tz))
+    try:
+        moment = datetime.fromtimestamp(epoch_ms / 1000, tz=zone)
+    except (OverflowError, ValueError, OSError):
+        return None  # beyond years 1-9999: no date to write (docs/semantics.md, "Numbers")
     return moment.strftime(pattern)

@@ -122,8 +122,14 @@ def _filter_stage(compiler: Compiler, condition: A.Expr) -> Stage:
     return lambda rows: (row for row in rows if truth(test(row)))
 
 
+def _read_by_name(p: A.Projection) -> bool:
+    """A bare field without an alias needs no computing: the output reads it by its name. Not so a
+    backquoted segment with a dot (``j.`user.id` ``): its name alone would be split at that dot."""
+    return isinstance(p.expr, A.Field) and p.alias is None and not any("." in part for part in p.expr.segments)
+
+
 def _projection_stage(compiler: Compiler, query: A.Query, items: tuple[A.Projection, ...]) -> Stage:
-    computed = [(column_name(query, p), compiler.compile(p.expr)) for p in items if not (isinstance(p.expr, A.Field) and p.alias is None)]
+    computed = [(column_name(query, p), compiler.compile(p.expr)) for p in items if not _read_by_name(p)]
     if not computed:
         return lambda rows: rows
 

@@ -490,7 +490,11 @@ def _from_millis(c: ExpressionCompiler, node: A.Call) -> Typed:
 
 
 def _to_millis(c: ExpressionCompiler, node: A.Call) -> Typed:
-    return Typed(c.compile(node.args[0]).sql, NUMBER)
+    moment = c.compile(node.args[0])
+    if moment.kind not in (TIME, NUMBER, NULL):
+        # The interpreter reads an ISO 8601 text (`eventTime`) as a time; refused rather than answered differently.
+        raise c.refuse(node.args[0], "toMillis() needs a time such as @timestamp in SQL")
+    return Typed(moment.sql, NUMBER)
 
 
 _OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"

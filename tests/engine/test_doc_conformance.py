@@ -1,0 +1,118 @@
+"""Conformance with the Logs Insights documentation pages, one test per statement checked.
+
+Each test is named after the page and section whose statement it pins (operations-functions =
+"Boolean, comparison, numeric, datetime, and other functions"; the others are the command pages).
+The records are written here; the expected values are the ones the page states, or follow from it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine_support import jsonl, run, write
+
+EVENT_TIME = "2024-05-01T10:17:42.250Z"  # 1714558662250 ms
+
+
+def rows_of(tmp_path: Path, records: list[dict], query: str) -> list[dict[str, str]]:
+    source = write(tmp_path / "events.jsonl", jsonl(records))
+    return [{k: v for k, v in row.items() if k != "@ptr"} for row in run([source], query).rows]
+
+
+def one_row(tmp_path: Path, record: dict, query: str) -> dict[str, str]:
+    rows = rows_of(tmp_path, [{"eventTime": EVENT_TIME, **record}], query)
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+# --- operations-functions, "Structure types" ----------------------------------------------------
+
+
+def test_structure_types_backquoted_key_with_a_dot_is_one_map_key(tmp_path: Path) -> None:
+    # "If an attribute in a map contains special characters, use backticks": json_message.`user.id`
+    doc = '{"user.id": "123", "user": {"id": "nested"}, "status_code": 200}'
+    rows = rows_of(
+        tmp_path,
+        [{"eventTime": EVENT_TIME, "eventName": "A", "doc": doc}, {"eventTime": EVENT_TIME, "eventName": "B", "doc": "{}"}],
+        'fields jsonParse(doc) as j | filter j.`user.id` = "123" | display eventName, j.`user.id`, j.user.id',
+    )
+    assert rows == [{"eventName": "A", "j.user.id": "123"}]
+
+
+def test_structure_types_backquoted_key_in_stats_and_dedup(tmp_path: Path) -> None:
+    records = [
+        {"eventTime": EVENT_TIME, "doc": '{"user.id": "u1"}'},
+        {"eventTime": EVENT_TIME, "doc": '{"user.id": "u1"}'},
+        {"eventTime": EVENT_TIME, "doc": '{"user.id": "u2"}'},
+    ]
+    counted = rows_of(tmp_path, records, "fields jsonParse(doc) as j | stats count(*) as n by j.`user.id`")
+    assert counted == [{"j.user.id": "u1", "n": "2"}, {"j.user.id": "u2", "n": "1"}]
+    kept = rows_of(tmp_path, records, "fields doc, jsonParse(doc) as j | dedup j.`user.id`")
+    assert sorted(row["doc"] for row in kept) == ['{"user.id": "u1"}', '{"user.id": "u2"}']
+
+
+def test_structure_types_list_index_and_map_in_string_function(tmp_path: Path) -> None:
+    doc = '{"users": [{"action": "GetData"}, {"action": "PutData"}]}'
+    row = one_row(tmp_path, {"doc": doc}, 'fields jsonParse(doc) as j | filter j.users[1].action = "PutData" | display j.users[1].action, toupper(j)')
+    # "Maps and lists are treated as null for string, number, and datetime functions."
+    assert row == {"j.users[1].action": "PutData"}
+
+
+# --- operations-functions, "Datetime functions" -------------------------------------------------
+
+
+def test_datetime_tomillis_converts_an_iso_timestamp_with_its_offset(tmp_path: Path) -> None:
+    # The page converts the timestamp 2022-01-14T13:18:031.000-08:00 to 1642195111000.
+    row = one_row(
+        tmp_path,
+        {"written": "2022-01-14T13:18:31.000-08:00"},
+        'fields toMillis("2022-01-14T13:18:031.000-08:00") as page, toMillis(written) as field, toMillis(eventTime) as et,'
+        " toMillis(@timestamp) as ts | display page, field, et, ts",
+    )
+    assert row == {"page": "1642195111000", "field": "1642195111000", "et": "1714558662250", "ts": "1714558662250"}
+
+
+def test_datetime_tomillis_of_text_that_is_no_time_is_null(tmp_path: Path) -> None:
+    row = one_row(tmp_path, {"bad": "2022-13-01T00:00:00Z", "word": "yesterday"}, "fields toMillis(bad) as a, toMillis(word) as b, 1 as c | display a, b, c")
+    assert row == {"c": "1"}
+
+
+def test_datetime_datefloor_and_formatdate_take_a_time_written_as_text(tmp_path: Path) -> None:
+    row = one_row(
+        tmp_path,
+        {},
+        'fields datefloor(eventTime, 1h) as a, dateceil(eventTime, 1h) as b, formatDate(eventTime, "%Y-%m-%d %H:%M") as c | display a, b, c',
+    )
+    assert row == {"a": "2024-05-01 10:00:00.000", "b": "2024-05-01 11:00:00.000", "c": "2024-05-01 10:17"}
+
+
+def test_datetime_formatdate_timezone_argument(tmp_path: Path) -> None:
+    # formatDate(timestamp, format [, timezone]): "specifies the time zone for formatting".
+    row = one_row(
+        tmp_path,
+        {},
+        'fields formatDate(@timestamp, "%Y-%m-%d", "UTC") as utc, formatDate(@timestamp, "%H:%M", "Asia/Tokyo") as tokyo,'
+        ' formatDate(@timestamp, "%H:%M", "America/New_York") as ny, formatDate(@timestamp, "%H:%M", "+05:30") as offset,'
+        ' strftime(@timestamp, "%H:%M", "-0800") as alias, formatDate(@timestamp, "%H", "Mars/Olympus") as unknown'
+        " | display utc, tokyo, ny, offset, alias, unknown",
+    )
+    # Tokyo is UTC+9; New York is on daylight saving time (UTC-4) on 1 May; an unknown zone is null.
+    assert row == {"utc": "2024-05-01", "tokyo": "19:17", "ny": "06:17", "offset": "15:47", "alias": "02:17"}
+
+
+def test_datetime_parsedate_timezone_argument(tmp_path: Path) -> None:
+    # parseDate(field, Java pattern [, timezone]) → epoch ms; the page's example: parseDate(field, "yyyy-MM-dd", "UTC").
+    row = one_row(
+        tmp_path,
+        {"day": "2024-05-01", "winter": "2024-01-15 09:30"},
+        'fields parseDate(day, "yyyy-MM-dd", "UTC") as utc, parseDate(day, "yyyy-MM-dd") as plain,'
+        ' parseDate(day, "yyyy-MM-dd", "America/New_York") as ny_summer,'
+        ' parseDate(winter, "yyyy-MM-dd HH:mm", "America/New_York") as ny_winter,'
+        ' parseDate(day, "yyyy-MM-dd", "Not/AZone") as unknown | display utc, plain, ny_summer, ny_winter, unknown',
+    )
+    assert row == {
+        "utc": "1714521600000",  # 2024-05-01T00:00Z
+        "plain": "1714521600000",
+        "ny_summer": "1714536000000",  # 2024-05-01T04:00Z (EDT, UTC-4)
+        "ny_winter": "1705329000000",  # 2024-01-15T14:30Z (EST, UTC-5)
+    }
