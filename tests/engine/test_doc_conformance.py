@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from engine_support import jsonl, run, write
 
 EVENT_TIME = "2024-05-01T10:17:42.250Z"  # 1714558662250 ms
@@ -116,3 +117,48 @@ def test_datetime_parsedate_timezone_argument(tmp_path: Path) -> None:
         "ny_summer": "1714536000000",  # 2024-05-01T04:00Z (EDT, UTC-4)
         "ny_winter": "1705329000000",  # 2024-01-15T14:30Z (EST, UTC-5)
     }
+
+
+# --- operations-functions, "String functions": strcontains(str, searchValue, caseInsensitive) ------
+
+
+def test_string_functions_strcontains_third_argument_true_is_case_insensitive(tmp_path: Path) -> None:
+    # "If the third parameter is set to `true`, the match is case-insensitive."
+    row = one_row(
+        tmp_path,
+        {"t": "xyZxyfooxyxyZ"},
+        'fields strcontains(t, "FOO", true) as a, strcontains(t, "FOO", TRUE) as b, strcontains(t, "FOO", false) as c,'
+        ' strcontains(t, "FOO") as d, strcontains(t, "foo") as e | display a, b, c, d, e',
+    )
+    assert row == {"a": "1", "b": "1", "c": "0", "d": "0", "e": "1"}
+
+
+def test_boolean_literals_compare_with_json_booleans(tmp_path: Path) -> None:
+    # CloudTrail's readOnly is a JSON boolean; its field reads as the text true/false (semantics.md).
+    records = [
+        {"eventTime": EVENT_TIME, "eventName": "Describe", "readOnly": True},
+        {"eventTime": EVENT_TIME, "eventName": "Create", "readOnly": False},
+        {"eventTime": EVENT_TIME, "eventName": "Other"},
+    ]
+    assert rows_of(tmp_path, records, "filter readOnly = true | display eventName") == [{"eventName": "Describe"}]
+    assert rows_of(tmp_path, records, "filter readOnly = FALSE | display eventName") == [{"eventName": "Create"}]
+    assert [r["eventName"] for r in rows_of(tmp_path, records, "filter readOnly != true | display eventName")] == ["Create", "Other"]
+    assert rows_of(tmp_path, records, 'fields if(true, "y", "n") as a, true as b, false as c | limit 1 | display a, b, c') == [
+        {"a": "y", "b": "1", "c": "0"}
+    ]
+
+
+def test_boolean_literals_agree_on_duckdb(tmp_path: Path) -> None:
+    pytest.importorskip("duckdb")
+    from trailq.lang import parse
+    from trailq.sql.duckdb_run import run_duckdb
+
+    records = [
+        {"eventTime": EVENT_TIME, "eventName": "Describe", "readOnly": True},
+        {"eventTime": EVENT_TIME, "eventName": "Create", "readOnly": False},
+    ]
+    source = write(tmp_path / "events.jsonl", jsonl(records))
+    text = "filter readOnly = true or readOnly = 1 | display eventName"
+    result = run_duckdb(parse(text), name="t", sources=[source], time_range=None)
+    assert [row["eventName"] for row in result.rows] == ["Describe"]
+    assert rows_of(tmp_path, records, text) == [{"eventName": "Describe"}]

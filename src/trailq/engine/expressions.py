@@ -136,6 +136,10 @@ class Compiler:
         value = node.value
         return lambda row: value
 
+    def _Boolean(self, node: A.Boolean) -> Compiled:
+        value = node.value
+        return lambda row: value
+
     def _Regex(self, node: A.Regex) -> Compiled:
         value = node.pattern
         return lambda row: value

@@ -173,6 +173,15 @@ class ExpressionCompiler:
             return case([(value.sql, number(1))], number(0))
         return exp.TryCast(this=value.sql, to=DOUBLE)
 
+    def boolean_number(self, value: Typed) -> exp.Expr:
+        """A boolean as 1/0, and text `true`/`false` (any case) too; other text as a number."""
+        if value.kind != TEXT:
+            return self.as_number(value)
+        word = exp.Lower(this=exp.Trim(this=value.sql))
+        return case([(exp.EQ(this=word, expression=exp.Literal.string("true")), number(1)),
+                     (exp.EQ(this=word, expression=exp.Literal.string("false")), number(0))],
+                    exp.TryCast(this=value.sql, to=DOUBLE))
+
     def as_text(self, value: Typed) -> exp.Expr:
         self.refuse_list(value)
         if value.kind in (TEXT, NULL):
@@ -226,6 +235,9 @@ class ExpressionCompiler:
     def _Number(self, node: A.Number) -> Typed:
         return Typed(number(node.value), NUMBER)
 
+    def _Boolean(self, node: A.Boolean) -> Typed:
+        return Typed(exp.true() if node.value else exp.false(), BOOL)
+
     def _Placeholder(self, node: A.Placeholder) -> Typed:
         raise self.refuse(node, f"parameter {{{{{node.name}}}}} has no value")
 
@@ -266,7 +278,10 @@ class ExpressionCompiler:
         self.refuse_list(right)
         if NULL in (left.kind, right.kind):
             return exp.true() if op == "!=" else exp.false()
-        if left.kind in NUMERIC_KINDS or right.kind in NUMERIC_KINDS:
+        if {left.kind, right.kind} == {BOOL, TEXT}:
+            # The interpreter's rule: the text `true`/`false` (a JSON boolean) compares as a boolean.
+            a, b = self.boolean_number(left), self.boolean_number(right)
+        elif left.kind in NUMERIC_KINDS or right.kind in NUMERIC_KINDS:
             a, b = self.as_number(left), self.as_number(right)
         else:
             a, b = left.sql, right.sql
