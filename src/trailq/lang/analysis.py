@@ -408,6 +408,17 @@ class _Checker:
         topk = [p for p in command.aggregations if isinstance(p.expr, A.Call) and p.expr.name == "topk"]
         if topk and (command.by or len(command.aggregations) > 1):
             raise self.fail("topk() cannot be combined with by or other aggregations", topk[0].span)
+        for p in command.aggregations:
+            for node in A.walk(p.expr):
+                if isinstance(node, A.Call) and node.name == "topk" and node.args:
+                    self.check_topk_k(node.args[0])
+
+    def check_topk_k(self, k: A.Expr) -> None:
+        """CWL_QuerySyntax-Stats: "Valid values for k range from 1 to 10000"."""
+        if isinstance(k, A.Placeholder):
+            return
+        if not isinstance(k, A.Number) or isinstance(k.value, float) and not k.value.is_integer() or not 1 <= k.value <= 10_000:
+            raise self.fail("topk() takes k as a whole number from 1 to 10000", k.span)
 
     def check_aggregation(self, p: A.Projection, aliases: set[str], available: set[str] | None) -> None:
         """One stats item: an aggregation (none nested in another), fields read only inside
