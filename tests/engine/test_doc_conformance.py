@@ -162,3 +162,36 @@ def test_boolean_literals_agree_on_duckdb(tmp_path: Path) -> None:
     result = run_duckdb(parse(text), name="t", sources=[source], time_range=None)
     assert [row["eventName"] for row in result.rows] == ["Describe"]
     assert rows_of(tmp_path, records, text) == [{"eventName": "Describe"}]
+
+
+# --- CWL_QuerySyntax-Stats: the units of bin() --------------------------------------------------
+
+# "millisecond ms msec, second s sec, minute m min, hour h hr, day d, week w, month mo mon,
+# quarter q qtr, year y yr"; "for all units and abbreviations that include more than one
+# character, adding s to pluralize is supported".
+BIN_UNITS = {
+    "ms": ["millisecond", "ms", "msec"],
+    "s": ["second", "s", "sec"],
+    "m": ["minute", "m", "min"],
+    "h": ["hour", "h", "hr"],
+    "d": ["day", "d"],
+    "w": ["week", "w"],
+    "mo": ["month", "mo", "mon"],
+    "q": ["quarter", "q", "qtr"],
+    "y": ["year", "y", "yr"],
+}
+
+
+def test_stats_bin_units_abbreviations_and_plurals(tmp_path: Path) -> None:
+    spellings = [(unit, word) for unit, words in BIN_UNITS.items() for word in words]
+    spellings += [(unit, word + "s") for unit, word in list(spellings) if len(word) > 1]
+    assert ("ms", "mss") in spellings and ("mo", "mos") in spellings and ("h", "hrs") in spellings
+    projections = ", ".join(f"bin(1{word}) as b{i}" for i, (_, word) in enumerate(spellings))
+    canonical = ", ".join(f"bin(1{unit}) as c{i}" for i, (unit, _) in enumerate(spellings))
+    row = one_row(tmp_path, {}, f"fields {projections}, {canonical}")
+    for i, (unit, word) in enumerate(spellings):
+        assert row[f"b{i}"] == row[f"c{i}"], (word, unit)
+    expected = {"ms": "2024-05-01 10:17:42.250", "s": "2024-05-01 10:17:42.000", "m": "2024-05-01 10:17:00.000",
+                "h": "2024-05-01 10:00:00.000", "d": "2024-05-01 00:00:00.000", "w": "2024-04-29 00:00:00.000",
+                "mo": "2024-05-01 00:00:00.000", "q": "2024-04-01 00:00:00.000", "y": "2024-01-01 00:00:00.000"}
+    assert {unit: row[f"c{i}"] for i, (unit, _) in enumerate(spellings)} == expected
