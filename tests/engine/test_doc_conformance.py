@@ -195,3 +195,41 @@ def test_stats_bin_units_abbreviations_and_plurals(tmp_path: Path) -> None:
                 "h": "2024-05-01 10:00:00.000", "d": "2024-05-01 00:00:00.000", "w": "2024-04-29 00:00:00.000",
                 "mo": "2024-05-01 00:00:00.000", "q": "2024-04-01 00:00:00.000", "y": "2024-01-01 00:00:00.000"}
     assert {unit: row[f"c{i}"] for i, (unit, _) in enumerate(spellings)} == expected
+
+
+# --- CWL_QuerySyntax-Parse, "JSON field extraction" ---------------------------------------------
+
+
+JSON_RECORDS = [
+    {
+        "eventTime": "2024-05-01T10:00:02Z",
+        "eventName": "PutObject",
+        "m": 'request {"user": {"name": "alice", "roles": ["a", "b"]}} done',
+        "requestParameters": {"bucketName": "logs", "key": {"part": "x"}},
+    },
+    {"eventTime": "2024-05-01T10:00:01Z", "eventName": "GetObject", "m": "no payload", "requestParameters": {"bucketName": "data"}},
+]
+
+
+def test_parse_json_field_extracts_from_a_regex_capture(tmp_path: Path) -> None:
+    # The page's example: parse a JSON payload with a regex, then `json field=payload "user.name"`.
+    rows = rows_of(tmp_path, JSON_RECORDS, 'parse m /(?<payload>\\{.*\\})/ as payload | json field=payload "user.name" as username | display eventName, username')
+    assert rows == [{"eventName": "PutObject", "username": "alice"}, {"eventName": "GetObject"}]
+
+
+def test_parse_json_field_extracts_from_an_object_of_the_record_and_from_a_map(tmp_path: Path) -> None:
+    rows = rows_of(tmp_path, JSON_RECORDS, 'json field=requestParameters "bucketName" as bucket | stats count(*) as n by bucket')
+    assert rows == [{"bucket": "data", "n": "1"}, {"bucket": "logs", "n": "1"}]
+    rows = rows_of(
+        tmp_path,
+        JSON_RECORDS,
+        'json field=requestParameters "key" as key | fields jsonParse(\'{"a": {"b": 5}}\') as j | json field=j "a.b" as ab | display eventName, key, ab',
+    )
+    assert rows == [{"eventName": "PutObject", "key": '{"part":"x"}', "ab": "5"}, {"eventName": "GetObject", "ab": "5"}]
+
+
+def test_parse_json_field_alias_is_a_created_column(tmp_path: Path) -> None:
+    source = write(tmp_path / "events.jsonl", jsonl(JSON_RECORDS))
+    result = run([source], 'json field=requestParameters "bucketName" as bucket')
+    assert result.columns[:1] == ["bucket"]
+    assert [row.get("bucket") for row in result.rows] == ["logs", "data"]

@@ -20,7 +20,7 @@ from trailq.errors import UnsupportedLocally
 from trailq.lang import ast as A
 from trailq.numbers import bounded, power
 
-__all__ = ["Row", "RunContext", "Compiler", "truth"]
+__all__ = ["Row", "RunContext", "Compiler", "truth", "walk_json"]
 
 
 class Row:
@@ -68,6 +68,11 @@ def _walk_value(node: object, path: list[str]) -> Value:
     if node is False:
         return "false"
     return node  # type: ignore[return-value]  # parsed JSON: a str, number, object or array is a Value
+
+
+def walk_json(node: object, path: list[str]) -> Value:
+    """The value at a path of keys (or list positions) inside a parsed JSON value, or None."""
+    return _walk_value(node, path)
 
 
 def field_reader(name: str, segments: tuple[str, ...] = ()) -> Compiled:

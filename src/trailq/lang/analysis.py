@@ -242,6 +242,9 @@ def output_columns(query: A.Query) -> list[str] | None:
     created: list[str] = []
     display: list[str] | None = None
     for command in query.commands:
+        if isinstance(command, A.JsonExtract) and command.alias:
+            created.append(command.alias)  # like a parse capture
+            continue
         if isinstance(command, (A.Pattern, A.Lookup, A.CidrLookup, A.GenericCommand, A.Diff, A.Anomaly)):
             return None
         if isinstance(command, A.Display):
