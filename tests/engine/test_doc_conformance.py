@@ -233,3 +233,25 @@ def test_parse_json_field_alias_is_a_created_column(tmp_path: Path) -> None:
     result = run([source], 'json field=requestParameters "bucketName" as bucket')
     assert result.columns[:1] == ["bucket"]
     assert [row.get("bucket") for row in result.rows] == ["logs", "data"]
+
+
+def test_datetime_caps_apply_to_ms_s_m_h_and_not_to_longer_units(tmp_path: Path) -> None:
+    # operations-functions: "The cap for ms is 1000, the caps for s and m are 60, and the cap for h is 24",
+    # for any request; nothing is said of d, w, mo, q, y (docs/semantics.md: none is applied).
+    row = one_row(
+        tmp_path,
+        {},
+        "fields bin(2000ms) as ms, bin(300s) as s, datefloor(@timestamp, 90m) as m, dateceil(@timestamp, 30h) as h,"
+        " bin(45d) as d, bin(2w) as w, bin(5mo) as mo, bin(2q) as q, bin(3y) as y | display ms, s, m, h, d, w, mo, q, y",
+    )
+    assert row == {
+        "ms": "2024-05-01 10:17:42.000",  # 1000 ms
+        "s": "2024-05-01 10:17:00.000",  # 60 s
+        "m": "2024-05-01 10:00:00.000",  # 60 m
+        "h": "2024-05-02 00:00:00.000",  # 24 h, rounded up
+        "d": "2024-03-18 00:00:00.000",  # day 19800 since the epoch = 440 × 45
+        "w": "2024-04-29 00:00:00.000",  # two-week bins from Monday 1970-01-05
+        "mo": "2024-03-01 00:00:00.000",  # month 650 since January 1970 = 130 × 5
+        "q": "2024-01-01 00:00:00.000",
+        "y": "2024-01-01 00:00:00.000",  # 54 years = 18 × 3
+    }
