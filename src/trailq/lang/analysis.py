@@ -344,6 +344,9 @@ class _Checker:
             self.warn("source-not-first", "SOURCE after another command: AWS's pages put SOURCE first", command.keyword_span)
         if dedup_at is not None and not isinstance(command, (A.Limit, A.SavedQueryCall)):
             raise self.fail(f"only limit may follow dedup, found '{word}'", command.keyword_span)
+        if isinstance(command, A.Pattern) and any(isinstance(c, A.Sort) for c in self.query.commands[:i]):
+            # CWL_AnalyzeLogData_Patterns: "a query is not valid if it includes a pattern command after a sort command".
+            raise self.fail("pattern cannot follow sort (a sort may come after pattern)", command.keyword_span)
         if i < last_stats and isinstance(command, (A.Sort, A.Limit)):
             raise self.fail(f"with several stats commands, '{word}' must come after the last stats", command.keyword_span)
         if isinstance(command, A.GenericCommand) and command.name == "estimate" and i != len(self.query.commands) - 1:
