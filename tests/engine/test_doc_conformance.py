@@ -255,3 +255,32 @@ def test_datetime_caps_apply_to_ms_s_m_h_and_not_to_longer_units(tmp_path: Path)
         "q": "2024-01-01 00:00:00.000",
         "y": "2024-01-01 00:00:00.000",  # 54 years = 18 × 3
     }
+
+
+def test_datetime_parsedate_reads_java_datetimeformatter_patterns(tmp_path: Path) -> None:
+    # parseDate "parses a date string to epoch milliseconds using a Java DateTimeFormatter pattern".
+    q = "'"
+    row = one_row(
+        tmp_path,
+        {"apache": "01/May/2024:10:17:42 +0000", "us": "5/1/2024", "offset": "2024-05-01T10:17:42+02:00"},
+        f'fields parseDate(eventTime, "yyyy-MM-dd{q}T{q}HH:mm:ss.SSSX") as iso,'
+        ' parseDate(apache, "dd/MMM/yyyy:HH:mm:ss Z") as apache_log,'
+        ' parseDate(us, "M/d/yyyy") as short_fields,'
+        f' parseDate(offset, "yyyy-MM-dd{q}T{q}HH:mm:ssXXX") as with_offset,'
+        ' parseDate("Wed, 01 May 2024 10:17 PM", "EEE, dd MMM yyyy hh:mm a") as twelve_hour,'
+        ' parseDate("2024-05-01 Europe/Paris", "yyyy-MM-dd VV") as zone_id'
+        " | display iso, apache_log, short_fields, with_offset, twelve_hour, zone_id",
+    )
+    assert row == {
+        "iso": "1714558662250",
+        "apache_log": "1714558662000",
+        "short_fields": "1714521600000",
+        "with_offset": "1714551462000",  # 08:17:42Z
+        "twelve_hour": "1714601820000",  # 22:17Z
+        # zone ids (VV) are not read: null rather than a guess
+    }
+
+
+def test_string_functions_base64decode_of_text_that_is_not_base64_is_null(tmp_path: Path) -> None:
+    row = one_row(tmp_path, {}, 'fields base64decode("aGk=") as a, base64decode("aGk") as b, base64decode("!!") as c, base64encode("hi") as d | display a, b, c, d')
+    assert row == {"a": "hi", "b": "hi", "d": "aGk="}

@@ -203,8 +203,11 @@ def endswith(text: str, suffix: Value) -> Value:
 @scalar("base64decode")
 @text_args
 def base64decode(text: str) -> Value:
+    # Missing padding is forgiven; a character outside the base64 alphabet makes the text no base64
+    # (null), rather than being dropped silently as validate=False would.
+    body = "".join(text.split())
     try:
-        return base64.b64decode(text + "=" * (-len(text) % 4), validate=False).decode("utf-8")
+        return base64.b64decode(body + "=" * (-len(body) % 4), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
 

@@ -147,26 +147,55 @@ def to_millis(value: Value) -> Value:
     return as_timestamp_ms(value)
 
 
-# Java DateTimeFormatter letters → strftime, for parseDate (the common subset).
-_JAVA_TOKENS = [
-    ("yyyy", "%Y"), ("uuuu", "%Y"), ("yy", "%y"), ("MMMM", "%B"), ("MMM", "%b"), ("MM", "%m"),
-    ("dd", "%d"), ("HH", "%H"), ("hh", "%I"), ("mm", "%M"), ("ss", "%S"), ("SSS", "%f"),
-    ("a", "%p"), ("EEE", "%a"), ("XXX", "%z"), ("Z", "%z"), ("'T'", "T"), ("'Z'", "Z"),
-]
+# Java DateTimeFormatter pattern letters (by letter and count) → strftime, for parseDate. strptime reads
+# one or two digits for %m %d %H %I %M %S, so `M`/`MM`, `d`/`dd`, ... map alike; `X`, `x`, `Z`
+# (offsets, `Z` for UTC) are %z; a fraction of any width is %f. Text in single quotes is literal,
+# `''` is a quote. A letter not listed (zone names `z`, `VV`, week fields) makes the pattern
+# unusable: parseDate is then null, never a guess.
+_JAVA_LETTERS: dict[str, Callable[[int], str | None]] = {
+    "y": lambda n: "%y" if n == 2 else "%Y",
+    "u": lambda n: "%y" if n == 2 else "%Y",
+    "M": lambda n: "%B" if n >= 4 else "%b" if n == 3 else "%m",
+    "L": lambda n: "%B" if n >= 4 else "%b" if n == 3 else "%m",
+    "d": lambda n: "%d" if n <= 2 else None,
+    "H": lambda n: "%H" if n <= 2 else None,
+    "h": lambda n: "%I" if n <= 2 else None,
+    "m": lambda n: "%M" if n <= 2 else None,
+    "s": lambda n: "%S" if n <= 2 else None,
+    "S": lambda n: "%f" if n <= 6 else None,
+    "a": lambda n: "%p",
+    "E": lambda n: "%A" if n >= 4 else "%a",
+    "D": lambda n: "%j",
+    "X": lambda n: "%z",
+    "x": lambda n: "%z",
+    "Z": lambda n: "%z",
+}
 
 
-def _java_to_strftime(pattern: str) -> str:
-    out, i = "", 0
+def _java_to_strftime(pattern: str) -> str | None:
+    out: list[str] = []
+    i = 0
     while i < len(pattern):
-        for token, replacement in _JAVA_TOKENS:
-            if pattern.startswith(token, i):
-                out += replacement
-                i += len(token)
-                break
-        else:
-            out += "%%" if pattern[i] == "%" else pattern[i]
-            i += 1
-    return out
+        ch = pattern[i]
+        if ch == "'":
+            close = pattern.find("'", i + 1)
+            if close < 0:
+                return None
+            literal = pattern[i + 1 : close] if close > i + 1 else "'"  # '' is one quote
+            out.append(literal.replace("%", "%%"))
+            i = close + 1
+            continue
+        if ch.isalpha():
+            run = len(pattern) - i - len(pattern[i:].lstrip(ch))
+            directive = _JAVA_LETTERS[ch](run) if ch in _JAVA_LETTERS else None
+            if directive is None:
+                return None
+            out.append(directive)
+            i += run
+            continue
+        out.append("%%" if ch == "%" else ch)
+        i += 1
+    return "".join(out)
 
 
 @scalar("parseDate")
@@ -178,8 +207,11 @@ def parse_date(text: str, fmt: Value, tz: Value = None) -> Value:
     zone = _zone(tz)
     if zone is None:
         return None
+    strftime_pattern = _java_to_strftime(pattern)
+    if strftime_pattern is None:
+        return None
     try:
-        moment = datetime.strptime(text, _java_to_strftime(pattern))
+        moment = datetime.strptime(text, strftime_pattern)
     except ValueError:
         return None
     if moment.tzinfo is None:
