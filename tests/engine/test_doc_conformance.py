@@ -284,3 +284,24 @@ def test_datetime_parsedate_reads_java_datetimeformatter_patterns(tmp_path: Path
 def test_string_functions_base64decode_of_text_that_is_not_base64_is_null(tmp_path: Path) -> None:
     row = one_row(tmp_path, {}, 'fields base64decode("aGk=") as a, base64decode("aGk") as b, base64decode("!!") as c, base64encode("hi") as d | display a, b, c, d')
     assert row == {"a": "hi", "b": "hi", "d": "aGk="}
+
+
+# --- operations-functions, "IP address string functions" ----------------------------------------
+
+
+def test_ip_address_private_public_and_reserved_split_every_address(tmp_path: Path) -> None:
+    # isPrivateIP: "in a private range (RFC 1918)"; isPublicIP: "publicly routable"; isReservedIP:
+    # "in a reserved range". Every valid address is exactly one of the three (docs/semantics.md).
+    expected = {
+        "10.1.2.3": "private", "172.31.255.255": "private", "192.168.0.1": "private",
+        "8.8.8.8": "public", "2606:4700::1111": "public",
+        "127.0.0.1": "reserved", "169.254.169.254": "reserved", "100.64.0.1": "reserved", "192.0.2.10": "reserved",
+        "224.0.0.1": "reserved", "240.0.0.1": "reserved", "0.0.0.0": "reserved",
+        "::1": "reserved", "fe80::1": "reserved", "2001:db8::1": "reserved", "fc00::1": "reserved",
+    }
+    records = [{"eventTime": EVENT_TIME, "n": i, "ip": ip} for i, ip in enumerate(expected)] + [
+        {"eventTime": EVENT_TIME, "n": len(expected), "ip": "10.0.0.256"}
+    ]
+    rows = rows_of(tmp_path, records, "fields n, ip, isPrivateIP(ip) as private, isPublicIP(ip) as public, isReservedIP(ip) as reserved | sort n")
+    got = {row["ip"]: [name for name in ("private", "public", "reserved") if row[name] == "1"] for row in rows}
+    assert got == {**{ip: [kind] for ip, kind in expected.items()}, "10.0.0.256": []}
