@@ -54,7 +54,8 @@ def test_structure_types_backquoted_key_in_stats_and_dedup(tmp_path: Path) -> No
 
 def test_structure_types_list_index_and_map_in_string_function(tmp_path: Path) -> None:
     doc = '{"users": [{"action": "GetData"}, {"action": "PutData"}]}'
-    row = one_row(tmp_path, {"doc": doc}, 'fields jsonParse(doc) as j | filter j.users[1].action = "PutData" | display j.users[1].action, toupper(j)')
+    query = 'fields jsonParse(doc) as j | filter j.users[1].action = "PutData" | display j.users[1].action, toupper(j)'
+    row = one_row(tmp_path, {"doc": doc}, query)
     # "Maps and lists are treated as null for string, number, and datetime functions."
     assert row == {"j.users[1].action": "PutData"}
 
@@ -74,7 +75,8 @@ def test_datetime_tomillis_converts_an_iso_timestamp_with_its_offset(tmp_path: P
 
 
 def test_datetime_tomillis_of_text_that_is_no_time_is_null(tmp_path: Path) -> None:
-    row = one_row(tmp_path, {"bad": "2022-13-01T00:00:00Z", "word": "yesterday"}, "fields toMillis(bad) as a, toMillis(word) as b, 1 as c | display a, b, c")
+    query = "fields toMillis(bad) as a, toMillis(word) as b, 1 as c | display a, b, c"
+    row = one_row(tmp_path, {"bad": "2022-13-01T00:00:00Z", "word": "yesterday"}, query)
     assert row == {"c": "1"}
 
 
@@ -82,7 +84,8 @@ def test_datetime_datefloor_and_formatdate_take_a_time_written_as_text(tmp_path:
     row = one_row(
         tmp_path,
         {},
-        'fields datefloor(eventTime, 1h) as a, dateceil(eventTime, 1h) as b, formatDate(eventTime, "%Y-%m-%d %H:%M") as c | display a, b, c',
+        'fields datefloor(eventTime, 1h) as a, dateceil(eventTime, 1h) as b, formatDate(eventTime, "%Y-%m-%d %H:%M") as c'
+        " | display a, b, c",
     )
     assert row == {"a": "2024-05-01 10:00:00.000", "b": "2024-05-01 11:00:00.000", "c": "2024-05-01 10:17"}
 
@@ -213,7 +216,8 @@ JSON_RECORDS = [
 
 def test_parse_json_field_extracts_from_a_regex_capture(tmp_path: Path) -> None:
     # The page's example: parse a JSON payload with a regex, then `json field=payload "user.name"`.
-    rows = rows_of(tmp_path, JSON_RECORDS, 'parse m /(?<payload>\\{.*\\})/ as payload | json field=payload "user.name" as username | display eventName, username')
+    query = 'parse m /(?<payload>\\{.*\\})/ as payload | json field=payload "user.name" as username | display eventName, username'
+    rows = rows_of(tmp_path, JSON_RECORDS, query)
     assert rows == [{"eventName": "PutObject", "username": "alice"}, {"eventName": "GetObject"}]
 
 
@@ -223,7 +227,8 @@ def test_parse_json_field_extracts_from_an_object_of_the_record_and_from_a_map(t
     rows = rows_of(
         tmp_path,
         JSON_RECORDS,
-        'json field=requestParameters "key" as key | fields jsonParse(\'{"a": {"b": 5}}\') as j | json field=j "a.b" as ab | display eventName, key, ab',
+        'json field=requestParameters "key" as key | fields jsonParse(\'{"a": {"b": 5}}\') as j'
+        ' | json field=j "a.b" as ab | display eventName, key, ab',
     )
     assert rows == [{"eventName": "PutObject", "key": '{"part":"x"}', "ab": "5"}, {"eventName": "GetObject", "ab": "5"}]
 
@@ -282,7 +287,8 @@ def test_datetime_parsedate_reads_java_datetimeformatter_patterns(tmp_path: Path
 
 
 def test_string_functions_base64decode_of_text_that_is_not_base64_is_null(tmp_path: Path) -> None:
-    row = one_row(tmp_path, {}, 'fields base64decode("aGk=") as a, base64decode("aGk") as b, base64decode("!!") as c, base64encode("hi") as d | display a, b, c, d')
+    query = 'fields base64decode("aGk=") as a, base64decode("aGk") as b, base64decode("!!") as c, base64encode("hi") as d'
+    row = one_row(tmp_path, {}, query + " | display a, b, c, d")
     assert row == {"a": "hi", "b": "hi", "d": "aGk="}
 
 
@@ -302,6 +308,7 @@ def test_ip_address_private_public_and_reserved_split_every_address(tmp_path: Pa
     records = [{"eventTime": EVENT_TIME, "n": i, "ip": ip} for i, ip in enumerate(expected)] + [
         {"eventTime": EVENT_TIME, "n": len(expected), "ip": "10.0.0.256"}
     ]
-    rows = rows_of(tmp_path, records, "fields n, ip, isPrivateIP(ip) as private, isPublicIP(ip) as public, isReservedIP(ip) as reserved | sort n")
+    query = "fields n, ip, isPrivateIP(ip) as private, isPublicIP(ip) as public, isReservedIP(ip) as reserved | sort n"
+    rows = rows_of(tmp_path, records, query)
     got = {row["ip"]: [name for name in ("private", "public", "reserved") if row[name] == "1"] for row in rows}
     assert got == {**{ip: [kind] for ip, kind in expected.items()}, "10.0.0.256": []}

@@ -19,8 +19,8 @@ from typing import Any
 from trailq.engine.aggregates import AggregateState, make_state
 from trailq.engine.event_model import walk_record
 from trailq.engine.expressions import Compiled, Compiler, Row, RunContext, truth, walk_json
-from trailq.engine.functions_data import json_parse
 from trailq.engine.functions import EngineKind, engine_name, find
+from trailq.engine.functions_data import json_parse
 from trailq.engine.globs import GlobPattern, compile_glob
 from trailq.engine.regexes import UserRegex
 from trailq.engine.values import Timestamp, Value, render_value, sort_key, to_text
