@@ -312,3 +312,18 @@ def test_ip_address_private_public_and_reserved_split_every_address(tmp_path: Pa
     rows = rows_of(tmp_path, records, query)
     got = {row["ip"]: [name for name in ("private", "public", "reserved") if row[name] == "1"] for row in rows}
     assert got == {**{ip: [kind] for ip, kind in expected.items()}, "10.0.0.256": []}
+
+
+# --- operations-functions, "Numeric operators" ---------------------------------------------------
+
+
+def test_numeric_operators_round_ceil_floor(tmp_path: Path) -> None:
+    # round(a) "rounds to the nearest integer", round(a, d) "to d decimal places" (docs/semantics.md: half away from zero).
+    row = one_row(
+        tmp_path,
+        {"n": "3.7", "neg": "-3.7", "whole": 4},
+        "fields round(2.5) as a, round(-2.5) as b, round(3.14159, 2) as c, round(1234.5, -2) as d, round(n) as e,"
+        " ceil(n) as f, floor(neg) as g, ceil(whole) as h, floor(whole) as i, 2 ^ 3 as j, 10 % 3 as k"
+        " | display a, b, c, d, e, f, g, h, i, j, k",
+    )
+    assert row == {"a": "3", "b": "-3", "c": "3.14", "d": "1200", "e": "4", "f": "4", "g": "-4", "h": "4", "i": "4", "j": "8", "k": "1"}
