@@ -134,6 +134,14 @@ def test_string_functions_strcontains_third_argument_true_is_case_insensitive(tm
         ' strcontains(t, "FOO") as d, strcontains(t, "foo") as e | display a, b, c, d, e',
     )
     assert row == {"a": "1", "b": "1", "c": "0", "d": "0", "e": "1"}
+    # The flag may also come from data: a JSON boolean (its text `true`/`false`) or a number.
+    row = one_row(
+        tmp_path,
+        {"t": "xyZxyfooxyxyZ", "yes": True, "no": False},
+        'fields strcontains(t, "FOO", yes) as a, strcontains(t, "FOO", no) as b, strcontains(t, "FOO", 1) as c,'
+        ' strcontains(t, "FOO", "false") as d | display a, b, c, d',
+    )
+    assert row == {"a": "1", "b": "0", "c": "1", "d": "0"}
 
 
 def test_boolean_literals_compare_with_json_booleans(tmp_path: Path) -> None:

@@ -162,13 +162,20 @@ def replace(text: str, search: Value, repl: Value) -> Value:
     return text.replace(needle, replacement) if needle else text
 
 
+def _flag(value: Value) -> bool:
+    """A boolean argument ("set to `true`"): true, a non-zero number, or the text `true` (any case)."""
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return truth(value)
+
+
 @scalar("strcontains")
 @text_args
 def strcontains(text: str, sub: Value, case_insensitive: Value = None) -> Value:
     needle = to_text(sub)
     if needle is None:
         return None
-    if case_insensitive is not None and to_number(case_insensitive):
+    if _flag(case_insensitive):
         return 1 if needle.lower() in text.lower() else 0
     return 1 if needle in text else 0
 
