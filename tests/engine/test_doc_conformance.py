@@ -335,3 +335,19 @@ def test_numeric_operators_round_ceil_floor(tmp_path: Path) -> None:
         " | display a, b, c, d, e, f, g, h, i, j, k",
     )
     assert row == {"a": "3", "b": "-3", "c": "3.14", "d": "1200", "e": "4", "f": "4", "g": "-4", "h": "4", "i": "4", "j": "8", "k": "1"}
+
+
+def test_boolean_operators_on_a_json_boolean_field(tmp_path: Path) -> None:
+    # "Use the Boolean operators and, or, and not" on values that are TRUE or FALSE: a JSON boolean.
+    records = [
+        {"eventTime": EVENT_TIME, "eventName": "Describe", "readOnly": True},
+        {"eventTime": EVENT_TIME, "eventName": "Create", "readOnly": False},
+        {"eventTime": EVENT_TIME, "eventName": "Other"},
+    ]
+    assert rows_of(tmp_path, records, "filter readOnly | display eventName") == [{"eventName": "Describe"}]
+    assert [r["eventName"] for r in rows_of(tmp_path, records, "filter not readOnly | display eventName")] == ["Create", "Other"]
+    query = 'fields if(readOnly, "read", "write") as kind | filter ispresent(readOnly) | display eventName, kind'
+    assert rows_of(tmp_path, records, query) == [
+        {"eventName": "Describe", "kind": "read"},
+        {"eventName": "Create", "kind": "write"},
+    ]

@@ -162,20 +162,13 @@ def replace(text: str, search: Value, repl: Value) -> Value:
     return text.replace(needle, replacement) if needle else text
 
 
-def _flag(value: Value) -> bool:
-    """A boolean argument ("set to `true`"): true, a non-zero number, or the text `true` (any case)."""
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    return truth(value)
-
-
 @scalar("strcontains")
 @text_args
 def strcontains(text: str, sub: Value, case_insensitive: Value = None) -> Value:
     needle = to_text(sub)
     if needle is None:
         return None
-    if _flag(case_insensitive):
+    if truth(case_insensitive):  # "set to `true`": true, a non-zero number, the text true
         return 1 if needle.lower() in text.lower() else 0
     return 1 if needle in text else 0
 
@@ -372,7 +365,8 @@ def truth(value: Value) -> bool:
     number = to_number(value)
     if number is not None:
         return number != 0
-    return value != ""
+    # A JSON false reads as the text `false` (docs/semantics.md), so `filter not readOnly` works.
+    return value != "" and not (isinstance(value, str) and len(value) < 8 and value.strip().lower() == "false")
 
 
 @scalar("case")

@@ -193,7 +193,8 @@ class ExpressionCompiler:
         return exp.Cast(this=value.sql, to=VARCHAR)
 
     def truth(self, value: Typed) -> exp.Expr:
-        """The interpreter's truth: null false, numbers non-zero, numeric text by value, other text non-empty."""
+        """The interpreter's truth: null false, numbers non-zero, numeric text by value, the text `false`
+        false, other text non-empty."""
         self.refuse_list(value)
         if value.kind == BOOL:
             # Comparisons, matches and not/and/or are never null already.
@@ -205,7 +206,8 @@ class ExpressionCompiler:
         if value.kind == NULL:
             return exp.false()
         as_double = exp.TryCast(this=value.sql, to=DOUBLE)
-        return case([(not_null(as_double), exp.NEQ(this=as_double, expression=number(0)))],
+        is_false = exp.EQ(this=exp.Lower(this=exp.Trim(this=value.sql)), expression=exp.Literal.string("false"))
+        return case([(not_null(as_double), exp.NEQ(this=as_double, expression=number(0))), (is_false, exp.false())],
                     coalesce(exp.NEQ(this=value.sql, expression=exp.Literal.string("")), exp.false()))
 
     def unify(self, values: list[Typed]) -> tuple[list[exp.Expr], str]:
