@@ -351,3 +351,20 @@ def test_boolean_operators_on_a_json_boolean_field(tmp_path: Path) -> None:
         {"eventName": "Describe", "kind": "read"},
         {"eventName": "Create", "kind": "write"},
     ]
+
+
+def test_string_and_number_details_the_pages_leave_open(tmp_path: Path) -> None:
+    # Decisions written in docs/semantics.md ("String and number functions ...").
+    row = one_row(
+        tmp_path,
+        {},
+        'fields substr("abcdef", -2, 3) as a, substr("abc", 5) as b, substr("abcdef", 1, -1) as c, substr("abcdef", 2.7) as d,'
+        ' replace("abc", "", "x") as e, urlencode("a b/c") as f, split("a,b", "") as g, toInt("3000000000") as h,'
+        ' toInt("-12.9") as i, toLong("3000000000") as j, hexToDec("0xFF") as k, hexToDec("zz") as l,'
+        ' isNumeric("1e5") as m, isNumeric(" 5 ") as n, isNumeric("0x1F") as o, messageSize("é") as p,'
+        " round(haversine(0, 0, 0, 1), 3) as q | display a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q",
+    )
+    assert row == {
+        "a": "abc", "b": "", "c": "", "d": "cdef", "e": "abc", "f": "a%20b%2Fc", "i": "-12", "j": "3000000000",
+        "k": "255", "m": "1", "n": "1", "o": "0", "p": "2", "q": "111.195",
+    }
