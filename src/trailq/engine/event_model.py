@@ -184,6 +184,11 @@ def _walk(node: object, parts: tuple[str, ...], index: int) -> object:
     return None
 
 
+def walk_record(record: object, parts: tuple[str, ...]) -> object:
+    """The record's value at a dotted path (objects and arrays included), or None."""
+    return _walk(record, parts, 0)
+
+
 def top_level_key(name: str) -> str | None:
     """The record key a field name reads when `field_getter(name)` is `leaf_value(record.get(key))`
     (not a system field, no dot); None otherwise. Lets hot loops read the dict directly."""

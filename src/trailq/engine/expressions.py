@@ -20,7 +20,7 @@ from trailq.errors import UnsupportedLocally
 from trailq.lang import ast as A
 from trailq.numbers import bounded, power
 
-__all__ = ["Row", "RunContext", "Compiler", "truth"]
+__all__ = ["Row", "RunContext", "Compiler", "truth", "walk_json"]
 
 
 class Row:
@@ -70,10 +70,19 @@ def _walk_value(node: object, path: list[str]) -> Value:
     return node  # type: ignore[return-value]  # parsed JSON: a str, number, object or array is a Value
 
 
-def field_reader(name: str) -> Compiled:
-    """Read a field: fields set by commands first (a map set by jsonParse or logfmt may be walked), then the event."""
+def walk_json(node: object, path: list[str]) -> Value:
+    """The value at a path of keys (or list positions) inside a parsed JSON value, or None."""
+    return _walk_value(node, path)
+
+
+def field_reader(name: str, segments: tuple[str, ...] = ()) -> Compiled:
+    """Read a field: fields set by commands first (a map set by jsonParse or logfmt may be walked), then the event.
+
+    `segments` is the dotted path as written: a backquoted segment (``json_message.`user.id` ``) is one
+    key of the map, dots included (operations-functions, "Structure types"); without segments the name
+    is split at every dot."""
     getter = field_getter(name)
-    parts = name.split(".")
+    parts = list(segments) if len(segments) > 1 else name.split(".")
     prefixes = [(".".join(parts[:i]), parts[i:]) for i in range(len(parts) - 1, 0, -1)]
 
     def read(row: Row) -> Value:
@@ -122,13 +131,17 @@ class Compiler:
     # --- leaves -------------------------------------------------------------------------------
 
     def _Field(self, node: A.Field) -> Compiled:
-        return field_reader(node.name)
+        return field_reader(node.name, node.segments)
 
     def _String(self, node: A.String) -> Compiled:
         value = node.value
         return lambda row: value
 
     def _Number(self, node: A.Number) -> Compiled:
+        value = node.value
+        return lambda row: value
+
+    def _Boolean(self, node: A.Boolean) -> Compiled:
         value = node.value
         return lambda row: value
 

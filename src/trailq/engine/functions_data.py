@@ -73,26 +73,37 @@ def ipv4_to_number(value: Value) -> Value:
     return None if address is None else int(address)
 
 
+# The three IP classes split every valid address (docs/semantics.md): private is RFC 1918, as the
+# page says; public is globally reachable unicast (IANA's special-purpose registry, as Python's
+# `is_global` reads it, multicast excluded); reserved is every other special-purpose range (loopback,
+# link-local, documentation, shared 100.64/10, benchmarking, multicast, 240/4, IPv6 ULA, ...).
+_RFC1918 = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+
+
+def _rfc1918(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return address.version == 4 and any(address in network for network in _RFC1918)
+
+
+def _public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return bool(address.is_global) and not address.is_multicast
+
+
 @scalar("isPrivateIP")
 def is_private(value: Value) -> Value:
-    address = ip(value, 4)
-    if address is None:
-        return False
-    return any(address in ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+    address = ip(value)
+    return address is not None and _rfc1918(address)
 
 
 @scalar("isReservedIP")
 def is_reserved(value: Value) -> Value:
     address = ip(value)
-    if address is None:
-        return False
-    return bool(address.is_reserved or address.is_loopback or address.is_link_local or address.is_multicast or address.is_unspecified)
+    return address is not None and not _rfc1918(address) and not _public(address)
 
 
 @scalar("isPublicIP")
 def is_public(value: Value) -> Value:
     address = ip(value)
-    return False if address is None else bool(address.is_global)
+    return address is not None and _public(address)
 
 
 # --- JSON ------------------------------------------------------------------------------------

@@ -168,7 +168,7 @@ def strcontains(text: str, sub: Value, case_insensitive: Value = None) -> Value:
     needle = to_text(sub)
     if needle is None:
         return None
-    if case_insensitive is not None and to_number(case_insensitive):
+    if truth(case_insensitive):  # "set to `true`": true, a non-zero number, the text true
         return 1 if needle.lower() in text.lower() else 0
     return 1 if needle in text else 0
 
@@ -203,8 +203,11 @@ def endswith(text: str, suffix: Value) -> Value:
 @scalar("base64decode")
 @text_args
 def base64decode(text: str) -> Value:
+    # Missing padding is forgiven; a character outside the base64 alphabet makes the text no base64
+    # (null), rather than being dropped silently as validate=False would.
+    body = "".join(text.split())
     try:
-        return base64.b64decode(text + "=" * (-len(text) % 4), validate=False).decode("utf-8")
+        return base64.b64decode(body + "=" * (-len(body) % 4), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
 
@@ -362,7 +365,8 @@ def truth(value: Value) -> bool:
     number = to_number(value)
     if number is not None:
         return number != 0
-    return value != ""
+    # A JSON false reads as the text `false` (docs/semantics.md), so `filter not readOnly` works.
+    return value != "" and not (isinstance(value, str) and len(value) < 8 and value.strip().lower() == "false")
 
 
 @scalar("case")

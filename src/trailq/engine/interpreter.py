@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from trailq.engine.aggregates import AggregateState, make_state
-from trailq.engine.expressions import Compiled, Compiler, Row, RunContext, truth
+from trailq.engine.event_model import walk_record
+from trailq.engine.expressions import Compiled, Compiler, Row, RunContext, truth, walk_json
 from trailq.engine.functions import EngineKind, engine_name, find
+from trailq.engine.functions_data import json_parse
 from trailq.engine.globs import GlobPattern, compile_glob
 from trailq.engine.regexes import UserRegex
 from trailq.engine.values import Timestamp, Value, render_value, sort_key, to_text
@@ -29,7 +31,7 @@ from trailq.lang.analysis import DEFAULT_ROW_LIMIT
 from trailq.lang.units import CALENDAR_UNITS
 
 UNSUPPORTED_COMMANDS = (A.Unmask, A.Pattern, A.Diff, A.Anomaly, A.Lookup, A.CidrLookup, A.GenericCommand, A.Source)
-SCAN_COMMANDS = (A.Filter, A.FilterIndex, A.Fields, A.Display, A.Parse, A.Unnest)
+SCAN_COMMANDS = (A.Filter, A.FilterIndex, A.Fields, A.Display, A.Parse, A.Unnest, A.JsonExtract)
 
 
 def _command_name(command: object) -> str:
@@ -46,7 +48,7 @@ def _is_unsupported(function_name: str) -> bool:
 def check_supported(query: A.Query) -> None:
     """Raise UnsupportedLocally (exit 7), with a caret at the keyword, for what needs the service."""
     for command in query.commands:
-        if isinstance(command, UNSUPPORTED_COMMANDS):
+        if isinstance(command, UNSUPPORTED_COMMANDS) and not isinstance(command, A.JsonExtract):
             span = command.keyword_span if command.keyword_span != A.NO_SPAN else command.span
             raise UnsupportedLocally(
                 f"`{_command_name(command)}` needs the CloudWatch service; the local engine cannot reproduce it",
@@ -122,8 +124,14 @@ def _filter_stage(compiler: Compiler, condition: A.Expr) -> Stage:
     return lambda rows: (row for row in rows if truth(test(row)))
 
 
+def _read_by_name(p: A.Projection) -> bool:
+    """A bare field without an alias needs no computing: the output reads it by its name. Not so a
+    backquoted segment with a dot (``j.`user.id` ``): its name alone would be split at that dot."""
+    return isinstance(p.expr, A.Field) and p.alias is None and not any("." in part for part in p.expr.segments)
+
+
 def _projection_stage(compiler: Compiler, query: A.Query, items: tuple[A.Projection, ...]) -> Stage:
-    computed = [(column_name(query, p), compiler.compile(p.expr)) for p in items if not (isinstance(p.expr, A.Field) and p.alias is None)]
+    computed = [(column_name(query, p), compiler.compile(p.expr)) for p in items if not _read_by_name(p)]
     if not computed:
         return lambda rows: rows
 
@@ -233,6 +241,34 @@ def _unnest_stage(compiler: Compiler, command: A.Unnest) -> Stage:
     return unnest
 
 
+def _json_extract_stage(compiler: Compiler, command: A.JsonExtract) -> Stage:
+    """`json field=f "a.b" as x` (CWL_QuerySyntax-Parse, "JSON field extraction"): x is the value at the
+    dotted path inside f, where f is a map (jsonParse, logfmt), JSON text (a parse capture), or an
+    object of the record (`requestParameters`, which as a field is no value: only leaves are). A path
+    that is not there leaves x empty, as a parse that does not match leaves its fields empty."""
+    source, path = command.source, command.path
+    if not isinstance(source, A.Field) or not isinstance(path, A.String) or command.alias is None:
+        raise compiler.unsupported(command, "json needs field=<field>, a quoted path and as <alias>")
+    read = compiler.compile(source)
+    record_path = tuple((source.name[1:] if source.name.startswith("@@") else source.name).split("."))
+    keys = [key for key in path.value.split(".") if key]
+    alias = command.alias
+
+    def container(row: Row) -> Value:
+        value = read(row)
+        if value is None and row.event is not None and source.name not in row.values:
+            found = walk_record(row.event.record, record_path)  # an object of the record itself
+            return found if isinstance(found, (dict, list)) else None
+        return value if isinstance(value, (dict, list)) else json_parse(value)
+
+    def extract(rows: Iterator[Row]) -> Iterator[Row]:
+        for row in rows:
+            row.values[alias] = walk_json(container(row), keys)
+            yield row
+
+    return extract
+
+
 def scan_stages(query: A.Query, commands: Iterable[A.Command], compiler: Compiler) -> list[Stage]:
     stages: list[Stage] = []
     for command in commands:
@@ -244,6 +280,8 @@ def scan_stages(query: A.Query, commands: Iterable[A.Command], compiler: Compile
             stages.append(_parse_stage(compiler, command))
         elif isinstance(command, A.Unnest):
             stages.append(_unnest_stage(compiler, command))
+        elif isinstance(command, A.JsonExtract):
+            stages.append(_json_extract_stage(compiler, command))
         else:
             raise compiler.unsupported(command, f"`{_command_name(command)}` is not supported by the local engine")
     return stages

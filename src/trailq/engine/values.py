@@ -244,6 +244,9 @@ def compare_values(left: Value, right: Value) -> int | None:
         return None
     if isinstance(left, (dict, list)) or isinstance(right, (dict, list)):
         return None
+    if isinstance(left, bool) or isinstance(right, bool):
+        # A JSON true/false reads as the text `true`/`false`, so `readOnly = true` compares it as a boolean.
+        left, right = _boolean_of_text(left), _boolean_of_text(right)
     if _is_numeric_kind(left) or _is_numeric_kind(right):
         a, b = to_number(left), to_number(right)
         if a is None or b is None:
@@ -257,6 +260,15 @@ def compare_values(left: Value, right: Value) -> int | None:
     if ta is None or tb is None:
         return None
     return (ta > tb) - (ta < tb)
+
+
+def _boolean_of_text(value: Value) -> Value:
+    """The text `true`/`false` (any case) as a boolean, for a comparison with a boolean; else the value."""
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in ("true", "false"):
+            return word == "true"
+    return value
 
 
 def values_equal(left: Value, right: Value) -> bool | None:

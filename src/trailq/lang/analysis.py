@@ -242,6 +242,9 @@ def output_columns(query: A.Query) -> list[str] | None:
     created: list[str] = []
     display: list[str] | None = None
     for command in query.commands:
+        if isinstance(command, A.JsonExtract) and command.alias:
+            created.append(command.alias)  # like a parse capture
+            continue
         if isinstance(command, (A.Pattern, A.Lookup, A.CidrLookup, A.GenericCommand, A.Diff, A.Anomaly)):
             return None
         if isinstance(command, A.Display):
@@ -341,6 +344,9 @@ class _Checker:
             self.warn("source-not-first", "SOURCE after another command: AWS's pages put SOURCE first", command.keyword_span)
         if dedup_at is not None and not isinstance(command, (A.Limit, A.SavedQueryCall)):
             raise self.fail(f"only limit may follow dedup, found '{word}'", command.keyword_span)
+        if isinstance(command, A.Pattern) and any(isinstance(c, A.Sort) for c in self.query.commands[:i]):
+            # CWL_AnalyzeLogData_Patterns: "a query is not valid if it includes a pattern command after a sort command".
+            raise self.fail("pattern cannot follow sort (a sort may come after pattern)", command.keyword_span)
         if i < last_stats and isinstance(command, (A.Sort, A.Limit)):
             raise self.fail(f"with several stats commands, '{word}' must come after the last stats", command.keyword_span)
         if isinstance(command, A.GenericCommand) and command.name == "estimate" and i != len(self.query.commands) - 1:
@@ -408,6 +414,17 @@ class _Checker:
         topk = [p for p in command.aggregations if isinstance(p.expr, A.Call) and p.expr.name == "topk"]
         if topk and (command.by or len(command.aggregations) > 1):
             raise self.fail("topk() cannot be combined with by or other aggregations", topk[0].span)
+        for p in command.aggregations:
+            for node in A.walk(p.expr):
+                if isinstance(node, A.Call) and node.name == "topk" and node.args:
+                    self.check_topk_k(node.args[0])
+
+    def check_topk_k(self, k: A.Expr) -> None:
+        """CWL_QuerySyntax-Stats: "Valid values for k range from 1 to 10000"."""
+        if isinstance(k, A.Placeholder):
+            return
+        if not isinstance(k, A.Number) or isinstance(k.value, float) and not k.value.is_integer() or not 1 <= k.value <= 10_000:
+            raise self.fail("topk() takes k as a whole number from 1 to 10000", k.span)
 
     def check_aggregation(self, p: A.Projection, aliases: set[str], available: set[str] | None) -> None:
         """One stats item: an aggregation (none nested in another), fields read only inside

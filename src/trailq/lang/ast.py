@@ -79,6 +79,16 @@ class Number:
 
 
 @dataclass(frozen=True)
+class Boolean:
+    """`true` or `false` (strcontains's third argument is "set to `true`", operations-functions).
+    `text` is the spelling as written (printing only)."""
+
+    value: bool
+    text: str = _meta("")
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class Regex:
     """A `/pattern/` literal. `pattern` is the text between the slashes exactly as written:
     an escaped slash stays `\\/` (harmless to every regex engine), flags stay inline (`(?i)`).
@@ -232,7 +242,7 @@ class Member:
 
 
 Expr = (
-    Field | String | Number | Regex | Duration | ListLiteral | MapLiteral | Star | Placeholder |
+    Field | String | Number | Boolean | Regex | Duration | ListLiteral | MapLiteral | Star | Placeholder |
     Call | Unary | Binary | Like | Match | In | Subquery | Index | Member
 )
 

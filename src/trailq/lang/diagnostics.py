@@ -27,6 +27,8 @@ RULES: dict[str, str] = {
     "sort-by": "inferred (CWL_QuerySyntax-Sort shows `sort field`, never `sort by field`)",
     "exponent-number": "inferred (no page shows a number in scientific notation)",
     "parse-without-as": "CWL_QuerySyntax-Parse writes `as`; the dashboard body example omits it",
+    "unquoted-url": "CWL_QuerySyntax-examples (the Apache sample compares `referrer= http://...`); "
+    "no page describes literals without quotes",
 }
 
 

@@ -138,10 +138,11 @@ _SPECS: tuple[FunctionSpec, ...] = (
     FunctionSpec("values", 1, 1, kind=AGGREGATE, returns="list", aliases=("collect_values",)),
     FunctionSpec("variance", 1, 1, kind=AGGREGATE, returns="number"),
     FunctionSpec("topk", 2, 2, kind=AGGREGATE, returns="list"),
-    FunctionSpec("rate", 1, 2, kind=AGGREGATE, returns="number", duration_args=(1,)),
+    # Time-series page signatures: rate(fieldName, interval), histogram(fieldName, buckets), both required.
+    FunctionSpec("rate", 2, 2, kind=AGGREGATE, returns="number", duration_args=(1,)),
     FunctionSpec("countOverTime", 1, 1, kind=AGGREGATE, returns="number"),
     FunctionSpec("sumOverTime", 1, 1, kind=AGGREGATE, returns="number"),
-    FunctionSpec("histogram", 1, 2, kind=AGGREGATE, returns="map"),
+    FunctionSpec("histogram", 2, 2, kind=AGGREGATE, returns="map"),
     # §4.13 stats-only, non-aggregating
     FunctionSpec("earliest", 1, 1, kind=STATS, returns="any"),
     FunctionSpec("latest", 1, 1, kind=STATS, returns="any"),

@@ -15,6 +15,9 @@ Lexical decisions (also in docs/semantics.md, "Language"):
   A regex with no closing slash on its line may close on a later line (AWS's parse examples do).
 - Numbers may be written in scientific notation (`1e6`, `2.5E-3`; the parser warns).
 - `==` is an operator token (the parser reads it as `=`, with a warning).
+- A word directly followed by `://` starts an unquoted URL, up to a space, `|`, `,`, a bracket or a
+  quote (the Apache sample query compares `referrer= http://34.250.27.141/`); the parser reads it as
+  a string, with a warning. A name followed by `:` is never valid, so no valid text changes meaning.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ _MASTER = re.compile(
   | (?P<comment>\#[^\n]*)
   | (?P<duration>\d+(?:\.\d+)?(?:{_UNITS})(?![A-Za-z0-9_@]))
   | (?P<number>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
+  | (?P<url>[A-Za-z][A-Za-z0-9+.\-]*://[^\s|,()\[\]{{}}"'`]*)
   | (?P<ident>@*{_FIRST}(?:\.{_SEG})*)
   | (?P<string>"(?:\\[^\n]|[^"\\\n])*"|'(?:\\[^\n]|[^'\\\n])*')
   | (?P<saved>\$(?:`[^`\n]*`|[A-Za-z_][A-Za-z0-9_]*))
@@ -130,6 +134,8 @@ class Lexer:
             return T.Token(T.IDENT, text, start, end, ".".join(segments), segments, quoted)
         if kind == "string":
             return T.Token(T.STRING, text, start, end, decode_string(text[1:-1]))
+        if kind == "url":
+            return T.Token(T.URL, text, start, end, text)
         if kind == "number":
             value: object = float(text) if "." in text else from_text(text)  # numbers.py: no unbounded ints
             return T.Token(T.NUMBER, text, start, end, value)

@@ -16,6 +16,7 @@ from trailq.lang import ast as A
 from trailq.lang import functions
 from trailq.lang import tokens as T
 from trailq.lang.cursor import TokenCursor
+from trailq.lang.lexer import encode_string
 from trailq.lang.regex import regex_error
 from trailq.source import Span
 
@@ -39,6 +40,8 @@ COMPARISONS = {"=", "!=", "<", "<=", ">", ">="}
 
 # Words that cannot be bare field names in an expression (quote them with backticks).
 RESERVED = {"and", "or", "not", "like", "in", "as", "by", "asc", "desc"}
+# Boolean literals, any case (a field named `true` is written with backticks).
+BOOLEANS = {"true", "false"}
 # The deepest expression tree accepted. Every consumer recurses over the tree (printer, layout, the
 # engine's compiler and its closures, the SQL compiler and sqlglot, which gave up near 170 levels), so
 # a deeper one is a QueryError here rather than a RecursionError (exit 70) there.
@@ -120,6 +123,12 @@ class ExpressionParser(TokenCursor):
         tok = self.advance()
         return A.String(str(tok.value), raw=tok.text, span=tok.span)
 
+    def url_literal(self) -> A.String:
+        """An unquoted URL (`referrer= http://34.250.27.141/`, AWS's Apache sample): the string it spells."""
+        tok = self.advance()
+        self.warn("unquoted-url", f"the unquoted URL {tok.text} is read as the string \"{tok.text}\"", tok.span)
+        return A.String(tok.text, raw=encode_string(tok.text), span=tok.span)
+
     def placeholder(self) -> A.Placeholder:
         tok = self.advance()
         return A.Placeholder(str(tok.value), span=tok.span)
@@ -151,6 +160,9 @@ class ExpressionParser(TokenCursor):
             return self.logical_not()
         if tok.word in RESERVED:
             raise self.error(f"expected an expression, found keyword '{tok.text}'", tok.span)
+        if tok.word in BOOLEANS and self.peek().kind not in (T.LPAREN, T.DOT, T.LBRACKET):
+            self.advance()
+            return A.Boolean(tok.word == "true", text=tok.text, span=tok.span)
         return self.parse_field_or_call()
 
     def negation(self) -> A.Expr:
@@ -307,6 +319,7 @@ NUD: dict[str, Callable[[ExpressionParser], A.Expr]] = {
     T.NUMBER: ExpressionParser.number_literal,
     T.DURATION: ExpressionParser.duration_literal,
     T.STRING: ExpressionParser.string_literal,
+    T.URL: ExpressionParser.url_literal,
     T.PLACEHOLDER: ExpressionParser.placeholder,
     T.REGEX: ExpressionParser.regex_literal,
     T.OP: ExpressionParser.prefix_operator,

@@ -189,6 +189,11 @@ def _(node: A.Number) -> str:
 
 
 @expr_text.register
+def _(node: A.Boolean) -> str:
+    return "true" if node.value else "false"
+
+
+@expr_text.register
 def _(node: A.Duration) -> str:
     return f"{number_literal(node.amount)}{node.unit}"
 

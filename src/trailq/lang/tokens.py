@@ -16,6 +16,7 @@ REGEX = "regex"  # /.../ (value = the text between the slashes, as written)
 NUMBER = "number"  # 12, 3.5 (value int or float)
 DURATION = "duration"  # 5m, 1h, 500ms (value (amount, unit))
 PLACEHOLDER = "placeholder"  # {{name}} (value = name)
+URL = "url"  # an unquoted URL such as http://34.250.27.141/ (value = the text); read as a string, with a warning
 SAVED_QUERY = "saved"  # $Name or $`Name with spaces` (value = the name, backticks removed)
 OP = "op"  # = != < <= > >= + - * / % ^ =~ !
 PIPE = "|"

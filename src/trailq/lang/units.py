@@ -4,15 +4,17 @@ lexer's duration rule), the local engine's `bin()` and date functions, and `--si
 
 from __future__ import annotations
 
-# Duration units (§4.5): spelling (lower case) → canonical unit.
+# Duration units (§4.5): spelling (lower case) → canonical unit. The bin() table adds "for all units
+# and abbreviations that include more than one character, adding s to pluralize is supported", so the
+# plurals of the two-letter abbreviations are here too (`mss`, `mos`).
 DURATION_UNITS: dict[str, str] = {
-    **dict.fromkeys(["ms", "msec", "msecs", "millisecond", "milliseconds"], "ms"),
+    **dict.fromkeys(["ms", "mss", "msec", "msecs", "millisecond", "milliseconds"], "ms"),
     **dict.fromkeys(["s", "sec", "secs", "second", "seconds"], "s"),
     **dict.fromkeys(["m", "min", "mins", "minute", "minutes"], "m"),
     **dict.fromkeys(["h", "hr", "hrs", "hour", "hours"], "h"),
     **dict.fromkeys(["d", "day", "days"], "d"),
     **dict.fromkeys(["w", "week", "weeks"], "w"),
-    **dict.fromkeys(["mo", "mon", "mons", "month", "months"], "mo"),
+    **dict.fromkeys(["mo", "mos", "mon", "mons", "month", "months"], "mo"),
     **dict.fromkeys(["q", "qtr", "qtrs", "quarter", "quarters"], "q"),
     **dict.fromkeys(["y", "yr", "yrs", "year", "years"], "y"),
 }

@@ -173,6 +173,15 @@ class ExpressionCompiler:
             return case([(value.sql, number(1))], number(0))
         return exp.TryCast(this=value.sql, to=DOUBLE)
 
+    def boolean_number(self, value: Typed) -> exp.Expr:
+        """A boolean as 1/0, and text `true`/`false` (any case) too; other text as a number."""
+        if value.kind != TEXT:
+            return self.as_number(value)
+        word = exp.Lower(this=exp.Trim(this=value.sql))
+        return case([(exp.EQ(this=word, expression=exp.Literal.string("true")), number(1)),
+                     (exp.EQ(this=word, expression=exp.Literal.string("false")), number(0))],
+                    exp.TryCast(this=value.sql, to=DOUBLE))
+
     def as_text(self, value: Typed) -> exp.Expr:
         self.refuse_list(value)
         if value.kind in (TEXT, NULL):
@@ -184,7 +193,8 @@ class ExpressionCompiler:
         return exp.Cast(this=value.sql, to=VARCHAR)
 
     def truth(self, value: Typed) -> exp.Expr:
-        """The interpreter's truth: null false, numbers non-zero, numeric text by value, other text non-empty."""
+        """The interpreter's truth: null false, numbers non-zero, numeric text by value, the text `false`
+        false, other text non-empty."""
         self.refuse_list(value)
         if value.kind == BOOL:
             # Comparisons, matches and not/and/or are never null already.
@@ -196,7 +206,8 @@ class ExpressionCompiler:
         if value.kind == NULL:
             return exp.false()
         as_double = exp.TryCast(this=value.sql, to=DOUBLE)
-        return case([(not_null(as_double), exp.NEQ(this=as_double, expression=number(0)))],
+        is_false = exp.EQ(this=exp.Lower(this=exp.Trim(this=value.sql)), expression=exp.Literal.string("false"))
+        return case([(not_null(as_double), exp.NEQ(this=as_double, expression=number(0))), (is_false, exp.false())],
                     coalesce(exp.NEQ(this=value.sql, expression=exp.Literal.string("")), exp.false()))
 
     def unify(self, values: list[Typed]) -> tuple[list[exp.Expr], str]:
@@ -225,6 +236,9 @@ class ExpressionCompiler:
 
     def _Number(self, node: A.Number) -> Typed:
         return Typed(number(node.value), NUMBER)
+
+    def _Boolean(self, node: A.Boolean) -> Typed:
+        return Typed(exp.true() if node.value else exp.false(), BOOL)
 
     def _Placeholder(self, node: A.Placeholder) -> Typed:
         raise self.refuse(node, f"parameter {{{{{node.name}}}}} has no value")
@@ -266,7 +280,10 @@ class ExpressionCompiler:
         self.refuse_list(right)
         if NULL in (left.kind, right.kind):
             return exp.true() if op == "!=" else exp.false()
-        if left.kind in NUMERIC_KINDS or right.kind in NUMERIC_KINDS:
+        if {left.kind, right.kind} == {BOOL, TEXT}:
+            # The interpreter's rule: the text `true`/`false` (a JSON boolean) compares as a boolean.
+            a, b = self.boolean_number(left), self.boolean_number(right)
+        elif left.kind in NUMERIC_KINDS or right.kind in NUMERIC_KINDS:
             a, b = self.as_number(left), self.as_number(right)
         else:
             a, b = left.sql, right.sql
@@ -490,7 +507,11 @@ def _from_millis(c: ExpressionCompiler, node: A.Call) -> Typed:
 
 
 def _to_millis(c: ExpressionCompiler, node: A.Call) -> Typed:
-    return Typed(c.compile(node.args[0]).sql, NUMBER)
+    moment = c.compile(node.args[0])
+    if moment.kind not in (TIME, NUMBER, NULL):
+        # The interpreter reads an ISO 8601 text (`eventTime`) as a time; refused rather than answered differently.
+        raise c.refuse(node.args[0], "toMillis() needs a time such as @timestamp in SQL")
+    return Typed(moment.sql, NUMBER)
 
 
 _OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
