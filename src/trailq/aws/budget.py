@@ -79,7 +79,15 @@ class AbortReason(str, Enum):
 
 
 class Aborted(Exception):
-    """The run was cancelled or its deadline passed while waiting; never escapes the aws package."""
+    """The run was cancelled or its deadline passed while waiting; never escapes the aws package.
+
+    `last` is the failure being retried when it came (ServiceUnavailable, throttling, a network
+    error), so that "the --timeout was reached" can also say what kept the call from succeeding.
+    """
+
+    def __init__(self, last: CallFailed | None = None) -> None:
+        super().__init__()
+        self.last = last
 
 
 class RunAborted(QueryFailedError):
@@ -152,15 +160,18 @@ def classify(exc: BaseException) -> Kind:
 class CallFailed(Exception):
     """An AWS call that failed for good (not retried, or out of attempts)."""
 
-    def __init__(self, action: str, kind: Kind, cause: BaseException) -> None:
-        super().__init__(f"{action}: {error_message(cause)}")
+    def __init__(self, action: str, kind: Kind, cause: BaseException, attempts: int = 1) -> None:
+        tries = f" (after {attempts} attempts)" if attempts > 1 else ""
+        super().__init__(f"{action}: {error_message(cause)}{tries}")
         self.action = action
         self.kind = kind
         self.cause = cause
+        self.attempts = attempts
 
     @property
     def detail(self) -> str:
-        return error_message(self.cause)
+        """AWS's answer in one line, and how often it was asked when it was retried."""
+        return error_message(self.cause) + (f" (after {self.attempts} attempts)" if self.attempts > 1 else "")
 
 
 def wait_first(futures: Sequence[Future[T]], timeout: float) -> set[Future[T]]:
@@ -308,10 +319,14 @@ def call_with_retries(
     answers it by shrinking its gate and queueing the query again, not by retrying here.
     """
     attempt = 0
+    last: CallFailed | None = None  # the failure being retried, named if the run ends meanwhile
     while True:
-        while (wait := bucket.try_acquire()) > 0:
-            runtime.pause(wait)
-        runtime.check()
+        try:
+            while (wait := bucket.try_acquire()) > 0:
+                runtime.pause(wait)
+            runtime.check()
+        except Aborted:
+            raise Aborted(last) from None
         try:
             return fn(**params)
         except Exception as exc:  # noqa: BLE001 - classified below; unknown errors fail the call
@@ -319,8 +334,12 @@ def call_with_retries(
             retryable = kind in (Kind.THROTTLED, Kind.TRANSIENT)
             attempt += 1
             if not retryable or attempt >= max_attempts:
-                raise CallFailed(action, kind, exc) from exc
-            delay = backoff_seconds(attempt, runtime.rng)
-            if kind is Kind.THROTTLED:
-                bucket.penalise(delay / 2)
+                raise CallFailed(action, kind, exc, attempt) from exc
+            last = CallFailed(action, kind, exc, attempt)
+        delay = backoff_seconds(attempt, runtime.rng)
+        if last.kind is Kind.THROTTLED:
+            bucket.penalise(delay / 2)
+        try:
             runtime.pause(delay)
+        except Aborted:
+            raise Aborted(last) from None

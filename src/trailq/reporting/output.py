@@ -251,17 +251,25 @@ def title(result: Result) -> str:
 # Notices
 
 
+def result_notices(result: Result) -> list[Notice]:
+    """What went wrong with one result, one line each: its failure (`error:`), truncation and its
+    warnings (input skipped, rows past a cap, part of a window failed). `run` and `check` both say them."""
+    name = title(result)
+    notices: list[Notice] = []
+    if not result.ok:
+        notices.append(Notice(f"error: {name}: {result.status}" + (f": {result.error}" if result.error else ""), Level.ERROR))
+    if result.truncated:
+        notices.append(Notice(f"warning: {name}: results truncated at {len(result.rows)} rows (more rows matched)", Level.LOST))
+    notices.extend(Notice(f"warning: {name}: {w}", Level.LOST) for w in result.warnings)
+    return notices
+
+
 def _notices(results: list[Result], tables: list[_Table], options: RenderOptions) -> list[Notice]:
     notices: list[Notice] = []
     several = len(results) > 1
     for result in results:
         name = title(result)
-        if not result.ok:
-            notices.append(Notice(f"error: {name}: {result.status}" + (f": {result.error}" if result.error else ""), Level.ERROR))
-        if result.truncated:
-            notices.append(Notice(f"warning: {name}: results truncated at {len(result.rows)} rows (more rows matched)", Level.LOST))
-        # A result's warnings qualify its rows (input skipped, rows past a cap, part of a window failed).
-        notices.extend(Notice(f"warning: {name}: {w}", Level.LOST) for w in result.warnings)
+        notices.extend(result_notices(result))
         if result.rows and not options.show_ptr and not _visible_columns(result, False):
             notices.append(Notice(f"warning: {name}: {len(result.rows)} row(s) whose only column is {PTR}, which is hidden; "
                                   "pass --show-ptr to see it"))
