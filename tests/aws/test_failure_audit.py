@@ -41,16 +41,17 @@ def audit(served, tmp_path):
     catalog = tmp_path / "audit.yaml"
     catalog.write_text(CATALOG)
     served.catalog = str(catalog)
+    served.timeout = "20s"  # scenarios retried until the deadline set a short one
     return served
 
 
 def check(fake, *extra: str):
-    args = ["check", "audit", "--catalog", fake.catalog, *REGIONS, *WINDOW, "--timeout", "20s", *extra]
+    args = ["check", "audit", "--catalog", fake.catalog, *REGIONS, *WINDOW, "--timeout", fake.timeout, *extra]
     return CliRunner().invoke(cli.main, args, catch_exceptions=False)
 
 
 def run_json(fake, *extra: str):
-    args = ["run", "audit", "--catalog", fake.catalog, *REGIONS, *WINDOW, "--timeout", "20s", "--format", "json", *extra]
+    args = ["run", "audit", "--catalog", fake.catalog, *REGIONS, *WINDOW, "--timeout", fake.timeout, "--format", "json", *extra]
     result = CliRunner().invoke(cli.main, args, catch_exceptions=False)
     return result, {r["target"]["region"]: r for r in json.loads(result.stdout or "[]")}
 
@@ -99,17 +100,218 @@ START_ERRORS = [
 ]
 
 
+RETRIED = ("ServiceUnavailableException", "ThrottlingException")
+
+
 @pytest.mark.parametrize("code, status", START_ERRORS)
 def test_start_query_error_in_one_region_fails_the_check_closed(audit, code, status):
+    audit.timeout = "4s" if code in RETRIED else audit.timeout
     audit.start_failures[(A, "us-west-2")] = FakeError(code, f"{code} says no", status)
-    closed = assert_fails_closed(audit)
+    closed = assert_fails_closed(audit, names=("us-west-2", "Audit") if code == "ResourceNotFoundException" else ("us-west-2",))
     assert code in closed.stderr
     assert_gap(audit, code)
 
 
 @pytest.mark.parametrize("code, status", START_ERRORS)
 def test_get_query_results_error_in_one_region_fails_the_check_closed(audit, code, status):
+    audit.timeout = "4s" if code in RETRIED else audit.timeout
     audit.results_failures[(A, "us-west-2")] = FakeError(code, f"{code} says no", status)
     closed = assert_fails_closed(audit)
     assert code in closed.stderr
     assert_gap(audit, code)
+
+
+def test_every_region_denied_exits_4_even_with_allow_partial(audit):
+    for region in ("us-east-1", "us-west-2"):
+        audit.start_failures[(A, region)] = FakeError("AccessDeniedException", "not allowed")
+    for extra in ((), ("--allow-partial",)):
+        result = check(audit, *extra)
+        assert result.exit_code == 4, result.output
+        assert "PASS" not in result.stdout
+
+
+def test_nothing_answered_is_never_accepted_as_partial_input(audit):
+    for region in ("us-east-1", "us-west-2"):
+        audit.start_failures[(A, region)] = FakeError("ServiceUnavailableException", "down", 503)
+    audit.timeout = "3s"
+    result = check(audit, "--allow-partial")
+    assert result.exit_code == 5, result.output
+    assert "PASS" not in result.stdout and "ServiceUnavailableException" in result.stderr
+
+
+def test_malformed_query_exits_3_with_a_caret(audit, tmp_path):
+    catalog = tmp_path / "bad.yaml"
+    catalog.write_text(CATALOG.replace("'fields @message'", "'fields @message | !!'"))
+    audit.catalog = str(catalog)
+    result = check(audit)
+    assert result.exit_code == 3, result.output
+    assert "^" in result.stderr and "Traceback" not in result.output
+
+
+def test_a_full_concurrency_quota_until_the_timeout_is_named(audit):
+    audit.start_failures[(A, "us-west-2")] = FakeError("LimitExceededException", "Account maximum query concurrency limit reached")
+    audit.timeout = "3s"
+    closed = assert_fails_closed(audit)
+    assert "concurrent-query quota" in closed.stderr
+
+
+# -- query statuses -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("status", ["Failed", "Cancelled", "Timeout", "Unknown"])
+def test_a_final_status_other_than_complete_fails_the_check_closed(audit, status):
+    audit.final_status[(A, "us-west-2")] = status
+    closed = assert_fails_closed(audit)
+    assert status in closed.stderr
+    assert_gap(audit, "query ")
+
+
+def _running_forever_in(fake, region: str) -> None:
+    """Queries in `region` stay Running until stopped (the service's own 60-minute limit is far away)."""
+    original = fake._status
+
+    def status(q):
+        return "Running" if q.region == region and not q.stopped else original(q)
+
+    fake._status = status
+
+
+def test_a_query_still_running_at_the_timeout_is_stopped_reported_and_fails_closed(audit):
+    _running_forever_in(audit, "us-west-2")
+    audit.timeout = "3s"
+    closed = assert_fails_closed(audit)
+    stopped = [q for q in audit.queries.values() if q.region == "us-west-2"]
+    assert stopped and all(q.stopped for q in stopped)  # StopQuery reached every one
+    assert "stopped" in closed.stderr and stopped[0].query_id in closed.stderr
+
+
+# -- pages, caps and statistics -----------------------------------------------------------------------
+
+def test_a_results_page_that_fails_loses_nothing_silently(audit):
+    audit.page_size = 2
+    for region in ("us-east-1", "us-west-2"):
+        audit.add_events(A, region, "Audit", [(T0 + 10 + i) * 1000 for i in range(5)])
+    original = audit.get_query_results
+
+    def second_page_fails(account, region, **params):
+        if region == "us-west-2" and params.get("nextToken"):
+            raise FakeError("ServiceUnavailableException", "page lost", 503)
+        return original(account, region, **params)
+
+    audit.get_query_results = second_page_fails
+    audit.timeout = "4s"
+    result, by_region = run_json(audit)
+    assert result.exit_code == 5
+    assert len(by_region["us-east-1"]["rows"]) == 5
+    assert by_region["us-west-2"]["status"] != "Complete" and "page" in by_region["us-west-2"]["error"]
+    assert by_region["us-west-2"]["coverage"]["gaps"][0]["where"] == f"{A}/us-west-2"
+    closed = check(audit)
+    assert closed.exit_code == 5 and "ERROR" in closed.stdout
+
+
+def test_result_count_above_the_rows_fetched_is_reported_as_truncated(audit):
+    audit.add_events(A, "us-west-2", "Audit", [(T0 + 10) * 1000])
+    original = audit.get_query_results
+
+    def says_more(account, region, **params):
+        reply = original(account, region, **params)
+        if region == "us-west-2" and reply["status"] == "Complete":
+            reply["statistics"]["resultCount"] = 3.0  # the service counted 3 rows, sent 1
+        return reply
+
+    audit.get_query_results = says_more
+    result, by_region = run_json(audit)
+    west = by_region["us-west-2"]
+    assert west["truncated"] and any("resultCount" in w for w in west["warnings"])
+    assert "resultCount" in result.stderr
+
+
+def test_records_scanned_are_the_records_read(audit):
+    audit.add_events(A, "us-east-1", "Audit", [(T0 + 10 + i) * 1000 for i in range(4)])
+    _, by_region = run_json(audit)
+    assert by_region["us-east-1"]["coverage"]["records_read"] == 4
+    assert by_region["us-west-2"]["coverage"]["records_read"] == 0  # an empty group: searched, nothing in it
+    summary = check(audit)
+    assert "1 searched, 0 records read; nothing skipped" in summary.stdout
+    assert "1 searched, 4 records read" in summary.stdout
+
+
+def test_a_failed_region_is_not_said_to_have_read_files(audit):
+    audit.start_failures[(A, "us-west-2")] = FakeError("AccessDeniedException", "not allowed")
+    summary = check(audit)
+    line = next(line for line in summary.stdout.splitlines() if line.startswith(f"input {A}/us-west-2"))
+    assert "files" not in line and "0 searched" in line
+
+
+# -- botocore's own errors (raised before or instead of an AWS answer), in process ----------------------
+
+class Faulty:
+    """A real client whose `method` raises `error` (each call), everything else passed through."""
+
+    def __init__(self, client, method: str, error: Exception) -> None:
+        self._client, self._method, self._error = client, method, error
+        self.raised = 0
+
+    def __getattr__(self, name: str):
+        if name != self._method:
+            return getattr(self._client, name)
+
+        def fail(**params):
+            self.raised += 1
+            raise self._error
+
+        return fail
+
+
+def fail_in_west(monkeypatch, method: str, error: Exception) -> list[Faulty]:
+    made: list[Faulty] = []
+    original = Account.client
+
+    def client(self, service, region, *, for_stop=False):
+        real = original(self, service, region, for_stop=for_stop)
+        if service != "logs" or region != "us-west-2" or for_stop:
+            return real
+        made.append(Faulty(real, method, error))
+        return made[-1]
+
+    monkeypatch.setattr(Account, "client", client)
+    return made
+
+
+URL = "https://logs.us-west-2.amazonaws.com/"
+BOTOCORE_ERRORS = [
+    # (error, exit code when it is the only failure, retried)
+    (bx.EndpointConnectionError(endpoint_url=URL), 5, True),
+    (bx.ConnectTimeoutError(endpoint_url=URL), 5, True),
+    (bx.ReadTimeoutError(endpoint_url=URL), 5, True),
+    (bx.SSLError(endpoint_url=URL, error="certificate verify failed"), 5, False),
+    (bx.NoCredentialsError(), 5, False),
+    (bx.ProfileNotFound(profile="gone"), 5, False),
+    (bx.NoRegionError(), 5, False),
+    (bx.ParamValidationError(report="Invalid length for parameter queryId"), 5, False),
+]
+
+
+@pytest.mark.parametrize("error, code, retried", BOTOCORE_ERRORS, ids=lambda v: type(v).__name__ if isinstance(v, Exception) else "")
+def test_botocore_errors_while_polling_fail_only_their_region(audit, monkeypatch, error, code, retried):
+    made = fail_in_west(monkeypatch, "get_query_results", error)
+    audit.timeout = "3s" if retried else audit.timeout
+    closed = assert_fails_closed(audit, code)
+    assert " ".join(str(error).split())[:30] in closed.stderr  # botocore's words, on one line
+    assert (max(f.raised for f in made) > 1) is retried
+    assert_gap(audit)
+
+
+@pytest.mark.parametrize("error", [bx.ReadTimeoutError(endpoint_url=URL), bx.ConnectionClosedError(endpoint_url=URL)],
+                         ids=lambda e: type(e).__name__)
+def test_start_query_is_not_sent_again_when_the_first_may_have_started_a_query(audit, monkeypatch, error):
+    made = fail_in_west(monkeypatch, "start_query", error)
+    closed = assert_fails_closed(audit)
+    assert max(f.raised for f in made) == 1  # a second StartQuery could start the same query twice
+    assert "not sent again" in closed.stderr
+
+
+def test_start_query_is_retried_when_the_connection_was_never_made(audit, monkeypatch):
+    made = fail_in_west(monkeypatch, "start_query", bx.EndpointConnectionError(endpoint_url=URL))
+    audit.timeout = "3s"
+    assert_fails_closed(audit)
+    assert max(f.raised for f in made) > 1

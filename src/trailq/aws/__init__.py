@@ -53,7 +53,7 @@ from trailq.aws.definitions import (
 )
 from trailq.aws.discovery import DiscoveryCache, fallback_warnings, find_all
 from trailq.aws.fanout import Abandoned, Endpoint, FanOut, RunOutcome
-from trailq.aws.insights import Caller, PollRamp, wait_and_fetch
+from trailq.aws.insights import Caller, PollRamp, rows_not_fetched, wait_and_fetch
 from trailq.aws.session import Account, LazyClient, open_accounts, validate_role_flags
 from trailq.aws.shape import bounded_to_window
 from trailq.aws.targets import (
@@ -227,6 +227,8 @@ def fill_coverage(results: Sequence[Result], endpoint_plan: EndpointPlan) -> Non
     for result in results:
         planned = by_target.get((result.target.account or "", result.target.region))
         coverage = result.coverage
+        # Records read are the service's recordsScanned, summed over the query's windows and batches.
+        coverage.records_read += int(result.statistics.records_scanned)
         coverage.nothing_to_search.extend(n for n in endpoint_plan.nothing_to_search if n not in coverage.nothing_to_search)
         if planned is None:
             continue
@@ -237,8 +239,9 @@ def fill_coverage(results: Sequence[Result], endpoint_plan: EndpointPlan) -> Non
             continue
         if result.ok:
             coverage.searched.extend(Searched(f"{where} {g}", planned.origin_of(g)) for g in planned.log_groups)
-        else:
-            coverage.add_gap(Gap("region", where, result.error or result.status))
+        else:  # the error starts with "account A REGION: ", which the gap's `where` already says
+            reason = (result.error or result.status).removeprefix(f"account {planned.account.key} {planned.region}: ")
+            coverage.add_gap(Gap("region", where, reason))
 
 
 def _aborted_while_planning(queries: Sequence[tuple[str, str]], reason: AbortReason, warnings: list[Notice]) -> RunOutcome:
@@ -310,6 +313,11 @@ def _resume_one(query_id: str, endpoints: list[tuple[Account, str]], unlisted: l
             continue
         result = Result(query=query_id, target=target, columns=attempt.columns, rows=attempt.rows,
                         statistics=attempt.statistics, status=attempt.status, query_ids=[query_id])
+        missing = rows_not_fetched(attempt)
+        if missing:
+            result.truncated = True
+            result.warnings.append(f"{where}: the service counted {missing} more row(s) (statistics resultCount) "
+                                   f"than the {len(attempt.rows)} it returned; they are lost")
         if attempt.error:
             result.error = f"{where}: {attempt.error}"
             result.error_exit_code = exit_code_for(attempt.failure.kind if attempt.failure else None)

@@ -27,6 +27,7 @@ from trailq.aws.session import (
     error_code,
     error_message,
     http_status,
+    response_may_be_lost,
 )
 from trailq.errors import EXIT_ACCESS, EXIT_INTERRUPTED, EXIT_QUERY_FAILED, EXIT_QUERY_INVALID, QueryFailedError
 from trailq.result import CANCELLED, TIMEOUT
@@ -167,6 +168,11 @@ class CallFailed(Exception):
         self.kind = kind
         self.cause = cause
         self.attempts = attempts
+
+    @property
+    def response_lost(self) -> bool:
+        """The request was sent and its answer lost: the service may have acted on it."""
+        return response_may_be_lost(self.cause)
 
     @property
     def detail(self) -> str:
@@ -311,9 +317,13 @@ def call_with_retries(
     bucket: TokenBucket,
     runtime: Runtime,
     max_attempts: int = MAX_ATTEMPTS,
+    idempotent: bool = True,
 ) -> T:
     """One AWS call, paced by `bucket`; throttling and transient faults retried with backoff
     (at most `max_attempts` tries: a call with a fallback gives up sooner).
+
+    A call that is not `idempotent` (StartQuery: each one starts a query) is not sent again after
+    its answer was lost on the way back (budget.CallFailed.response_lost): the first may have acted.
 
     LimitExceededException is returned to the caller (CallFailed, kind CONCURRENCY): fan-out
     answers it by shrinking its gate and queueing the query again, not by retrying here.
@@ -331,7 +341,7 @@ def call_with_retries(
             return fn(**params)
         except Exception as exc:  # noqa: BLE001 - classified below; unknown errors fail the call
             kind = classify(exc)
-            retryable = kind in (Kind.THROTTLED, Kind.TRANSIENT)
+            retryable = kind in (Kind.THROTTLED, Kind.TRANSIENT) and (idempotent or not response_may_be_lost(exc))
             attempt += 1
             if not retryable or attempt >= max_attempts:
                 raise CallFailed(action, kind, exc, attempt) from exc

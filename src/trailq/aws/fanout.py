@@ -17,7 +17,17 @@ from datetime import datetime, timezone
 from typing import Any
 
 from trailq.aws.budget import Aborted, AbortReason, Buckets, CallFailed, Kind, Runtime, backoff_seconds, exit_code_for
-from trailq.aws.insights import Attempt, Caller, PollRamp, QueryRequest, chooses_own_log_groups, start, stop, wait_and_fetch
+from trailq.aws.insights import (
+    Attempt,
+    Caller,
+    PollRamp,
+    QueryRequest,
+    chooses_own_log_groups,
+    rows_not_fetched,
+    start,
+    stop,
+    wait_and_fetch,
+)
 from trailq.aws.session import error_code
 from trailq.aws.shape import QueryShape, apply_final_sort_limit, shape_of
 from trailq.errors import EXIT_QUERY_INVALID, QueryError
@@ -367,6 +377,13 @@ class FanOut:
         col.pending -= 1
         if attempt.status == COMPLETE and self._at_cap(col.shape, job.request, attempt) and self._split(job, col):
             return
+        missing = rows_not_fetched(attempt)
+        if missing:
+            col.truncated = True
+            req = job.request
+            col.warnings.append(f"{job.endpoint.label()}: the service counted {missing} more row(s) (statistics resultCount "
+                                f"{len(attempt.rows) + missing}) than the {len(attempt.rows)} it returned between "
+                                f"{_iso(req.start_seconds)} and {_iso(req.end_seconds)}; they are lost")
         col.attempts.append(attempt)
 
     def _at_cap(self, shape: QueryShape, request: QueryRequest, attempt: Attempt) -> bool:
@@ -524,6 +541,9 @@ def _start_error(failed: CallFailed, request: QueryRequest) -> str:
     if error_code(failed.cause) == "ResourceNotFoundException" and request.log_groups:
         groups = ", ".join(request.log_groups)
         return f"{failed.detail} (log group{'s' * (len(request.log_groups) != 1)} asked for: {groups})"
+    if failed.response_lost:
+        return (f"StartQuery: {failed.detail}; its answer was lost, so it was not sent again (the first may have "
+                "started a query whose id trailq never got; it ends by itself within the service's 60 minutes)")
     return failed.detail
 
 

@@ -240,6 +240,12 @@ def requested_regions(requested: Sequence[str]) -> list[str]:
     return names
 
 
+def response_may_be_lost(exc: BaseException) -> bool:
+    """The request went out and its answer did not come back (read timeout, connection closed
+    mid-answer): the service may have acted on it. A connection never made (ConnectionError) did not."""
+    return isinstance(exc, botocore.exceptions.HTTPClientError) and not isinstance(exc, botocore.exceptions.ConnectionError)
+
+
 def error_code(exc: BaseException) -> str:
     """The AWS error code of a ClientError ("" for anything else)."""
     response = getattr(exc, "response", None) or {}

@@ -581,6 +581,8 @@ def first_gaps(coverage: Coverage, count: int = 3) -> str:
 
 # Where a local run's inputs come from (engine._origin); other origins are log groups or tables.
 LOCAL_ORIGINS = frozenset({"folder", "file", "glob", "stdin", "stream"})
+# Gaps that name a place on AWS rather than a file.
+REMOTE_GAP_KINDS = frozenset({"region", "account", "log-group"})
 
 
 def _plural(count: int, word: str) -> str:
@@ -590,7 +592,9 @@ def _plural(count: int, word: str) -> str:
 def coverage_line(coverage: Coverage) -> str:
     """One line on what a result read and skipped: files for local input, places searched otherwise."""
     local = coverage.files_read or coverage.files_skipped or any(s.origin in LOCAL_ORIGINS for s in coverage.searched)
-    where = _plural(coverage.files_read, "file") if local or not coverage.searched else f"{len(coverage.searched):,} searched"
+    # A place that could not be searched (a region, account or log group) is not "0 files".
+    remote = not local and (coverage.searched or any(g.kind in REMOTE_GAP_KINDS for g in coverage.gaps))
+    where = f"{len(coverage.searched):,} searched" if remote else _plural(coverage.files_read, "file")
     read = f"{where}, {_plural(coverage.records_read, 'record')} read"
     if coverage.complete:
         return f"{read}; nothing skipped"
