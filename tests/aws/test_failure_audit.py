@@ -315,3 +315,152 @@ def test_start_query_is_retried_when_the_connection_was_never_made(audit, monkey
     audit.timeout = "3s"
     assert_fails_closed(audit)
     assert max(f.raised for f in made) > 1
+
+
+# -- Ctrl-C mid-run ----------------------------------------------------------------------------------
+
+class _CtrlCWhenEastIsDone:
+    """Stands in for interrupts.cancel_on_signals: a Ctrl-C arrives once us-east-1's query has
+    completed and us-west-2's is still running (what a user sees as "taking too long")."""
+
+    def __init__(self, fake) -> None:
+        import threading
+
+        self.event = threading.Event()
+        self._fake = fake
+        self._watch = threading.Thread(target=self._press, daemon=True)
+
+    def _press(self) -> None:
+        import time
+
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            east = [q for q in self._fake.queries.values() if q.region == "us-east-1"]
+            west = self._fake.live_queries(region="us-west-2")
+            if east and self._fake._status(east[0]) == "Complete" and west:
+                time.sleep(0.3)  # us-east-1's results are fetched by the next poll
+                break
+            time.sleep(0.02)
+        self.event.set()
+
+    def interrupted(self) -> bool:
+        return True
+
+    def __enter__(self):
+        self._watch.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._watch.join()
+
+
+def test_ctrl_c_mid_run_stops_the_running_query_exits_130_and_says_the_output_is_partial(audit, monkeypatch):
+    import trailq.aws.interrupts as interrupts
+
+    audit.add_events(A, "us-east-1", "Audit", [(T0 + 10) * 1000])
+    _running_forever_in(audit, "us-west-2")
+    monkeypatch.setattr(interrupts, "cancel_on_signals", lambda: _CtrlCWhenEastIsDone(audit))
+    result, by_region = run_json(audit)
+    assert result.exit_code == 130, result.output
+    assert len(by_region["us-east-1"]["rows"]) == 1  # what finished before the Ctrl-C is still shown
+    west = [q for q in audit.queries.values() if q.region == "us-west-2"]
+    assert west and all(q.stopped for q in west)
+    assert "interrupted" in result.stderr and west[0].query_id in result.stderr
+    assert "partial" in result.stderr and "Traceback" not in result.output
+    checked = check(audit)
+    assert checked.exit_code == 130 and "partial" in checked.stderr
+
+
+# -- nextToken pagination of the calls that list log groups ---------------------------------------------
+
+def test_describe_log_groups_pages_are_all_read_for_a_prefix(audit):
+    for name in ("Audit-1", "Audit-2", "Audit-3"):
+        audit.add_events(A, "us-west-2", name, [(T0 + 20) * 1000])
+        audit.add_group(A, "us-east-1", name)
+    original = audit.describe_log_groups
+
+    def one_per_page(account, region, **params):
+        page = original(account, region, **{k: v for k, v in params.items() if k != "nextToken"})["logGroups"]
+        at = int(params.get("nextToken") or 0)
+        reply = {"logGroups": page[at : at + 1]}
+        if at + 1 < len(page):
+            reply["nextToken"] = str(at + 1)
+        return reply
+
+    audit.describe_log_groups = one_per_page
+    args = ["run", "--query", "fields @message", "--log-group", "Audit-*", *REGIONS, *WINDOW, "--format", "json"]
+    result = CliRunner().invoke(cli.main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    west = next(r for r in json.loads(result.stdout) if r["target"]["region"] == "us-west-2")
+    assert len(west["rows"]) == 3 and len(west["coverage"]["searched"]) == 3
+
+
+# -- discovery (ListLogGroups, DescribeTrails) failing in one region ----------------------------------------
+
+DISCOVER = ["run", "--query", "fields @message", "--discover", *REGIONS, *WINDOW, "--format", "json", "--timeout", "20s"]
+
+
+def _discovery_fails(fake, action: str, error: FakeError) -> None:
+    original = getattr(fake, action)
+
+    def fail_in_west(account, region, **params):
+        if region == "us-west-2":
+            raise error
+        return original(account, region, **params)
+
+    setattr(fake, action, fail_in_west)
+
+
+@pytest.mark.parametrize("action", ["list_log_groups", "describe_trails"])
+@pytest.mark.parametrize("code, status", [
+    ("AccessDeniedException", 400), ("ServiceUnavailableException", 503), ("ThrottlingException", 400),
+    ("UnrecognizedClientException", 400), ("ExpiredTokenException", 400),
+])
+def test_discovery_failing_in_one_region_is_a_gap_not_a_smaller_search(served, monkeypatch, action, code, status):
+    monkeypatch.setattr("trailq.aws.budget.backoff_seconds", lambda attempt, rng, **kw: 0.01)  # retries without waiting
+    _discovery_fails(served, action, FakeError(code, f"{code} in discovery", status))
+    result = CliRunner().invoke(cli.main, DISCOVER, catch_exceptions=False)
+    assert result.exit_code == 5, result.output
+    by_region = {r["target"]["region"]: r for r in json.loads(result.stdout)}
+    assert len(by_region["us-east-1"]["rows"]) == 7
+    gap = by_region["us-west-2"]["coverage"]["gaps"][0]
+    assert gap["kind"] == "region" and gap["where"] == f"{A}/us-west-2" and code in gap["reason"]
+    assert any("us-west-2" in line and code in line for line in result.stderr.splitlines())
+
+
+def test_an_endpoint_without_list_log_groups_falls_back_with_a_warning(served):
+    _discovery_fails(served, "list_log_groups", FakeError("<html><body>Internal Server Error</body></html>", "", 500))
+    result = CliRunner().invoke(cli.main, DISCOVER, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert all(len(r["rows"]) == 7 for r in json.loads(result.stdout))
+    assert "DescribeLogGroups name prefixes only" in result.stderr
+
+
+# -- the row cap ---------------------------------------------------------------------------------------
+
+def test_rows_at_the_cap_are_split_or_the_check_cannot_judge(audit, tmp_path):
+    audit.add_events(A, "us-east-1", "Audit", [(T0 + 10 + i) * 1000 for i in range(12)])
+    _, by_region = run_json(audit, "--limit", "5")  # events: split until every window is under the cap
+    assert len(by_region["us-east-1"]["rows"]) == 12 and not by_region["us-east-1"]["truncated"]
+    catalog = tmp_path / "stats.yaml"
+    catalog.write_text(CATALOG.replace("'fields @message'", "'stats count(*) by bin(1s)'").replace("max_rows: 0", "max_rows: 100"))
+    audit.catalog = str(catalog)
+    capped = check(audit, "--limit", "5")  # 12 one-second bins, 5 returned: aggregates cannot be split
+    assert capped.exit_code == 5, capped.output
+    assert "truncated" in capped.stdout and "cannot prove" in capped.stdout and "truncated" in capped.stderr
+
+
+def test_a_query_the_timeout_kept_from_starting_cannot_pass_by_its_absence(audit, tmp_path):
+    for region in audit.regions:
+        audit.add_group(A, region, "Other")
+    catalog = tmp_path / "two.yaml"
+    catalog.write_text(CATALOG + "  later:\n    description: d\n    log_groups: [Other]\n"
+                       "    query: 'fields @message'\n    check: {max_rows: 0}\n")
+    audit.catalog = str(catalog)
+    _running_forever_in(audit, "us-west-2")
+    audit.timeout = "3s"
+    args = ["check", "audit", "later", "--catalog", audit.catalog, *REGIONS, *WINDOW, "--timeout", "3s", "--allow-partial"]
+    result = CliRunner().invoke(cli.main, args, catch_exceptions=False)
+    assert result.exit_code == 5, result.output
+    assert any(line.startswith("later") and "ERROR" in line for line in result.stdout.splitlines()), result.stdout
+    assert "not started at all: later" in result.stderr

@@ -246,6 +246,21 @@ def response_may_be_lost(exc: BaseException) -> bool:
     return isinstance(exc, botocore.exceptions.HTTPClientError) and not isinstance(exc, botocore.exceptions.ConnectionError)
 
 
+# Answers that mean "this endpoint does not offer the operation" rather than "the service failed".
+_NOT_OFFERED_CODES = {"UnknownOperationException", "InvalidAction", "NotImplemented", "UnsupportedOperation"}
+
+
+def operation_not_offered(exc: BaseException) -> bool:
+    """The endpoint does not know the call (an emulator, an older or partial implementation): an
+    unknown-operation code, HTTP 404/501, or a body that is not an AWS error at all (an HTML page).
+    A real AWS error code (ServiceUnavailableException, ...) is the service failing, not this."""
+    err = (getattr(exc, "response", None) or {}).get("Error", {})
+    code, message = str(err.get("Code") or ""), str(err.get("Message") or "")
+    if code in _NOT_OFFERED_CODES or http_status(exc) in (404, 501):
+        return True
+    return bool(code) and (_looks_like_markup(code) or _looks_like_markup(message) or code.isdigit())
+
+
 def error_code(exc: BaseException) -> str:
     """The AWS error code of a ClientError ("" for anything else)."""
     response = getattr(exc, "response", None) or {}
