@@ -464,3 +464,34 @@ def test_a_query_the_timeout_kept_from_starting_cannot_pass_by_its_absence(audit
     assert result.exit_code == 5, result.output
     assert any(line.startswith("later") and "ERROR" in line for line in result.stdout.splitlines()), result.stdout
     assert "not started at all: later" in result.stderr
+
+
+# -- credentials that stop working for one account ------------------------------------------------------
+
+@pytest.mark.parametrize("code", ["ExpiredToken", "InvalidClientTokenId", "AccessDenied"])
+def test_one_accounts_refused_credentials_fail_that_account_only(audit, monkeypatch, code):
+    import trailq.aws.session as session
+
+    original = session._caller_account
+
+    def refuse_b(sess, label):
+        if label == "b":
+            raise session.AccessError(f"{label}: credentials rejected by STS: {code}: the token is no good")
+        return original(sess, label)
+
+    monkeypatch.setattr(session, "_caller_account", refuse_b)
+    args = ["run", "audit", "--catalog", audit.catalog, "--profile", "a", "--profile", "b", "--region", "us-east-1",
+            *WINDOW, "--format", "json"]
+    result = CliRunner().invoke(cli.main, args, catch_exceptions=False)
+    assert result.exit_code == 5, result.output
+    by_account = {r["target"]["account"]: r for r in json.loads(result.stdout)}
+    assert by_account[A]["status"] == "Complete"
+    gap = by_account["b"]["coverage"]["gaps"][0]
+    assert gap["kind"] == "account" and code in gap["reason"]
+    assert any("account b" in line and code in line for line in result.stderr.splitlines())
+    checked = CliRunner().invoke(cli.main, ["check", *args[1:-2]], catch_exceptions=False)
+    assert checked.exit_code == 5 and "ERROR" in checked.stdout
+    accepted = CliRunner().invoke(cli.main, ["check", *args[1:-2], "--allow-partial"], catch_exceptions=False)
+    assert accepted.exit_code == 0 and "partial input accepted" in accepted.stdout
+    alone = CliRunner().invoke(cli.main, [*args[:4], "--profile", "b", *args[8:]], catch_exceptions=False)
+    assert alone.exit_code == 4 and code in alone.stderr  # no credentials work at all: one line, exit 4
