@@ -495,3 +495,40 @@ def test_one_accounts_refused_credentials_fail_that_account_only(audit, monkeypa
     assert accepted.exit_code == 0 and "partial input accepted" in accepted.stdout
     alone = CliRunner().invoke(cli.main, [*args[:4], "--profile", "b", *args[8:]], catch_exceptions=False)
     assert alone.exit_code == 4 and code in alone.stderr  # no credentials work at all: one line, exit 4
+
+
+def test_a_log_group_deleted_after_discovery_is_named_and_fails_closed(served):
+    original = served.start_query
+
+    def deleted_first(account, region, **params):
+        if region == "us-west-2":
+            served.groups[(account, region)].pop("CloudTrail/Default", None)
+        return original(account, region, **params)
+
+    served.start_query = deleted_first
+    result = CliRunner().invoke(cli.main, DISCOVER, catch_exceptions=False)
+    assert result.exit_code == 5, result.output
+    by_region = {r["target"]["region"]: r for r in json.loads(result.stdout)}
+    assert len(by_region["us-east-1"]["rows"]) == 7
+    assert "ResourceNotFoundException" in by_region["us-west-2"]["coverage"]["gaps"][0]["reason"]
+    assert any("us-west-2" in line and "CloudTrail/Default" in line for line in result.stderr.splitlines())
+
+
+def test_list_log_groups_pages_are_all_read_by_discovery(served):
+    for name in ("aws/cloudtrail/one", "aws/cloudtrail/two"):
+        served.add_events(A, "us-west-2", name, [(T0 + 30) * 1000])
+    original = served.list_log_groups
+
+    def one_per_page(account, region, **params):
+        page = original(account, region, **{k: v for k, v in params.items() if k != "nextToken"})["logGroups"]
+        at = int(params.get("nextToken") or 0)
+        reply = {"logGroups": page[at : at + 1]}
+        if at + 1 < len(page):
+            reply["nextToken"] = str(at + 1)
+        return reply
+
+    served.list_log_groups = one_per_page
+    result = CliRunner().invoke(cli.main, DISCOVER, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    west = next(r for r in json.loads(result.stdout) if r["target"]["region"] == "us-west-2")
+    assert len(west["coverage"]["searched"]) == 3 and len(west["rows"]) == 9
