@@ -532,3 +532,22 @@ def test_list_log_groups_pages_are_all_read_by_discovery(served):
     assert result.exit_code == 0, result.output
     west = next(r for r in json.loads(result.stdout) if r["target"]["region"] == "us-west-2")
     assert len(west["coverage"]["searched"]) == 3 and len(west["rows"]) == 9
+
+
+
+def test_a_retried_saved_query_create_sends_one_client_token(served, monkeypatch):
+    monkeypatch.setattr("trailq.aws.budget.backoff_seconds", lambda attempt, rng, **kw: 0.01)
+    original = served.put_query_definition
+    tokens: list[str] = []
+
+    def lost_once(account, region, **params):
+        tokens.append(params.get("clientToken", ""))
+        if len(tokens) == 1:
+            raise FakeError("ServiceUnavailableException", "try again", 503)
+        return original(account, region, **params)
+
+    served.put_query_definition = lost_once
+    catalog_args = ["sync", "--profile", "a", "--region", "us-east-1"]
+    result = CliRunner().invoke(cli.main, catalog_args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert len(tokens) > 2 and tokens[0] == tokens[1] and tokens[1] != tokens[2]  # one token per create, kept on retry
