@@ -165,18 +165,19 @@ def test_a_final_status_other_than_complete_fails_the_check_closed(audit, status
     assert_gap(audit, "query ")
 
 
-def _running_forever_in(fake, region: str) -> None:
-    """Queries in `region` stay Running until stopped (the service's own 60-minute limit is far away)."""
+def _running_forever_in(fake, region: str, live: str = "Running") -> None:
+    """Queries in `region` stay Running (or Scheduled) until stopped (the service's 60-minute limit is far away)."""
     original = fake._status
 
     def status(q):
-        return "Running" if q.region == region and not q.stopped else original(q)
+        return live if q.region == region and not q.stopped else original(q)
 
     fake._status = status
 
 
-def test_a_query_still_running_at_the_timeout_is_stopped_reported_and_fails_closed(audit):
-    _running_forever_in(audit, "us-west-2")
+@pytest.mark.parametrize("live", ["Running", "Scheduled"])
+def test_a_query_still_live_at_the_timeout_is_stopped_reported_and_fails_closed(audit, live):
+    _running_forever_in(audit, "us-west-2", live)
     audit.timeout = "3s"
     closed = assert_fails_closed(audit)
     stopped = [q for q in audit.queries.values() if q.region == "us-west-2"]
@@ -393,6 +394,16 @@ def test_describe_log_groups_pages_are_all_read_for_a_prefix(audit):
     assert result.exit_code == 0, result.output
     west = next(r for r in json.loads(result.stdout) if r["target"]["region"] == "us-west-2")
     assert len(west["rows"]) == 3 and len(west["coverage"]["searched"]) == 3
+
+
+def test_a_region_where_no_log_group_matches_a_prefix_is_listed_as_nothing_to_search(audit):
+    audit.add_events(A, "us-east-1", "Only-east", [(T0 + 20) * 1000])
+    args = ["run", "--query", "fields @message", "--log-group", "Only-*", *REGIONS, *WINDOW, "--format", "json"]
+    result = CliRunner().invoke(cli.main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    (east,) = json.loads(result.stdout)
+    assert east["coverage"]["nothing_to_search"] == [f"{A}/us-west-2"]
+    assert "us-west-2: no log group matches Only-*" in result.stderr
 
 
 # -- discovery (ListLogGroups, DescribeTrails) failing in one region ----------------------------------------
