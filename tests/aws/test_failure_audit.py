@@ -100,12 +100,14 @@ START_ERRORS = [
 ]
 
 
-RETRIED = ("ServiceUnavailableException", "ThrottlingException")
+def no_backoff(monkeypatch) -> None:
+    """Retries without waiting: a retried failure then runs out of attempts (8) in milliseconds."""
+    monkeypatch.setattr("trailq.aws.budget.backoff_seconds", lambda attempt, rng, **kw: 0.005)
 
 
 @pytest.mark.parametrize("code, status", START_ERRORS)
-def test_start_query_error_in_one_region_fails_the_check_closed(audit, code, status):
-    audit.timeout = "4s" if code in RETRIED else audit.timeout
+def test_start_query_error_in_one_region_fails_the_check_closed(audit, monkeypatch, code, status):
+    no_backoff(monkeypatch)  # retried codes run out of attempts at once
     audit.start_failures[(A, "us-west-2")] = FakeError(code, f"{code} says no", status)
     closed = assert_fails_closed(audit, names=("us-west-2", "Audit") if code == "ResourceNotFoundException" else ("us-west-2",))
     assert code in closed.stderr
@@ -113,8 +115,8 @@ def test_start_query_error_in_one_region_fails_the_check_closed(audit, code, sta
 
 
 @pytest.mark.parametrize("code, status", START_ERRORS)
-def test_get_query_results_error_in_one_region_fails_the_check_closed(audit, code, status):
-    audit.timeout = "4s" if code in RETRIED else audit.timeout
+def test_get_query_results_error_in_one_region_fails_the_check_closed(audit, monkeypatch, code, status):
+    no_backoff(monkeypatch)
     audit.results_failures[(A, "us-west-2")] = FakeError(code, f"{code} says no", status)
     closed = assert_fails_closed(audit)
     assert code in closed.stderr
@@ -187,7 +189,7 @@ def test_a_query_still_live_at_the_timeout_is_stopped_reported_and_fails_closed(
 
 # -- pages, caps and statistics -----------------------------------------------------------------------
 
-def test_a_results_page_that_fails_loses_nothing_silently(audit):
+def test_a_results_page_that_fails_loses_nothing_silently(audit, monkeypatch):
     audit.page_size = 2
     for region in ("us-east-1", "us-west-2"):
         audit.add_events(A, region, "Audit", [(T0 + 10 + i) * 1000 for i in range(5)])
@@ -199,7 +201,7 @@ def test_a_results_page_that_fails_loses_nothing_silently(audit):
         return original(account, region, **params)
 
     audit.get_query_results = second_page_fails
-    audit.timeout = "4s"
+    no_backoff(monkeypatch)
     result, by_region = run_json(audit)
     assert result.exit_code == 5
     assert len(by_region["us-east-1"]["rows"]) == 5
@@ -295,7 +297,7 @@ BOTOCORE_ERRORS = [
 @pytest.mark.parametrize("error, code, retried", BOTOCORE_ERRORS, ids=lambda v: type(v).__name__ if isinstance(v, Exception) else "")
 def test_botocore_errors_while_polling_fail_only_their_region(audit, monkeypatch, error, code, retried):
     made = fail_in_west(monkeypatch, "get_query_results", error)
-    audit.timeout = "3s" if retried else audit.timeout
+    no_backoff(monkeypatch)
     closed = assert_fails_closed(audit, code)
     assert " ".join(str(error).split())[:30] in closed.stderr  # botocore's words, on one line
     assert (max(f.raised for f in made) > 1) is retried
@@ -313,7 +315,7 @@ def test_start_query_is_not_sent_again_when_the_first_may_have_started_a_query(a
 
 def test_start_query_is_retried_when_the_connection_was_never_made(audit, monkeypatch):
     made = fail_in_west(monkeypatch, "start_query", bx.EndpointConnectionError(endpoint_url=URL))
-    audit.timeout = "3s"
+    no_backoff(monkeypatch)
     assert_fails_closed(audit)
     assert max(f.raised for f in made) > 1
 
@@ -428,7 +430,7 @@ def _discovery_fails(fake, action: str, error: FakeError) -> None:
     ("UnrecognizedClientException", 400), ("ExpiredTokenException", 400),
 ])
 def test_discovery_failing_in_one_region_is_a_gap_not_a_smaller_search(served, monkeypatch, action, code, status):
-    monkeypatch.setattr("trailq.aws.budget.backoff_seconds", lambda attempt, rng, **kw: 0.01)  # retries without waiting
+    no_backoff(monkeypatch)
     _discovery_fails(served, action, FakeError(code, f"{code} in discovery", status))
     result = CliRunner().invoke(cli.main, DISCOVER, catch_exceptions=False)
     assert result.exit_code == 5, result.output
@@ -547,7 +549,7 @@ def test_list_log_groups_pages_are_all_read_by_discovery(served):
 
 
 def test_a_retried_saved_query_create_sends_one_client_token(served, monkeypatch):
-    monkeypatch.setattr("trailq.aws.budget.backoff_seconds", lambda attempt, rng, **kw: 0.01)
+    no_backoff(monkeypatch)
     original = served.put_query_definition
     tokens: list[str] = []
 
