@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from trailq import lang
 from trailq.catalog import Catalog
-from trailq.errors import EXIT_OK, CatalogError, QueryFailedError, UnsupportedLocally, UsageError, worst_exit_code
+from trailq.errors import EXIT_OK, EXIT_QUERY_FAILED, CatalogError, QueryFailedError, UnsupportedLocally, UsageError, worst_exit_code
 from trailq.result import Level, Notice, ProgressEvent, Result, Target
 from trailq.source import Span
 from trailq.state import StateFile, nothing_new, target_key
@@ -392,6 +392,16 @@ class AwsRun:
             self.state.record(self.recordable)
 
 
+def _partial_output(reason: object, results: Sequence[Result], never_run: Sequence[str]) -> Notice:
+    """After a Ctrl-C, SIGTERM or --timeout: one line saying the output is partial and how much of it is whole."""
+    complete = sum(r.ok for r in results)
+    line = (f"error: {reason}: the output is partial: {complete} of {len(results)} query × target results completed; "
+            "the others are marked Cancelled or Timeout")
+    if never_run:
+        line += f"; not started at all: {', '.join(never_run)}"
+    return Notice(line, Level.ERROR)
+
+
 def _windows_of(state: Windows, window: TimeRange) -> Callable[[str, Target], TimeRange | None]:
     """Each query × target's own window under --state (None: nothing new since the last run)."""
     return lambda name, target: state.window_for(name, target, window)
@@ -427,7 +437,7 @@ def run_aws(
         state_path, settle_seconds, flags.now, keys=state_keys(queries), explicit_start=flags.start is not None,
     ) if state_path else None)
     cache = aws.DiscoveryCache()
-    for (default_since, log_groups, language), group in groups.items():
+    for index, ((default_since, log_groups, language), group) in enumerate(groups.items()):
         window = flags.window(default_since or "24h")
         assert window is not None
         state = run.state
@@ -454,6 +464,14 @@ def run_aws(
         )
         run.exit_code = worst_exit_code(run.exit_code, outcome.exit_code)
         if outcome.aborted:
+            # Queries of later groups never started: each gets a Cancelled/Timeout Result, so a check
+            # cannot pass by their absence (not even with --allow-partial).
+            never_run = [q for later in list(groups.values())[index + 1:] for q in later]
+            run.notices.append(_partial_output(outcome.aborted, run.results, [q.name for q in never_run]))
+            reason = outcome.aborted
+            run.results.extend(Result(query=q.name, target=Target(), text=q.text, status=reason.status,
+                                      error=f"{reason.why} before this query started", error_exit_code=EXIT_QUERY_FAILED)
+                               for q in never_run)
             break
     if run.state is not None:
         run.notices.extend(run.state.notices)

@@ -53,16 +53,17 @@ from trailq.aws.definitions import (
 )
 from trailq.aws.discovery import DiscoveryCache, fallback_warnings, find_all
 from trailq.aws.fanout import Abandoned, Endpoint, FanOut, RunOutcome
-from trailq.aws.insights import Caller, PollRamp, wait_and_fetch
-from trailq.aws.session import Account, LazyClient, open_accounts, validate_role_flags
+from trailq.aws.insights import Caller, PollRamp, rows_not_fetched, wait_and_fetch
+from trailq.aws.session import Account, AccountFailure, LazyClient, open_accounts, validate_role_flags
 from trailq.aws.shape import bounded_to_window
 from trailq.aws.targets import (
     EndpointPlan,
+    Planned,
     distinct_accounts,
     plan_endpoints,
     regions_of,
 )
-from trailq.errors import EXIT_ACCESS, EXIT_OK, EXIT_QUERY_FAILED, QueryFailedError, UsageError
+from trailq.errors import EXIT_ACCESS, EXIT_OK, EXIT_QUERY_FAILED, AccessError, QueryFailedError, UsageError
 from trailq.lang.commands import MAX_LIMIT  # the service's ceiling for one query
 from trailq.result import ERROR, Gap, Notice, ProgressEvent, Result, Searched, Target
 from trailq.timerange import TimeRange
@@ -134,11 +135,24 @@ def _runtime(plan: AwsPlan, cancel: threading.Event | None, clock: Clock) -> Run
     return clock.runtime(plan.timeout_seconds, cancel)
 
 
-def _accounts(plan: AwsPlan) -> tuple[list[Account], list[Notice]]:
-    """One Account per account id, and a warning for each account reached by two sets of credentials."""
+def _accounts(plan: AwsPlan, failed: list[AccountFailure] | None = None) -> tuple[list[Account], list[Notice]]:
+    """One Account per account id, and a warning for each account reached by two sets of credentials.
+
+    With `failed`, credentials that do not work are collected there instead of stopping the run."""
     return distinct_accounts(
-        open_accounts(plan.profiles, plan.role_arns, external_id=plan.external_id, role_session_name=plan.role_session_name)
+        open_accounts(plan.profiles, plan.role_arns, external_id=plan.external_id, role_session_name=plan.role_session_name,
+                      failed=failed)
     )
+
+
+def _unusable(failures: Sequence[AccountFailure]) -> list[Planned]:
+    """Accounts whose credentials did not work: each is an `account` gap and a failed Result per query."""
+    planned = []
+    for failure in failures:
+        kind = Kind.ACCESS if isinstance(failure.error, AccessError) else Kind.TRANSIENT
+        action = "AssumeRole" if failure.account.origin.startswith("--role-arn") else "GetCallerIdentity"
+        planned.append(Planned(failure.account, None, failure=CallFailed(action, kind, failure.error), reason=str(failure.error)))
+    return planned
 
 
 def _abort_reason(runtime: Runtime) -> AbortReason:
@@ -172,12 +186,16 @@ def run(
     """
     runtime = _runtime(plan, cancel, clock)
     buckets = Buckets(plan.rates, runtime.clock)
-    accounts, warnings = _accounts(plan)
+    unusable: list[AccountFailure] = []  # one account's expired or refused credentials fail that account only
+    accounts, warnings = _accounts(plan, unusable)
+    if unusable and not accounts:
+        raise unusable[0].error  # no credentials work at all: one line, as before (exit 4, or 5 unreachable)
     try:
         endpoint_plan = plan_endpoints(accounts, plan.regions, plan.log_groups, discover=plan.discover, buckets=buckets,
                                        runtime=runtime, cache=cache, origin=plan.log_groups_origin)
     except Aborted:
         return _aborted_while_planning(queries, _abort_reason(runtime), warnings)
+    endpoint_plan.planned.extend(_unusable(unusable))
     planned = endpoint_plan.planned
     warnings += endpoint_plan.warnings
     if not planned:
@@ -227,6 +245,8 @@ def fill_coverage(results: Sequence[Result], endpoint_plan: EndpointPlan) -> Non
     for result in results:
         planned = by_target.get((result.target.account or "", result.target.region))
         coverage = result.coverage
+        # Records read are the service's recordsScanned, summed over the query's windows and batches.
+        coverage.records_read += int(result.statistics.records_scanned)
         coverage.nothing_to_search.extend(n for n in endpoint_plan.nothing_to_search if n not in coverage.nothing_to_search)
         if planned is None:
             continue
@@ -237,8 +257,9 @@ def fill_coverage(results: Sequence[Result], endpoint_plan: EndpointPlan) -> Non
             continue
         if result.ok:
             coverage.searched.extend(Searched(f"{where} {g}", planned.origin_of(g)) for g in planned.log_groups)
-        else:
-            coverage.add_gap(Gap("region", where, result.error or result.status))
+        else:  # the error starts with "account A REGION: ", which the gap's `where` already says
+            reason = (result.error or result.status).removeprefix(f"account {planned.account.key} {planned.region}: ")
+            coverage.add_gap(Gap("region", where, reason))
 
 
 def _aborted_while_planning(queries: Sequence[tuple[str, str]], reason: AbortReason, warnings: list[Notice]) -> RunOutcome:
@@ -310,6 +331,11 @@ def _resume_one(query_id: str, endpoints: list[tuple[Account, str]], unlisted: l
             continue
         result = Result(query=query_id, target=target, columns=attempt.columns, rows=attempt.rows,
                         statistics=attempt.statistics, status=attempt.status, query_ids=[query_id])
+        missing = rows_not_fetched(attempt)
+        if missing:
+            result.truncated = True
+            result.warnings.append(f"{where}: the service counted {missing} more row(s) (statistics resultCount) "
+                                   f"than the {len(attempt.rows)} it returned; they are lost")
         if attempt.error:
             result.error = f"{where}: {attempt.error}"
             result.error_exit_code = exit_code_for(attempt.failure.kind if attempt.failure else None)

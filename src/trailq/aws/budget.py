@@ -27,6 +27,7 @@ from trailq.aws.session import (
     error_code,
     error_message,
     http_status,
+    response_may_be_lost,
 )
 from trailq.errors import EXIT_ACCESS, EXIT_INTERRUPTED, EXIT_QUERY_FAILED, EXIT_QUERY_INVALID, QueryFailedError
 from trailq.result import CANCELLED, TIMEOUT
@@ -79,7 +80,15 @@ class AbortReason(str, Enum):
 
 
 class Aborted(Exception):
-    """The run was cancelled or its deadline passed while waiting; never escapes the aws package."""
+    """The run was cancelled or its deadline passed while waiting; never escapes the aws package.
+
+    `last` is the failure being retried when it came (ServiceUnavailable, throttling, a network
+    error), so that "the --timeout was reached" can also say what kept the call from succeeding.
+    """
+
+    def __init__(self, last: CallFailed | None = None) -> None:
+        super().__init__()
+        self.last = last
 
 
 class RunAborted(QueryFailedError):
@@ -152,15 +161,23 @@ def classify(exc: BaseException) -> Kind:
 class CallFailed(Exception):
     """An AWS call that failed for good (not retried, or out of attempts)."""
 
-    def __init__(self, action: str, kind: Kind, cause: BaseException) -> None:
-        super().__init__(f"{action}: {error_message(cause)}")
+    def __init__(self, action: str, kind: Kind, cause: BaseException, attempts: int = 1) -> None:
+        tries = f" (after {attempts} attempts)" if attempts > 1 else ""
+        super().__init__(f"{action}: {error_message(cause)}{tries}")
         self.action = action
         self.kind = kind
         self.cause = cause
+        self.attempts = attempts
+
+    @property
+    def response_lost(self) -> bool:
+        """The request was sent and its answer lost: the service may have acted on it."""
+        return response_may_be_lost(self.cause)
 
     @property
     def detail(self) -> str:
-        return error_message(self.cause)
+        """AWS's answer in one line, and how often it was asked when it was retried."""
+        return error_message(self.cause) + (f" (after {self.attempts} attempts)" if self.attempts > 1 else "")
 
 
 def wait_first(futures: Sequence[Future[T]], timeout: float) -> set[Future[T]]:
@@ -300,27 +317,39 @@ def call_with_retries(
     bucket: TokenBucket,
     runtime: Runtime,
     max_attempts: int = MAX_ATTEMPTS,
+    idempotent: bool = True,
 ) -> T:
     """One AWS call, paced by `bucket`; throttling and transient faults retried with backoff
     (at most `max_attempts` tries: a call with a fallback gives up sooner).
+
+    A call that is not `idempotent` (StartQuery: each one starts a query) is not sent again after
+    its answer was lost on the way back (budget.CallFailed.response_lost): the first may have acted.
 
     LimitExceededException is returned to the caller (CallFailed, kind CONCURRENCY): fan-out
     answers it by shrinking its gate and queueing the query again, not by retrying here.
     """
     attempt = 0
+    last: CallFailed | None = None  # the failure being retried, named if the run ends meanwhile
     while True:
-        while (wait := bucket.try_acquire()) > 0:
-            runtime.pause(wait)
-        runtime.check()
+        try:
+            while (wait := bucket.try_acquire()) > 0:
+                runtime.pause(wait)
+            runtime.check()
+        except Aborted:
+            raise Aborted(last) from None
         try:
             return fn(**params)
         except Exception as exc:  # noqa: BLE001 - classified below; unknown errors fail the call
             kind = classify(exc)
-            retryable = kind in (Kind.THROTTLED, Kind.TRANSIENT)
+            retryable = kind in (Kind.THROTTLED, Kind.TRANSIENT) and (idempotent or not response_may_be_lost(exc))
             attempt += 1
             if not retryable or attempt >= max_attempts:
-                raise CallFailed(action, kind, exc) from exc
-            delay = backoff_seconds(attempt, runtime.rng)
-            if kind is Kind.THROTTLED:
-                bucket.penalise(delay / 2)
+                raise CallFailed(action, kind, exc, attempt) from exc
+            last = CallFailed(action, kind, exc, attempt)
+        delay = backoff_seconds(attempt, runtime.rng)
+        if last.kind is Kind.THROTTLED:
+            bucket.penalise(delay / 2)
+        try:
             runtime.pause(delay)
+        except Aborted:
+            raise Aborted(last) from None

@@ -14,6 +14,7 @@ log groups), with a warning when nothing matches.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -168,6 +169,9 @@ def sync_definitions(
         definition_id = None if current is None else current["queryDefinitionId"]
         if definition_id:
             params["queryDefinitionId"] = definition_id
+        # One token for every retry of this change: botocore would make a new one per call, and a
+        # retried create whose first answer was lost would then save the query twice.
+        params["clientToken"] = str(uuid.uuid4())
         if not dry_run:
             definition_id = caller.call("PutQueryDefinition", params)["queryDefinitionId"]
         changes.append(Change(action, full_name, account, region, definition_id, applied=not dry_run))

@@ -30,7 +30,7 @@ from typing import Any
 
 from trailq.aws.budget import Buckets, CallFailed, Kind, Runtime
 from trailq.aws.insights import Caller
-from trailq.aws.session import Account
+from trailq.aws.session import Account, operation_not_offered
 from trailq.result import Level, Notice
 
 # logGroupNamePattern: up to five `|`-separated regular expressions of 3-24 characters, case-sensitive.
@@ -197,15 +197,21 @@ def fallback_warnings(findings: Sequence[RegionFindings]) -> list[Notice]:
 
 def _list_log_groups(logs: Caller, params: dict[str, Any], found: RegionFindings) -> list[dict[str, Any]]:
     """ListLogGroups with linked accounts; where the endpoint does not offer it (an emulator's 500
-    page, an unknown operation) — tried twice — the region falls back to DescribeLogGroups by name
-    prefix, and `found.fallback` says what that leaves out. Access failures are not hidden."""
+    page, an unknown operation) — tried twice — or refuses its parameters (InvalidParameterException,
+    an unknown code), the region falls back to DescribeLogGroups by name prefix, and `found.fallback`
+    says what that leaves out. Access failures are not hidden, and a real outage (an AWS error code
+    such as ServiceUnavailableException, throttling, the network) gets every retry and is then a gap:
+    falling back would search less while the service that knows more is only briefly away."""
     if found.fallback:
         return []
+    request = {**params, "includeLinkedAccounts": True}
     try:
-        return paged(logs, "ListLogGroups", {**params, "includeLinkedAccounts": True}, "logGroups", attempts=LIST_LOG_GROUPS_ATTEMPTS)
+        return paged(logs, "ListLogGroups", request, "logGroups", attempts=LIST_LOG_GROUPS_ATTEMPTS)
     except CallFailed as failed:
-        if failed.kind in (Kind.ACCESS, Kind.THROTTLED):
+        if failed.kind is Kind.ACCESS:
             raise
+        if failed.kind in (Kind.TRANSIENT, Kind.THROTTLED) and not operation_not_offered(failed.cause):
+            return paged(logs, "ListLogGroups", request, "logGroups")  # CallFailed after every retry: a gap
         found.fallback = (f"ListLogGroups failed ({failed.detail}); log groups found by DescribeTrails and "
                           "DescribeLogGroups name prefixes only: groups known only by their CloudTrail data "
                           "source or through linked accounts are not seen here")

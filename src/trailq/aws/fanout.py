@@ -17,7 +17,17 @@ from datetime import datetime, timezone
 from typing import Any
 
 from trailq.aws.budget import Aborted, AbortReason, Buckets, CallFailed, Kind, Runtime, backoff_seconds, exit_code_for
-from trailq.aws.insights import Attempt, Caller, PollRamp, QueryRequest, chooses_own_log_groups, start, stop, wait_and_fetch
+from trailq.aws.insights import (
+    Attempt,
+    Caller,
+    PollRamp,
+    QueryRequest,
+    chooses_own_log_groups,
+    rows_not_fetched,
+    start,
+    stop,
+    wait_and_fetch,
+)
 from trailq.aws.session import error_code
 from trailq.aws.shape import QueryShape, apply_final_sort_limit, shape_of
 from trailq.errors import EXIT_QUERY_INVALID, QueryError
@@ -101,6 +111,7 @@ class _Job:
     request: QueryRequest
     retries: int = 0  # LimitExceeded retries so far
     not_before: float = 0.0
+    retrying: CallFailed | None = None  # the failure being retried when the run was aborted
 
 
 @dataclass
@@ -200,6 +211,7 @@ class FanOut:
         self._order: list[tuple[int, int]] = []
         self.skipped: list[tuple[str, str]] = []  # (query, target label) with no new time to cover (--state)
         self._left: list[Abandoned] = []  # queries whose polling failed and that StopQuery could not stop
+        self._retrying: dict[tuple[int, int], CallFailed] = {}  # StartQuery failures still being retried at an abort
         self.language = language
         for qi, (name, text) in enumerate(queries):
             shape = shape_of(text)
@@ -306,7 +318,10 @@ class FanOut:
             query_id = start(caller, job.request)
         except CallFailed as failed:
             return _Done(attempt=Attempt(None, ERROR, error=_start_error(failed, job.request), failure=failed))
-        except Aborted:
+        except Aborted as aborted:
+            job.retrying = aborted.last
+            if aborted.last is not None:
+                self._retrying[job.key] = aborted.last  # the job may be gone from `running` by the abort
             return _Done(aborted=True)
         if not self._registry.add(query_id, job):
             stopped = stop(ep.stop_client, query_id)  # started just as the abort began
@@ -317,7 +332,8 @@ class FanOut:
                 caller, query_id, ramp=self.ramp, started_at=started_at,
                 on_status=lambda status, stats, elapsed: self._progress(col, status, stats, elapsed),
             )
-        except Aborted:
+        except Aborted as aborted:
+            job.retrying = aborted.last
             return _Done(query_id=query_id, aborted=True)  # still registered: the abort stops it
         self._registry.discard(query_id)
         if attempt.status == ERROR and attempt.failure is not None:
@@ -361,6 +377,13 @@ class FanOut:
         col.pending -= 1
         if attempt.status == COMPLETE and self._at_cap(col.shape, job.request, attempt) and self._split(job, col):
             return
+        missing = rows_not_fetched(attempt)
+        if missing:
+            col.truncated = True
+            req = job.request
+            col.warnings.append(f"{job.endpoint.label()}: the service counted {missing} more row(s) (statistics resultCount "
+                                f"{len(attempt.rows) + missing}) than the {len(attempt.rows)} it returned between "
+                                f"{_iso(req.start_seconds)} and {_iso(req.end_seconds)}; they are lost")
         col.attempts.append(attempt)
 
     def _at_cap(self, shape: QueryShape, request: QueryRequest, attempt: Attempt) -> bool:
@@ -426,12 +449,14 @@ class FanOut:
             was_stopped = stopped.get(qid, False)  # one truth: StopQuery's own answer, for the line and the summary
             abandoned.append(Abandoned(qid, job.endpoint.account, job.endpoint.where, col.name, was_stopped))
             state = "stopped" if was_stopped else "could not be stopped and may still be running (--resume fetches it later)"
-            col.attempts.append(Attempt(qid, status, error=f"{why}; query {qid} {state}"))
+            col.attempts.append(Attempt(qid, status, error=f"{why}{_while_retrying(job.retrying)}; query {qid} {state}"))
         # Parts still queued after a LimitExceededException never started: the quota was full.
         refused = {job.key: job.retries for gate in self._gates.values() for job in gate.queue if job.retries}
         for key, col in self._collectors.items():
             if col.pending > 0 and not any(a.status == status for a in col.attempts):
-                col.attempts.append(Attempt(None, status, error=_unfinished(why, col, refused.get(key, 0))))
+                # A StartQuery still being retried (ServiceUnavailable, throttled, network) says what it kept getting.
+                error = _unfinished(why, col, refused.get(key, 0)) + _while_retrying(self._retrying.get(key))
+                col.attempts.append(Attempt(None, status, error=error))
         return abandoned
 
     # -- one Result per query × target ------------------------------------------------------------
@@ -516,6 +541,9 @@ def _start_error(failed: CallFailed, request: QueryRequest) -> str:
     if error_code(failed.cause) == "ResourceNotFoundException" and request.log_groups:
         groups = ", ".join(request.log_groups)
         return f"{failed.detail} (log group{'s' * (len(request.log_groups) != 1)} asked for: {groups})"
+    if failed.response_lost:
+        return (f"StartQuery: {failed.detail}; its answer was lost, so it was not sent again (the first may have "
+                "started a query whose id trailq never got; it ends by itself within the service's 60 minutes)")
     return failed.detail
 
 
@@ -541,6 +569,13 @@ def _unfinished(why: str, col: _Collector, refusals: int) -> str:
                 f"in {col.endpoint.region} stayed full (LimitExceededException {refusals} time(s); "
                 "other queries, dashboards or scheduled queries hold it)")
     return f"{why} before the query finished"
+
+
+def _while_retrying(failure: CallFailed | None) -> str:
+    """What a call kept answering until the abort, so a timeout does not hide an outage or a throttle."""
+    if failure is None:
+        return ""
+    return f" (while retrying {failure.action}, which kept failing: {failure.detail})"
 
 
 def _cap_warning(col: _Collector, req: QueryRequest, cap: int, why: str) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from trailq.aws.budget import Buckets, CallFailed, Runtime, call_with_retries
+from trailq.aws.budget import MAX_ATTEMPTS, Buckets, CallFailed, Runtime, call_with_retries
 from trailq.lang.commands import MAX_LIMIT  # the service's ceiling for one query
 from trailq.result import COMPLETE, Statistics
 
@@ -109,12 +109,11 @@ class Caller:
     buckets: Buckets
     runtime: Runtime
 
-    def call(self, action: str, params: dict[str, Any], *, attempts: int | None = None) -> dict[str, Any]:
+    def call(self, action: str, params: dict[str, Any], *, attempts: int | None = None, idempotent: bool = True) -> dict[str, Any]:
         method = getattr(self.client, _snake(action))
         bucket = self.buckets.get(self.account, self.region, action)
-        if attempts is None:
-            return call_with_retries(action, method, params, bucket=bucket, runtime=self.runtime)
-        return call_with_retries(action, method, params, bucket=bucket, runtime=self.runtime, max_attempts=attempts)
+        return call_with_retries(action, method, params, bucket=bucket, runtime=self.runtime,
+                                 max_attempts=MAX_ATTEMPTS if attempts is None else attempts, idempotent=idempotent)
 
 
 def _snake(action: str) -> str:
@@ -127,7 +126,8 @@ StatusCallback = Callable[[str, Statistics, float], None]
 
 def start(caller: Caller, request: QueryRequest) -> str:
     """StartQuery; CallFailed (kind CONCURRENCY, MALFORMED, ...) propagates to the caller."""
-    return str(caller.call("StartQuery", request.start_params())["queryId"])
+    # Not idempotent: StartQuery has no client token, so a second one after a lost answer could start it twice.
+    return str(caller.call("StartQuery", request.start_params(), idempotent=False)["queryId"])
 
 
 def wait_and_fetch(
@@ -175,6 +175,15 @@ def _collect_pages(caller: Caller, query_id: str, first: dict[str, Any], stats: 
             reply = caller.call("GetQueryResults", {"queryId": query_id, "nextToken": token})
         except CallFailed as failed:
             return Attempt(query_id, "Error", error=f"query {query_id}: reading results page failed: {failed.detail}", failure=failed)
+
+
+def rows_not_fetched(attempt: Attempt) -> int:
+    """How many rows the service says its result has (statistics.resultCount: every row, all pages)
+    beyond those fetched; 0 when it does not say. A Complete query must never lose rows silently."""
+    counted = attempt.statistics.extra.get("resultCount")
+    if counted is None or attempt.status != COMPLETE:
+        return 0
+    return max(0, int(counted) - len(attempt.rows))
 
 
 def _add_rows(attempt: Attempt, results: list[list[dict[str, str]]]) -> None:

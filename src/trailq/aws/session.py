@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +21,7 @@ import botocore.loaders
 import botocore.session
 from botocore.config import Config
 
-from trailq.errors import AccessError, QueryFailedError, UsageError
+from trailq.errors import AccessError, QueryFailedError, TrailqError, UsageError
 
 ClientError = botocore.exceptions.ClientError
 # Errors raised before any HTTP response, by botocore's base classes so that every subclass is
@@ -206,8 +207,12 @@ def open_accounts(
     *,
     external_id: str | None = None,
     role_session_name: str = "trailq",
+    failed: list[AccountFailure] | None = None,
 ) -> list[Account]:
-    """One Account per --profile, then one per --role-arn (assumed from the first profile or the default chain)."""
+    """One Account per --profile, then one per --role-arn (assumed from the first profile or the default chain).
+
+    Credentials STS refuses raise AccessError (unreachable: QueryFailedError), unless `failed` is
+    given: then each such account is appended there and the others are opened."""
     validate_role_flags(role_arns, external_id, role_session_name)
     accounts: list[Account] = []
     # No --profile: the default credential chain (None), unless only roles are given.
@@ -216,13 +221,34 @@ def open_accounts(
         session = _base_session(profile)
         label = profile or "default"
         origin = f"--profile {profile}" if profile else "the default credentials"
-        accounts.append(Account(label, session, _caller_account(session, label), origin))
+        with _collected(failed, label, origin, session):
+            accounts.append(Account(label, session, _caller_account(session, label), origin))
     if role_arns:
         base = _base_session(profiles[0] if profiles else None)
         for arn in role_arns:
-            session = _assume(base, arn, external_id, role_session_name)
-            accounts.append(Account(arn, session, _caller_account(session, arn), f"--role-arn {arn}"))
+            with _collected(failed, arn, f"--role-arn {arn}", None):
+                session = _assume(base, arn, external_id, role_session_name)
+                accounts.append(Account(arn, session, _caller_account(session, arn), f"--role-arn {arn}"))
     return accounts
+
+
+@dataclass(frozen=True)
+class AccountFailure:
+    """Credentials that could not be used (STS refused them, expired, unreachable): that account only."""
+
+    account: Account  # no account id: it is named by its label (profile or role ARN)
+    error: TrailqError
+
+
+@contextmanager
+def _collected(failed: list[AccountFailure] | None, label: str, origin: str, session: Any) -> Iterator[None]:
+    """Raise as before, unless the caller collects failures to run the other accounts."""
+    try:
+        yield
+    except (AccessError, QueryFailedError) as exc:
+        if failed is None:
+            raise
+        failed.append(AccountFailure(Account(label, session, None, origin), exc))
 
 
 def requested_regions(requested: Sequence[str]) -> list[str]:
@@ -238,6 +264,27 @@ def requested_regions(requested: Sequence[str]) -> list[str]:
             if part and part not in names:
                 names.append(part)
     return names
+
+
+def response_may_be_lost(exc: BaseException) -> bool:
+    """The request went out and its answer did not come back (read timeout, connection closed
+    mid-answer): the service may have acted on it. A connection never made (ConnectionError) did not."""
+    return isinstance(exc, botocore.exceptions.HTTPClientError) and not isinstance(exc, botocore.exceptions.ConnectionError)
+
+
+# Answers that mean "this endpoint does not offer the operation" rather than "the service failed".
+_NOT_OFFERED_CODES = {"UnknownOperationException", "InvalidAction", "NotImplemented", "UnsupportedOperation"}
+
+
+def operation_not_offered(exc: BaseException) -> bool:
+    """The endpoint does not know the call (an emulator, an older or partial implementation): an
+    unknown-operation code, HTTP 404/501, or a body that is not an AWS error at all (an HTML page).
+    A real AWS error code (ServiceUnavailableException, ...) is the service failing, not this."""
+    err = (getattr(exc, "response", None) or {}).get("Error", {})
+    code, message = str(err.get("Code") or ""), str(err.get("Message") or "")
+    if code in _NOT_OFFERED_CODES or http_status(exc) in (404, 501):
+        return True
+    return bool(code) and (_looks_like_markup(code) or _looks_like_markup(message) or code.isdigit())
 
 
 def error_code(exc: BaseException) -> str:

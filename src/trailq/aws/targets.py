@@ -129,6 +129,7 @@ def plan_endpoints(
             planned.append(Planned(account, None, failure=failed, reason=str(failed)))
     if discover:
         return _discovered(per_account, planned, accounts, buckets, runtime, cache)
+    nothing: list[str] = []  # regions where no log group matches a prefix: listed in every Result's coverage
     for account, account_regions in per_account:
         for region in account_regions:
             caller = Caller(account.client("logs", region), account.key, region, buckets, runtime)
@@ -140,10 +141,11 @@ def plan_endpoints(
             if not groups:
                 warnings.append(Notice(f"account {account.key} {region}: no log group matches {', '.join(log_groups)}; region skipped",
                                         Level.LOST))
+                nothing.append(f"{account.key}/{region}")
                 continue
             kinds = tuple(origin if g in log_groups else "prefix" for g in groups)
             planned.append(Planned(account, region, tuple(groups), origins=kinds))
-    return EndpointPlan(_merge_same_endpoint(planned), warnings, [])
+    return EndpointPlan(_merge_same_endpoint(planned), warnings, nothing)
 
 
 def _discovered(per_account: list[tuple[Account, list[str]]], planned: list[Planned], accounts: Sequence[Account],

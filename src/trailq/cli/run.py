@@ -217,8 +217,10 @@ def check(**kwargs: Any) -> None:
         write_atomic(o.junit_file, checks.junit_xml(verdicts, commands))
     notices = checks.append_github_step_summary(verdicts)
     execution.commit_state()  # last: the findings are in the summary, the JUnit file and the step summary
+    from trailq.reporting.output import result_notices
+
     for result in execution.results:
-        notices += [Notice(f"warning: {result.query} on {result.target.label()}: {w}", Level.LOST) for w in result.warnings]
+        notices += result_notices(result)
     _say(notices + execution.notices, o)
     _report_statistics(execution.results, o)
     code = checks.exit_code(verdicts)

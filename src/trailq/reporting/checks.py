@@ -28,7 +28,7 @@ from tabulate import tabulate
 from trailq.catalog import Check
 from trailq.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_QUERY_FAILED
 from trailq.reporting.output import coverage_line, first_gaps, has_coverage, markdown_cell, markdown_table, skipped_summary
-from trailq.result import Coverage, Level, Notice, Result, Target
+from trailq.result import COMPLETE, Coverage, Level, Notice, Result, Target
 
 PASS = "pass"
 FAIL = "fail"
@@ -67,12 +67,32 @@ def evaluate(results: list[Result], checks_by_query_name: Mapping[str, Check], a
     Fail closed: a check that found nothing wrong on a Result whose coverage has gaps (input
     skipped, or no record read at all) could not judge (ERROR), unless `allow_partial`; then it
     passes and says how much input it accepted to miss. Findings fail whatever the coverage."""
+    answered = {r.query for r in results if r.ok}  # queries that searched at least one target completely
     verdicts = []
     for result in results:
         check = checks_by_query_name.get(result.query)
-        if check is not None:
+        if check is None:
+            continue
+        if allow_partial and not result.ok and result.query in answered and not result.coverage.complete:
+            verdicts.append(_judge_the_rest(result, check))
+        else:
             verdicts.append(_fail_closed(_judge(result, check), result, check, allow_partial))
     return verdicts
+
+
+def _judge_the_rest(result: Result, check: Check) -> Verdict:
+    """--allow-partial on a target that could not be searched (denied, failed, timed out) while the
+    query's other targets were: its gap is accepted like skipped input, and the rows it still returned
+    (a batch or half-window that completed) are judged, so findings still fail."""
+    judged = _judge(replace(result, status=COMPLETE, error=None), check)
+    missing = f"not searched ({result.status}): {result.error or 'no reason given'}"
+    if judged.outcome == FAIL:
+        return replace(judged, reason=f"{judged.reason} (on partial input: {skipped_summary(result.coverage)})")
+    if judged.outcome == ERROR:
+        return judged
+    if not result.rows:  # nothing came back: no "0 rows" for a place that was not looked at
+        return replace(judged, row_count=None, reason=f"partial input accepted: {missing}")
+    return replace(judged, reason=f"{judged.reason} from the part that answered; partial input accepted: {missing}")
 
 
 def _fail_closed(verdict: Verdict, result: Result, check: Check, allow_partial: bool) -> Verdict:

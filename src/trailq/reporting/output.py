@@ -251,17 +251,25 @@ def title(result: Result) -> str:
 # Notices
 
 
+def result_notices(result: Result) -> list[Notice]:
+    """What went wrong with one result, one line each: its failure (`error:`), truncation and its
+    warnings (input skipped, rows past a cap, part of a window failed). `run` and `check` both say them."""
+    name = title(result)
+    notices: list[Notice] = []
+    if not result.ok:
+        notices.append(Notice(f"error: {name}: {result.status}" + (f": {result.error}" if result.error else ""), Level.ERROR))
+    if result.truncated:
+        notices.append(Notice(f"warning: {name}: results truncated at {len(result.rows)} rows (more rows matched)", Level.LOST))
+    notices.extend(Notice(f"warning: {name}: {w}", Level.LOST) for w in result.warnings)
+    return notices
+
+
 def _notices(results: list[Result], tables: list[_Table], options: RenderOptions) -> list[Notice]:
     notices: list[Notice] = []
     several = len(results) > 1
     for result in results:
         name = title(result)
-        if not result.ok:
-            notices.append(Notice(f"error: {name}: {result.status}" + (f": {result.error}" if result.error else ""), Level.ERROR))
-        if result.truncated:
-            notices.append(Notice(f"warning: {name}: results truncated at {len(result.rows)} rows (more rows matched)", Level.LOST))
-        # A result's warnings qualify its rows (input skipped, rows past a cap, part of a window failed).
-        notices.extend(Notice(f"warning: {name}: {w}", Level.LOST) for w in result.warnings)
+        notices.extend(result_notices(result))
         if result.rows and not options.show_ptr and not _visible_columns(result, False):
             notices.append(Notice(f"warning: {name}: {len(result.rows)} row(s) whose only column is {PTR}, which is hidden; "
                                   "pass --show-ptr to see it"))
@@ -573,6 +581,8 @@ def first_gaps(coverage: Coverage, count: int = 3) -> str:
 
 # Where a local run's inputs come from (engine._origin); other origins are log groups or tables.
 LOCAL_ORIGINS = frozenset({"folder", "file", "glob", "stdin", "stream"})
+# Gaps that name a place on AWS rather than a file.
+REMOTE_GAP_KINDS = frozenset({"region", "account", "log-group"})
 
 
 def _plural(count: int, word: str) -> str:
@@ -582,7 +592,9 @@ def _plural(count: int, word: str) -> str:
 def coverage_line(coverage: Coverage) -> str:
     """One line on what a result read and skipped: files for local input, places searched otherwise."""
     local = coverage.files_read or coverage.files_skipped or any(s.origin in LOCAL_ORIGINS for s in coverage.searched)
-    where = _plural(coverage.files_read, "file") if local or not coverage.searched else f"{len(coverage.searched):,} searched"
+    # A place that could not be searched (a region, account or log group) is not "0 files".
+    remote = not local and (coverage.searched or any(g.kind in REMOTE_GAP_KINDS for g in coverage.gaps))
+    where = f"{len(coverage.searched):,} searched" if remote else _plural(coverage.files_read, "file")
     read = f"{where}, {_plural(coverage.records_read, 'record')} read"
     if coverage.complete:
         return f"{read}; nothing skipped"
