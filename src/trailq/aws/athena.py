@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,7 +65,9 @@ class AthenaPlan:
         return AthenaTable(self.table, accounts=self.accounts, regions=self.regions)
 
     def start_params(self, sql: str) -> dict[str, Any]:
-        params: dict[str, Any] = {"QueryString": sql}
+        # Athena's idempotency token, fixed for every retry of this start: botocore would make a new one
+        # per call, and a retry after a lost answer would then run (and bill) the query twice.
+        params: dict[str, Any] = {"QueryString": sql, "ClientRequestToken": str(uuid.uuid4())}
         if self.workgroup:
             params["WorkGroup"] = self.workgroup
         if self.output_location:
