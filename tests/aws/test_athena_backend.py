@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 import boto3
 import pytest
-from botocore.stub import Stubber
+from botocore.stub import ANY, Stubber
 from click.testing import CliRunner
 
 from trailq import cli
@@ -124,7 +124,8 @@ def _no_rows_from_no_data(probe_scanned: int, probe_state: str = "SUCCEEDED"):
         stub.add_response("get_query_execution", execution("SUCCEEDED", scanned=0))
         stub.add_response("get_query_results", rows(["awsRegion", "n"]))
         probe = PLAN.shape().any_record_sql(WINDOW)
-        stub.add_response("start_query_execution", {"QueryExecutionId": "q-2"}, {"QueryString": probe, "WorkGroup": "wg"})
+        stub.add_response("start_query_execution", {"QueryExecutionId": "q-2"},
+                          {"QueryString": probe, "WorkGroup": "wg", "ClientRequestToken": ANY})
         stub.add_response("get_query_execution", execution(probe_state, scanned=probe_scanned))
         outcome = athena.run(QUERY, PLAN, WINDOW, client=athena_client, region="us-east-1", runtime=runtime())
         stub.assert_no_pending_responses()
@@ -148,6 +149,20 @@ def test_no_rows_from_no_bytes_with_data_in_the_partitions_is_complete() -> None
     # Athena proved the query empty without reading (a filter that is false); the probe read a record.
     result = _no_rows_from_no_data(4096)
     assert result.ok and result.rows == [] and result.coverage.complete and result.warnings == []
+
+
+def test_a_retried_start_sends_one_client_request_token() -> None:
+    # A retry after a lost answer must not run (and bill) the query twice: Athena dedupes by this token.
+    athena_client, tokens = client(), []
+    athena_client.meta.events.register("provide-client-params.athena.StartQueryExecution",
+                                       lambda params, **_: tokens.append(params.get("ClientRequestToken")))
+    with Stubber(athena_client) as stub:
+        stub.add_client_error("start_query_execution", "ThrottlingException", "Rate exceeded")
+        stub.add_response("start_query_execution", {"QueryExecutionId": "q-1"})
+        stub.add_response("get_query_execution", execution("SUCCEEDED"))
+        stub.add_response("get_query_results", rows(["awsRegion", "n"], ["us-east-1", "1"]))
+        outcome = athena.run(QUERY, PLAN, WINDOW, client=athena_client, region="us-east-1", runtime=runtime())
+    assert outcome.results[0].ok and len(tokens) == 2 and tokens[0] == tokens[1] and len(tokens[0]) >= 32
 
 
 def test_an_abort_stops_the_query_it_started_and_names_it() -> None:
