@@ -238,6 +238,16 @@ def test_records_scanned_are_the_records_read(audit):
     assert "1 searched, 4 records read" in summary.stdout
 
 
+def test_a_log_group_with_no_event_in_the_window_is_said(audit):
+    # A trail that stopped logging looks like a quiet day: the check passes, stderr says so.
+    audit.add_events(A, "us-east-1", "Audit", [(T0 + 10 + i) * 1000 for i in range(4)])
+    result, by_region = run_json(audit)
+    assert by_region["us-east-1"]["warnings"] == []
+    assert by_region["us-west-2"]["warnings"] == [f"{A}/us-west-2: the log group(s) hold no event in the time range "
+                                                  "(is the trail still logging and delivering to CloudWatch Logs?)"]
+    assert f"{A}/us-west-2: the log group(s) hold no event" in check(audit).stderr
+
+
 def test_a_failed_region_is_not_said_to_have_read_files(audit):
     audit.start_failures[(A, "us-west-2")] = FakeError("AccessDeniedException", "not allowed")
     summary = check(audit)

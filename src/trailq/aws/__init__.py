@@ -257,9 +257,19 @@ def fill_coverage(results: Sequence[Result], endpoint_plan: EndpointPlan) -> Non
             continue
         if result.ok:
             coverage.searched.extend(Searched(f"{where} {g}", planned.origin_of(g)) for g in planned.log_groups)
+            if _scanned_nothing(result) and planned.log_groups:
+                # A trail that stopped logging, or delivery to CloudWatch that stopped, looks like a quiet day.
+                result.warnings.append(f"{where}: the log group(s) hold no event in the time range "
+                                       "(is the trail still logging and delivering to CloudWatch Logs?)")
         else:  # the error starts with "account A REGION: ", which the gap's `where` already says
             reason = (result.error or result.status).removeprefix(f"account {planned.account.key} {planned.region}: ")
             coverage.add_gap(Gap("region", where, reason))
+
+
+def _scanned_nothing(result: Result) -> bool:
+    """No row and recordsScanned 0: the groups hold no event in the window. Not said for filterIndex,
+    where an index may leave every event unscanned."""
+    return not result.rows and not result.statistics.records_scanned and "filterindex" not in result.text.lower()
 
 
 def _aborted_while_planning(queries: Sequence[tuple[str, str]], reason: AbortReason, warnings: list[Notice]) -> RunOutcome:
