@@ -251,3 +251,25 @@ def test_statistics_per_result_and_total():
     assert lines[4].startswith("total") and "2,001,500" in lines[4] and "9.5s" in lines[4]
     assert "$0.0050" in lines[4]  # 1 GiB + 2 MiB
     assert format_statistics([a], price_per_gb=0.01).splitlines()[-1] == "(cost estimated at $0.01 per GB scanned)"
+
+
+def test_json_of_a_file_name_or_argument_that_is_not_utf8_is_still_valid_json(tmp_path):
+    # Python keeps such bytes as lone surrogates, which orjson refuses: `run --format json` on
+    # `--source $'bad\xffname.json'` was an internal error (exit 70). Each byte is written as \xNN.
+    from click.testing import CliRunner
+
+    from trailq import cli
+
+    name = tmp_path / "bad\udcffname.json"
+    name.write_text(json.dumps({"eventTime": "2026-11-20T10:00:00Z", "eventName": "ConsoleLogin"}) + "\n")
+    for fmt in ("json", "jsonl"):
+        result = CliRunner().invoke(cli.main, ["run", "--query", 'fields "é\udcff" as x', "--source", str(name), "--format", fmt])
+        assert result.exit_code == 0, result.output
+        document = json.loads(result.stdout.splitlines()[0] if fmt == "jsonl" else result.stdout)
+        row = document if fmt == "jsonl" else document[0]["rows"][0]
+        assert row["x"] == "é\\xff"
+    assert json.loads(result.stdout)["x"] == "é\\xff"
+    explained = CliRunner().invoke(cli.main, ["explain", "--format", "json", "--query", 'fields "\udcff" as x'])
+    assert explained.exit_code == 0 and json.loads(explained.stdout)["query"] == 'fields "\\xff" as x'
+    whole = CliRunner().invoke(cli.main, ["run", "--query", "stats count(*) as n", "--source", str(name), "--format", "json"])
+    assert json.loads(whole.stdout)[0]["coverage"]["searched"][0]["where"].endswith("bad\\xffname.json")

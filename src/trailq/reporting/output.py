@@ -290,8 +290,36 @@ def render(results: list[Result], options: RenderOptions) -> Rendered:
 _LINE_SEPARATORS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
+def json_text(value: object, option: int = 0) -> str:
+    """`value` as JSON text, always valid UTF-8: a string holding bytes that are not UTF-8 (a file
+    name or an argument, which Python keeps as lone surrogates) writes each such byte as `\\xNN`,
+    the spelling tables and stderr use, rather than failing (orjson refuses lone surrogates)."""
+    try:
+        return orjson.dumps(value, option=option).decode()
+    except TypeError:
+        return orjson.dumps(_valid_unicode(value), option=option).decode()
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _byte_or_code(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
+def _valid_unicode(value: object) -> object:
+    if isinstance(value, str):
+        return _SURROGATE.sub(_byte_or_code, value)
+    if isinstance(value, dict):
+        return {_valid_unicode(k): _valid_unicode(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_valid_unicode(v) for v in value]
+    return value
+
+
 def _dumps(value: object, option: int = 0) -> str:
-    text = orjson.dumps(value, option=option).decode()
+    text = json_text(value, option)
     for raw, escaped in _LINE_SEPARATORS.items():
         if raw in text:  # only ever inside strings, where the escape means the same character
             text = text.replace(raw, escaped)
