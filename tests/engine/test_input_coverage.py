@@ -199,6 +199,33 @@ def test_a_truncated_gzip_document_is_not_called_uncompressed(tmp_path: Path) ->
     assert "not gzip-compressed" not in text
 
 
+def test_corrupt_gzip_keeps_every_line_decompressed_before_the_corrupt_spot(tmp_path: Path) -> None:
+    # zlib gives nothing from a call that fails: a member with a wrong checksum (its last 8 bytes)
+    # lost all its records, though every byte of them had been decompressed.
+    packed = gzip.compress(jsonl(EVENTS))
+    bad_crc = packed[:-8] + bytes(4) + packed[-4:]
+    result = run([write(tmp_path / "crc.json.gz", bad_crc)])
+    assert count(result) == len(EVENTS) and "incorrect data check" in gap_text(result)
+    # a flipped byte in the middle: the lines before it are read, the rest is one file gap
+    second = gzip.compress(jsonl(EVENTS), mtime=0)
+    flipped = bytearray(second)
+    flipped[len(second) * 3 // 4] ^= 0xFF
+    before = _lines_before_corruption(bytes(flipped))
+    result = run([write(tmp_path / "flip.json.gz", bytes(flipped))])
+    assert count(result) >= before > 0 and "corrupt gzip data" in gap_text(result)
+
+
+def _lines_before_corruption(data: bytes) -> int:
+    inflater = zlib.decompressobj(31)
+    out = b""
+    for i in range(len(data)):
+        try:
+            out += inflater.decompress(data[i:i + 1])
+        except zlib.error:
+            break
+    return out.count(b"\n")
+
+
 def test_a_gzip_member_followed_by_junk_keeps_the_member(tmp_path: Path) -> None:
     path = write(tmp_path / "junk.json.gz", gzip.compress(jsonl(EVENTS[:9])) + b"this is not gzip")
     result = run([path])
