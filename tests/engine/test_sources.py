@@ -66,6 +66,20 @@ def test_several_broken_lines_at_the_start(tmp_path: Path) -> None:
     assert f"{path}:1:" in warning and f"{path}:2:" in warning
 
 
+@pytest.mark.parametrize("block_reader", [True, False])
+def test_more_broken_lines_at_the_start_than_sniff_looks_at_lose_only_those_lines(tmp_path: Path, block_reader: bool) -> None:
+    # Nine broken lines (invalid UTF-8 in a field, a `tail -c` cut, ...) before good JSON lines made
+    # the file "one document that does not parse": every good record after them was lost.
+    broken = [orjson.dumps(event).replace(b'"eventName":"', b'"eventName":"\xff') for event in EVENTS] + [b'{"cut":'] * 3
+    path = write(tmp_path / "f.jsonl", b"\n".join(broken) + b"\n" + jsonl(EVENTS[:5]))
+    result = run([path], reference=not block_reader)
+    assert count(result) == 5
+    assert result.coverage.records_skipped == 10 and result.coverage.files_skipped == 0
+    warning = " ".join(result.warnings)
+    assert f"{path}:1: not valid JSON" in warning and f"{path}:10: not valid JSON" in warning
+    assert result.statistics.bytes_scanned == os.path.getsize(path)
+
+
 def test_documents_are_still_read_whole(tmp_path: Path) -> None:
     records = EVENTS[:3]
     pretty = write(tmp_path / "p.json", json.dumps({"Records": records}, indent=2).encode())

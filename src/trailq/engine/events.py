@@ -19,6 +19,7 @@ chosen only by `ReadOptions.reference` (the differential tests, tests/engine/tes
 
 from __future__ import annotations
 
+import io
 import gzip
 import time
 import zlib
@@ -34,7 +35,7 @@ from trailq.engine.blocks import Block, TextTooLong, block_lines, scan_block, st
 from trailq.engine.decode import decoder_for
 from trailq.engine.event_model import Event, EventBatch, PartialEvent
 from trailq.engine.inputs import GZIP_MAGIC, open_input, text_kind
-from trailq.engine.sources import is_digest_record, is_single_record, sniff
+from trailq.engine.sources import holds_json_lines, is_digest_record, is_single_record, sniff
 from trailq.engine.values import event_times_ms, parse_event_time_ms
 from trailq.errors import QueryFailedError, UsageError
 from trailq.result import Coverage, Gap
@@ -261,12 +262,7 @@ def _read_stream(
         report.bytes_read += len(head)
         return
     if json_lines:
-        # Wrappers allowed on any line; a broken line is reported with its line number and skipped.
-        if options.reference:
-            yield from batched(read_lines(until_deadline(_chain_first(head, stream), label, options, report), label, options, report))
-        else:
-            blocks = within_text_limit(stream_blocks(head, stream.read), label, options, report)
-            yield from read_blocks(until_deadline(blocks, label, options, report), label, options, report)
+        yield from _json_lines(head, stream, label, options, report)
         return
     # A document over several lines (pretty-printed object or array): parse it whole, when it is
     # not larger than anything a trail writes.
@@ -279,6 +275,12 @@ def _read_stream(
     try:
         document = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
+        if holds_json_lines(data):
+            # JSON lines whose first lines are all broken (more than sniff looks at): read line by
+            # line, each broken line a record gap, rather than lose every good record after them.
+            report.bytes_read -= len(data)  # counted again, line by line
+            yield from _json_lines(b"", io.BytesIO(data), label, options, report)
+            return
         line = data.count(b"\n", 0, getattr(exc, "pos", 0)) + 1
         detail = exc.msg if hasattr(exc, "msg") else str(exc)
         what = text_kind(data[:64], label, decompressed) if line == 1 else "not valid JSON"
@@ -287,6 +289,16 @@ def _read_stream(
         return
     # Where a record sits in a multi-line document is not known cheaply: problems name the record.
     yield from batched(_from_document(document, label, 1, options, report, raw=None, at=label))
+
+
+def _json_lines(head: bytes, stream: BinaryIO, label: str, options: ReadOptions, report: ReadReport) -> Iterator[EventBatch]:
+    """`head` (read by sniff) and the rest of `stream` as JSON lines. Wrappers are allowed on any
+    line; a broken line is reported with its line number and skipped."""
+    if options.reference:
+        yield from batched(read_lines(until_deadline(_chain_first(head, stream), label, options, report), label, options, report))
+    else:
+        blocks = within_text_limit(stream_blocks(head, stream.read), label, options, report)
+        yield from read_blocks(until_deadline(blocks, label, options, report), label, options, report)
 
 
 # Events of a document, or of the line-by-line reader, are handed on in batches of this many.

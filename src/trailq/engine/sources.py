@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import fnmatch
 import glob
+import io
 import os
 import stat
 from collections.abc import Callable, Iterable
@@ -298,6 +299,21 @@ def sniff(readline: Callable[[], bytes]) -> tuple[bytes, bool]:
             after = next_body()
             return b"".join(head), after is None or not after.startswith(b"]")
     return b"".join(head), False
+
+
+def holds_json_lines(data: bytes) -> bool:
+    """Whether text that is not one JSON document holds JSON lines: sniff's rule for a broken first
+    line (a line that is a complete object, not followed by a line starting with `]`), applied to
+    every line rather than the first few. A pretty-printed document never qualifies (see `sniff`)."""
+    found = False
+    for line in io.BytesIO(data):  # line by line, without a copy of the whole text
+        body = line.strip()
+        if not body:
+            continue
+        if found and not body.startswith(b"]"):
+            return True
+        found = body.startswith(b"{") and body.endswith(b"}") and isinstance(_loads_or_none(body), dict)
+    return found
 
 
 def _loads_or_none(body: bytes) -> object:
