@@ -166,6 +166,26 @@ def test_a_glob_that_matches_folders_walks_them(tmp_path: Path) -> None:
     assert count(run([str(tmp_path / "t" / "*")])) == 5
 
 
+def test_a_glob_over_link_loops_reports_each_unread_entry_once_and_no_listable_folder(tmp_path: Path) -> None:
+    # A link loop entry (a -> b -> a) made the folder holding it "cannot be listed" for every glob,
+    # and `**` through a link to an ancestor met the same FIFO at every depth (hundreds of gaps).
+    root = tmp_path / "trail"
+    write(root / "a.jsonl", jsonl(EVENTS[:3]))
+    os.symlink(root / "b", root / "a")
+    os.symlink(root / "a", root / "b")
+    os.symlink(root, root / "sub_up")
+    os.mkfifo(root / "pipe")
+    walked = run([str(root)])
+    expected = sorted(gap.where for gap in walked.coverage.gaps)
+    assert expected == [str(root / "a"), str(root / "b"), str(root / "pipe")]
+    for pattern in ("*.jsonl", "*", "**"):
+        result = run([str(root / pattern)])
+        assert count(result) == 3, pattern
+        gaps = sorted(gap.where for gap in result.coverage.gaps)
+        assert "cannot be listed" not in gap_text(result), (pattern, gap_text(result))
+        assert gaps == ([] if pattern == "*.jsonl" else expected), (pattern, gaps)
+
+
 # --- what a file is ----------------------------------------------------------------------------
 
 

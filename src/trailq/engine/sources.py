@@ -41,6 +41,15 @@ class SourceFiles:
     named_digests: list[str] = field(default_factory=list)  # named with --source
     gaps: list[Gap] = field(default_factory=list)
     walked_twice: list[str] = field(default_factory=list)  # symbolic links to a folder already walked
+    gap_keys: set[str] = field(default_factory=set)  # resolved paths of file gaps: each reported once
+
+    def file_gap(self, path: str, reason: str) -> None:
+        """A file met in a folder or by a glob that is not read: once, however many ways reach it
+        (a `**` glob through a link to an ancestor meets the same FIFO at every depth)."""
+        key = os.path.realpath(path)
+        if key not in self.gap_keys:
+            self.gap_keys.add(key)
+            self.gaps.append(Gap("file", path, reason))
 
     def warnings(self) -> list[str]:
         out: list[str] = []
@@ -160,11 +169,16 @@ def _unlistable_on_the_way(pattern: str) -> list[Gap]:
     root = "/".join(parts[:fixed]) or ("/" if pattern.startswith("/") else ".")
     folder_parts = parts[fixed:-1]  # the last part names files (or folders to walk, listed later)
     gaps: list[Gap] = []
+    seen: set[tuple[int, int, int]] = set()  # (device, inode, level) listed: a link to an ancestor is listed once
 
     def visit(folder: str, level: int) -> None:
         try:
+            info = os.stat(folder)
+            if (info.st_dev, info.st_ino, level) in seen:
+                return
+            seen.add((info.st_dev, info.st_ino, level))
             with os.scandir(folder) as listing:
-                subfolders = sorted(e.path for e in listing if e.is_dir())
+                subfolders = sorted(e.path for e in listing if _is_folder(e))
         except OSError as exc:
             gaps.append(Gap("folder", folder, f"cannot be listed: {exc.strerror or exc}"))
             return
@@ -180,6 +194,25 @@ def _unlistable_on_the_way(pattern: str) -> list[Gap]:
     if os.path.isdir(root):
         visit(root, 0)
     return gaps
+
+
+def _folder_identity(path: str) -> tuple[int, int] | None:
+    """(device, inode) of the folder `path` leads to, resolving its links one by one (a path with
+    more links than the system follows at once); None when it leads to no folder."""
+    try:
+        info = os.stat(os.path.realpath(path))
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino) if stat.S_ISDIR(info.st_mode) else None
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    """A folder or a link to one. A link loop or a broken link is not (the folder holding it is
+    listed fine; the entry itself is reported when a pattern matches it)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def _why_missing(path: str, exc: OSError) -> str:
@@ -225,7 +258,12 @@ def _add_entry(path: str, collected: SourceFiles, add: Add, walked: set[tuple[in
     try:
         mode = os.stat(path).st_mode
     except OSError as exc:
-        collected.gaps.append(Gap("file", path, _why_missing(path, exc)))
+        if exc.errno == errno.ELOOP and _folder_identity(path) in walked:
+            # A `**` glob followed a link to an ancestor until the system's limit on links in one
+            # path: the folder was already walked through a shorter path (not a gap, as in a walk).
+            collected.walked_twice.append(os.path.dirname(path))
+            return False
+        collected.file_gap(path, _why_missing(path, exc))
         return False
     if stat.S_ISDIR(mode):
         if walk:
@@ -234,8 +272,8 @@ def _add_entry(path: str, collected: SourceFiles, add: Add, walked: set[tuple[in
     if stat.S_ISREG(mode):
         add(path, False)
     else:
-        collected.gaps.append(Gap("file", path, f"not a regular file ({_file_type(mode)}): left out of folder walks "
-                                                "and globs, where it could block; name it with --source to read it as a stream"))
+        collected.file_gap(path, f"not a regular file ({_file_type(mode)}): left out of folder walks "
+                                 "and globs, where it could block; name it with --source to read it as a stream")
     return False
 
 
