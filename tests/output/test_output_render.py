@@ -159,6 +159,17 @@ def test_hostile_values_cannot_draw_rows_or_reorder_text_in_a_piped_table():
     assert machine == {"user": user, "agent": agent}  # machine formats keep the exact value
 
 
+def test_unicode_line_and_paragraph_separators_cannot_draw_rows():
+    # U+2028/U+2029 end a line in editors, browsers and `str.splitlines`: they reached tables raw.
+    result = Result("q", Target(source="sample"), ["user"], [{"user": "evil\u2028admin\u2029x\x85y"}])
+    for fmt in ("table", "markdown"):
+        text = render([result], RenderOptions(format=fmt)).text
+        shown = "evil\\u2028admin\\u2029x\\x85y"
+        if fmt == "markdown":
+            shown = shown.replace("\\", "\\\\")  # Markdown shows a backslash written twice
+        assert shown in text and len(text.splitlines()) == 3, fmt
+
+
 def test_line_breaks_do_not_break_terminal_rows():
     result = Result("q", Target(source="sample"), ["msg"], [{"msg": "one\ntwo"}])
     text = render([result], RenderOptions(width=80)).text
