@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -168,6 +169,17 @@ def test_unicode_line_and_paragraph_separators_cannot_draw_rows():
         if fmt == "markdown":
             shown = shown.replace("\\", "\\\\")  # Markdown shows a backslash written twice
         assert shown in text and len(text.splitlines()) == 3, fmt
+
+
+def test_markdown_cells_cannot_make_links_or_formatting():
+    # A user agent of `[fix it](https://evil.example)` became a link on the job's summary page.
+    hostile = "[fix it](https://evil.example) *b* _i_ `c` ~~s~~ a|b \\"
+    result = Result("q", Target(source="sample"), ["userAgent"], [{"userAgent": hostile}])
+    row = render([result], RenderOptions(format="markdown")).text.splitlines()[2]
+    cell = row[2:-2].rstrip()
+    assert cell == "\\[fix it\\](https://evil.example) \\*b\\* \\_i\\_ \\`c\\` \\~\\~s\\~\\~ a\\|b \\\\"
+    # CommonMark: a backslash before ASCII punctuation shows that character; removing them gives the value.
+    assert re.sub(r"\\(.)", r"\1", cell) == hostile
 
 
 def test_line_breaks_do_not_break_terminal_rows():

@@ -529,11 +529,16 @@ def markdown_table(headers: list[str], matrix: list[list[str]], *, padded: bool 
 
 
 def markdown_cell(value: str) -> str:
-    """A pipe or a line break would end the cell early, and `<b>` in log data would render as HTML:
-    escape them the way GitHub renders."""
+    """A pipe or a line break would end the cell early, `<b>` in log data would render as HTML, and
+    `[text](url)`, `*`, `_`, `` ` `` and `~` as links and formatting (a user agent could put a link on a
+    job's summary page): escape them the way GitHub renders, so the cell shows the text as it is."""
     text = html.escape(value, quote=False)
     text = text.replace("\r\n", "<br>").replace("\n", "<br>").replace("\r", "<br>")
-    return visible(text).replace("\\", "\\\\").replace("|", "\\|")
+    return _MARKDOWN_SPECIAL.sub(r"\\\g<0>", visible(text))
+
+
+# Backslash (the escape itself), pipe (ends a cell), and what would make a link or format text.
+_MARKDOWN_SPECIAL = re.compile(r"[\\|\[\]*_`~]")
 
 
 _RENDERERS = {
