@@ -59,6 +59,15 @@ def test_nothing_read_at_all_is_an_input_gap(tmp_path: Path) -> None:
     assert run([empty]).coverage.gaps[0].kind == "input"
 
 
+def test_nothing_read_at_all_is_said_on_stderr_too(tmp_path: Path) -> None:
+    # An empty folder (a typo'd path to a fresh one) gave "no rows" and nothing on stderr.
+    (tmp_path / "fresh").mkdir()
+    for source in (str(tmp_path / "fresh"), write(tmp_path / "blank.jsonl", b"\n \n")):
+        assert run([source]).warnings == ["no record was read from the sources (empty files or blank lines only)"]
+    write(tmp_path / "d" / "x_CloudTrail-Digest_y.json", b"{}")
+    assert len(run([str(tmp_path / "d")]).warnings) == 1  # the digest note already says why nothing was read
+
+
 # --- the folder walk ---------------------------------------------------------------------------
 
 

@@ -125,6 +125,10 @@ def run_local(
         elapsed_seconds=time.monotonic() - started,
     )
     warnings = collected.warnings() + report.warnings(time_range is not None)
+    if report.records == 0 and not warnings:
+        # Said, not only put in coverage: an empty file or folder (a typo'd path to a fresh
+        # folder) otherwise gives "no rows" with nothing on stderr, which reads as "nothing found".
+        warnings.append("no record was read from the sources (empty files or blank lines only)")
     if finished.truncated:
         warnings.append(
             f"more than {len(finished.rows)} rows matched; showing the first {len(finished.rows)}, as the service would "
