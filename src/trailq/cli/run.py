@@ -39,6 +39,7 @@ from trailq.lang.commands import MAX_LIMIT
 from trailq.reporting.destinations import ALLOW_FLAG, check_destinations
 from trailq.reporting.fileio import STDOUT, check_writable, write_atomic
 from trailq.reporting.output import DEFAULT_PRICE_PER_GB, FORMATS, RenderOptions
+from trailq.reporting.shown import visible
 from trailq.reporting.streams import write_stdout
 from trailq.result import QUIET_KEEPS, Level, Notice, Result, exit_code_of
 from trailq.timerange import TimeRange, iso_seconds, parse_duration_seconds
@@ -218,7 +219,7 @@ def check(**kwargs: Any) -> None:
     notices = checks.append_github_step_summary(verdicts)
     execution.commit_state()  # last: the findings are in the summary, the JUnit file and the step summary
     for result in execution.results:
-        notices += [Notice(f"warning: {result.query} on {result.target.label()}: {w}", Level.LOST) for w in result.warnings]
+        notices += [Notice(f"warning: {result.query} on {visible(result.target.label())}: {visible(w)}", Level.LOST) for w in result.warnings]
     _say(notices + execution.notices, o)
     _report_statistics(execution.results, o)
     code = checks.exit_code(verdicts)

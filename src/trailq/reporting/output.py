@@ -255,13 +255,15 @@ def _notices(results: list[Result], tables: list[_Table], options: RenderOptions
     notices: list[Notice] = []
     several = len(results) > 1
     for result in results:
-        name = title(result)
+        # Each notice is one line: a file or folder named `a\n::error::x` (a folder walk meets any
+        # name) drew a line of its own, which CI runners read as a command. Line breaks are shown.
+        name = visible(title(result))
         if not result.ok:
-            notices.append(Notice(f"error: {name}: {result.status}" + (f": {result.error}" if result.error else ""), Level.ERROR))
+            notices.append(Notice(f"error: {name}: {result.status}" + (f": {visible(result.error)}" if result.error else ""), Level.ERROR))
         if result.truncated:
             notices.append(Notice(f"warning: {name}: results truncated at {len(result.rows)} rows (more rows matched)", Level.LOST))
         # A result's warnings qualify its rows (input skipped, rows past a cap, part of a window failed).
-        notices.extend(Notice(f"warning: {name}: {w}", Level.LOST) for w in result.warnings)
+        notices.extend(Notice(f"warning: {name}: {visible(w)}", Level.LOST) for w in result.warnings)
         if result.rows and not options.show_ptr and not _visible_columns(result, False):
             notices.append(Notice(f"warning: {name}: {len(result.rows)} row(s) whose only column is {PTR}, which is hidden; "
                                   "pass --show-ptr to see it"))
@@ -600,7 +602,8 @@ def skipped_summary(coverage: Coverage) -> str:
 
 
 def first_gaps(coverage: Coverage, count: int = 3) -> str:
-    shown = "; ".join(f"{g.where}: {g.reason}" for g in coverage.gaps[:count])
+    # One line whatever the names: a file named `a\nb` would otherwise draw a line of its own.
+    shown = "; ".join(visible(f"{g.where}: {g.reason}") for g in coverage.gaps[:count])
     return shown + (" ..." if coverage.gaps_total > count else "")
 
 
