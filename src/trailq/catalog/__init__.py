@@ -18,8 +18,7 @@ import yaml
 
 from trailq import lang
 from trailq.catalog import params as params_mod
-from trailq.catalog import textfiles
-from trailq.catalog import yamlload
+from trailq.catalog import textfiles, yamlload
 from trailq.catalog.params import Param
 from trailq.errors import EXIT_QUERY_INVALID, CatalogError, QueryError
 from trailq.source import Span, caret, line_col

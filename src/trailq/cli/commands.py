@@ -14,8 +14,8 @@ from tabulate import tabulate
 from trailq import catalog as catalog_mod
 from trailq import errors
 from trailq.catalog.params import parse_assignments
-from trailq.reporting.output import json_text
 from trailq.cli.base import AccountOptions, account_options, aws_plan_from, catalog_option, main, param_option, say, signal_exit_code
+from trailq.reporting.output import json_text
 
 
 @main.command("list")

@@ -219,7 +219,8 @@ def check(**kwargs: Any) -> None:
     notices = checks.append_github_step_summary(verdicts)
     execution.commit_state()  # last: the findings are in the summary, the JUnit file and the step summary
     for result in execution.results:
-        notices += [Notice(f"warning: {result.query} on {visible(result.target.label())}: {visible(w)}", Level.LOST) for w in result.warnings]
+        label = visible(result.target.label())
+        notices += [Notice(f"warning: {result.query} on {label}: {visible(w)}", Level.LOST) for w in result.warnings]
     _say(notices + execution.notices, o)
     _report_statistics(execution.results, o)
     code = checks.exit_code(verdicts)

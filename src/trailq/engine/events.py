@@ -19,8 +19,8 @@ chosen only by `ReadOptions.reference` (the differential tests, tests/engine/tes
 
 from __future__ import annotations
 
-import io
 import gzip
+import io
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator

@@ -13,6 +13,7 @@ import os
 import time
 import zlib
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from trailq.errors import QueryFailedError, UsageError
@@ -59,19 +60,18 @@ def file_groups(files: Sequence[str]) -> tuple[tuple[tuple[str, ...], bool, bool
                 why = unreadable_kind(stream.peek(HEAD_BYTES)[:HEAD_BYTES])
                 if why is not None:
                     raise QueryFailedError(f"{path}: {why}", hint=hint)
-
-                def readline() -> bytes:
-                    line = stream.readline(MAX_TEXT_BYTES + 1)
-                    if len(line) > MAX_TEXT_BYTES:
-                        raise QueryFailedError(f"{path}: a line of over {MAX_TEXT_BYTES >> 20} MiB among its first lines, not read",
-                                               hint=hint)
-                    return line
-
-                lines = sniff(readline)[1]
+                lines = sniff(partial(_bounded_line, stream, path, MAX_TEXT_BYTES, hint))[1]
         except (OSError, EOFError, zlib.error) as exc:
             raise QueryFailedError(f"{path}: unreadable: {exc}", hint=hint) from None
         grouped.setdefault((lines, gz), []).append(path)
     return tuple((tuple(paths), lines, gz) for (lines, gz), paths in grouped.items())
+
+
+def _bounded_line(stream: Any, path: str, limit: int, hint: str) -> bytes:
+    line: bytes = stream.readline(limit + 1)
+    if len(line) > limit:
+        raise QueryFailedError(f"{path}: a line of over {limit >> 20} MiB among its first lines, not read", hint=hint)
+    return line
 
 
 def connect() -> Any:
