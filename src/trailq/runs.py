@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from trailq import lang
-from trailq.catalog import Catalog
+from trailq.catalog import Catalog, textfiles
 from trailq.errors import EXIT_OK, EXIT_QUERY_FAILED, CatalogError, QueryFailedError, UnsupportedLocally, UsageError, worst_exit_code
 from trailq.result import Level, Notice, ProgressEvent, Result, Target
 from trailq.source import Span
@@ -138,7 +138,7 @@ def _adhoc(selection: Selection) -> QueryToRun | None:
     if selection.query_file is not None:
         path = Path(selection.query_file)
         try:
-            return QueryToRun(path.stem, path.read_text(encoding="utf-8"), origin=str(path), adhoc=True)
+            return QueryToRun(path.stem, textfiles.read_text(path), origin=str(path), adhoc=True)
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"--query-file {path}: cannot read: {exc}") from None
     return None

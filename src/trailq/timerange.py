@@ -53,8 +53,14 @@ ISO_SECONDS = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def iso_seconds(moment: datetime) -> str:
-    """An aware datetime as UTC ISO 8601 to the second, as every message and the state file show it."""
-    return moment.astimezone(timezone.utc).strftime(ISO_SECONDS)
+    """An aware datetime as UTC ISO 8601 to the second, as every message and the state file show it
+    (the year always four digits: strftime writes year 1 as `1`)."""
+    utc = moment.astimezone(timezone.utc)
+    return f"{utc.year:04d}" + utc.strftime(ISO_SECONDS.removeprefix("%Y"))
+
+
+# The earliest instant a window can start at.
+_EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
 
 
 def utc_now() -> datetime:
@@ -129,7 +135,9 @@ def resolve(
     if start is not None:
         start_at = parse_instant(start, now, "--start")
     else:
-        start_at = end_at - timedelta(seconds=parse_duration_seconds(since or default_since, "--since"))
+        length = timedelta(seconds=parse_duration_seconds(since or default_since, "--since"))
+        # An --end in year 1 minus the window has no datetime: start at the earliest one (no event is older).
+        start_at = end_at - length if end_at - _EARLIEST > length else _EARLIEST
     # --end first: with --end alone the start is derived from it, and naming a --start nobody gave would mislead.
     if end_at > now + _CLOCK_SKEW:
         raise UsageError(f"--end {iso_seconds(end_at)} is in the future", hint="use --end now")

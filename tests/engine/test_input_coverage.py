@@ -68,6 +68,8 @@ def test_nothing_read_at_all_is_said_once_as_a_warning(tmp_path: Path) -> None:
     broken = write(tmp_path / "broken.jsonl", b"{broken\n")
     assert [w.split(":")[0] for w in run([broken]).warnings] == ["skipped 1 unreadable input(s)"]
     assert run([write(tmp_path / "ok.jsonl", jsonl(EVENTS[:2]))]).warnings == []
+    write(tmp_path / "d" / "x_CloudTrail-Digest_y.json", b"{}")
+    assert len(run([str(tmp_path / "d")]).warnings) == 1  # the digest note already says why nothing was read
 
 
 def test_records_that_all_lie_outside_the_window_are_said_when_every_line_was_parsed(tmp_path: Path) -> None:
@@ -212,6 +214,26 @@ def test_a_glob_that_matches_folders_walks_them(tmp_path: Path) -> None:
     assert count(run([str(tmp_path / "t" / "*")])) == 5
 
 
+def test_a_glob_over_link_loops_reports_each_unread_entry_once_and_no_listable_folder(tmp_path: Path) -> None:
+    # A link loop entry (a -> b -> a) made the folder holding it "cannot be listed" for every glob,
+    # and `**` through a link to an ancestor met the same FIFO at every depth (hundreds of gaps).
+    root = tmp_path / "trail"
+    write(root / "a.jsonl", jsonl(EVENTS[:3]))
+    os.symlink(root / "b", root / "a")
+    os.symlink(root / "a", root / "b")
+    os.symlink(root, root / "sub_up")
+    os.mkfifo(root / "pipe")
+    walked = run([str(root)])
+    expected = sorted(gap.where for gap in walked.coverage.gaps)
+    assert expected == [str(root / "a"), str(root / "b"), str(root / "pipe")]
+    for pattern in ("*.jsonl", "*", "**"):
+        result = run([str(root / pattern)])
+        assert count(result) == 3, pattern
+        gaps = sorted(gap.where for gap in result.coverage.gaps)
+        assert "cannot be listed" not in gap_text(result), (pattern, gap_text(result))
+        assert gaps == ([] if pattern == "*.jsonl" else expected), (pattern, gaps)
+
+
 # --- what a file is ----------------------------------------------------------------------------
 
 
@@ -243,6 +265,33 @@ def test_a_truncated_gzip_document_is_not_called_uncompressed(tmp_path: Path) ->
     text = gap_text(run([path]))
     assert "truncated gzip" in text and "not valid JSON" in text
     assert "not gzip-compressed" not in text
+
+
+def test_corrupt_gzip_keeps_every_line_decompressed_before_the_corrupt_spot(tmp_path: Path) -> None:
+    # zlib gives nothing from a call that fails: a member with a wrong checksum (its last 8 bytes)
+    # lost all its records, though every byte of them had been decompressed.
+    packed = gzip.compress(jsonl(EVENTS))
+    bad_crc = packed[:-8] + bytes(4) + packed[-4:]
+    result = run([write(tmp_path / "crc.json.gz", bad_crc)])
+    assert count(result) == len(EVENTS) and "incorrect data check" in gap_text(result)
+    # a flipped byte in the middle: the lines before it are read, the rest is one file gap
+    second = gzip.compress(jsonl(EVENTS), mtime=0)
+    flipped = bytearray(second)
+    flipped[len(second) * 3 // 4] ^= 0xFF
+    before = _lines_before_corruption(bytes(flipped))
+    result = run([write(tmp_path / "flip.json.gz", bytes(flipped))])
+    assert count(result) >= before > 0 and "corrupt gzip data" in gap_text(result)
+
+
+def _lines_before_corruption(data: bytes) -> int:
+    inflater = zlib.decompressobj(31)
+    out = b""
+    for i in range(len(data)):
+        try:
+            out += inflater.decompress(data[i:i + 1])
+        except zlib.error:
+            break
+    return out.count(b"\n")
 
 
 def test_a_gzip_member_followed_by_junk_keeps_the_member(tmp_path: Path) -> None:

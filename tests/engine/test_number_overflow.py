@@ -54,3 +54,10 @@ def test_bounded_and_power():
     assert bounded(2**63) == float(2**63) and bounded(2**62) == 2**62
     assert bounded(10**400) is None and bounded(float("inf")) is None
     assert power(2, 10) == 1024 and power(2, 100000) is None and power(-8, 1 / 3) is None and power(4, 0.5) == 2.0
+
+
+def test_round_to_any_number_of_places_is_immediate(tmp_path):
+    # round(x, 1e20) computed 10**(10**20) and never ended; beyond 308 places a double has no digit to round.
+    query = ("fields round(1.5, 1e20) as a, round(1.5, -1e20) as b, round(1e300, 20) as c, round(123.456, -1) as d,"
+             " round(2.5) as e, round(-2.5) as f | display a, b, c, d, e, f")
+    assert _one_row(tmp_path, query) == {"a": "1.5", "b": "0", "c": "1e+300", "d": "120", "e": "3", "f": "-3"}

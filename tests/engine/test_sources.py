@@ -66,6 +66,41 @@ def test_several_broken_lines_at_the_start(tmp_path: Path) -> None:
     assert f"{path}:1:" in warning and f"{path}:2:" in warning
 
 
+@pytest.mark.parametrize("block_reader", [True, False])
+def test_more_broken_lines_at_the_start_than_sniff_looks_at_lose_only_those_lines(tmp_path: Path, block_reader: bool) -> None:
+    # Nine broken lines (invalid UTF-8 in a field, a `tail -c` cut, ...) before good JSON lines made
+    # the file "one document that does not parse": every good record after them was lost.
+    broken = [orjson.dumps(event).replace(b'"eventName":"', b'"eventName":"\xff') for event in EVENTS] + [b'{"cut":'] * 3
+    path = write(tmp_path / "f.jsonl", b"\n".join(broken) + b"\n" + jsonl(EVENTS[:5]))
+    result = run([path], reference=not block_reader)
+    assert count(result) == 5
+    assert result.coverage.records_skipped == 10 and result.coverage.files_skipped == 0
+    warning = " ".join(result.warnings)
+    assert f"{path}:1: not valid JSON" in warning and f"{path}:10: not valid JSON" in warning
+    assert result.statistics.bytes_scanned == os.path.getsize(path)
+
+
+def test_sniff_stops_after_a_megabyte_of_blank_lines() -> None:
+    # sniff kept every blank line as its own bytes object: a 51 kB gzip of 50 million newlines
+    # took 4.6 GB. It now decides "JSON lines" (no document starts that way) after 1 MiB of them.
+    from trailq.engine.sources import SNIFF_BLANK_BYTES, sniff
+
+    endless = iter(lambda: b"\n", None)
+    head, json_lines = sniff(lambda: next(endless))
+    assert json_lines and len(head) == SNIFF_BLANK_BYTES + 1
+
+
+@pytest.mark.parametrize("block_reader", [True, False])
+def test_records_after_megabytes_of_blank_lines_are_read_with_their_line_numbers(tmp_path: Path, block_reader: bool) -> None:
+    blank = 3 << 20
+    data = b"\n" * blank + b"broken\n" + jsonl(EVENTS[:2]) + b"\n" * 1000 + jsonl(EVENTS[2:3])
+    for path in (write(tmp_path / "b.jsonl", data), write(tmp_path / "b.json.gz", gzip.compress(data))):
+        result = run([path], reference=not block_reader)
+        assert count(result) == 3, path
+        assert result.coverage.records_read == 3 and result.coverage.records_skipped == 1
+        assert any(f"{path}:{blank + 1}: not valid JSON" in w for w in result.warnings), result.warnings
+
+
 def test_documents_are_still_read_whole(tmp_path: Path) -> None:
     records = EVENTS[:3]
     pretty = write(tmp_path / "p.json", json.dumps({"Records": records}, indent=2).encode())

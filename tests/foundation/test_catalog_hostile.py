@@ -98,3 +98,26 @@ def test_a_plain_list_default_still_renders(tmp_path):
                     "    params:\n      names: {type: list, default: [ConsoleLogin, 5]}\n")
     query = catalog.load([str(path)], include_builtin=False, include_cwd=False).get("q")
     assert query.render() == 'filter eventName in ["ConsoleLogin", "5"]'
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_query_and_catalog_text_is_read_within_a_bound(tmp_path):
+    # `--query-file /dev/zero`, `fmt /dev/zero` and `validate /dev/zero` read until memory ran out.
+    from click.testing import CliRunner
+
+    from trailq import cli
+
+    runs = {
+        ("run", "--query-file", "/dev/zero", "--sample"): (2, "--query-file /dev/zero: cannot read: over 1 MiB, too large for query text"),
+        ("fmt", "/dev/zero"): (2, "/dev/zero: cannot read: over 1 MiB"),
+        ("validate", "/dev/zero"): (2, "/dev/zero: cannot read: over 1 MiB"),
+        ("list", "--catalog", "/dev/zero"): (6, "/dev/zero: not a regular file"),
+    }
+    for args, (code, message) in runs.items():
+        result = CliRunner().invoke(cli.main, list(args))
+        assert (result.exit_code, message in result.stderr) == (code, True), (args, result.output)
+    piped = CliRunner().invoke(cli.main, ["fmt", "-"], input="fields a " * 200_000)
+    assert piped.exit_code == 2 and "<stdin>: cannot read: over 1 MiB" in piped.stderr
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"# " + b"x" * (64 << 20) + b"\n")
+    assert "over 64 MiB, too large for a catalog" in _problems(big)[0]

@@ -79,3 +79,16 @@ def test_a_future_end_alone_names_end_not_the_start_derived_from_it():
     now = datetime(2026, 12, 1, tzinfo=timezone.utc)
     with pytest.raises(UsageError, match=r"^--end 2030-01-01T00:00:00Z is in the future"):
         resolve(end="2030-01-01T00:00:00Z", now=now)
+
+
+def test_an_end_in_year_one_starts_the_window_at_the_earliest_time():
+    # `--end 0001-01-01` minus the default 24h has no datetime: it was an internal error (exit 70).
+    from trailq.timerange import iso_seconds
+
+    now = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    window = resolve(end="0001-01-01T06:00:00Z", now=now)
+    assert window.start == datetime.min.replace(tzinfo=timezone.utc)
+    assert window.describe() == "0001-01-01T00:00:00Z .. 0001-01-01T06:00:00Z"
+    assert iso_seconds(datetime(999, 5, 1, tzinfo=timezone.utc)) == "0999-05-01T00:00:00Z"
+    with pytest.raises(UsageError, match="empty"):
+        resolve(end="0001-01-01T00:00:00Z", now=now)

@@ -69,3 +69,21 @@ def test_comment_positions() -> None:
     assert first.trailing_comments == ("# same line",)
     assert second.comments == ("# own line",)
     assert query.trailing_comments == ("# tail",)
+
+
+def test_a_member_of_a_field_is_not_printed_as_a_dotted_field_name():
+    # `a. b` (or `(a).b`) reads member b of field a; printed `a.b` it became the field named "a.b",
+    # so `fmt` changed what the query reads.
+    for text in ("fields a. b as c", "filter (a).b = 1", "parse @message. x /(?<ua>x)/ | fields ua", "fields `x y`. z as q"):
+        tree = parse(text)
+        assert parse(to_text(tree)) == tree and parse(format_query(text)) == tree, text
+    assert to_text(parse("filter (a).b = 1")) == "filter a .b = 1"
+
+
+def test_python_future_warnings_about_regex_sets_do_not_reach_stderr():
+    import subprocess
+    import sys
+
+    code = "from trailq.lang import parse; parse('filter x like /[[a]/ | parse @message /(?<a>[[x&&y])/ | fields a')"
+    done = subprocess.run([sys.executable, "-W", "default", "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stderr == "", done.stderr

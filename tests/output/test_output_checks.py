@@ -146,3 +146,18 @@ def test_partial_per_batch_answers_cannot_be_judged():
     partial.truncated = partial.rows_partial = True
     verdict = evaluate([partial], {"console-logins": Check(max_rows=0)})[0]
     assert verdict.outcome == ERROR and "per-batch" in verdict.reason
+
+
+def test_a_file_name_with_a_line_break_cannot_draw_a_line_of_its_own(tmp_path):
+    # A folder walk meets any name: `a\n::error::x.json` drew a stderr line that CI runners read as a
+    # command, and broke the check summary's rows. Every notice and summary row stays one line.
+    from click.testing import CliRunner
+
+    from trailq import cli
+
+    (tmp_path / "a\n::error::forged.json").write_text('garbage\n{"eventTime": "2026-11-20T10:00:00Z"}\n')
+    for args in (["run", "--query", "stats count(*)", "--stats"], ["check", "root-console-logins"]):
+        result = CliRunner().invoke(cli.main, [*args, "--source", str(tmp_path)])
+        lines = (result.stdout + result.stderr).splitlines()
+        assert not [line for line in lines if line.startswith("::")], result.output
+        assert any("a\\x0a::error::forged.json:1: not valid JSON" in line for line in lines), result.output

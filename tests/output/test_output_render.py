@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -159,6 +160,28 @@ def test_hostile_values_cannot_draw_rows_or_reorder_text_in_a_piped_table():
     assert machine == {"user": user, "agent": agent}  # machine formats keep the exact value
 
 
+def test_unicode_line_and_paragraph_separators_cannot_draw_rows():
+    # U+2028/U+2029 end a line in editors, browsers and `str.splitlines`: they reached tables raw.
+    result = Result("q", Target(source="sample"), ["user"], [{"user": "evil\u2028admin\u2029x\x85y"}])
+    for fmt in ("table", "markdown"):
+        text = render([result], RenderOptions(format=fmt)).text
+        shown = "evil\\u2028admin\\u2029x\\x85y"
+        if fmt == "markdown":
+            shown = shown.replace("\\", "\\\\")  # Markdown shows a backslash written twice
+        assert shown in text and len(text.splitlines()) == 3, fmt
+
+
+def test_markdown_cells_cannot_make_links_or_formatting():
+    # A user agent of `[fix it](https://evil.example)` became a link on the job's summary page.
+    hostile = "[fix it](https://evil.example) *b* _i_ `c` ~~s~~ a|b \\"
+    result = Result("q", Target(source="sample"), ["userAgent"], [{"userAgent": hostile}])
+    row = render([result], RenderOptions(format="markdown")).text.splitlines()[2]
+    cell = row[2:-2].rstrip()
+    assert cell == "\\[fix it\\](https://evil.example) \\*b\\* \\_i\\_ \\`c\\` \\~\\~s\\~\\~ a\\|b \\\\"
+    # CommonMark: a backslash before ASCII punctuation shows that character; removing them gives the value.
+    assert re.sub(r"\\(.)", r"\1", cell) == hostile
+
+
 def test_line_breaks_do_not_break_terminal_rows():
     result = Result("q", Target(source="sample"), ["msg"], [{"msg": "one\ntwo"}])
     text = render([result], RenderOptions(width=80)).text
@@ -251,3 +274,25 @@ def test_statistics_per_result_and_total():
     assert lines[4].startswith("total") and "2,001,500" in lines[4] and "9.5s" in lines[4]
     assert "$0.0050" in lines[4]  # 1 GiB + 2 MiB
     assert format_statistics([a], price_per_gb=0.01).splitlines()[-1] == "(cost estimated at $0.01 per GB scanned)"
+
+
+def test_json_of_a_file_name_or_argument_that_is_not_utf8_is_still_valid_json(tmp_path):
+    # Python keeps such bytes as lone surrogates, which orjson refuses: `run --format json` on
+    # `--source $'bad\xffname.json'` was an internal error (exit 70). Each byte is written as \xNN.
+    from click.testing import CliRunner
+
+    from trailq import cli
+
+    name = tmp_path / "bad\udcffname.json"
+    name.write_text(json.dumps({"eventTime": "2026-11-20T10:00:00Z", "eventName": "ConsoleLogin"}) + "\n")
+    for fmt in ("json", "jsonl"):
+        result = CliRunner().invoke(cli.main, ["run", "--query", 'fields "é\udcff" as x', "--source", str(name), "--format", fmt])
+        assert result.exit_code == 0, result.output
+        document = json.loads(result.stdout.splitlines()[0] if fmt == "jsonl" else result.stdout)
+        row = document if fmt == "jsonl" else document[0]["rows"][0]
+        assert row["x"] == "é\\xff"
+    assert json.loads(result.stdout)["x"] == "é\\xff"
+    explained = CliRunner().invoke(cli.main, ["explain", "--format", "json", "--query", 'fields "\udcff" as x'])
+    assert explained.exit_code == 0 and json.loads(explained.stdout)["query"] == 'fields "\\xff" as x'
+    whole = CliRunner().invoke(cli.main, ["run", "--query", "stats count(*) as n", "--source", str(name), "--format", "json"])
+    assert json.loads(whole.stdout)[0]["coverage"]["searched"][0]["where"].endswith("bad\\xffname.json")

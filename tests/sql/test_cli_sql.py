@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import json
+from pathlib import Path
 
 import pytest
 import sqlglot
@@ -115,3 +116,24 @@ def test_a_missing_duckdb_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> No
     result = CliRunner().invoke(cli.main, ["run", "root-activity", "--sample", "--engine", "duckdb"])
     assert result.exit_code == 2
     assert "pip install 'trailq[duckdb]'" in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_engine_duckdb_reads_the_head_of_a_file_within_a_bound(tmp_path) -> None:
+    # `--engine duckdb --source /dev/zero` read one endless line inside one C call: memory filled
+    # and neither Ctrl-C nor the --timeout alarm could stop it. Binary data is refused at once.
+    pytest.importorskip("duckdb")
+    from trailq.engine import blocks
+
+    binary = tmp_path / "zeros.json"
+    binary.write_bytes(b"\x00" * 4096)
+    result = CliRunner().invoke(cli.main, ["run", "--engine", "duckdb", "--query", "stats count(*)", "--source", str(binary)])
+    assert result.exit_code == 5 and f"{binary}: binary data (NUL bytes), not JSON text, not read" in result.stderr
+    long_line = tmp_path / "long.json"
+    long_line.write_bytes(b"x" * 5000)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(blocks, "MAX_TEXT_BYTES", 1000)
+        result = CliRunner().invoke(cli.main, ["run", "--engine", "duckdb", "--query", "stats count(*)", "--source", str(long_line)])
+    assert result.exit_code == 5 and "a line of over 0 MiB among its first lines" in result.stderr
+    if Path("/dev/zero").exists():
+        result = CliRunner().invoke(cli.main, ["run", "--engine", "duckdb", "--query", "stats count(*)", "--source", "/dev/zero"])
+        assert result.exit_code == 5 and "binary data" in result.stderr

@@ -18,7 +18,7 @@ import yaml
 
 from trailq import lang
 from trailq.catalog import params as params_mod
-from trailq.catalog import yamlload
+from trailq.catalog import textfiles, yamlload
 from trailq.catalog.params import Param
 from trailq.errors import EXIT_QUERY_INVALID, CatalogError, QueryError
 from trailq.source import Span, caret, line_col
@@ -143,7 +143,7 @@ def load(
     for name in extra:
         path = Path(name)
         if not path.is_file():
-            raise CatalogError(f"{name}: catalog file not found")
+            raise CatalogError(f"{name}: {'not a regular file' if path.exists() else 'catalog file not found'}")
         if path.resolve() in {p.resolve() for p in paths}:
             continue  # ./queries.yaml named again with --catalog: read it once
         paths.append(path)
@@ -207,7 +207,7 @@ def load_file(path: Path, *, check_syntax: bool = True) -> tuple[list[NamedQuery
     """Parse and validate one catalog file. Returns its valid queries and every problem found."""
     problems = _Problems(str(path))
     try:
-        text = path.read_text(encoding="utf-8")
+        text = textfiles.read_text(path, textfiles.CATALOG_MAX_BYTES, "a catalog")
         root = yamlload.compose(text)  # bounded: an alias bomb or deep nesting is refused at once
     except (OSError, UnicodeDecodeError) as exc:
         problems.add(None, f"cannot read: {exc}")
@@ -483,7 +483,7 @@ def _query_text(
         problems.add(file_node, f"file '{relative}' not found", name)
         return None, str(path), _Place()
     try:
-        return target.read_text(encoding="utf-8"), str(path.parent / relative), _Place()
+        return textfiles.read_text(target), str(path.parent / relative), _Place()
     except (OSError, UnicodeDecodeError) as exc:
         problems.add(file_node, f"cannot read '{relative}': {exc}", name)
         return None, str(path), _Place()

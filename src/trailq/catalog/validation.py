@@ -13,6 +13,7 @@ from typing import TextIO
 
 from trailq import catalog as catalog_mod
 from trailq import lang
+from trailq.catalog import textfiles
 from trailq.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_QUERY_INVALID, EXIT_USAGE, CatalogError, QueryError, worst_exit_code
 from trailq.reporting.fileio import write_atomic
 
@@ -56,7 +57,7 @@ def validate(
     for name in query_files:
         checked += 1
         try:
-            text = Path(name).read_text(encoding="utf-8")
+            text = textfiles.read_text(name)
         except (OSError, UnicodeDecodeError) as exc:
             report.messages.append(f"{name}: cannot read: {exc}")
             report.worsen(EXIT_USAGE)
@@ -106,7 +107,12 @@ def format_files(files: tuple[str, ...], *, check_only: bool, stdin: TextIO) -> 
     changed = 0
     for name in files:
         if name == "-":
-            text = stdin.read()
+            try:
+                text = textfiles.read_stream(stdin)
+            except OSError as exc:
+                report.messages.append(f"<stdin>: cannot read: {exc}")
+                report.worsen(EXIT_USAGE)
+                continue
             formatted = _format_or_report(report, text, "<stdin>")
             if formatted is not None and not check_only:
                 report.stdout = formatted
@@ -118,7 +124,7 @@ def format_files(files: tuple[str, ...], *, check_only: bool, stdin: TextIO) -> 
             report.worsen(EXIT_USAGE)
             continue
         try:
-            text = path.read_text(encoding="utf-8")
+            text = textfiles.read_text(path)
         except (OSError, UnicodeDecodeError) as exc:
             report.messages.append(f"{name}: cannot read: {exc}")
             report.worsen(EXIT_USAGE)

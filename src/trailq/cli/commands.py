@@ -15,6 +15,7 @@ from trailq import catalog as catalog_mod
 from trailq import errors
 from trailq.catalog.params import parse_assignments
 from trailq.cli.base import AccountOptions, account_options, aws_plan_from, catalog_option, main, param_option, say, signal_exit_code
+from trailq.reporting.output import json_text
 
 
 @main.command("list")
@@ -26,7 +27,7 @@ def list_cmd(catalogs: tuple[str, ...], fmt: str, tags: tuple[str, ...]) -> None
     cat = catalog_mod.load(catalogs)
     queries = cat.select(tags=tags) if tags else list(cat.queries.values())
     if fmt == "json":
-        click.echo(orjson.dumps([catalog_mod.describe(q) for q in queries], option=orjson.OPT_INDENT_2).decode())
+        click.echo(json_text([catalog_mod.describe(q) for q in queries], orjson.OPT_INDENT_2))
         return
     rows = [(q.name, ",".join(q.tags), q.check.severity if q.check else "", q.description) for q in queries]
     widths = None
@@ -110,7 +111,7 @@ def explain(catalogs: tuple[str, ...], params: tuple[str, ...], name: str | None
     else:
         text, origin = query_text or "", "query"
     report = explaining.explain(text, origin=origin)
-    click.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() if fmt == "json" else explaining.to_text(report))
+    click.echo(json_text(report, orjson.OPT_INDENT_2) if fmt == "json" else explaining.to_text(report))
 
 
 # --- discover and sync: CloudWatch housekeeping ---------------------------------------------------
@@ -134,7 +135,7 @@ def discover(catalogs: tuple[str, ...], fmt: str, **o: Any) -> None:
             raise
     rows = outcome.rows
     if fmt == "json":
-        click.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
+        click.echo(json_text(rows, orjson.OPT_INDENT_2))
     else:
         columns = ["account", "region", "kind", "log_group", "log_group_region", "trail", "home_region", "multi_region", "error"]
         columns = columns[:3] + [c for c in columns[3:] if any(row.get(c) not in (None, "") for row in rows)]

@@ -20,6 +20,7 @@ chosen only by `ReadOptions.reference` (the differential tests, tests/engine/tes
 from __future__ import annotations
 
 import gzip
+import io
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -34,7 +35,7 @@ from trailq.engine.blocks import Block, TextTooLong, block_lines, scan_block, st
 from trailq.engine.decode import decoder_for
 from trailq.engine.event_model import Event, EventBatch, PartialEvent
 from trailq.engine.inputs import GZIP_MAGIC, open_input, text_kind
-from trailq.engine.sources import is_digest_record, is_single_record, sniff
+from trailq.engine.sources import holds_json_lines, is_digest_record, is_single_record, sniff
 from trailq.engine.values import event_times_ms, parse_event_time_ms
 from trailq.errors import QueryFailedError, UsageError
 from trailq.result import Coverage, Gap
@@ -259,16 +260,11 @@ def _read_stream(
         report.unread_file(label, f"a line of over {_limit()} among its first lines (once decompressed): "
                                   "the file was not read", options.strict)
         return
-    if not head.strip():
+    if not json_lines and not head.strip():  # nothing but blank lines, to the end
         report.bytes_read += len(head)
         return
     if json_lines:
-        # Wrappers allowed on any line; a broken line is reported with its line number and skipped.
-        if options.reference:
-            yield from batched(read_lines(until_deadline(_chain_first(head, stream), label, options, report), label, options, report))
-        else:
-            blocks = within_text_limit(stream_blocks(head, stream.read), label, options, report)
-            yield from read_blocks(until_deadline(blocks, label, options, report), label, options, report)
+        yield from _json_lines(head, stream, label, options, report)
         return
     # A document over several lines (pretty-printed object or array): parse it whole, when it is
     # not larger than anything a trail writes.
@@ -281,6 +277,12 @@ def _read_stream(
     try:
         document = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
+        if holds_json_lines(data):
+            # JSON lines whose first lines are all broken (more than sniff looks at): read line by
+            # line, each broken line a record gap, rather than lose every good record after them.
+            report.bytes_read -= len(data)  # counted again, line by line
+            yield from _json_lines(b"", io.BytesIO(data), label, options, report)
+            return
         line = data.count(b"\n", 0, getattr(exc, "pos", 0)) + 1
         detail = exc.msg if hasattr(exc, "msg") else str(exc)
         what = text_kind(data[:64], label, decompressed) if line == 1 else "not valid JSON"
@@ -289,6 +291,16 @@ def _read_stream(
         return
     # Where a record sits in a multi-line document is not known cheaply: problems name the record.
     yield from batched(_from_document(document, label, 1, options, report, raw=None, at=label))
+
+
+def _json_lines(head: bytes, stream: BinaryIO, label: str, options: ReadOptions, report: ReadReport) -> Iterator[EventBatch]:
+    """`head` (read by sniff) and the rest of `stream` as JSON lines. Wrappers are allowed on any
+    line; a broken line is reported with its line number and skipped."""
+    if options.reference:
+        yield from batched(read_lines(until_deadline(_chain_first(head, stream), label, options, report), label, options, report))
+    else:
+        blocks = within_text_limit(stream_blocks(head, stream.read), label, options, report)
+        yield from read_blocks(until_deadline(blocks, label, options, report), label, options, report)
 
 
 # Events of a document, or of the line-by-line reader, are handed on in batches of this many.
@@ -427,6 +439,12 @@ def _plain_lines(
         batch.add_events(_line_events(lines[0], _Locator(where, index), label, options, report, quick=False))
         return batch
     bodies = [line.strip() for line in lines]
+    kept: list[int] | None = None  # offsets of the non-blank lines, when some are blank
+    if b"" in bodies:
+        # Blank lines hold nothing to read or report: left out before decoding, where each cost a
+        # failed parse (50 million of them, a 51 kB gzip, took half a minute).
+        kept = [offset for offset, body in enumerate(bodies) if body]
+        lines, bodies = [lines[i] for i in kept], [bodies[i] for i in kept]
     if decoder is not None:
         parsed_lines = decoder.lines(bodies)
         batch = EventBatch(PartialEvent, decoder.text_keys)
@@ -450,10 +468,9 @@ def _plain_lines(
                 raws(bodies[offset])
                 times(timestamp_ms)
             continue
-        if not bodies[offset]:
-            continue  # a blank line: nothing to read, nothing to report
         # None: orjson's parse (_line_events), which also reads a trail object on one line.
-        batch.add_events(_line_events(lines[offset], _Locator(where, index + offset), label, options, report, quick=False))
+        line_offset = offset if kept is None else kept[offset]
+        batch.add_events(_line_events(lines[offset], _Locator(where, index + line_offset), label, options, report, quick=False))
     report.records += count
     return batch
 

@@ -252,15 +252,28 @@ def dec_to_hex(value: Value) -> Value:
 # --- numbers ---------------------------------------------------------------------------------
 
 
+# Decimal places of the largest finite double (about 1.8e308).
+_DOUBLE_DIGITS = 308
+
+
 @scalar("round")
 @number_args
 def round_(value: float, digits: float = 0) -> Value:
     places = int(digits)
     if places <= 0 and float(value).is_integer():
         return int(value)
+    # A double has no digit beyond 10^±308 to round at; past it, 10**places alone would be a
+    # number of millions of digits (`round(x, 1e20)` hung the run).
+    if places > _DOUBLE_DIGITS:
+        return value
+    if places < -_DOUBLE_DIGITS:
+        return 0
     # Half away from zero, the everyday rounding (Python's round() is half to even).
     scale = 10**places
-    rounded = math.floor(abs(value) * scale + 0.5) / scale
+    scaled = abs(value) * scale
+    if not math.isfinite(scaled):  # 1e300 at 20 places: no digit that far to round
+        return value
+    rounded = math.floor(scaled + 0.5) / scale
     rounded = math.copysign(rounded, value)
     return int(rounded) if places <= 0 else rounded
 

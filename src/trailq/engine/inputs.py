@@ -164,10 +164,12 @@ class GzipDecoder(io.RawIOBase):
                                      "what could be decompressed was read, the rest of the file is lost")
             return
         self._in_member = True
+        before = inflater.copy()  # zlib drops a failing call's output: kept to decompress it again
         try:
             self._pending = inflater.decompress(data, _GZIP_OUT_MAX)
         except zlib.error as exc:
             self._done = True
+            self._pending = _up_to_the_error(before, data)
             self.problems.append(f"corrupt gzip data (within the first {self._consumed:,} compressed bytes: {exc}); "
                                  "the data before it was read, the rest of the file is lost")
             return
@@ -194,6 +196,43 @@ class GzipDecoder(io.RawIOBase):
         self._done = True
         self.problems.append(f"bytes after the end of the gzip data (at byte {end:,}) are not gzip: the data before "
                              "them was read, they were not")
+
+
+def _up_to_the_error(inflater: Any, data: bytes) -> bytes:
+    """What `inflater` gives for `data` before the corrupt spot, to the byte.
+
+    A failing `decompress` call returns nothing, though it decompressed everything before the bad
+    byte: a member whose checksum (in its last 8 bytes) is wrong lost all its records. Fed again in
+    small pieces, and the failing piece byte by byte. The output is bounded as the failing call's
+    was: that call raised before giving _GZIP_OUT_MAX bytes."""
+    out: list[bytes] = []
+    size = 0
+    for start in range(0, len(data), _SALVAGE_PIECE):
+        piece = data[start:start + _SALVAGE_PIECE]
+        before = inflater.copy()
+        try:
+            out.append(inflater.decompress(piece, _GZIP_OUT_MAX - size))
+        except zlib.error:
+            out.append(_bytewise(before, piece))
+            break
+        size += len(out[-1])
+        if size >= _GZIP_OUT_MAX or inflater.eof:
+            break
+    return b"".join(out)
+
+
+def _bytewise(inflater: Any, piece: bytes) -> bytes:
+    out = []
+    for i in range(len(piece)):
+        try:
+            out.append(inflater.decompress(piece[i:i + 1]))
+        except zlib.error:
+            break
+    return b"".join(out)
+
+
+# Compressed bytes per call when decompressing again up to a corrupt spot.
+_SALVAGE_PIECE = 256
 
 
 @dataclass

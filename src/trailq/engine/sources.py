@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import fnmatch
 import glob
+import io
 import os
 import stat
 from collections.abc import Callable, Iterable
@@ -40,6 +41,15 @@ class SourceFiles:
     named_digests: list[str] = field(default_factory=list)  # named with --source
     gaps: list[Gap] = field(default_factory=list)
     walked_twice: list[str] = field(default_factory=list)  # symbolic links to a folder already walked
+    gap_keys: set[str] = field(default_factory=set)  # resolved paths of file gaps: each reported once
+
+    def file_gap(self, path: str, reason: str) -> None:
+        """A file met in a folder or by a glob that is not read: once, however many ways reach it
+        (a `**` glob through a link to an ancestor meets the same FIFO at every depth)."""
+        key = os.path.realpath(path)
+        if key not in self.gap_keys:
+            self.gap_keys.add(key)
+            self.gaps.append(Gap("file", path, reason))
 
     def warnings(self) -> list[str]:
         out: list[str] = []
@@ -159,11 +169,16 @@ def _unlistable_on_the_way(pattern: str) -> list[Gap]:
     root = "/".join(parts[:fixed]) or ("/" if pattern.startswith("/") else ".")
     folder_parts = parts[fixed:-1]  # the last part names files (or folders to walk, listed later)
     gaps: list[Gap] = []
+    seen: set[tuple[int, int, int]] = set()  # (device, inode, level) listed: a link to an ancestor is listed once
 
     def visit(folder: str, level: int) -> None:
         try:
+            info = os.stat(folder)
+            if (info.st_dev, info.st_ino, level) in seen:
+                return
+            seen.add((info.st_dev, info.st_ino, level))
             with os.scandir(folder) as listing:
-                subfolders = sorted(e.path for e in listing if e.is_dir())
+                subfolders = sorted(e.path for e in listing if _is_folder(e))
         except OSError as exc:
             gaps.append(Gap("folder", folder, f"cannot be listed: {exc.strerror or exc}"))
             return
@@ -179,6 +194,25 @@ def _unlistable_on_the_way(pattern: str) -> list[Gap]:
     if os.path.isdir(root):
         visit(root, 0)
     return gaps
+
+
+def _folder_identity(path: str) -> tuple[int, int] | None:
+    """(device, inode) of the folder `path` leads to, resolving its links one by one (a path with
+    more links than the system follows at once); None when it leads to no folder."""
+    try:
+        info = os.stat(os.path.realpath(path))
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino) if stat.S_ISDIR(info.st_mode) else None
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    """A folder or a link to one. A link loop or a broken link is not (the folder holding it is
+    listed fine; the entry itself is reported when a pattern matches it)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def _why_missing(path: str, exc: OSError) -> str:
@@ -224,7 +258,12 @@ def _add_entry(path: str, collected: SourceFiles, add: Add, walked: set[tuple[in
     try:
         mode = os.stat(path).st_mode
     except OSError as exc:
-        collected.gaps.append(Gap("file", path, _why_missing(path, exc)))
+        if exc.errno == errno.ELOOP and _folder_identity(path) in walked:
+            # A `**` glob followed a link to an ancestor until the system's limit on links in one
+            # path: the folder was already walked through a shorter path (not a gap, as in a walk).
+            collected.walked_twice.append(os.path.dirname(path))
+            return False
+        collected.file_gap(path, _why_missing(path, exc))
         return False
     if stat.S_ISDIR(mode):
         if walk:
@@ -233,8 +272,8 @@ def _add_entry(path: str, collected: SourceFiles, add: Add, walked: set[tuple[in
     if stat.S_ISREG(mode):
         add(path, False)
     else:
-        collected.gaps.append(Gap("file", path, f"not a regular file ({_file_type(mode)}): left out of folder walks "
-                                                "and globs, where it could block; name it with --source to read it as a stream"))
+        collected.file_gap(path, f"not a regular file ({_file_type(mode)}): left out of folder walks "
+                                 "and globs, where it could block; name it with --source to read it as a stream")
     return False
 
 
@@ -265,39 +304,77 @@ def sniff(readline: Callable[[], bytes]) -> tuple[bytes, bool]:
       whole object as an array's last element (the others end with a comma), and `]` follows it.
     Anything else is one document, read whole.
     """
-    head: list[bytes] = []
+    head = bytearray()  # one buffer: a list of 50 million blank lines took 4.6 GB (a 51 kB gzip)
+
+    started = False  # a line that is not blank was read
 
     def next_body() -> bytes | None:
+        nonlocal started
         while True:
+            if not started and len(head) > SNIFF_BLANK_BYTES:
+                raise _OnlyBlank
             line = readline()
             if not line:
                 return None
-            head.append(line)
+            head.extend(line)
             body = line.strip()
             if body:
+                started = True
                 return body
 
+    try:
+        return _decide(next_body, head)
+    except _OnlyBlank:
+        # An input that starts with megabytes of blank lines: no document starts that way; blank
+        # lines are valid JSON lines, and the line reader goes on from here in bounded blocks.
+        return bytes(head), True
+
+
+# sniff stops looking past this much blank text (see `sniff`).
+SNIFF_BLANK_BYTES = 1 << 20
+
+
+class _OnlyBlank(Exception):
+    pass
+
+
+def _decide(next_body: Callable[[], bytes | None], head: bytearray) -> tuple[bytes, bool]:
     body = next_body()
     if body is None:
-        return b"".join(head), False
+        return bytes(head), False
     if is_json_object(body):  # the common case, validated without building the object
-        return b"".join(head), True
+        return bytes(head), True
     first = _loads_or_none(body)
     if first is not None:
         if isinstance(first, dict):
-            return b"".join(head), True
+            return bytes(head), True
         # A complete value that is not an object (`"x"`, `42`, `[]`): one document only when
         # nothing follows it (anything after a complete value would make the document invalid).
         more = next_body() is not None
-        return b"".join(head), more
+        return bytes(head), more
     for _ in range(SNIFF_LINES):
         body = next_body()
         if body is None:
             break
         if isinstance(_loads_or_none(body), dict):
             after = next_body()
-            return b"".join(head), after is None or not after.startswith(b"]")
-    return b"".join(head), False
+            return bytes(head), after is None or not after.startswith(b"]")
+    return bytes(head), False
+
+
+def holds_json_lines(data: bytes) -> bool:
+    """Whether text that is not one JSON document holds JSON lines: sniff's rule for a broken first
+    line (a line that is a complete object, not followed by a line starting with `]`), applied to
+    every line rather than the first few. A pretty-printed document never qualifies (see `sniff`)."""
+    found = False
+    for line in io.BytesIO(data):  # line by line, without a copy of the whole text
+        body = line.strip()
+        if not body:
+            continue
+        if found and not body.startswith(b"]"):
+            return True
+        found = body.startswith(b"{") and body.endswith(b"}") and isinstance(_loads_or_none(body), dict)
+    return found
 
 
 def _loads_or_none(body: bytes) -> object:

@@ -125,9 +125,12 @@ def parse_outputs(command: A.Parse) -> tuple[str, ...]:
         return command.aliases
     if isinstance(command.pattern, A.Regex):
         import re
+        import warnings
 
         try:
-            return tuple(re.compile(command.pattern.python_pattern()).groupindex)
+            with warnings.catch_warnings():  # as in lang/regex.py: no FutureWarning on stderr
+                warnings.simplefilter("ignore", FutureWarning)
+                return tuple(re.compile(command.pattern.python_pattern()).groupindex)
         except re.error:
             return ()
     return ()

@@ -278,7 +278,10 @@ def _(node: A.Index) -> str:
 
 @expr_text.register
 def _(node: A.Member) -> str:
-    return f"{wrap(node.base, precedence(node.base) < POSTFIX)}.{quote_segment(node.name, False)}"
+    # A member of a plain field (`(a).b`, `a. b`) is not the field `a.b`: a space before the dot keeps
+    # it a member, also where only a field may stand (`parse a .b /re/`).
+    dot = " ." if isinstance(node.base, A.Field) else "."
+    return f"{wrap(node.base, precedence(node.base) < POSTFIX)}{dot}{quote_segment(node.name, False)}"
 
 
 def number_literal(value: int | float) -> str:

@@ -4,6 +4,7 @@ the SQL compiler share (`(?<name>` → `(?P<name>`), and the check that a patter
 from __future__ import annotations
 
 import re
+import warnings
 from functools import lru_cache
 
 # `(?<name>` not preceded by an odd number of backslashes (an escaped `(` is not a group).
@@ -19,7 +20,11 @@ def regex_to_python(pattern: str) -> str:
 def regex_error(pattern: str) -> str | None:
     """None when the regex compiles, else Python's message (cached: catalogs repeat patterns)."""
     try:
-        re.compile(regex_to_python(pattern))
+        with warnings.catch_warnings():
+            # `[[`, `--`, `&&` in a set: Python's FutureWarning about its own future syntax reached
+            # stderr as two lines of Python source; RE2 (which runs the pattern) reads them plainly.
+            warnings.simplefilter("ignore", FutureWarning)
+            re.compile(regex_to_python(pattern))
     except re.error as exc:
         return str(exc)
     except (RecursionError, OverflowError, ValueError) as exc:  # pathological patterns

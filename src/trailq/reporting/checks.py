@@ -28,6 +28,7 @@ from tabulate import tabulate
 from trailq.catalog import Check
 from trailq.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_QUERY_FAILED
 from trailq.reporting.output import coverage_line, first_gaps, has_coverage, markdown_cell, markdown_table, skipped_summary
+from trailq.reporting.shown import visible
 from trailq.result import COMPLETE, Coverage, Level, Notice, Result, Target
 
 PASS = "pass"
@@ -170,14 +171,15 @@ def summary_line(verdicts: list[Verdict]) -> str:
 def summary_table(verdicts: list[Verdict]) -> str:
     """query, target, severity, rows, verdict, detail — one line per query × target, then the tally."""
     rows = [
-        [v.query, v.target.label(), v.severity, "-" if v.row_count is None else str(v.row_count), v.outcome.upper(), v.reason]
+        [v.query, visible(v.target.label()), v.severity, "-" if v.row_count is None else str(v.row_count), v.outcome.upper(),
+         visible(v.reason)]  # a row is one line (a file named `a\nb` in a reason drew another)
         for v in verdicts
     ]
     table = tabulate(rows, headers=["query", "target", "severity", "rows", "verdict", "detail"],
                      tablefmt="simple", disable_numparse=True)
     if not verdicts:
         return summary_line(verdicts)
-    inputs = [f"input {label}: {coverage_line(coverage)}" for label, coverage in input_coverage(verdicts)]
+    inputs = [f"input {visible(label)}: {coverage_line(coverage)}" for label, coverage in input_coverage(verdicts)]
     return "\n".join([table, *inputs, summary_line(verdicts)])
 
 

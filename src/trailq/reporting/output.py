@@ -254,13 +254,15 @@ def title(result: Result) -> str:
 def result_notices(result: Result) -> list[Notice]:
     """What went wrong with one result, one line each: its failure (`error:`), truncation and its
     warnings (input skipped, rows past a cap, part of a window failed). `run` and `check` both say them."""
-    name = title(result)
+    # Each notice is one line: a file or folder named `a\n::error::x` (a folder walk meets any name)
+    # drew a line of its own, which CI runners read as a command. Line breaks are shown.
+    name = visible(title(result))
     notices: list[Notice] = []
     if not result.ok:
-        notices.append(Notice(f"error: {name}: {result.status}" + (f": {result.error}" if result.error else ""), Level.ERROR))
+        notices.append(Notice(f"error: {name}: {result.status}" + (f": {visible(result.error)}" if result.error else ""), Level.ERROR))
     if result.truncated:
         notices.append(Notice(f"warning: {name}: results truncated at {len(result.rows)} rows (more rows matched)", Level.LOST))
-    notices.extend(Notice(f"warning: {name}: {w}", Level.LOST) for w in result.warnings)
+    notices.extend(Notice(f"warning: {name}: {visible(w)}", Level.LOST) for w in result.warnings)
     return notices
 
 
@@ -268,7 +270,7 @@ def _notices(results: list[Result], tables: list[_Table], options: RenderOptions
     notices: list[Notice] = []
     several = len(results) > 1
     for result in results:
-        name = title(result)
+        name = visible(title(result))
         notices.extend(result_notices(result))
         if result.rows and not options.show_ptr and not _visible_columns(result, False):
             notices.append(Notice(f"warning: {name}: {len(result.rows)} row(s) whose only column is {PTR}, which is hidden; "
@@ -298,8 +300,36 @@ def render(results: list[Result], options: RenderOptions) -> Rendered:
 _LINE_SEPARATORS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
+def json_text(value: object, option: int = 0) -> str:
+    """`value` as JSON text, always valid UTF-8: a string holding bytes that are not UTF-8 (a file
+    name or an argument, which Python keeps as lone surrogates) writes each such byte as `\\xNN`,
+    the spelling tables and stderr use, rather than failing (orjson refuses lone surrogates)."""
+    try:
+        return orjson.dumps(value, option=option).decode()
+    except TypeError:
+        return orjson.dumps(_valid_unicode(value), option=option).decode()
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _byte_or_code(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
+def _valid_unicode(value: object) -> object:
+    if isinstance(value, str):
+        return _SURROGATE.sub(_byte_or_code, value)
+    if isinstance(value, dict):
+        return {_valid_unicode(k): _valid_unicode(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_valid_unicode(v) for v in value]
+    return value
+
+
 def _dumps(value: object, option: int = 0) -> str:
-    text = orjson.dumps(value, option=option).decode()
+    text = json_text(value, option)
     for raw, escaped in _LINE_SEPARATORS.items():
         if raw in text:  # only ever inside strings, where the escape means the same character
             text = text.replace(raw, escaped)
@@ -509,11 +539,16 @@ def markdown_table(headers: list[str], matrix: list[list[str]], *, padded: bool 
 
 
 def markdown_cell(value: str) -> str:
-    """A pipe or a line break would end the cell early, and `<b>` in log data would render as HTML:
-    escape them the way GitHub renders."""
+    """A pipe or a line break would end the cell early, `<b>` in log data would render as HTML, and
+    `[text](url)`, `*`, `_`, `` ` `` and `~` as links and formatting (a user agent could put a link on a
+    job's summary page): escape them the way GitHub renders, so the cell shows the text as it is."""
     text = html.escape(value, quote=False)
     text = text.replace("\r\n", "<br>").replace("\n", "<br>").replace("\r", "<br>")
-    return visible(text).replace("\\", "\\\\").replace("|", "\\|")
+    return _MARKDOWN_SPECIAL.sub(r"\\\g<0>", visible(text))
+
+
+# Backslash (the escape itself), pipe (ends a cell), and what would make a link or format text.
+_MARKDOWN_SPECIAL = re.compile(r"[\\|\[\]*_`~]")
 
 
 _RENDERERS = {
@@ -575,7 +610,8 @@ def skipped_summary(coverage: Coverage) -> str:
 
 
 def first_gaps(coverage: Coverage, count: int = 3) -> str:
-    shown = "; ".join(f"{g.where}: {g.reason}" for g in coverage.gaps[:count])
+    # One line whatever the names: a file named `a\nb` would otherwise draw a line of its own.
+    shown = "; ".join(visible(f"{g.where}: {g.reason}") for g in coverage.gaps[:count])
     return shown + (" ..." if coverage.gaps_total > count else "")
 
 

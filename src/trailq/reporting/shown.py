@@ -14,7 +14,7 @@ import re
 
 __all__ = ["visible", "terminal_text"]
 
-_FORMAT = "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+_FORMAT = "\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff"  # U+2028/U+2029 break lines in editors
 _CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f{_FORMAT}]")
 _CONTROL_BUT_LAYOUT = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_FORMAT}]")
 

@@ -13,6 +13,7 @@ import os
 import time
 import zlib
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from trailq.errors import QueryFailedError, UsageError
@@ -43,20 +44,34 @@ def compile_for_files(query: Query, files: Sequence[str], time_range: TimeRange 
 
 def file_groups(files: Sequence[str]) -> tuple[tuple[tuple[str, ...], bool, bool], ...]:
     """Files grouped by (JSON lines?, gzip?), decided from their bytes as the interpreter decides."""
+    from trailq.engine.blocks import MAX_TEXT_BYTES
+    from trailq.engine.inputs import HEAD_BYTES, unreadable_kind
     from trailq.engine.sources import sniff
 
+    hint = "the interpreter (the default engine) skips unreadable files and reports them"
     grouped: dict[tuple[bool, bool], list[str]] = {}
     for path in files:
         try:
             with open(path, "rb") as raw:
                 gz = raw.read(2) == b"\x1f\x8b"
             with (gzip.open(path, "rb") if gz else open(path, "rb")) as stream:
-                lines = sniff(stream.readline)[1]
+                # Bounded as the interpreter reads: an unbounded readline on /dev/zero filled memory
+                # inside one C call, where neither Ctrl-C nor the --timeout alarm could stop it.
+                why = unreadable_kind(stream.peek(HEAD_BYTES)[:HEAD_BYTES])
+                if why is not None:
+                    raise QueryFailedError(f"{path}: {why}", hint=hint)
+                lines = sniff(partial(_bounded_line, stream, path, MAX_TEXT_BYTES, hint))[1]
         except (OSError, EOFError, zlib.error) as exc:
-            raise QueryFailedError(f"{path}: unreadable: {exc}",
-                                   hint="the interpreter (the default engine) skips unreadable files and reports them") from None
+            raise QueryFailedError(f"{path}: unreadable: {exc}", hint=hint) from None
         grouped.setdefault((lines, gz), []).append(path)
     return tuple((tuple(paths), lines, gz) for (lines, gz), paths in grouped.items())
+
+
+def _bounded_line(stream: Any, path: str, limit: int, hint: str) -> bytes:
+    line: bytes = stream.readline(limit + 1)
+    if len(line) > limit:
+        raise QueryFailedError(f"{path}: a line of over {limit >> 20} MiB among its first lines, not read", hint=hint)
+    return line
 
 
 def connect() -> Any:
