@@ -315,6 +315,15 @@ def test_a_utf8_bom_costs_nothing(tmp_path: Path) -> None:
         assert count(result) == 5 and result.coverage.complete, gap_text(result)
 
 
+def test_json_lines_with_nul_bytes_in_an_early_line_lose_only_that_line(tmp_path: Path) -> None:
+    # A crash can leave NULs in a line; the good lines after it were lost as one "binary data" file.
+    damaged = b'{"eventTime":"2026-11-20T09:00:00Z","x":"\x00\x00"}\n'
+    for name, data in (("nul.jsonl", damaged + jsonl(EVENTS[:50])), ("nul.jsonl.gz", gzip.compress(damaged + jsonl(EVENTS[:50])))):
+        result = run([write(tmp_path / name, data)])
+        assert count(result) == 50 and result.coverage.records_skipped == 1
+        assert [(g.kind, g.where.endswith(f"{name}:1")) for g in result.coverage.gaps] == [("record", True)]
+
+
 @pytest.mark.parametrize(
     ("name", "data", "named"),
     [

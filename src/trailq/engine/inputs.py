@@ -64,7 +64,12 @@ def unreadable_kind(head: bytes) -> str | None:
     if head[257:262] == b"ustar":
         return "a tar archive, not read: extract it (tar -xf FILE) and give the folder"
     if b"\x00" in head:
-        return _with_hint(_nul_pattern(head))
+        kind = _nul_pattern(head)
+        if kind == _BINARY and head.lstrip(b" \t\r\n").startswith(b"{") and b"\n" in head:
+            # JSON lines with a damaged line (NULs written by a crash) among the first: read them, the
+            # damaged lines each a record gap, rather than lose the good lines as one "binary" file.
+            return None
+        return _with_hint(kind)
     return None
 
 
@@ -76,7 +81,10 @@ def _nul_pattern(head: bytes) -> str:
         return "UTF-16 text (little-endian)"
     if even and even.count(0) > len(even) * 0.6 and odd.count(0) < len(odd) * 0.2:
         return "UTF-16 text (big-endian)"
-    return "binary data (NUL bytes), not JSON text"
+    return _BINARY
+
+
+_BINARY = "binary data (NUL bytes), not JSON text"
 
 
 def _with_hint(kind: str) -> str:
