@@ -127,13 +127,13 @@ def run_local(
     warnings = collected.warnings() + report.warnings(time_range is not None)
     if time_range is not None and matcher is None and report.records and not report.in_window and not report.timed_out:
         # Every line was parsed (no prefilter), so this is known: stale copies, or a window after the trail's end.
-        warnings.append(f"no record lies in the time range {time_range.start:%Y-%m-%dT%H:%M:%SZ} .. {time_range.end:%Y-%m-%dT%H:%M:%SZ}: "
+        warnings.append(f"no record lies in the time range {time_range.describe()}: "
                         f"the {report.records:,} record(s) read are all outside it (the sources do not cover the window)")
     if report.records == 0 and not warnings and not report.timed_out:
         # "no rows" over nothing read is not an answer: an empty folder, a wrong path level, a sync
         # that did not run. Said on stderr even for `run`, where it is not an error, unless a warning
         # above (an unreadable file, a skipped line) already says why (docs/semantics.md).
-        warnings.append(f"no record was read from the sources ({_files_found(collected, report)})")
+        warnings.append(f"no record was read from the sources ({_files_found(collected)})")
     if finished.truncated:
         warnings.append(
             f"more than {len(finished.rows)} rows matched; showing the first {len(finished.rows)}, as the service would "
@@ -176,7 +176,7 @@ def _coverage(sources: Sequence[str], collected: SourceFiles, report: ReadReport
     return coverage
 
 
-def _files_found(collected: SourceFiles, report: ReadReport) -> str:
+def _files_found(collected: SourceFiles) -> str:
     found = len(collected.files)
     return f"{found} file(s) found, none holding a record" if found else "no file found"
 
