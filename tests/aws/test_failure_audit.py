@@ -386,11 +386,8 @@ def test_ctrl_c_mid_run_stops_the_running_query_exits_130_and_says_the_output_is
 
 # -- nextToken pagination of the calls that list log groups ---------------------------------------------
 
-def test_describe_log_groups_pages_are_all_read_for_a_prefix(audit):
-    for name in ("Audit-1", "Audit-2", "Audit-3"):
-        audit.add_events(A, "us-west-2", name, [(T0 + 20) * 1000])
-        audit.add_group(A, "us-east-1", name)
-    original = audit.describe_log_groups
+def one_group_per_page(original):
+    """A fake's log-group listing answered one group per page, with nextToken to the next."""
 
     def one_per_page(account, region, **params):
         page = original(account, region, **{k: v for k, v in params.items() if k != "nextToken"})["logGroups"]
@@ -400,7 +397,14 @@ def test_describe_log_groups_pages_are_all_read_for_a_prefix(audit):
             reply["nextToken"] = str(at + 1)
         return reply
 
-    audit.describe_log_groups = one_per_page
+    return one_per_page
+
+
+def test_describe_log_groups_pages_are_all_read_for_a_prefix(audit):
+    for name in ("Audit-1", "Audit-2", "Audit-3"):
+        audit.add_events(A, "us-west-2", name, [(T0 + 20) * 1000])
+        audit.add_group(A, "us-east-1", name)
+    audit.describe_log_groups = one_group_per_page(audit.describe_log_groups)
     args = ["run", "--query", "fields @message", "--log-group", "Audit-*", *REGIONS, *WINDOW, "--format", "json"]
     result = CliRunner().invoke(cli.main, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
@@ -540,17 +544,7 @@ def test_a_log_group_deleted_after_discovery_is_named_and_fails_closed(served):
 def test_list_log_groups_pages_are_all_read_by_discovery(served):
     for name in ("aws/cloudtrail/one", "aws/cloudtrail/two"):
         served.add_events(A, "us-west-2", name, [(T0 + 30) * 1000])
-    original = served.list_log_groups
-
-    def one_per_page(account, region, **params):
-        page = original(account, region, **{k: v for k, v in params.items() if k != "nextToken"})["logGroups"]
-        at = int(params.get("nextToken") or 0)
-        reply = {"logGroups": page[at : at + 1]}
-        if at + 1 < len(page):
-            reply["nextToken"] = str(at + 1)
-        return reply
-
-    served.list_log_groups = one_per_page
+    served.list_log_groups = one_group_per_page(served.list_log_groups)
     result = CliRunner().invoke(cli.main, DISCOVER, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     west = next(r for r in json.loads(result.stdout) if r["target"]["region"] == "us-west-2")

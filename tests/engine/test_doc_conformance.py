@@ -144,13 +144,17 @@ def test_string_functions_strcontains_third_argument_true_is_case_insensitive(tm
     assert row == {"a": "1", "b": "0", "c": "1", "d": "0"}
 
 
+# CloudTrail's readOnly: a JSON boolean, true, false or absent.
+READ_ONLY_RECORDS = [
+    {"eventTime": EVENT_TIME, "eventName": "Describe", "readOnly": True},
+    {"eventTime": EVENT_TIME, "eventName": "Create", "readOnly": False},
+    {"eventTime": EVENT_TIME, "eventName": "Other"},
+]
+
+
 def test_boolean_literals_compare_with_json_booleans(tmp_path: Path) -> None:
     # CloudTrail's readOnly is a JSON boolean; its field reads as the text true/false (semantics.md).
-    records = [
-        {"eventTime": EVENT_TIME, "eventName": "Describe", "readOnly": True},
-        {"eventTime": EVENT_TIME, "eventName": "Create", "readOnly": False},
-        {"eventTime": EVENT_TIME, "eventName": "Other"},
-    ]
+    records = READ_ONLY_RECORDS
     assert rows_of(tmp_path, records, "filter readOnly = true | display eventName") == [{"eventName": "Describe"}]
     assert rows_of(tmp_path, records, "filter readOnly = FALSE | display eventName") == [{"eventName": "Create"}]
     assert [r["eventName"] for r in rows_of(tmp_path, records, "filter readOnly != true | display eventName")] == ["Create", "Other"]
@@ -339,11 +343,7 @@ def test_numeric_operators_round_ceil_floor(tmp_path: Path) -> None:
 
 def test_boolean_operators_on_a_json_boolean_field(tmp_path: Path) -> None:
     # "Use the Boolean operators and, or, and not" on values that are TRUE or FALSE: a JSON boolean.
-    records = [
-        {"eventTime": EVENT_TIME, "eventName": "Describe", "readOnly": True},
-        {"eventTime": EVENT_TIME, "eventName": "Create", "readOnly": False},
-        {"eventTime": EVENT_TIME, "eventName": "Other"},
-    ]
+    records = READ_ONLY_RECORDS
     assert rows_of(tmp_path, records, "filter readOnly | display eventName") == [{"eventName": "Describe"}]
     assert [r["eventName"] for r in rows_of(tmp_path, records, "filter not readOnly | display eventName")] == ["Create", "Other"]
     query = 'fields if(readOnly, "read", "write") as kind | filter ispresent(readOnly) | display eventName, kind'
