@@ -38,7 +38,7 @@ from trailq.cli.base import (
 from trailq.lang.commands import MAX_LIMIT
 from trailq.reporting.destinations import ALLOW_FLAG, check_destinations
 from trailq.reporting.fileio import STDOUT, check_writable, write_atomic
-from trailq.reporting.output import DEFAULT_PRICE_PER_GB, FORMATS, RenderOptions
+from trailq.reporting.output import DEFAULT_PRICE_PER_GB, FORMATS, RenderOptions, result_notices
 from trailq.reporting.streams import write_stdout
 from trailq.result import QUIET_KEEPS, Level, Notice, Result, exit_code_of
 from trailq.timerange import TimeRange, iso_seconds, parse_duration_seconds
@@ -217,8 +217,6 @@ def check(**kwargs: Any) -> None:
         write_atomic(o.junit_file, checks.junit_xml(verdicts, commands))
     notices = checks.append_github_step_summary(verdicts)
     execution.commit_state()  # last: the findings are in the summary, the JUnit file and the step summary
-    from trailq.reporting.output import result_notices
-
     for result in execution.results:
         notices += result_notices(result)
     _say(notices + execution.notices, o)

@@ -323,11 +323,12 @@ def sniff(readline: Callable[[], bytes]) -> tuple[bytes, bool]:
                 return body
 
     try:
-        return _decide(next_body, head)
+        lines = _decide(next_body)
     except _OnlyBlank:
         # An input that starts with megabytes of blank lines: no document starts that way; blank
         # lines are valid JSON lines, and the line reader goes on from here in bounded blocks.
-        return bytes(head), True
+        lines = True
+    return bytes(head), lines
 
 
 # sniff stops looking past this much blank text (see `sniff`).
@@ -338,28 +339,26 @@ class _OnlyBlank(Exception):
     pass
 
 
-def _decide(next_body: Callable[[], bytes | None], head: bytearray) -> tuple[bytes, bool]:
+def _decide(next_body: Callable[[], bytes | None]) -> bool:
+    """Whether the input is JSON lines, by the rules of `sniff`."""
     body = next_body()
     if body is None:
-        return bytes(head), False
+        return False
     if is_json_object(body):  # the common case, validated without building the object
-        return bytes(head), True
+        return True
     first = _loads_or_none(body)
     if first is not None:
-        if isinstance(first, dict):
-            return bytes(head), True
         # A complete value that is not an object (`"x"`, `42`, `[]`): one document only when
         # nothing follows it (anything after a complete value would make the document invalid).
-        more = next_body() is not None
-        return bytes(head), more
+        return isinstance(first, dict) or next_body() is not None
     for _ in range(SNIFF_LINES):
         body = next_body()
         if body is None:
             break
         if isinstance(_loads_or_none(body), dict):
             after = next_body()
-            return bytes(head), after is None or not after.startswith(b"]")
-    return bytes(head), False
+            return after is None or not after.startswith(b"]")
+    return False
 
 
 def holds_json_lines(data: bytes) -> bool:
