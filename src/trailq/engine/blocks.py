@@ -31,8 +31,8 @@ import re
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
-__all__ = ["BLOCK_SIZE", "MAX_TEXT_BYTES", "Block", "TextTooLong", "range_blocks", "stream_blocks", "line_count", "block_lines",
-           "candidate_spans", "scan_block"]
+__all__ = ["BLOCK_SIZE", "MAX_TEXT_BYTES", "Block", "TextTooLong", "bounded_readline", "range_blocks", "stream_blocks", "line_count",
+           "block_lines", "candidate_spans", "scan_block"]
 
 BLOCK_SIZE = 4 << 20  # large enough that per-block costs vanish, small enough to stay far below the memory target
 # The longest JSON text (one line, or a whole-file document) held in memory to be parsed. A CloudTrail
@@ -103,6 +103,19 @@ def _whole_lines(read: Read, carry: bytes, position: int, end: int | None, size:
                 return
             position += last - first
         carry = chunk[last:]
+
+
+def bounded_readline(read_line: Callable[[int], bytes]) -> Callable[[], bytes]:
+    """A stream's `readline` that raises TextTooLong(0) rather than hold a line over MAX_TEXT_BYTES
+    (for `sources.sniff`, which reads an input's first lines one by one)."""
+
+    def readline() -> bytes:
+        line = read_line(MAX_TEXT_BYTES + 1)
+        if len(line) > MAX_TEXT_BYTES:
+            raise TextTooLong(0)
+        return line
+
+    return readline
 
 
 def range_blocks(handle: BinaryIO, start: int, end: int, size: int | None = None) -> Iterator[Block]:

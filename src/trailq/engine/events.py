@@ -31,7 +31,7 @@ from typing import Any, BinaryIO, TypeVar
 import orjson
 
 from trailq.engine import blocks as blocks_module
-from trailq.engine.blocks import Block, TextTooLong, block_lines, scan_block, stream_blocks
+from trailq.engine.blocks import Block, TextTooLong, block_lines, bounded_readline, scan_block, stream_blocks
 from trailq.engine.decode import decoder_for
 from trailq.engine.event_model import Event, EventBatch, PartialEvent
 from trailq.engine.inputs import GZIP_MAGIC, open_input, text_kind
@@ -241,21 +241,11 @@ def _limit() -> str:
     return f"{blocks_module.MAX_TEXT_BYTES >> 20} MiB"  # read at run time: tests lower the limit
 
 
-def _bounded_readline(stream: BinaryIO) -> Callable[[], bytes]:
-    def readline() -> bytes:
-        line = stream.readline(blocks_module.MAX_TEXT_BYTES + 1)
-        if len(line) > blocks_module.MAX_TEXT_BYTES:
-            raise TextTooLong(0)
-        return line
-
-    return readline
-
-
 def _read_stream(
     stream: BinaryIO, label: str, options: ReadOptions, report: ReadReport, decompressed: bool = False,
 ) -> Iterator[EventBatch]:
     try:
-        head, json_lines = sniff(_bounded_readline(stream))
+        head, json_lines = sniff(bounded_readline(stream.readline))
     except TextTooLong:
         report.unread_file(label, f"a line of over {_limit()} among its first lines (once decompressed): "
                                   "the file was not read", options.strict)

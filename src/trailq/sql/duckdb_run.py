@@ -13,7 +13,6 @@ import os
 import time
 import zlib
 from collections.abc import Sequence
-from functools import partial
 from typing import Any
 
 from trailq.errors import QueryFailedError, UsageError
@@ -44,7 +43,7 @@ def compile_for_files(query: Query, files: Sequence[str], time_range: TimeRange 
 
 def file_groups(files: Sequence[str]) -> tuple[tuple[tuple[str, ...], bool, bool], ...]:
     """Files grouped by (JSON lines?, gzip?), decided from their bytes as the interpreter decides."""
-    from trailq.engine.blocks import MAX_TEXT_BYTES
+    from trailq.engine import blocks
     from trailq.engine.inputs import HEAD_BYTES, unreadable_kind
     from trailq.engine.sources import sniff
 
@@ -60,18 +59,14 @@ def file_groups(files: Sequence[str]) -> tuple[tuple[tuple[str, ...], bool, bool
                 why = unreadable_kind(stream.peek(HEAD_BYTES)[:HEAD_BYTES])
                 if why is not None:
                     raise QueryFailedError(f"{path}: {why}", hint=hint)
-                lines = sniff(partial(_bounded_line, stream, path, MAX_TEXT_BYTES, hint))[1]
+                lines = sniff(blocks.bounded_readline(stream.readline))[1]
+        except blocks.TextTooLong:
+            raise QueryFailedError(f"{path}: a line of over {blocks.MAX_TEXT_BYTES >> 20} MiB among its first lines, not read",
+                                   hint=hint) from None
         except (OSError, EOFError, zlib.error) as exc:
             raise QueryFailedError(f"{path}: unreadable: {exc}", hint=hint) from None
         grouped.setdefault((lines, gz), []).append(path)
     return tuple((tuple(paths), lines, gz) for (lines, gz), paths in grouped.items())
-
-
-def _bounded_line(stream: Any, path: str, limit: int, hint: str) -> bytes:
-    line: bytes = stream.readline(limit + 1)
-    if len(line) > limit:
-        raise QueryFailedError(f"{path}: a line of over {limit >> 20} MiB among its first lines, not read", hint=hint)
-    return line
 
 
 def connect() -> Any:
