@@ -162,12 +162,11 @@ class CallFailed(Exception):
     """An AWS call that failed for good (not retried, or out of attempts)."""
 
     def __init__(self, action: str, kind: Kind, cause: BaseException, attempts: int = 1) -> None:
-        tries = f" (after {attempts} attempts)" if attempts > 1 else ""
-        super().__init__(f"{action}: {error_message(cause)}{tries}")
         self.action = action
         self.kind = kind
         self.cause = cause
         self.attempts = attempts
+        super().__init__(f"{action}: {self.detail}")
 
     @property
     def response_lost(self) -> bool:
