@@ -48,7 +48,8 @@ def _is_unsupported(function_name: str) -> bool:
 def check_supported(query: A.Query) -> None:
     """Raise UnsupportedLocally (exit 7), with a caret at the keyword, for what needs the service."""
     for command in query.commands:
-        if isinstance(command, UNSUPPORTED_COMMANDS) and not isinstance(command, A.JsonExtract):
+        # A command the scan runs is supported, whatever it subclasses (JsonExtract is a GenericCommand).
+        if isinstance(command, UNSUPPORTED_COMMANDS) and not isinstance(command, SCAN_COMMANDS):
             span = command.keyword_span if command.keyword_span != A.NO_SPAN else command.span
             raise UnsupportedLocally(
                 f"`{_command_name(command)}` needs the CloudWatch service; the local engine cannot reproduce it",
